@@ -1,0 +1,1 @@
+"""One module per `callreview` subcommand; each defines `register(subparsers)`."""

