@@ -1,0 +1,23 @@
+"""Shared fixtures. Helpers for one area live in that area's test files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from review.settings import load_settings
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_AUDIO = (REPO.parent / "shared" / "audio").resolve()
+DATA = REPO / "tests" / "data"
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch):
+    """Settings with a fresh data folder; no CALLREVIEW_* variable of the caller leaks in."""
+    for key in list(__import__("os").environ):
+        if key.startswith("CALLREVIEW_") or key == "OPENAI_API_KEY":
+            monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("CALLREVIEW_HOME", str(tmp_path / "home"))
+    return load_settings()
