@@ -5,7 +5,9 @@ fails when a setting here is not documented in README.md.
 
 from __future__ import annotations
 
+import json
 import os
+import tempfile
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -53,7 +55,7 @@ class Settings:
     llm_base_url: str = field(default="", metadata=_meta(
         "Base URL of an OpenAI-compatible endpoint (OpenAI, Azure, Ollama, vLLM, llama.cpp server)."))
     llm_model: str = field(default="gpt-4o-mini", metadata=_meta("Model name at the endpoint."))
-    llm_api_key: str = field(default="", metadata=_meta(
+    llm_api_key: str = field(default="", repr=False, metadata=_meta(
         "API key for the endpoint (also read from OPENAI_API_KEY). Never printed or logged."))
     llm_timeout_s: float = field(default=60.0, metadata=_meta("Timeout of one LLM request, seconds."))
     llm_max_retries: int = field(default=3, metadata=_meta("Retries on timeouts, 429 and 5xx."))
@@ -105,16 +107,65 @@ def setting_docs() -> list[tuple[str, object, str]]:
     return [(f.name, f.default, f.metadata["help"]) for f in fields(Settings)]
 
 
+SETTINGS_FILE = "settings.json"
+_TYPES = {"str": str, "int": int, "float": float, "bool": bool}
+
+
+def _field_type(f) -> type:
+    return _TYPES[f.type] if isinstance(f.type, str) else f.type
+
+
+def _settings_file(env) -> Path:
+    home = env.get("CALLREVIEW_HOME") or Settings.home
+    return Path(os.path.expanduser(home)) / SETTINGS_FILE
+
+
 def load_settings(env: dict | None = None, **overrides) -> Settings:
-    """Settings from the environment (`CALLREVIEW_*`), then explicit overrides (CLI flags)."""
+    """Settings: defaults, then `<home>/settings.json` (saved by the app), then the environment
+    (`CALLREVIEW_*`), then explicit overrides (CLI flags)."""
     env = os.environ if env is None else env
-    types = {"str": str, "int": int, "float": float, "bool": bool}
     values = {}
+    path = _settings_file(env)
+    if path.is_file():
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise ConfigError(f"{path} is not valid JSON; fix it or delete it to use the defaults") from None
+        known = {f.name: f for f in fields(Settings)}
+        for name, value in saved.items():
+            if name in known and name != "home":
+                values[name] = _convert(name, str(value), _field_type(known[name]))
     for f in fields(Settings):
         raw = env.get(f"CALLREVIEW_{f.name.upper()}")
         if raw is not None:
-            values[f.name] = _convert(f.name, raw, types[f.type] if isinstance(f.type, str) else f.type)
+            values[f.name] = _convert(f.name, raw, _field_type(f))
     if not values.get("llm_api_key") and env.get("OPENAI_API_KEY"):
         values["llm_api_key"] = env["OPENAI_API_KEY"]
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**values)
+
+
+def save_settings(updates: dict, env: dict | None = None) -> Path:
+    """Merge `updates` into `<home>/settings.json` (atomically, readable by the owner only).
+
+    An empty `llm_api_key` in updates keeps the saved key (the app never shows it back)."""
+    env = os.environ if env is None else env
+    known = {f.name: f for f in fields(Settings)}
+    unknown = sorted(set(updates) - set(known))
+    if unknown:
+        raise ConfigError(f"unknown setting(s): {', '.join(unknown)}; see the Settings table in README.md")
+    for name, value in updates.items():
+        _convert(name, str(value), _field_type(known[name]))  # validate before writing anything
+    path = _settings_file(env)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    current = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    for name, value in updates.items():
+        if name == "llm_api_key" and not value:
+            continue
+        current[name] = value
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(current, fh, indent=2)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+    return path

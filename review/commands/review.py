@@ -1,0 +1,112 @@
+"""`callreview review FILE_OR_FOLDER --methodology NAME [--rep NAME] [--out DIR]`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..errors import CallreviewError, InputError
+
+AUDIO_EXTENSIONS = {".wav", ".mp3", ".m4a", ".ogg", ".opus", ".webm", ".mp4", ".flac", ".aac", ".wma"}
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "review",
+        help="transcribe, score and draft a SLED coaching agenda for a call or a folder of calls",
+        description="Transcribe -> index -> score -> coach. A folder reviews every recording and "
+        "transcript in it and carries on past a bad file.",
+    )
+    p.add_argument("path", metavar="FILE_OR_FOLDER")
+    p.add_argument("--methodology", "-m", default="discovery", help="methodology id or name (default: discovery)")
+    p.add_argument("--rep", help="the rep's name (for history, patterns and trends)")
+    p.add_argument("--rep-speaker", help="which transcript speaker is the rep (default: left channel / first speaker)")
+    p.add_argument("--out", help="folder for transcript.json, scorecard.json, agenda.md, prep_note.md")
+    p.add_argument("--channels", choices=["auto", "mono", "split"], default="auto")
+    p.add_argument("--date", dest="call_date", help="call date, YYYY-MM-DD (default: today)")
+    p.add_argument("--call-type", default="discovery", help="e.g. discovery, demo, negotiation")
+    p.add_argument("--engine", choices=["rules", "openai", "local"], help="override CALLREVIEW_LLM_ENGINE")
+    p.add_argument("--model", help="override the faster-whisper model (name or path)")
+    p.set_defaults(handler=run)
+
+
+def _inputs(path: Path) -> list[Path]:
+    from ..formats import TRANSCRIPT_EXTENSIONS
+
+    if path.is_dir():
+        wanted = AUDIO_EXTENSIONS | TRANSCRIPT_EXTENSIONS
+        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in wanted)
+        if not files:
+            raise InputError(f"{path}: no recordings or transcripts in this folder ({', '.join(sorted(wanted))})")
+        return files
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder; check the path")
+    return [path]
+
+
+def write_outputs(result, out_dir: Path) -> list[Path]:
+    """Write the review's files; everything is rendered first, then each file replaced atomically."""
+    from ..formats import write_json_atomic
+    from ..render import agenda_to_markdown, prep_note_to_markdown, write_text_atomic
+
+    agenda = agenda_to_markdown(result.draft, result.scorecard)
+    prep = prep_note_to_markdown(result.draft, result.scorecard)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(out_dir / "transcript.json", result.transcript)
+    write_json_atomic(out_dir / "scorecard.json", result.scorecard)
+    write_text_atomic(out_dir / "agenda.md", agenda)
+    write_text_atomic(out_dir / "prep_note.md", prep)
+    return [out_dir / n for n in ("transcript.json", "scorecard.json", "agenda.md", "prep_note.md")]
+
+
+def _progress(name: str):
+    def show(stage: str, fraction: float, message: str) -> None:
+        if message:
+            print(f"  [{name}] {stage}: {message}", file=sys.stderr)
+
+    return show
+
+
+def summary(result) -> str:
+    sc, d = result.scorecard, result.draft
+    lines = [
+        f"{sc.methodology_name}: {sc.total_score:g}/{sc.total_max:g} ({sc.total_percent:.0f}%)"
+        f"  [{sc.provenance.engine_label}]" + ("  (from the store)" if result.cached else ""),
+    ]
+    for c in sc.criteria:
+        when = f" @ {int(c.evidence[0].start // 60):02d}:{int(c.evidence[0].start % 60):02d}" if c.evidence else ""
+        lines.append(f"  {c.score}/{c.max_score}  {c.verdict:<14} {c.name}{when}")
+    lines.append(f"Focus for coaching: {d.focus_criterion_name} ({d.pattern}); recommended: {d.solution}")
+    return "\n".join(lines)
+
+
+def run(args) -> int:
+    from ..pipeline import Services, review_file
+    from ..settings import load_settings
+
+    settings = load_settings(llm_engine=args.engine, whisper_model=args.model)
+    files = _inputs(Path(args.path))
+    services = Services.from_settings(settings)
+    failed = 0
+    for f in files:
+        try:
+            result = review_file(
+                f, services, args.methodology, rep=args.rep, call_date=args.call_date,
+                call_type=args.call_type, rep_speaker=args.rep_speaker, channels=args.channels,
+                progress=_progress(f.name),
+            )
+            print(f"== {f.name}")
+            print(summary(result))
+            if args.out:
+                out = Path(args.out) if len(files) == 1 else Path(args.out) / f.stem
+                written = write_outputs(result, out)
+                print(f"Wrote {', '.join(str(p) for p in written)}")
+        except CallreviewError as exc:
+            if len(files) == 1:
+                raise
+            failed += 1
+            print(f"callreview: error: {exc} (skipped; carrying on)", file=sys.stderr)
+    if failed:
+        print(f"callreview: {failed} of {len(files)} files failed; see the errors above", file=sys.stderr)
+        return 1
+    return 0
