@@ -1,0 +1,384 @@
+"""Transcript files <-> Transcript: WebVTT (Zoom, Teams, Meet), SRT, "Name: text" plain text and
+our own JSON; plus atomic JSON writes and readable text / table / WebVTT renderings.
+
+The accepted formats and the JSON shape are documented in docs/transcript-format.md.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import InputError
+from .metrics import compute_metrics, metrics_to_text  # noqa: F401  (part of this module's API)
+from .speakers import (
+    UNKNOWN_SPEAKER,
+    assign_roles,
+    looks_like_speaker_name,
+    speaker_label,
+    split_role_suffix,
+    split_speaker_prefixes,
+)
+from .types import TRANSCRIPT_FORMAT_VERSION, Segment, Transcript, TranscriptSource, Word
+
+TRANSCRIPT_EXTENSIONS = {".vtt", ".srt", ".txt", ".json"}
+MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024  # hours of talk are a few MB; more is not a transcript
+ESTIMATED_WORDS_PER_MINUTE = 150.0
+
+_TIME = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
+_CUE_TIMING = re.compile(rf"^\s*({_TIME})\s*-->\s*({_TIME})")
+_VOICE_TAG = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]*)>")
+_ANY_TAG = re.compile(r"<[^>]*>")
+_LINE_TIMESTAMP = re.compile(rf"^\s*[\[(]({_TIME})[\])]\s*(.*)$")
+_NAME_THEN_TIME = re.compile(rf"^\s*(.{{1,40}}?)\s+[\[(]?({_TIME})[\])]?\s*$")  # Otter: "Alex  0:05"
+
+
+@dataclass
+class _Piece:
+    """A stretch of text by one speaker before it becomes a segment (a cue, a line, a turn)."""
+
+    start: float
+    end: float
+    speaker: str
+    text: str
+
+
+def _fail(path: Path, problem: str) -> InputError:
+    return InputError(f"{path}: {problem}")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _decode(path: Path, data: bytes, allow_legacy: bool) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Windows "Unicode" text
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" not in data:
+        for encoding in ("utf-8-sig", "cp1252") if allow_legacy else ("utf-8-sig",):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
+            if controls <= len(text) // 1000:
+                return text
+    raise _fail(path, "is not a text file (binary content or an unknown encoding); "
+                "export the call as WebVTT or SRT")
+
+
+def _seconds(stamp: str) -> float:
+    clock, _, fraction = stamp.replace(",", ".").partition(".")
+    total = 0
+    for part in clock.split(":"):
+        total = total * 60 + int(part)
+    return total + (float("0." + fraction) if fraction else 0.0)
+
+
+def _parse_cues(path: Path, text: str) -> list[_Piece]:
+    """WebVTT and SRT cues: a "start --> end" line, then text lines up to a blank line."""
+    cues: list[tuple[float, float, list[str]]] = []
+    cue_lines: list[str] | None = None  # text lines of the cue being read
+    for line in text.split("\n"):
+        timing = _CUE_TIMING.match(line)
+        if timing:
+            if cue_lines and cue_lines[-1].strip().isdigit():
+                cue_lines.pop()  # the next cue's number, in an SRT without blank lines between cues
+            start, end = _seconds(timing.group(1)), _seconds(timing.group(2))
+            cue_lines = []
+            cues.append((start, max(start, end), cue_lines))
+        elif not line.strip():
+            cue_lines = None  # a blank line ends a cue; ids, NOTE and STYLE blocks are not cues
+        elif cue_lines is not None:
+            cue_lines.append(line)
+
+    raw: list[tuple[float, float, str | None, str]] = []
+    for start, end, lines in cues:
+        cue_text = " ".join(lines)
+        voices = list(_VOICE_TAG.finditer(cue_text))
+        # Teams: "<v Name>text</v>", sometimes without "</v>", sometimes two voices in one cue.
+        parts: list[tuple[str | None, str]] = [(None, cue_text[: voices[0].start()] if voices else cue_text)]
+        for i, voice in enumerate(voices):
+            stop = voices[i + 1].start() if i + 1 < len(voices) else len(cue_text)
+            parts.append((voice.group(1), cue_text[voice.end(): stop]))
+        parts = [(who, " ".join(html.unescape(_ANY_TAG.sub(" ", words)).split())) for who, words in parts]
+        parts = [(who, words) for who, words in parts if words]
+        total_words = sum(len(words.split()) for _, words in parts)
+        at = start
+        for who, words in parts:  # share the cue's time among its voices by word count
+            share = (end - start) * len(words.split()) / total_words
+            raw.append((at, at + share, who, words))
+            at += share
+    if not raw:
+        raise _fail(path, "has no cues with text (no 'start --> end' lines followed by text); "
+                    "export the call as WebVTT or SRT with captions")
+    prefixed = iter(split_speaker_prefixes([words for _, _, who, words in raw if who is None]))
+    pieces: list[_Piece] = []
+    for start, end, who, words in raw:
+        if who is None:
+            who, words = next(prefixed)
+        if words:  # "Alex:" with nothing after it says nothing
+            pieces.append(_Piece(start, end, speaker_label(who or UNKNOWN_SPEAKER), words))
+    if not pieces:
+        raise _fail(path, "has no cues with text; export the call as WebVTT or SRT with captions")
+    return pieces
+
+
+def _parse_plain_text(text: str) -> tuple[list[_Piece], list[str]]:
+    """ "Name: text" lines; an unprefixed line continues the previous turn. Timings are estimated
+    from word counts unless a line starts with "[HH:MM:SS]" or "(MM:SS)"."""
+    stamps: list[float | None] = []
+    bodies: list[str] = []
+    headers: list[str | None] = []  # Otter-style "Name  0:05" on a line of its own
+    for line in text.split("\n"):
+        if not line.strip():
+            continue
+        stamp = _LINE_TIMESTAMP.match(line)
+        header = None if stamp else _NAME_THEN_TIME.match(line)
+        if header and looks_like_speaker_name(header.group(1)):
+            stamps.append(_seconds(header.group(2)))
+            headers.append(header.group(1))
+            bodies.append("")
+            continue
+        stamps.append(_seconds(stamp.group(1)) if stamp else None)
+        headers.append(None)
+        bodies.append(stamp.group(2) if stamp else line)
+    prefixed = split_speaker_prefixes(bodies)
+
+    turns: list[list] = []  # [speaker, stamp, text]
+    for stamp, header, (name, rest) in zip(stamps, headers, prefixed, strict=True):
+        if header is not None:
+            turns.append([speaker_label(header), stamp, ""])
+        elif name is not None:
+            turns.append([speaker_label(name), stamp, rest])
+        elif stamp is not None or not turns:  # a timed line without a name: same speaker, new time
+            turns.append([turns[-1][0] if turns else UNKNOWN_SPEAKER, stamp, rest])
+        else:
+            turns[-1][2] = f"{turns[-1][2]} {rest}".strip()
+    turns = [t for t in turns if t[2]]
+
+    seconds_per_word = 60.0 / ESTIMATED_WORDS_PER_MINUTE
+    next_stamps: list[float | None] = []  # the next timestamp after each turn
+    upcoming = None
+    for turn in reversed(turns):
+        next_stamps.append(upcoming)
+        upcoming = turn[1] if turn[1] is not None else upcoming
+    next_stamps.reverse()
+    pieces: list[_Piece] = []
+    cursor = 0.0
+    for (speaker, stamp, body), next_stamp in zip(turns, next_stamps, strict=True):
+        start = stamp if stamp is not None else cursor
+        end = start + len(body.split()) * seconds_per_word
+        if next_stamp is not None and start < next_stamp < end:
+            end = next_stamp  # the next speaker started earlier than the estimate
+        pieces.append(_Piece(start, end, speaker, body))
+        cursor = end
+    all_stamped = bool(turns) and all(t[1] is not None for t in turns)
+    warning = (
+        "turn end times are estimated from word counts (150 words per minute): words per "
+        "minute and monologue lengths are approximate and patience is not measured"
+        if all_stamped else
+        "timings are estimated from word counts (150 words per minute) where the file has no "
+        "timestamps, so words per minute, monologue lengths and patience are not measured"
+    )
+    return pieces, [warning]
+
+
+def _pieces_to_segments(pieces: list[_Piece]) -> list[Segment]:
+    """Merge consecutive pieces of one named speaker into turns; spread words evenly over
+    each piece (imported text has no word timings). "unknown" pieces are not merged: they may
+    be different people."""
+    segments: list[Segment] = []
+    for piece in sorted(pieces, key=lambda p: p.start):
+        tokens = piece.text.split()
+        step = (piece.end - piece.start) / len(tokens)
+        words = [
+            Word(start=round(piece.start + i * step, 3), end=round(piece.start + (i + 1) * step, 3),
+                 word=" " + token, probability=1.0)
+            for i, token in enumerate(tokens)
+        ]
+        last = segments[-1] if segments else None
+        if last and last.speaker == piece.speaker and piece.speaker != UNKNOWN_SPEAKER:
+            last.text = f"{last.text} {piece.text}"
+            last.end = round(max(last.end, piece.end), 3)
+            last.words.extend(words)
+            continue
+        segments.append(Segment(id=len(segments), start=round(piece.start, 3),
+                                end=round(piece.end, 3), speaker=piece.speaker, text=piece.text,
+                                words=words))
+    return segments
+
+
+def _field_name(loc: tuple) -> str:
+    name = ""
+    for part in loc:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or "top level"
+
+
+def _load_json(path: Path, text: str, rep_speaker: str | None) -> Transcript:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _fail(path, f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+                    "fix it or re-create the transcript") from None
+    if not isinstance(data, dict):
+        raise _fail(path, "is not a transcript: expected a JSON object with 'segments' and 'source'")
+    if isinstance(data.get("version"), int) and data["version"] > TRANSCRIPT_FORMAT_VERSION:
+        raise _fail(path, f"field version: transcript format {data['version']} is newer than this "
+                    f"callreview reads ({TRANSCRIPT_FORMAT_VERSION}); upgrade callreview")
+    try:
+        transcript = Transcript.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        message = " ".join(str(first["msg"]).split())
+        raise _fail(path, f"field {_field_name(first['loc'])}: {message}; fix that field or "
+                    "re-create the transcript") from None
+    seen: set[int] = set()
+    for i, seg in enumerate(transcript.segments):
+        if seg.id in seen:
+            raise _fail(path, f"field segments[{i}].id: duplicate segment id {seg.id}; ids must be unique")
+        if seg.end < seg.start:
+            raise _fail(path, f"field segments[{i}].end: {seg.end} is before start {seg.start}")
+        seen.add(seg.id)
+    if rep_speaker:  # a new rep changes roles, and roles change patience
+        transcript.segments = assign_roles(transcript.segments, rep_speaker)
+        transcript.metrics = compute_metrics(transcript.segments, transcript.duration)
+    return transcript
+
+
+def load_transcript(path: str | Path, rep_speaker: str | None = None) -> Transcript:
+    """Read a transcript file into a Transcript with roles and metrics.
+
+    path: a .vtt, .srt, .txt or .json file; the content decides the parser, so a .txt that
+        holds WebVTT is read as WebVTT.
+    rep_speaker: the speaker who is the rep (see review.speakers.assign_roles); for our own
+        JSON, None keeps the roles stored in the file.
+
+    Raises InputError for a missing, empty, binary or unsupported file, a subtitle file with
+    no cues, or an invalid JSON transcript.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in TRANSCRIPT_EXTENSIONS:
+        raise _fail(path, "is not a supported transcript (.vtt, .srt, .txt, .json); "
+                    "export the call as WebVTT or SRT")
+    if not path.is_file():
+        raise _fail(path, "not found (or not a file); check the path")
+    if path.stat().st_size > MAX_TRANSCRIPT_BYTES:
+        raise _fail(path, f"is larger than {MAX_TRANSCRIPT_BYTES // 2**20} MB, too large for a "
+                    "transcript; export the call as WebVTT or SRT")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _fail(path, f"cannot be read ({exc.strerror}); check its permissions") from None
+    text = _decode(path, data, allow_legacy=suffix != ".json").replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise _fail(path, "is empty; export the call again as WebVTT or SRT")
+
+    head = text.lstrip()
+    if suffix == ".json" or head.startswith("{"):
+        try:
+            return _load_json(path, text, rep_speaker)
+        except InputError:
+            if suffix == ".json":
+                raise
+    warnings: list[str] = []
+    has_cues = any(_CUE_TIMING.match(line) for line in text.split("\n"))
+    if head.startswith("WEBVTT") or suffix in {".vtt", ".srt"} or has_cues:
+        kind = "vtt" if head.startswith("WEBVTT") or suffix == ".vtt" else "srt"
+        pieces = _parse_cues(path, text)
+    else:
+        kind = "text"
+        pieces, warnings = _parse_plain_text(text)
+        if not pieces:
+            raise _fail(path, "has no transcript text; export the call as WebVTT or SRT")
+
+    # "Alex (rep): ..." (as transcript_to_text writes) says who the rep is.
+    rep_hint = None
+    for piece in pieces:
+        piece.speaker, role = split_role_suffix(piece.speaker)
+        if role == "rep" and rep_hint is None:
+            rep_hint = piece.speaker
+    rep_speaker = rep_speaker or rep_hint
+
+    segments = assign_roles(_pieces_to_segments(pieces), rep_speaker)
+    duration = round(max(s.end for s in segments), 3)
+    if sum(len(s.words) for s in segments) >= 20 and not any(re.search(r"[.?!]", s.text) for s in segments):
+        warnings.append("the transcript has no punctuation, so questions (sentences ending in '?') "
+                        "cannot be counted")
+    metrics = compute_metrics(segments, duration)
+    if kind == "text":
+        metrics.patience_s = None  # pauses are invented by the estimate, not measured
+    return Transcript(segments=segments, metrics=metrics, duration=duration,
+                      source=TranscriptSource(file=path.name, format=kind), warnings=warnings)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_json_atomic(path: str | Path, model_or_dict: BaseModel | dict | list) -> None:
+    """Write JSON so a reader never sees half a file: a temp file in the same folder, then
+    os.replace.
+
+    path: the file to write; its folder is created if missing.
+    model_or_dict: a Pydantic model (written with model_dump(mode="json")) or plain JSON data.
+    """
+    path = Path(path)
+    data = model_or_dict.model_dump(mode="json") if isinstance(model_or_dict, BaseModel) else model_or_dict
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, ensure_ascii=False)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _clock(seconds: float, millis: bool = False) -> str:
+    ms_total = int(round(max(0.0, seconds) * 1000))
+    hours, rest = divmod(ms_total, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, ms = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}" + (f".{ms:03d}" if millis else "")
+
+
+def transcript_to_text(t: Transcript) -> str:
+    """Readable transcript, one turn a line: "[00:01:05] Alex (rep): text".
+
+    t: the transcript. The result (no trailing newline) reads back with load_transcript as
+        plain text.
+    """
+    lines = []
+    for seg in sorted(t.segments, key=lambda s: (s.start, s.id)):
+        who = seg.speaker if seg.role == "unknown" else f"{seg.speaker} ({seg.role})"
+        lines.append(f"[{_clock(seg.start)}] {who}: {seg.text}")
+    return "\n".join(lines)
+
+
+def transcript_to_vtt(t: Transcript) -> str:
+    """WebVTT export, one cue per turn with a Teams-style "<v Speaker>" voice tag.
+
+    t: the transcript. The result reads back with load_transcript.
+    """
+    out = ["WEBVTT", ""]
+    for n, seg in enumerate(sorted(t.segments, key=lambda s: (s.start, s.id)), start=1):
+        text = html.escape(seg.text, quote=False)
+        if seg.speaker != UNKNOWN_SPEAKER:
+            text = f"<v {html.escape(seg.speaker, quote=False)}>{text}</v>"
+        out += [str(n), f"{_clock(seg.start, True)} --> {_clock(seg.end, True)}", text, ""]
+    return "\n".join(out)

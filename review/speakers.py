@@ -1,0 +1,141 @@
+"""Speakers: labels found in transcript files, and roles (which speaker is the rep).
+
+A speaker is a label from the recording or the transcript file ("speaker_1", "Alex Rivera");
+a role is what that speaker is in the sales call ("rep", "customer", "unknown"). Scoring and
+coaching care about the rep, so every transcript gets roles before anything else reads it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+
+from .errors import ConfigError
+from .types import Segment
+
+UNKNOWN_SPEAKER = "unknown"
+# Two-channel recordings put the rep on the left channel, which transcription names speaker_1.
+LEFT_CHANNEL_SPEAKER = "speaker_1"
+
+
+def _normalise(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _find_speaker(wanted: str, speakers: list[str]) -> str | None:
+    """The speaker called `wanted`: an exact match first, then ignoring case and spacing."""
+    if wanted in speakers:
+        return wanted
+    matches = [s for s in speakers if _normalise(s) == _normalise(wanted)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def assign_roles(segments: list[Segment], rep_speaker: str | None = None) -> list[Segment]:
+    """Return copies of `segments` with `role` set.
+
+    segments: the transcript's turns, in any order.
+    rep_speaker: the speaker who is the rep. None (or "") picks "speaker_1" when present (the
+        left channel of a two-channel recording), else the first named speaker to talk.
+        Every other named speaker becomes "customer"; the speaker "unknown" stays "unknown".
+
+    Raises ConfigError when `rep_speaker` is not one of the transcript's named speakers.
+    """
+    if not segments:
+        return []
+    in_order = sorted(segments, key=lambda s: (s.start, s.id))
+    named: list[str] = []
+    for seg in in_order:
+        if seg.speaker != UNKNOWN_SPEAKER and seg.speaker not in named:
+            named.append(seg.speaker)
+
+    rep: str | None
+    if rep_speaker:
+        rep = _find_speaker(rep_speaker, named)
+        if rep is None:
+            listed = ", ".join(f"'{s}'" for s in named) or "none (every turn is 'unknown')"
+            raise ConfigError(
+                f"rep speaker '{rep_speaker}' is not a named speaker in this transcript; "
+                f"speakers: {listed}; give one of those names"
+            )
+    elif LEFT_CHANNEL_SPEAKER in named:
+        rep = LEFT_CHANNEL_SPEAKER
+    else:
+        rep = named[0] if named else None
+
+    def role_of(speaker: str) -> str:
+        if speaker == UNKNOWN_SPEAKER:
+            return "unknown"
+        return "rep" if speaker == rep else "customer"
+
+    return [seg.model_copy(update={"role": role_of(seg.speaker)}) for seg in segments]
+
+
+# --------------------------------------------------------------------------- speaker labels in text
+
+_NAME_PREFIX = re.compile(r"^\s*([^:\n]{1,40}?)\s*:(?:\s+(.*)|\s*)$")
+_ROLE_SUFFIX = re.compile(r"\s*\((rep|customer|unknown)\)$", re.IGNORECASE)
+_NAME_PARTICLES = {"de", "van", "von", "der", "den", "da", "del", "della", "di", "du", "la", "le", "bin", "al"}
+# Words that open a "Word: text" line without being anyone's name.
+_NOT_NAMES = {"note", "notes", "example", "step", "answer", "question", "update", "warning",
+              "important", "reminder", "agenda", "summary", "action", "actions", "re", "subject",
+              "date", "time", "tip", "ps", "nb", "fyi", "webvtt", "kind", "language"}
+
+
+def speaker_label(name: str) -> str:
+    """`name` with entities decoded and spacing collapsed; "Unknown Speaker" (Zoom) -> "unknown".
+
+    name: a speaker label as written in a transcript file.
+    """
+    name = " ".join(html.unescape(name).split())
+    return UNKNOWN_SPEAKER if name.casefold() in {"unknown", "unknown speaker"} else name
+
+
+def split_role_suffix(name: str) -> tuple[str, str | None]:
+    """("Alex", "rep") from "Alex (rep)" (as review.formats.transcript_to_text writes names).
+
+    name: a speaker label, possibly ending in "(rep)", "(customer)" or "(unknown)".
+    """
+    match = _ROLE_SUFFIX.search(name)
+    if not match:
+        return name, None
+    return speaker_label(name[: match.start()]) or UNKNOWN_SPEAKER, match.group(1).lower()
+
+
+def looks_like_speaker_name(name: str) -> bool:
+    """True for labels like "Alex Rivera", "Speaker 2", "speaker_1", "J. Lee", "Ana de Souza".
+
+    name: the text before the colon of a "Name: text" line.
+    """
+    words = _ROLE_SUFFIX.sub("", name).split()
+    if not 1 <= len(words) <= 4 or any(ch in name for ch in "?!,;\"\u201c\u201d"):
+        return False
+
+    def ok(word: str, first: bool) -> bool:
+        if re.fullmatch(r"[a-z]+[_-]?\d+", word):
+            return True
+        return word[0].isupper() or word[0].isdigit() or (not first and word in _NAME_PARTICLES)
+
+    return all(ok(w, i == 0) for i, w in enumerate(words))
+
+
+def split_speaker_prefixes(texts: list[str]) -> list[tuple[str | None, str]]:
+    """Split each "Name: text" into (Name, text) when Name is a speaker label, else (None, text).
+
+    texts: all the lines (or cue texts) of one file. A prefix counts when it looks like a name
+        or when it opens two or more of them (then even "rep:" or "q:" is a label); "Note:",
+        "Step 1:" and the like never do.
+    """
+    found = [_NAME_PREFIX.match(t) for t in texts]
+    counts = Counter(m.group(1).strip() for m in found if m)
+    out: list[tuple[str | None, str]] = []
+    for text, match in zip(texts, found, strict=True):
+        name = match.group(1).strip() if match else ""
+        label_like = not any(ch in name for ch in "?!,;\"") and len(name.split()) <= 4
+        is_unknown = speaker_label(name) == UNKNOWN_SPEAKER
+        if (match and name and name.split()[0].casefold() not in _NOT_NAMES and label_like
+                and (looks_like_speaker_name(name) or is_unknown or counts[name] >= 2)):
+            out.append((name, (match.group(2) or "").strip()))
+        else:
+            out.append((None, text.strip()))
+    return out

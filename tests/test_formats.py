@@ -1,0 +1,446 @@
+"""Transcript files in and out: WebVTT (Teams, Zoom, Meet), SRT, plain text, our JSON; roles;
+every kind of bad input."""
+
+from __future__ import annotations
+
+import json
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+from review.errors import ConfigError, InputError
+from review.formats import (
+    TRANSCRIPT_EXTENSIONS,
+    load_transcript,
+    metrics_to_text,
+    transcript_to_text,
+    transcript_to_vtt,
+    write_json_atomic,
+)
+from review.speakers import assign_roles, split_speaker_prefixes
+from review.types import Segment, Transcript
+
+SAMPLES = Path(__file__).resolve().parent / "data" / "transcripts"
+
+
+def turns(t: Transcript) -> list[tuple]:
+    return [(s.id, s.start, s.end, s.speaker, s.role, s.text) for s in t.segments]
+
+
+def check_words(t: Transcript) -> None:
+    """Imported text gets evenly spread words covering each turn, probability 1.0."""
+    for s in t.segments:
+        assert [w.word.strip() for w in s.words] == s.text.split()
+        assert s.words[0].start == s.start
+        assert all(w.start <= w.end and w.probability == 1.0 for w in s.words)
+        assert all(a.start <= b.start for a, b in pairwise(s.words))
+        assert abs(s.words[-1].end - s.end) < 0.002
+
+
+# --------------------------------------------------------------------------- WebVTT
+
+
+def test_teams_vtt_voice_tags_merge_and_roles():
+    t = load_transcript(SAMPLES / "teams_discovery.vtt")
+    assert t.source.file == "teams_discovery.vtt" and t.source.format == "vtt"
+    assert turns(t) == [
+        # the first two cues are both Alex's: one turn
+        (0, 1.2, 8.4, "Alex Rivera", "rep", "Hi Jordan, thanks for making time today. I'd like to "
+         "spend twenty minutes on your shipping delays. Does that work?"),
+        # a cue without the closing </v> still has its speaker
+        (1, 9.1, 13.0, "Jordan Lee", "customer", "Sure, that works. We lose about two days on every cross-border order."),
+        (2, 12.6, 17.0, "Alex Rivera", "rep", "What does a two-day delay cost you per month?"),
+        (3, 18.0, 24.0, "Jordan Lee", "customer", "Roughly forty thousand dollars in penalties & overtime."),
+        (4, 25.5, 29.0, "Alex Rivera", "rep", "Who else is involved in deciding on a fix?"),
+    ]
+    assert t.duration == 29.0
+    assert t.warnings == []
+    check_words(t)
+    # patience: 12.6 - 13.0 overlaps -> 0; 18.0 -> 25.5: wait, 25.5 - 24.0 = 1.5; mean 0.75
+    assert t.metrics.patience_s == 0.75
+    assert t.metrics.speakers["Alex Rivera"].question_count == 3
+
+
+def test_zoom_vtt_name_prefixes():
+    t = load_transcript(SAMPLES / "zoom_demo.vtt")
+    assert [(s.speaker, s.role) for s in t.segments] == [
+        ("Sam Patel", "rep"), ("Priya Nair", "customer"), ("Sam Patel", "rep"),
+        ("Priya Nair", "customer"), ("unknown", "unknown"), ("Sam Patel", "rep"),
+    ]
+    # cues 3 and 4 merged; "Here's the plan:" inside the text is not a speaker
+    assert t.segments[2].text == "Great. Here's the plan: ten minutes on your goals, then a demo. Is there anything you'd add?"
+    assert (t.segments[2].start, t.segments[2].end) == (5.6, 12.0)
+    # "Note:" after the name stays text
+    assert t.segments[3].text == "Note: our renewal date is in March, so timing matters."
+    assert t.segments[5].text == "No problem. Does Thursday at 10:30 work for the follow-up?"
+    assert set(t.metrics.speakers) == {"Sam Patel", "Priya Nair", "unknown"}
+    check_words(t)
+
+
+def test_vtt_without_speakers_and_short_timestamps():
+    t = load_transcript(SAMPLES / "meet_captions.vtt")
+    # MM:SS.mmm times, a header with metadata, a <c> class tag; "unknown" cues are not merged
+    assert turns(t) == [
+        (0, 2.0, 5.5, "unknown", "unknown", "thanks everyone for joining the pricing review"),
+        (1, 6.0, 9.25, "unknown", "unknown", "we have three options to walk through"),
+    ]
+    assert t.metrics.patience_s is None
+
+
+def test_two_voices_in_one_cue_share_its_time(tmp_path):
+    f = tmp_path / "two.vtt"
+    f.write_text("WEBVTT\n\n00:00:00.000 --> 00:00:04.000\n<v Ana>One two three.</v> <v Ben>Yes.</v>\n")
+    t = load_transcript(f)
+    # 4 words over 4 s: Ana's 3 words get 3 s, Ben's 1 word 1 s
+    assert turns(t) == [(0, 0.0, 3.0, "Ana", "rep", "One two three."), (1, 3.0, 4.0, "Ben", "customer", "Yes.")]
+
+
+def test_txt_holding_webvtt_is_read_as_webvtt(tmp_path):
+    f = tmp_path / "export.txt"
+    f.write_bytes(b"\xef\xbb\xbf" + (SAMPLES / "teams_discovery.vtt").read_bytes())  # with a BOM
+    t = load_transcript(f)
+    assert t.source.format == "vtt"
+    assert turns(t) == turns(load_transcript(SAMPLES / "teams_discovery.vtt"))
+
+
+# --------------------------------------------------------------------------- SRT and text
+
+
+def test_srt_with_crlf_multiline_and_italics():
+    t = load_transcript(SAMPLES / "vendor_eval.srt")
+    assert t.source.format == "srt"
+    assert turns(t) == [
+        (0, 0.0, 3.5, "Speaker 1", "rep", "Thanks for joining, Dana."),
+        (1, 4.0, 7.25, "Speaker 2", "customer", "Happy to. We are evaluating three vendors this quarter."),
+        (2, 7.5, 10.0, "Speaker 1", "rep", "Which criteria matter most to your team?"),
+        (3, 11.0, 15.0, "Speaker 2", "customer", "Integration effort, then price."),
+    ]
+    check_words(t)
+
+
+def test_srt_rep_speaker_given():
+    t = load_transcript(SAMPLES / "vendor_eval.srt", rep_speaker="speaker 2")
+    assert [s.role for s in t.segments] == ["customer", "rep", "customer", "rep"]
+    # patience now runs from Speaker 1's turns to Speaker 2's: (4.0-3.5 + 11.0-10.0) / 2 = 0.75
+    assert t.metrics.patience_s == 0.75
+
+
+def test_plain_text_estimates_timing_and_warns():
+    t = load_transcript(SAMPLES / "follow_up.txt")
+    assert t.source.format == "text"
+    assert [(s.speaker, s.role) for s in t.segments] == [
+        ("Alex Rivera", "rep"), ("Jordan Lee", "customer"), ("Alex Rivera", "rep"),
+        ("Jordan Lee", "customer"), ("Alex Rivera", "rep"),
+    ]
+    # the unprefixed "Note: ..." line continues Jordan's turn
+    assert t.segments[3].text == ("Finance approved the budget for the pilot. "
+                                  "Note: they still need legal to review the contract.")
+    # 150 words per minute = 0.4 s a word: turn 0 has 6 words -> 0.0..2.4, turn 1 4 words -> 2.4..4.0
+    assert (t.segments[0].start, t.segments[0].end) == (0.0, 2.4)
+    assert (t.segments[1].start, t.segments[1].end) == (2.4, 4.0)
+    assert len(t.warnings) == 1 and "estimated" in t.warnings[0]
+    assert t.metrics.patience_s is None  # pauses would be invented
+    check_words(t)
+
+
+def test_plain_text_timestamps_are_honoured():
+    t = load_transcript(SAMPLES / "timestamped.txt")
+    assert [s.start for s in t.segments] == [5.0, 9.0, 20.0, 31.0]
+    # "(00:20)" form too; ends are estimated: 5 words * 0.4 = 2.0 s
+    assert t.segments[0].end == 7.0
+    assert "end times are estimated" in t.warnings[0]
+
+
+def test_plain_text_end_capped_by_next_timestamp(tmp_path):
+    f = tmp_path / "t.txt"
+    f.write_text("[00:00:00] Ana: one two three four five six seven eight nine ten\n[00:00:02] Ben: ok\n")
+    t = load_transcript(f)
+    assert t.segments[0].end == 2.0  # 10 words would take 4 s, but Ben starts at 2 s
+
+
+def test_plain_text_otter_style_headers(tmp_path):
+    f = tmp_path / "otter.txt"
+    f.write_text("Alex Rivera  0:00\nThanks for joining.\nShall we start?\n\nJordan Lee  0:06\nYes please.\n")
+    t = load_transcript(f)
+    assert turns(t)[0][1:] == (0.0, 2.4, "Alex Rivera", "rep", "Thanks for joining. Shall we start?")
+    assert turns(t)[1][1:4] == (6.0, 6.8, "Jordan Lee")
+
+
+def test_plain_text_without_names_is_unknown_and_unpunctuated_text_warns(tmp_path):
+    f = tmp_path / "raw.txt"
+    f.write_text("so what we need is a faster way to ship things across the border "
+                 "and honestly the current process is slow and manual for everyone\n")
+    t = load_transcript(f)
+    assert [(s.speaker, s.role) for s in t.segments] == [("unknown", "unknown")]
+    assert any("no punctuation" in w for w in t.warnings)
+
+
+def test_cp1252_text_is_decoded(tmp_path):
+    f = tmp_path / "legacy.txt"
+    f.write_bytes("José Núñez: Olá, ça va? Prices in €.\nAna: Sí.\n".encode("cp1252"))
+    t = load_transcript(f)
+    assert t.segments[0].speaker == "José Núñez"
+    assert t.segments[0].text == "Olá, ça va? Prices in €."
+
+
+def test_transcript_to_text_lines():
+    original = load_transcript(SAMPLES / "vendor_eval.srt", rep_speaker="Speaker 2")
+    text = transcript_to_text(original)
+    assert text.splitlines()[0] == "[00:00:00] Speaker 1 (customer): Thanks for joining, Dana."
+    assert text.splitlines()[1].startswith("[00:00:04] Speaker 2 (rep): Happy to.")
+    assert text.endswith("then price.")  # no trailing newline: callers print it
+
+
+def test_transcript_to_text_round_trip(tmp_path):
+    original = load_transcript(SAMPLES / "vendor_eval.srt", rep_speaker="Speaker 2")
+    f = tmp_path / "call.txt"
+    f.write_text(transcript_to_text(original), encoding="utf-8")
+    back = load_transcript(f)
+    # speakers, roles (from the "(rep)" suffix), texts and start seconds survive
+    assert [(s.speaker, s.role, s.text, int(s.start)) for s in back.segments] == [
+        (s.speaker, s.role, s.text, int(s.start)) for s in original.segments
+    ]
+
+
+def test_transcript_to_vtt_round_trip(tmp_path):
+    original = load_transcript(SAMPLES / "zoom_demo.vtt")
+    vtt = transcript_to_vtt(original)
+    assert vtt.startswith("WEBVTT\n\n1\n00:00:00.500 --> 00:00:03.000\n<v Sam Patel>Good morning")
+    f = tmp_path / "export.vtt"
+    f.write_text(vtt, encoding="utf-8")
+    assert turns(load_transcript(f)) == turns(original)
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def test_json_round_trip(tmp_path):
+    original = load_transcript(SAMPLES / "teams_discovery.vtt")
+    f = tmp_path / "out" / "call.json"
+    write_json_atomic(f, original)
+    assert load_transcript(f) == original
+    data = json.loads(f.read_text(encoding="utf-8"))
+    assert set(data) == {"version", "segments", "metrics", "duration", "language", "audio_sha256",
+                         "source", "warnings"}
+    assert list(f.parent.iterdir()) == [f]  # no temp file left behind
+
+
+def test_json_rep_speaker_reassigns_roles_and_metrics(tmp_path):
+    f = tmp_path / "call.json"
+    write_json_atomic(f, load_transcript(SAMPLES / "teams_discovery.vtt"))
+    t = load_transcript(f, rep_speaker="Jordan Lee")
+    assert [s.role for s in t.segments] == ["customer", "rep", "customer", "rep", "customer"]
+    # customer -> rep: 9.1 - 8.4 = 0.7 and 18.0 - 17.0 = 1.0 -> 0.85
+    assert t.metrics.patience_s == 0.85
+
+
+def test_write_json_atomic_dict_unicode_and_failure_keeps_old_file(tmp_path):
+    f = tmp_path / "data.json"
+    write_json_atomic(f, {"name": "Zoë", "n": 1})
+    raw = f.read_text(encoding="utf-8")
+    assert raw == '{\n  "name": "Zoë",\n  "n": 1\n}\n'
+    with pytest.raises(TypeError):
+        write_json_atomic(f, {"bad": object()})
+    assert f.read_text(encoding="utf-8") == raw
+    assert list(tmp_path.iterdir()) == [f]
+
+
+def test_metrics_to_text_from_formats():
+    table = metrics_to_text(load_transcript(SAMPLES / "teams_discovery.vtt").metrics)
+    assert "Alex Rivera" in table and "Jordan Lee" in table and "switches per minute" in table
+
+
+def test_extensions():
+    assert TRANSCRIPT_EXTENSIONS == {".vtt", ".srt", ".txt", ".json"}
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def one_line_error(path, **kwargs) -> str:
+    with pytest.raises(InputError) as info:
+        load_transcript(path, **kwargs)
+    message = str(info.value)
+    assert "\n" not in message
+    assert path.name in message
+    return message
+
+
+@pytest.mark.parametrize("name", ["notes.docx", "call.pdf", "call.mp3.zip"])
+def test_unsupported_extension(tmp_path, name):
+    f = tmp_path / name
+    f.write_bytes(b"PK\x03\x04 binary")
+    message = one_line_error(f)
+    assert "is not a supported transcript (.vtt, .srt, .txt, .json); export the call as WebVTT or SRT" in message
+
+
+def test_missing_file(tmp_path):
+    assert "not found" in one_line_error(tmp_path / "nope.vtt")
+
+
+@pytest.mark.parametrize("content", [b"", b"  \n\n\t\n", b"\xef\xbb\xbf"])
+@pytest.mark.parametrize("name", ["empty.vtt", "empty.srt", "empty.txt", "empty.json"])
+def test_empty_files(tmp_path, name, content):
+    f = tmp_path / name
+    f.write_bytes(content)
+    assert "is empty" in one_line_error(f)
+
+
+def test_vtt_without_cues(tmp_path):
+    f = tmp_path / "header_only.vtt"
+    f.write_text("WEBVTT\n\nNOTE nothing was said\n")
+    assert "has no cues" in one_line_error(f)
+
+
+def test_srt_with_only_empty_cues(tmp_path):
+    f = tmp_path / "blank.srt"
+    f.write_text("1\n00:00:00,000 --> 00:00:01,000\n<i></i>\n\n2\n00:00:01,000 --> 00:00:02,000\nAna:\n")
+    assert "has no cues with text" in one_line_error(f)
+
+
+@pytest.mark.parametrize("name", ["call.txt", "call.vtt", "call.json"])
+def test_binary_file(tmp_path, name):
+    f = tmp_path / name
+    f.write_bytes(b"%PDF-1.7\n\x00\x01\x02\x03\xff\xfe binary stream \x00\x00")
+    assert "is not a text file" in one_line_error(f)
+
+
+def test_json_must_be_utf8(tmp_path):
+    f = tmp_path / "call.json"
+    f.write_bytes('{"source": {"file": "Zoë", "format": "vtt"}}'.encode("cp1252"))
+    assert "is not a text file" in one_line_error(f)
+
+
+def test_invalid_json(tmp_path):
+    f = tmp_path / "broken.json"
+    f.write_text('{"segments": [}')
+    assert "is not valid JSON (line 1, column 15" in one_line_error(f)
+
+
+def test_json_not_an_object(tmp_path):
+    f = tmp_path / "list.json"
+    f.write_text("[1, 2]")
+    assert "expected a JSON object" in one_line_error(f)
+
+
+def _valid_json() -> dict:
+    return load_transcript(SAMPLES / "vendor_eval.srt").model_dump(mode="json")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda d: d["segments"][1].pop("end"), "field segments[1].end: Field required"),
+        (lambda d: d["segments"][0]["words"][2].update(start="soon"), "field segments[0].words[2].start"),
+        (lambda d: d["segments"][0].update(role="manager"), "field segments[0].role"),
+        (lambda d: d.update(colour="blue"), "field colour: Extra inputs are not permitted"),
+        (lambda d: d.pop("source"), "field source: Field required"),
+        (lambda d: d["segments"][2].update(id=0), "field segments[2].id: duplicate segment id 0"),
+        (lambda d: d["segments"][0].update(end=-1.0), "field segments[0].end: -1.0 is before start"),
+        (lambda d: d.update(version=99), "field version: transcript format 99 is newer"),
+    ],
+)
+def test_broken_json_names_the_field(tmp_path, change, field):
+    data = _valid_json()
+    change(data)
+    f = tmp_path / "call.json"
+    f.write_text(json.dumps(data))
+    assert field in one_line_error(f)
+
+
+def test_txt_starting_with_brace_but_not_json_is_text(tmp_path):
+    f = tmp_path / "odd.txt"
+    f.write_text("{inaudible} Ana: we can start\n")
+    assert load_transcript(f).source.format == "text"
+
+
+# --------------------------------------------------------------------------- roles
+
+
+def S(i: int, speaker: str, start: float) -> Segment:
+    return Segment(id=i, start=start, end=start + 1, speaker=speaker, text="hi")
+
+
+def test_assign_roles_defaults_and_copies():
+    segments = [S(0, "unknown", 0), S(1, "Jordan", 1), S(2, "Alex", 2), S(3, "Jordan", 3)]
+    roles = assign_roles(segments)
+    # the first *named* speaker to talk is the rep; "unknown" stays unknown
+    assert [s.role for s in roles] == ["unknown", "rep", "customer", "rep"]
+    assert [s.role for s in segments] == ["unknown"] * 4  # inputs untouched
+    assert roles[1] is not segments[1]
+
+
+def test_assign_roles_prefers_left_channel_speaker():
+    roles = assign_roles([S(0, "speaker_2", 0), S(1, "speaker_1", 1), S(2, "speaker_3", 2)])
+    assert [s.role for s in roles] == ["customer", "rep", "customer"]
+
+
+def test_assign_roles_given_rep_matches_ignoring_case():
+    roles = assign_roles([S(0, "Alex Rivera", 0), S(1, "Jordan Lee", 1)], rep_speaker="jordan  lee")
+    assert [s.role for s in roles] == ["customer", "rep"]
+
+
+def test_assign_roles_unknown_rep_lists_speakers():
+    with pytest.raises(ConfigError) as info:
+        assign_roles([S(0, "Alex", 0), S(1, "Jordan", 1), S(2, "unknown", 2)], rep_speaker="Sam")
+    message = str(info.value)
+    assert "'Sam'" in message and "'Alex', 'Jordan'" in message and "\n" not in message
+    with pytest.raises(ConfigError, match="every turn is 'unknown'"):
+        assign_roles([S(0, "unknown", 0)], rep_speaker="unknown")
+
+
+def test_assign_roles_empty():
+    assert assign_roles([]) == [] and assign_roles([], rep_speaker="Alex") == []
+
+
+def test_speaker_prefix_detection():
+    lines = ["Alex Rivera: hi", "Step 1: plug it in", "what we need: speed", "rep: ok",
+             "rep: sure", "Ana de Souza: olá", "speaker_2: yes", "Why not: no idea?", "10:30 works"]
+    assert [name for name, _ in split_speaker_prefixes(lines)] == [
+        "Alex Rivera", None, None, "rep", "rep", "Ana de Souza", "speaker_2", None, None]
+
+
+# --------------------------------------------------------------------------- more shapes
+
+
+def test_srt_without_blank_lines_between_cues(tmp_path):
+    f = tmp_path / "squashed.srt"
+    f.write_text("1\n00:00:00,000 --> 00:00:02,000\nAna: Hello there.\n2\n00:00:02,500 --> 00:00:04,000\n"
+                 "Ben: Hi Ana.\n")
+    t = load_transcript(f)
+    assert turns(t) == [(0, 0.0, 2.0, "Ana", "rep", "Hello there."),
+                        (1, 2.5, 4.0, "Ben", "customer", "Hi Ana.")]
+
+
+def test_srt_content_in_a_txt_file(tmp_path):
+    f = tmp_path / "captions.txt"
+    f.write_bytes((SAMPLES / "vendor_eval.srt").read_bytes())
+    t = load_transcript(f)
+    assert t.source.format == "srt" and len(t.segments) == 4
+
+
+def test_srt_that_is_plain_text_has_no_cues(tmp_path):
+    f = tmp_path / "notes.srt"
+    f.write_text("Ana: we talked about pricing\n")
+    assert "has no cues" in one_line_error(f)
+
+
+def test_partly_timestamped_text_warns_about_estimates(tmp_path):
+    f = tmp_path / "mixed.txt"
+    f.write_text("Ana: hello there\n[00:00:10] Ben: hi\n")
+    t = load_transcript(f)
+    assert [s.start for s in t.segments] == [0.0, 10.0]
+    assert "timings are estimated" in t.warnings[0]
+
+
+def test_documented_json_example_is_valid_and_its_metrics_are_real(tmp_path):
+    from review.metrics import compute_metrics
+
+    doc = (SAMPLES.parents[2] / "docs" / "transcript-format.md").read_text(encoding="utf-8")
+    example = doc.split("```json\n", 1)[1].split("```", 1)[0]
+    f = tmp_path / "example.json"
+    f.write_text(example, encoding="utf-8")
+    t = load_transcript(f)
+    assert t.metrics == compute_metrics(t.segments, t.duration)
+    assert [s.role for s in assign_roles(t.segments)] == [s.role for s in t.segments]
