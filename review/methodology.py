@@ -1,0 +1,395 @@
+"""Load, validate and import methodology files (the criteria calls are scored against).
+
+Shipped methodologies live in `settings.methodology_path`; a team's imported ones in
+`settings.user_methodology_path`. Every problem with a file becomes one `MethodologyError`
+line of the form `<file>:<line>: <field path>: <problem and fix>`, because the people who
+edit these files are enablement leads, not programmers: they need the line and the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import re
+import tempfile
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import CallreviewError, InputError, MethodologyError
+from .schema import SLUG, Methodology
+from .settings import Settings
+
+Origin = Literal["shipped", "team"]
+YAML_SUFFIXES = (".yaml", ".yml")
+PLAYBOOK_SUFFIXES = (".md", ".markdown", ".txt", ".text")
+
+
+@dataclass(frozen=True)
+class LoadedMethodology:
+    """A validated methodology and where it came from.
+
+    methodology: the parsed file. path: the file it was read from. sha256: hex digest of the
+    file bytes, recorded with every scorecard. origin: "shipped" (repository) or "team" (imported).
+    """
+
+    methodology: Methodology
+    path: Path
+    sha256: str
+    origin: Origin
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def load_methodology_file(path: str | Path, origin: Origin = "team") -> LoadedMethodology:
+    """Read and validate one methodology YAML file.
+
+    path: the file. origin: recorded on the result ("shipped" for repository files).
+    Raises InputError when the file cannot be read, MethodologyError when it is invalid.
+    """
+    path = Path(path)
+    raw = _read_bytes(path)
+    methodology = parse_methodology_bytes(raw, str(path))
+    return LoadedMethodology(methodology, path, hashlib.sha256(raw).hexdigest(), origin)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file; check the path") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the file ({exc.strerror}); check its permissions") from None
+
+
+def parse_methodology_bytes(raw: bytes, label: str) -> Methodology:
+    """Validate methodology YAML held in memory.
+
+    raw: the file bytes. label: the file name used at the start of every error message.
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MethodologyError(f"{label}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{label}:{mark.line + 1}:{mark.column + 1}" if mark else label
+        problem = exc.problem or exc.context or "unreadable"
+        raise MethodologyError(f"{where}: invalid YAML: {problem}; fix the indentation/quoting there") from None
+    except yaml.YAMLError as exc:
+        raise MethodologyError(f"{label}: invalid YAML: {exc}; fix the file's syntax") from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise MethodologyError(
+            f"{label}: the file must be a YAML mapping with the keys "
+            f"{', '.join(Methodology.model_fields)}; see methodology/discovery.yaml for an example"
+        )
+    _reject_duplicate_keys(root, label)
+    try:
+        return Methodology.model_validate(data)
+    except ValidationError as exc:
+        raise MethodologyError(_describe(exc, data, root, label)) from None
+
+
+def _reject_duplicate_keys(node: yaml.Node, label: str, path: tuple = ()) -> None:
+    """YAML silently keeps the last of two equal keys; in a hand-edited file that hides a mistake."""
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                continue
+            if key.value in seen:
+                raise MethodologyError(
+                    f"{label}:{key.start_mark.line + 1}: {field_path(path) or 'top level'}: key "
+                    f"'{key.value}' appears twice; keep only one"
+                )
+            seen.add(key.value)
+            _reject_duplicate_keys(value, label, (*path, key.value))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _reject_duplicate_keys(item, label, (*path, i))
+
+
+def field_path(loc: tuple) -> str:
+    """("criteria", 3, "weigth") -> "criteria[3].weigth"."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _line_of(root: yaml.Node, loc: tuple) -> int | None:
+    """1-based line of the node at `loc` (for a key: the key's line), or of its deepest existing parent."""
+    node, line = root, root.start_mark.line + 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            pair = next(((k, v) for k, v in node.value if k.value == part), None)
+            if pair is None:
+                return line
+            line, node = pair[0].start_mark.line + 1, pair[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The schema model that the mapping at `loc` must match (to list its allowed keys)."""
+    model: type[BaseModel] | None = Methodology
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        candidates = [field.annotation, *typing.get_args(field.annotation)]
+        model = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+    return model
+
+
+def _refine_loc(loc: tuple, message: str, data: dict) -> tuple:
+    """Point a whole-model check at the field it is about (pydantic reports these at the model)."""
+    if loc == ():
+        criteria = data.get("criteria") or []
+        sections = data.get("sections") or []
+        section_ids = [s.get("id") for s in sections if isinstance(s, dict)]
+        if "section id" in message:
+            for j, s_id in enumerate(section_ids):
+                if s_id in section_ids[:j]:
+                    return ("sections", j, "id")
+        seen: list = []
+        for i, c in enumerate(criteria):
+            if not isinstance(c, dict):
+                continue
+            if "criterion id" in message and c.get("id") in seen:
+                return ("criteria", i, "id")
+            seen.append(c.get("id"))
+            if "names section" in message and c.get("section") not in section_ids:
+                return ("criteria", i, "section")
+    if len(loc) == 2 and loc[0] == "criteria":
+        for key in ("target_level", "levels"):
+            if key in message:
+                return (*loc, key)
+    return loc
+
+
+def _problem(err: dict, loc: tuple) -> str:
+    """One error as `<problem>; <fix>`."""
+    kind, got = err["type"], err.get("input")
+    shown = repr(got) if len(repr(got)) <= 40 else repr(got)[:37] + "..."
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        model = _model_at(loc[:-1])
+        known = list(model.model_fields) if model else []
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        if close:
+            return f"unknown key '{key}' — did you mean '{close[0]}'?"
+        return f"unknown key '{key}'; allowed keys here: {', '.join(known)}"
+    if kind == "missing":
+        return f"required key '{loc[-1]}' is missing; add it"
+    if kind == "string_pattern_mismatch":
+        return (f"{shown} is not a valid id; use lower-case letters, digits, '_' or '-' "
+                f"(e.g. {re.sub(r'[^a-z0-9]+', '_', str(got).lower()).strip('_') or 'my_id'!r})")
+    if kind == "string_type":
+        return f"expected text, got {shown}; put the value in quotes"
+    if kind in ("too_short", "list_type", "dict_type", "model_type", "model_attributes_type"):
+        return f"{err['msg'].lower()} (got {shown}); fix the structure there"
+    message = err["msg"].removeprefix("Value error, ")
+    if kind == "value_error":
+        return message
+    return f"{message[0].lower()}{message[1:]} (got {shown}); correct the value"
+
+
+def _describe(exc: ValidationError, data: dict, root: yaml.Node, label: str) -> str:
+    """All validation errors as one line: the first one in file order, plus how many more."""
+    described = []
+    for err in exc.errors():
+        loc = _refine_loc(tuple(err["loc"]), err["msg"], data)
+        line = _line_of(root, loc)
+        where = f"{label}:{line}" if line else label
+        path = field_path(loc)
+        described.append((line or 0, f"{where}: {path + ': ' if path else ''}{_problem(err, loc)}"))
+    described.sort(key=lambda pair: pair[0])
+    more = f" (and {len(described) - 1} more)" if len(described) > 1 else ""
+    return " ".join((described[0][1] + more).split())  # one line, whatever the inputs held
+
+
+# --------------------------------------------------------------------------- library
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in YAML_SUFFIXES and not p.name.startswith("."))
+
+
+def methodology_to_yaml(methodology: Methodology) -> bytes:
+    """A methodology as a readable YAML file (empty lists and unset options left out)."""
+
+    def prune(value):
+        if isinstance(value, dict):
+            return {k: prune(v) for k, v in value.items() if v not in ([], None)}
+        if isinstance(value, list):
+            return [prune(v) for v in value]
+        return value
+
+    data = prune(methodology.model_dump(mode="json"))
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100).encode("utf-8")
+
+
+def _replace_id(raw: bytes, new_id: str) -> bytes:
+    """Change the top-level `id:` value in place, so the team's comments and layout survive."""
+    text = raw.decode("utf-8", errors="replace")
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return raw  # unchanged: validating it reports the syntax error with its line
+    if not isinstance(root, yaml.MappingNode):
+        return raw
+    value = next((v for k, v in root.value if k.value == "id"), None)
+    if value is None:
+        return f"id: {new_id}\n{text}".encode()
+    return (text[: value.start_mark.index] + new_id + text[value.end_mark.index :]).encode("utf-8")
+
+
+class MethodologyLibrary:
+    """The shipped methodologies plus the team's imported ones.
+
+    settings: `methodology_path` (shipped files) and `user_methodology_path` (team files) are used.
+    `problems` lists, one line each, the files the last `list()` skipped because they are invalid.
+    """
+
+    def __init__(self, settings: Settings):
+        self.shipped_dir = settings.methodology_path
+        self.team_dir = settings.user_methodology_path
+        self.problems: list[str] = []
+        self._broken: dict[str, CallreviewError] = {}  # file stem -> its error, for get()
+
+    def _scan(self, folder: Path, origin: Origin, taken: dict[str, LoadedMethodology]) -> None:
+        for path in _yaml_files(folder):
+            try:
+                loaded = load_methodology_file(path, origin)
+            except CallreviewError as exc:
+                self.problems.append(str(exc))
+                self._broken[path.stem.lower()] = exc
+                continue
+            other = taken.get(loaded.methodology.id)
+            if other is not None:
+                self.problems.append(
+                    f"{path}: id '{loaded.methodology.id}' is already used by {other.path}; "
+                    f"skipped — give this file its own id"
+                )
+                continue
+            taken[loaded.methodology.id] = loaded
+
+    def list(self) -> list[LoadedMethodology]:
+        """All valid methodologies, sorted by id; invalid files are skipped and noted in `problems`."""
+        self.problems, self._broken = [], {}
+        found: dict[str, LoadedMethodology] = {}
+        self._scan(self.shipped_dir, "shipped", found)
+        self._scan(self.team_dir, "team", found)
+        return [found[k] for k in sorted(found)]
+
+    def get(self, name: str) -> LoadedMethodology:
+        """A methodology by id, or by name ignoring case.
+
+        name: the id ("meddpicc") or the display name ("MEDDPICC").
+        """
+        every = self.list()
+        wanted = name.strip().lower()
+        for loaded in every:
+            if wanted in (loaded.methodology.id.lower(), loaded.methodology.name.lower()):
+                return loaded
+        if wanted in self._broken:  # the file is there but invalid: say why, not "unknown"
+            raise self._broken[wanted]
+        ids = [loaded.methodology.id for loaded in every]
+        if not ids:
+            raise MethodologyError(
+                f"unknown methodology '{name}'; no methodology files found in {self.shipped_dir} "
+                f"or {self.team_dir}; set CALLREVIEW_METHODOLOGY_DIR or import one"
+            )
+        close = difflib.get_close_matches(wanted, ids, n=1, cutoff=0.5)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise MethodologyError(f"unknown methodology '{name}'; known: {', '.join(ids)}{hint}")
+
+    def _convert(self, path: Path, engine=None, new_id: str | None = None) -> tuple[Methodology, bytes]:
+        """The methodology a file describes and the YAML bytes to store for it (nothing written)."""
+        suffix = path.suffix.lower()
+        if suffix not in YAML_SUFFIXES + PLAYBOOK_SUFFIXES:
+            raise InputError(
+                f"{path}: cannot import a '{suffix or 'extensionless'}' file; give a methodology "
+                f".yaml, or a playbook as .md or .txt"
+            )
+        raw = _read_bytes(path)
+        if suffix in PLAYBOOK_SUFFIXES:
+            from .playbook_import import playbook_to_methodology
+
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+            raw = methodology_to_yaml(playbook_to_methodology(text, path.name, engine=engine))
+        if new_id is not None:
+            if not re.match(SLUG, new_id):
+                raise MethodologyError(
+                    f"--id {new_id!r} is not a valid id; use lower-case letters, digits, '_' or '-'"
+                )
+            raw = _replace_id(raw, new_id)
+        return parse_methodology_bytes(raw, str(path)), raw
+
+    def validate_file(self, path: str | Path) -> LoadedMethodology:
+        """Check a methodology YAML or a playbook without importing it.
+
+        path: the file. For a playbook, sha256 is that of the YAML it converts to.
+        """
+        path = Path(path)
+        methodology, raw = self._convert(path)
+        return LoadedMethodology(methodology, path, hashlib.sha256(raw).hexdigest(), "team")
+
+    def import_file(self, path: str | Path, engine=None, new_id: str | None = None) -> LoadedMethodology:
+        """Validate a methodology YAML or playbook and store it in the team folder as <id>.yaml.
+
+        path: the file to import. engine: an LLM ChatEngine for playbooks, or None for the
+        deterministic parse. new_id: store under this id instead of the file's own.
+        Nothing is written unless the result validates; the write is atomic.
+        """
+        path = Path(path)
+        methodology, raw = self._convert(path, engine=engine, new_id=new_id)
+        current = {loaded.methodology.id: loaded for loaded in self.list()}
+        clash = current.get(methodology.id)
+        if clash is not None and clash.origin == "shipped":
+            raise MethodologyError(
+                f"{path}: id '{methodology.id}' is a shipped methodology; import it under another "
+                f"id with --id NEW_ID"
+            )
+        # Re-importing a team methodology replaces its file, wherever it was saved.
+        target = clash.path if clash is not None else self.team_dir / f"{methodology.id}.yaml"
+        self.team_dir.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(dir=self.team_dir, prefix=f".{methodology.id}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as fh:
+                fh.write(raw)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(temp_name, target)
+        except BaseException as exc:  # incl. Ctrl-C: never leave a half-written temp file behind
+            Path(temp_name).unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise InputError(
+                    f"{target}: cannot write the methodology ({exc.strerror}); check the folder"
+                ) from None
+            raise
+        return LoadedMethodology(methodology, target, hashlib.sha256(raw).hexdigest(), "team")
