@@ -1,0 +1,322 @@
+"""Schema of the store and the append-only list of migrations that builds it.
+
+`TABLES` below is the current schema, which `review.store` queries. `MIGRATIONS` is the history
+that produces it: a database records the migrations it has in `schema_version`, and `migrate`
+applies the missing ones in order, inside one transaction, whenever a `Store` opens. Never edit or
+reorder a migration that has shipped; append a new one (and change `TABLES` to match).
+
+Only portable SQL: JSON is kept as TEXT, timestamps as ISO-8601 TEXT (UTC, so they sort), no
+SQLite- or PostgreSQL-only column types, so a `DATABASE_URL` for PostgreSQL works unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    insert,
+    select,
+    text,
+)
+
+from .errors import StoreError
+
+# Any constant works; it only has to be the same for every callreview process on one server.
+_PG_MIGRATION_LOCK = 7_345_210_001
+
+
+def utc_now() -> str:
+    """Current time as ISO-8601 UTC text, the one timestamp format of the store."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+# --------------------------------------------------------------------------- current schema
+# Keep in step with MIGRATIONS; tests/test_store.py compares a migrated database with this.
+
+METADATA = MetaData()
+
+schema_version = Table(
+    "schema_version", METADATA,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(100), nullable=False),
+    Column("applied_at", String(40), nullable=False),
+)
+
+calls = Table(
+    "calls", METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("audio_sha256", String(64), index=True),  # sha256 of the uploaded file's bytes
+    Column("filename", String(500), nullable=False),
+    Column("stored_path", String(1000)),
+    Column("rep", String(200), index=True),
+    Column("call_date", String(10), index=True),  # ISO date
+    Column("call_type", String(100)),
+    Column("methodology_id", String(100), index=True),
+    Column("title", String(500)),
+    Column("duration", Float),
+    Column("created_at", String(40), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("error", Text),
+)
+
+transcripts = Table(
+    "transcripts", METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("call_id", Integer, ForeignKey("calls.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),  # of transcript_json, for cache keys
+    Column("transcript_json", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+    UniqueConstraint("call_id", "version", name="uq_transcripts_call_version"),
+)
+
+reviews = Table(
+    "reviews", METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("call_id", Integer, ForeignKey("calls.id"), nullable=False),
+    Column("transcript_version", Integer),
+    Column("created_at", String(40), nullable=False),
+    Column("engine", String(50), nullable=False),
+    Column("model", String(200)),
+    Column("prompt_version", String(50)),
+    Column("prompt_sha256", String(64)),
+    Column("methodology_id", String(100), nullable=False),
+    Column("methodology_version", String(50)),
+    Column("methodology_sha256", String(64)),
+    Column("total_percent", Float, nullable=False),
+    Column("focus_criterion_id", String(100)),
+    Column("focus_criterion_name", String(300)),
+    Column("cache_key", String(128), index=True),
+    Column("scorecard_json", Text, nullable=False),
+    Column("draft_json", Text),
+    # (call_id, id): the latest review of each call is found from this index alone.
+    Index("ix_reviews_call_id_id", "call_id", "id"),
+)
+
+overrides = Table(
+    "overrides", METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("review_id", Integer, ForeignKey("reviews.id"), nullable=False, index=True),
+    Column("criterion_id", String(100), nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+comments = Table(
+    "comments", METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("call_id", Integer, ForeignKey("calls.id"), nullable=False, index=True),
+    Column("at_s", Float, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+documents = Table(
+    "documents", METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("review_id", Integer, ForeignKey("reviews.id"), nullable=False),
+    Column("key", String(100), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("content", Text, nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    # Two writers that both read version N can't both store N+1: one insert fails.
+    UniqueConstraint("review_id", "key", "version", name="uq_documents_review_key_version"),
+)
+
+call_text = Table(
+    "call_text", METADATA,
+    Column("call_id", Integer, ForeignKey("calls.id"), primary_key=True, autoincrement=False),
+    Column("transcript_version", Integer, nullable=False),
+    Column("text", Text, nullable=False),  # lower-cased plain text of the latest transcript
+)
+
+TABLES = [schema_version, calls, transcripts, reviews, overrides, comments, documents, call_text]
+
+
+def transcript_search_text(segment_texts: list[str]) -> str:
+    """The searchable copy of a transcript: its turns' text, one per line, lower-cased.
+
+    Lower-cased here so a plain LIKE on a lower-cased query is case-insensitive on every
+    database (SQLite has no ILIKE; lower() per row at query time would be slower).
+    """
+    return "\n".join(t.strip() for t in segment_texts).lower()
+
+
+# --------------------------------------------------------------------------- migrations
+# Each migration builds its own Table objects: what it created must not change when TABLES does.
+
+
+def m001_calls_reviews_documents(conn: Connection) -> None:
+    """Calls, versioned transcripts, reviews, manager overrides, comments and documents."""
+    md = MetaData()
+    Table(
+        "calls", md,
+        Column("id", Integer, primary_key=True),
+        Column("audio_sha256", String(64), index=True),
+        Column("filename", String(500), nullable=False),
+        Column("stored_path", String(1000)),
+        Column("rep", String(200), index=True),
+        Column("call_date", String(10), index=True),
+        Column("call_type", String(100)),
+        Column("methodology_id", String(100), index=True),
+        Column("title", String(500)),
+        Column("duration", Float),
+        Column("created_at", String(40), nullable=False),
+        Column("status", String(20), nullable=False),
+        Column("error", Text),
+    )
+    Table(
+        "transcripts", md,
+        Column("id", Integer, primary_key=True),
+        Column("call_id", Integer, ForeignKey("calls.id"), nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("sha256", String(64), nullable=False),
+        Column("transcript_json", Text, nullable=False),
+        Column("created_at", String(40), nullable=False),
+        UniqueConstraint("call_id", "version", name="uq_transcripts_call_version"),
+    )
+    Table(
+        "reviews", md,
+        Column("id", Integer, primary_key=True),
+        Column("call_id", Integer, ForeignKey("calls.id"), nullable=False),
+        Column("transcript_version", Integer),
+        Column("created_at", String(40), nullable=False),
+        Column("engine", String(50), nullable=False),
+        Column("model", String(200)),
+        Column("prompt_version", String(50)),
+        Column("prompt_sha256", String(64)),
+        Column("methodology_id", String(100), nullable=False),
+        Column("methodology_version", String(50)),
+        Column("methodology_sha256", String(64)),
+        Column("total_percent", Float, nullable=False),
+        Column("focus_criterion_id", String(100)),
+        Column("focus_criterion_name", String(300)),
+        Column("cache_key", String(128), index=True),
+        Column("scorecard_json", Text, nullable=False),
+        Column("draft_json", Text),
+        Index("ix_reviews_call_id_id", "call_id", "id"),
+    )
+    Table(
+        "overrides", md,
+        Column("id", Integer, primary_key=True),
+        Column("review_id", Integer, ForeignKey("reviews.id"), nullable=False, index=True),
+        Column("criterion_id", String(100), nullable=False),
+        Column("score", Integer, nullable=False),
+        Column("comment", Text, nullable=False),
+        Column("author", String(200), nullable=False),
+        Column("created_at", String(40), nullable=False),
+    )
+    Table(
+        "comments", md,
+        Column("id", Integer, primary_key=True),
+        Column("call_id", Integer, ForeignKey("calls.id"), nullable=False, index=True),
+        Column("at_s", Float, nullable=False),
+        Column("text", Text, nullable=False),
+        Column("author", String(200), nullable=False),
+        Column("created_at", String(40), nullable=False),
+    )
+    Table(
+        "documents", md,
+        Column("id", Integer, primary_key=True),
+        Column("review_id", Integer, ForeignKey("reviews.id"), nullable=False),
+        Column("key", String(100), nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("content", Text, nullable=False),
+        Column("author", String(200), nullable=False),
+        Column("created_at", String(40), nullable=False),
+        UniqueConstraint("review_id", "key", "version", name="uq_documents_review_key_version"),
+    )
+    md.create_all(conn)
+
+
+def m002_transcript_search_text(conn: Connection) -> None:
+    """A searchable plain-text copy of each call's latest transcript, filled for existing calls.
+
+    Reads the stored JSON as plain data (not through review.types) so this migration keeps
+    working whatever the Transcript model becomes later.
+    """
+    md = MetaData()
+    Table("calls", md, Column("id", Integer, primary_key=True))  # the foreign key's target only
+    table = Table(
+        "call_text", md,
+        Column("call_id", Integer, ForeignKey("calls.id"), primary_key=True, autoincrement=False),
+        Column("transcript_version", Integer, nullable=False),
+        Column("text", Text, nullable=False),
+    )
+    table.create(conn)
+    latest = conn.execute(text(
+        "SELECT t.call_id, t.version, t.transcript_json FROM transcripts t "
+        "WHERE t.version = (SELECT MAX(t2.version) FROM transcripts t2 WHERE t2.call_id = t.call_id)"
+    )).all()
+    for call_id, version, transcript_json in latest:
+        segments = json.loads(transcript_json).get("segments", [])
+        conn.execute(insert(table).values(
+            call_id=call_id,
+            transcript_version=version,
+            text=transcript_search_text([str(s.get("text", "")) for s in segments]),
+        ))
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [
+    m001_calls_reviews_documents,
+    m002_transcript_search_text,
+]
+
+
+def applied_version(conn: Connection) -> int:
+    """The number of migrations this database has (0 for an empty database)."""
+    if not conn.dialect.has_table(conn, "schema_version"):
+        return 0
+    return int(conn.scalar(select(func.max(schema_version.c.version))) or 0)
+
+
+def migrate(engine: Engine, until: int | None = None) -> list[int]:
+    """Apply the migrations this database is missing, in order, in one transaction.
+
+    engine: the store's engine (its SQLite connections start write transactions with
+        BEGIN IMMEDIATE, so two processes opening a new file migrate one after the other).
+    until: stop after this migration number (tests build old databases with it); None = all.
+    Returns the numbers applied, [] when the database was up to date.
+    """
+    last = len(MIGRATIONS) if until is None else until
+    applied: list[int] = []
+    with engine.connect() as conn:
+        conn.execution_options(callreview_write=True)
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                # Serialise concurrent first starts; released at the end of the transaction.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+            schema_version.create(conn, checkfirst=True)
+            current = applied_version(conn)
+            if current > len(MIGRATIONS):
+                raise StoreError(
+                    f"the store's schema is version {current}, newer than this callreview knows "
+                    f"({len(MIGRATIONS)}); upgrade callreview to open it"
+                )
+            for number in range(current + 1, last + 1):
+                migration = MIGRATIONS[number - 1]
+                migration(conn)
+                conn.execute(insert(schema_version).values(
+                    version=number, name=migration.__name__, applied_at=utc_now()
+                ))
+                applied.append(number)
+    return applied
