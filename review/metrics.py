@@ -78,7 +78,8 @@ def compute_metrics(segments: list[Segment], duration: float) -> Metrics:
     pauses = [max(0.0, b.start - a.end) for a, b in pairwise(turns) if a.role == "customer" and b.role == "rep"]
     patience = round(sum(pauses) / len(pauses), 2) if pauses else None
 
-    return Metrics(speakers=speakers, interactivity=interactivity, patience_s=patience)
+    rep = next((seg.speaker for seg in turns if seg.role == "rep"), None)
+    return Metrics(speakers=speakers, interactivity=interactivity, patience_s=patience, rep_speaker=rep)
 
 
 def metrics_to_text(m: Metrics) -> str:

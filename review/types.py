@@ -53,6 +53,7 @@ class Metrics(_Model):
     speakers: dict[str, SpeakerMetrics] = Field(default_factory=dict)
     interactivity: float = 0.0
     patience_s: float | None = None
+    rep_speaker: str | None = None  # the speaker whose role is "rep", None when roles are unknown
 
 
 class TranscriptSource(_Model):
