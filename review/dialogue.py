@@ -13,7 +13,7 @@ A dialogue file (`tests/data/calls/*.yaml`, `examples/*.yaml`) is a written call
         text: "Thanks for making time today..."
         evidence: [discovery/agenda_set]   # criteria this turn is the evidence for
 
-Criteria are named `<methodology id>/<criterion id>`. `render` in `review.synth` speaks a
+Criteria are named `<methodology id>/<criterion id>`. `render_dialogue` in `review.synth` speaks a
 dialogue with two voices; `dialogue_to_transcript` builds the transcript the speech would give,
 with words spaced evenly, for tests that need no audio.
 """

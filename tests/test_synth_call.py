@@ -1,0 +1,122 @@
+"""A synthesized two-voice sales call: the script is the exact reference for words and speakers."""
+
+from __future__ import annotations
+
+import shutil
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_transcribe import word_error_rate
+
+from review.dialogue import Dialogue, Turn
+from review.errors import ConfigError
+from review.synth import render_dialogue
+from review.transcribe import MONO_WARNING, transcribe_audio
+from review.types import Transcript
+
+needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+
+CALL = Dialogue(
+    id="short_call",
+    rep="Alex Rivera",
+    customer="Jordan Lee",
+    turns=[
+        Turn(speaker="rep", text="Thanks for joining today. I would like to cover your current process and next steps."),
+        Turn(speaker="customer", text="Sounds good. We plan every delivery by hand right now."),
+        Turn(speaker="rep", text="How many hours does your team spend on that each week?"),
+        Turn(speaker="customer", text="About twenty hours, and it keeps growing."),
+        Turn(speaker="rep", text="Could we meet again on Friday to look at a pilot?"),
+        Turn(speaker="customer", text="Friday works for me."),
+    ],
+)
+
+
+def turn_attribution(transcript: Transcript, timeline: list[tuple[float, float, str]]) -> list[str | None]:
+    """The role the transcript gives each reference turn: the majority role of its words."""
+    roles = []
+    for start, end, _ in timeline:
+        votes: dict[str, int] = {}
+        for seg in transcript.segments:
+            for w in seg.words:
+                if start - 0.3 <= (w.start + w.end) / 2 <= end + 0.3:
+                    votes[seg.role] = votes.get(seg.role, 0) + 1
+        roles.append(max(votes, key=votes.get) if votes else None)
+    return roles
+
+
+def words_of(transcript: Transcript, role: str) -> str:
+    return " ".join(s.text for s in transcript.segments if s.role == role)
+
+
+def script_of(role: str) -> str:
+    return " ".join(t.text for t in CALL.turns if t.speaker == role)
+
+
+@needs_espeak
+def test_render_places_voices_on_their_channels(tmp_path):
+    out = tmp_path / "call.wav"
+    timeline = render_dialogue(CALL, out, layout="stereo")
+    assert [role for _, _, role in timeline] == [t.speaker for t in CALL.turns]
+    gaps = [b[0] - a[1] for a, b in zip(timeline, timeline[1:], strict=False)]
+    assert all(0.4 <= g <= 0.9 for g in gaps), gaps
+    with wave.open(str(out)) as fh:
+        assert fh.getnchannels() == 2 and fh.getframerate() == 16000
+        samples = np.frombuffer(fh.readframes(fh.getnframes()), "<i2").reshape(-1, 2)
+    first_start, first_end, _ = timeline[0]
+    during_rep = samples[int(first_start * 16000) : int(first_end * 16000)]
+    assert np.abs(during_rep[:, 0]).mean() > 100 and np.abs(during_rep[:, 1]).max() == 0
+
+
+@needs_espeak
+def test_two_channel_call_attributes_every_turn(settings, tmp_path):
+    timeline = render_dialogue(CALL, tmp_path / "call.flac", layout="stereo")
+    transcript = transcribe_audio(tmp_path / "call.flac", settings)
+    assert transcript.source.channels == "split"
+    attributed = turn_attribution(transcript, timeline)
+    assert attributed == [role for _, _, role in timeline]  # ALL turns under the right speaker
+    rep_wer = word_error_rate(script_of("rep"), words_of(transcript, "rep"))
+    customer_wer = word_error_rate(script_of("customer"), words_of(transcript, "customer"))
+    print(f"two-channel synthesized call: rep WER {rep_wer:.1%}, customer WER {customer_wer:.1%}, turns right 100%")
+    assert rep_wer <= 0.25 and customer_wer <= 0.25
+    assert transcript.metrics.speakers["speaker_1"].question_count >= 2
+
+
+@needs_espeak
+def test_mono_call_is_honest_about_speakers(settings, tmp_path):
+    timeline = render_dialogue(CALL, tmp_path / "call.wav", layout="mono")
+    transcript = transcribe_audio(tmp_path / "call.wav", settings)
+    assert transcript.source.channels == "mono"
+    attributed = turn_attribution(transcript, timeline)
+    right = sum(a == role for a, (_, _, role) in zip(attributed, timeline, strict=True))
+    everything = " ".join(s.text for s in transcript.segments)
+    wer = word_error_rate(" ".join(t.text for t in CALL.turns), everything)
+    print(f"mono synthesized call: WER {wer:.1%}, turns attributed right {right}/{len(timeline)} (all 'unknown')")
+    assert wer <= 0.25
+    assert right == 0 and {s.speaker for s in transcript.segments} == {"unknown"}
+    assert MONO_WARNING in transcript.warnings
+
+
+def test_missing_espeak_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(ConfigError, match="apt-get install espeak-ng"):
+        render_dialogue(CALL, tmp_path / "call.wav")
+    assert not (tmp_path / "call.wav").exists()
+
+
+@needs_espeak
+@pytest.mark.slow
+def test_example_call_every_turn_attributed(settings, tmp_path):
+    """examples/discovery_call.flac (2 min, stereo): every scripted turn under the right speaker."""
+    from review.dialogue import load_dialogue
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    dialogue = load_dialogue(examples / "discovery_call.yaml")
+    timeline = render_dialogue(dialogue, tmp_path / "again.wav")  # same seed: same turn times
+    transcript = transcribe_audio(examples / "discovery_call.flac", settings)
+    assert turn_attribution(transcript, timeline) == [role for _, _, role in timeline]
+    rep_wer = word_error_rate(
+        " ".join(t.text for t in dialogue.turns if t.speaker == "rep"), words_of(transcript, "rep"))
+    print(f"examples/discovery_call.flac: rep WER {rep_wer:.1%}")
+    assert rep_wer <= 0.25
