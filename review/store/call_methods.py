@@ -1,0 +1,205 @@
+"""Store methods for calls: adding and finding them, their status, the Calls page's filtered
+list (with transcript text search), rep names, and keeping uploaded files."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import and_, func, insert, select, update
+
+from ..errors import StoreError
+from ..migrations import call_text, calls, reviews, utc_now
+from .base import StoreBase, _check_date
+from .records import CALL_STATUSES, Call, CallRow
+
+
+class CallMethods(StoreBase):
+    """The calls part of `review.store.Store`."""
+
+    def add_call(
+        self,
+        *,
+        filename: str,
+        audio_sha256: str | None = None,
+        stored_path: str | Path | None = None,
+        rep: str | None = None,
+        call_date: str | None = None,
+        call_type: str | None = None,
+        methodology_id: str | None = None,
+        title: str | None = None,
+        duration: float | None = None,
+        status: str = "new",
+    ) -> int:
+        """Record a new call and return its id.
+
+        filename: the name the user uploaded.
+        audio_sha256: sha256 of the uploaded file's bytes (recording or transcript file), used to
+            recognise a duplicate upload.
+        stored_path: where the upload is kept (see keep_upload).
+        rep: the rep's name. call_type: e.g. "discovery".
+        call_date: ISO date (YYYY-MM-DD); None = today, the upload date.
+        methodology_id: the methodology to review it with. title: shown in lists.
+        duration: seconds, if known. status: one of CALL_STATUSES.
+        """
+        _check_status(status)
+        _check_date("call_date", call_date)
+        with self._write() as conn:
+            return int(conn.execute(insert(calls).values(
+                filename=filename, audio_sha256=audio_sha256,
+                stored_path=str(stored_path) if stored_path is not None else None,
+                rep=rep.strip() if rep else None, call_type=call_type,
+                call_date=call_date or date.today().isoformat(),
+                methodology_id=methodology_id, title=title, duration=duration,
+                created_at=utc_now(), status=status, error=None,
+            )).inserted_primary_key[0])
+
+    def get_call(self, call_id: int) -> Call | None:
+        """The call with this id, or None."""
+        with self._read() as conn:
+            row = conn.execute(select(calls).where(calls.c.id == call_id)).mappings().first()
+        return Call(**row) if row else None
+
+    def find_call_by_sha(self, sha256: str) -> Call | None:
+        """The first call uploaded with these bytes (a duplicate upload), or None."""
+        with self._read() as conn:
+            row = conn.execute(
+                select(calls).where(calls.c.audio_sha256 == sha256).order_by(calls.c.id).limit(1)
+            ).mappings().first()
+        return Call(**row) if row else None
+
+    def update_call_status(self, call_id: int, status: str, error: str | None = None) -> None:
+        """Set a call's status ("new", "transcribed", "reviewed", "failed") and error message."""
+        _check_status(status)
+        with self._write() as conn:
+            self._require(conn, calls, call_id, "call")
+            conn.execute(update(calls).where(calls.c.id == call_id).values(status=status, error=error))
+
+    def list_calls(
+        self,
+        rep: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        methodology_id: str | None = None,
+        min_score: float | None = None,
+        max_score: float | None = None,
+        text: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[CallRow]:
+        """Calls, newest call date first, with their latest review's score, engine and focus skill.
+
+        rep, methodology_id: exact match. date_from, date_to: inclusive ISO dates.
+        min_score, max_score: inclusive bounds on the latest review's total percent (calls
+            without a review are left out when either is given).
+        text: case-insensitive substring of the latest transcript's text.
+        limit, offset: paging.
+        """
+        _check_date("date_from", date_from)
+        _check_date("date_to", date_to)
+        latest = (
+            select(reviews.c.call_id, func.max(reviews.c.id).label("review_id"))
+            .group_by(reviews.c.call_id).subquery()
+        )
+        query = (
+            select(
+                calls, reviews.c.id.label("review_id"), reviews.c.total_percent, reviews.c.engine,
+                reviews.c.focus_criterion_id, reviews.c.focus_criterion_name,
+            )
+            .select_from(calls.outerjoin(latest, latest.c.call_id == calls.c.id)
+                         .outerjoin(reviews, reviews.c.id == latest.c.review_id))
+        )
+        where = []
+        if rep:
+            where.append(calls.c.rep == rep)
+        if methodology_id:
+            where.append(calls.c.methodology_id == methodology_id)
+        if date_from:
+            where.append(calls.c.call_date >= date_from)
+        if date_to:
+            where.append(calls.c.call_date <= date_to)
+        if min_score is not None:
+            where.append(reviews.c.total_percent >= min_score)
+        if max_score is not None:
+            where.append(reviews.c.total_percent <= max_score)
+        if text and text.strip():
+            pattern = "%" + _like_escape(text.strip().lower()) + "%"
+            where.append(calls.c.id.in_(
+                select(call_text.c.call_id).where(call_text.c.text.like(pattern, escape="\\"))
+            ))
+        query = query.where(and_(*where)) if where else query
+        query = query.order_by(calls.c.call_date.desc(), calls.c.id.desc()).limit(limit).offset(offset)
+        with self._read() as conn:
+            return [CallRow(**row) for row in conn.execute(query).mappings()]
+
+    def reps(self) -> list[str]:
+        """Every rep name in the store, sorted."""
+        with self._read() as conn:
+            return list(conn.scalars(
+                select(calls.c.rep).where(calls.c.rep.is_not(None)).distinct().order_by(calls.c.rep)
+            ))
+
+    # ------------------------------------------------------------------ uploads
+
+    def keep_upload(self, src: bytes | str | Path, sha256: str, filename: str) -> Path:
+        """Keep an uploaded file as `<uploads_dir>/<sha256><suffix>` and return that path.
+
+        Written to a temporary file in the same folder and renamed, so a crash never leaves a
+        half file; the same bytes uploaded again reuse the kept file.
+        src: the file's bytes or a path to it. sha256: its sha256 (checked while copying).
+        filename: the uploaded name (only its suffix is used, so decoders know the format).
+        """
+        if self.uploads_dir is None:
+            raise StoreError("this store has no uploads folder; open it with Store.from_settings")
+        if not re.fullmatch(r"[0-9a-f]{64}", sha256 or ""):
+            raise StoreError(f"upload sha256 {sha256!r} is not 64 lower-case hex digits")
+        return _keep_upload(self.uploads_dir, src, sha256, filename)
+
+
+def _check_status(status: str) -> None:
+    if status not in CALL_STATUSES:
+        raise StoreError(f"call status {status!r} is not one of {', '.join(CALL_STATUSES)}")
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _keep_upload(folder: Path, src: bytes | str | Path, sha256: str, filename: str) -> Path:
+    suffix = Path(filename).suffix.lower()
+    suffix = suffix if re.fullmatch(r"\.[a-z0-9]{1,10}", suffix) else ""
+    target = folder / f"{sha256}{suffix}"
+    if target.is_file():
+        return target
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".part")
+    except OSError as err:
+        raise StoreError(f"cannot write the uploads folder {folder}: {err.strerror}") from None
+    tmp = Path(tmp_name)
+    digest = hashlib.sha256()
+    try:
+        with os.fdopen(fd, "wb") as out:
+            if isinstance(src, bytes):
+                digest.update(src)
+                out.write(src)
+            else:
+                with open(src, "rb") as fh:
+                    while chunk := fh.read(1 << 20):
+                        digest.update(chunk)
+                        out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        if digest.hexdigest() != sha256:
+            raise StoreError(f"upload {filename}: its content does not match sha256 {sha256[:12]}...; "
+                             "upload it again")
+        os.replace(tmp, target)
+    except OSError as err:
+        raise StoreError(f"cannot keep upload {filename} in {folder}: {err.strerror or err}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target

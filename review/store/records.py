@@ -1,0 +1,98 @@
+"""The records the store hands out (plain dataclasses, one per kind of row) and the review
+cache key."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from ..types import CoachingDraft, Scorecard
+
+CALL_STATUSES = ("new", "transcribed", "reviewed", "failed")
+
+
+@dataclass
+class Call:
+    id: int
+    filename: str
+    audio_sha256: str | None
+    stored_path: str | None
+    rep: str | None
+    call_date: str | None
+    call_type: str | None
+    methodology_id: str | None
+    title: str | None
+    duration: float | None
+    created_at: str
+    status: str
+    error: str | None
+
+
+@dataclass
+class CallRow(Call):
+    """A call as listed on the Calls page, with its latest review's headline (None if unreviewed)."""
+
+    review_id: int | None = None
+    total_percent: float | None = None
+    engine: str | None = None
+    focus_criterion_id: str | None = None
+    focus_criterion_name: str | None = None
+
+
+@dataclass
+class ReviewRecord:
+    id: int
+    call_id: int
+    transcript_version: int | None
+    created_at: str
+    engine: str
+    model: str | None
+    prompt_version: str | None
+    prompt_sha256: str | None
+    methodology_id: str
+    methodology_version: str | None
+    methodology_sha256: str | None
+    total_percent: float
+    focus_criterion_id: str | None
+    cache_key: str | None
+    scorecard: Scorecard
+    draft: CoachingDraft | None
+
+
+@dataclass
+class Override:
+    id: int
+    review_id: int
+    criterion_id: str
+    score: int
+    comment: str
+    author: str
+    created_at: str
+
+
+@dataclass
+class Comment:
+    id: int
+    call_id: int
+    at_s: float
+    text: str
+    author: str
+    created_at: str
+
+
+@dataclass
+class DocumentVersion:
+    version: int
+    content: str
+    author: str
+    created_at: str
+
+
+def review_cache_key(**parts: object) -> str:
+    """A stable key for "the same call reviewed with the same settings".
+
+    parts: anything that changes the result, e.g. transcript_sha256, methodology_sha256, engine,
+        model, prompt_sha256, embedding; values must be JSON-serialisable.
+    """
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
