@@ -491,3 +491,13 @@ def test_non_local_engine_gets_redacted_moments(meth):
     draft_coaching(card, meth, today=TODAY, engine=remote)
     draft_coaching(card, meth, today=TODAY, engine=local)
     assert "jo@example.com" not in remote.calls[0][1] and "jo@example.com" in local.calls[0][1]
+
+
+def test_rep_speaker_comes_from_the_transcript_metrics_first():
+    from review.coach import rep_speaker
+
+    card = make_scorecard({c.id: 1 for c in make_methodology().criteria})
+    card.metrics.rep_speaker = BUYER  # the transcript says which speaker is the rep: it wins
+    assert rep_speaker(card, rep=REP) == BUYER
+    card.metrics.rep_speaker = "nobody"  # not a speaker of the call: fall back to the rep argument
+    assert rep_speaker(card, rep=REP) == REP

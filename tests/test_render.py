@@ -15,7 +15,6 @@ from review.coach import draft_coaching
 from review.coaching_models import SLED_TITLES
 from review.errors import InputError
 from review.render import (
-    _blocks,
     agenda_to_markdown,
     markdown_to_docx,
     markdown_to_pdf,
@@ -26,6 +25,7 @@ from review.render import (
     to_latin1,
     write_text_atomic,
 )
+from review.render_docs import _blocks
 from review.types import Scorecard
 
 TITLES = list(SLED_TITLES.values())
