@@ -74,6 +74,12 @@ def keyword_hits(criterion: Criterion, text: str) -> list[str]:
     return [k for k in criterion.keywords if _compiled(k).search(text)]
 
 
+def matched_phrase(pattern: str, text: str) -> str:
+    """The words of `text` that `pattern` matched, for a rationale a manager can read."""
+    m = _compiled(pattern).search(text)
+    return m.group(0).strip() if m else pattern
+
+
 def is_question(text: str) -> bool:
     """A question mark, or a sentence starting like a question."""
     if "?" in text:
@@ -159,16 +165,20 @@ def score_criterion(transcript: Transcript, criterion: Criterion, candidates: li
     top = criterion.max_score
     signals = _turn_signals(transcript, criterion, candidates)
     matching = [s for s in signals if s.matches and (not criterion.needs_question or s.question)]
-    matching.sort(key=lambda s: (len(s.hits), s.similarity), reverse=True)
+    wants_number, wants_date = criterion_wants(criterion)
+    # Lead with the turn that shows the most: the specifics the top level asks for, then signals.
+    matching.sort(
+        key=lambda s: ((wants_number and s.number) + (wants_date and s.date), len(s.hits), s.similarity),
+        reverse=True,
+    )
     if not matching:
         best = max((s.similarity for s in signals), default=0.0)
         why = (
             f"no retrieved turn carries its signals (closest turn similarity {best:.2f})"
             if signals else "no turn in the call was retrieved for it"
         )
-        return RuleResult(0, [], f"Not found: {why}; level 0 '{criterion.levels[0].label}'.", signals)
+        return RuleResult(0, [], f"{criterion.levels[0].label} (0/{top}): {why}.", signals)
 
-    wants_number, wants_date = criterion_wants(criterion)
     patterns = {h for s in matching for h in s.hits}
     window_ids = {s.segment.id for s in signals}
     customer_took_part = any(s.segment.role == "customer" for s in signals if s.segment.id in window_ids)
@@ -191,21 +201,21 @@ def score_criterion(transcript: Transcript, criterion: Criterion, candidates: li
     score = top if strong else max(1, top - 1)  # a yes/no scale (0/1) has no level in between
 
     lead = matching[0]
-    who = "Rep" if lead.segment.role == "rep" else "Customer" if lead.segment.role == "customer" else lead.segment.speaker
+    who = "the rep" if lead.segment.role == "rep" else "the customer" if lead.segment.role == "customer" else lead.segment.speaker
     verb = "asked" if lead.question else "said"
-    cue = f" (matched '{lead.hits[0]}')" if lead.hits else f" (similar to the criterion, {lead.similarity:.2f})"
-    parts = [f"{who} {verb} something on point at {_clock(lead.segment.start)}{cue}"]
+    cue = f"“{matched_phrase(lead.hits[0], lead.segment.text)}”" if lead.hits else "a turn close to the criterion"
+    parts = [f"{who} {verb} {cue} at {_clock(lead.segment.start)}"]
     if criterion.needs_question:
         parts.append(f"{n_questions} open question(s) by the {criterion.shown_by}")
-    else:
-        parts.append(f"{len(matching)} matching turn(s), {len(patterns)} signal pattern(s)")
+    elif len(matching) > 1:
+        parts.append(f"{len(matching) - 1} more turn(s) on it")
     if wants_number:
-        parts.append("with a number" if has_number else "but no number")
+        parts.append("with a number" if has_number else "but no number was put on it")
     if wants_date:
-        parts.append("with a day or date" if has_date else "but no day or date")
+        parts.append("with a day or date" if has_date else "but no day or date was set")
     if not criterion.needs_question and not customer_took_part:
         parts.append("the customer did not take part")
     level = criterion.levels[score]
-    rationale = f"{'; '.join(parts)}; level {score} '{level.label}'."
+    rationale = f"{level.label} ({score}/{top}): {'; '.join(parts)}."
     refs = [{"segment_id": s.segment.id} for s in matching[:3]]
     return RuleResult(score, refs, rationale, signals)

@@ -48,8 +48,10 @@ def test_next_step_levels_follow_the_date_signal():
     none = next_step("Thanks for your time today.")
     assert (dated.score, vague.score, none.score) == (2, 1, 0)
     assert dated.refs[0] == {"segment_id": 0}
-    assert "Rep said something on point at 00:00" in dated.rationale and "with a day or date" in dated.rationale
-    assert "but no day or date" in vague.rationale and "level 0 'No next step'" in none.rationale
+    # The rationale quotes the words that matched (not the regex) and the moment, in plain language.
+    assert "the rep said “next Tuesday”" in dated.rationale and "at 00:00" in dated.rationale
+    assert "with a day or date" in dated.rationale and "\\b" not in dated.rationale
+    assert "but no day or date was set" in vague.rationale and none.rationale.startswith("No next step (0/2)")
 
 
 def test_shown_by_rep_ignores_customer_turns():
