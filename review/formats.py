@@ -1,7 +1,7 @@
 """Transcript files <-> Transcript: WebVTT (Zoom, Teams, Meet), SRT, "Name: text" plain text and
 our own JSON; plus atomic JSON writes and readable text / table / WebVTT renderings.
 
-The accepted formats and the JSON shape are documented in docs/transcript-format.md.
+The accepted formats and the JSON shape are documented in README.md ("Transcripts").
 """
 
 from __future__ import annotations

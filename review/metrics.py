@@ -1,5 +1,5 @@
 """Conversation metrics: talk ratio, longest monologue, questions, words per minute,
-interactivity and patience. Definitions (for users) are in docs/transcript-format.md.
+interactivity and patience. Definitions (for users) are in README.md ("Transcripts").
 
 Pure functions over segments; they only read start, end, speaker, role and text, so they work
 the same for transcribed audio and imported transcripts.

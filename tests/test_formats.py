@@ -437,7 +437,7 @@ def test_partly_timestamped_text_warns_about_estimates(tmp_path):
 def test_documented_json_example_is_valid_and_its_metrics_are_real(tmp_path):
     from review.metrics import compute_metrics
 
-    doc = (SAMPLES.parents[2] / "docs" / "transcript-format.md").read_text(encoding="utf-8")
+    doc = (SAMPLES.parents[2] / "README.md").read_text(encoding="utf-8")
     example = doc.split("```json\n", 1)[1].split("```", 1)[0]
     f = tmp_path / "example.json"
     f.write_text(example, encoding="utf-8")
