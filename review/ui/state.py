@@ -1,0 +1,311 @@
+"""Shared state of the Streamlit app: services, the selected call/review, navigation, small helpers.
+
+Pages hold no business logic; everything they need from the pipeline goes through the two seams
+here, so tests can replace them: `build_services(settings)` (store, index, LLM engine) and
+`run_review(path, services, methodology, ...)` (the pipeline's `review_file`).
+
+The selected call and review live in `st.session_state` and are mirrored into `st.query_params`
+(`?call=12&review=34`), so a reload or a shared link opens the same call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from review.errors import CallreviewError, InputError
+from review.pipeline import ReviewResult, Services, review_file
+from review.settings import REPO_ROOT, Settings, load_settings
+
+log = logging.getLogger("callreview.app")
+
+EXAMPLE_CALL = REPO_ROOT / "examples" / "discovery_call.flac"
+EXAMPLE_REP = "Alex Rivera"
+EXAMPLE_METHODOLOGY = "discovery"
+CALL_TYPES = ["discovery", "demo", "follow-up", "negotiation", "renewal", "other"]
+
+# Page files, relative to app.py (st.Page and st.switch_page take these paths).
+PAGE_FILES = {
+    "upload": "review/ui/upload.py",
+    "calls": "review/ui/calls.py",
+    "review": "review/ui/call_review.py",
+    "prep": "review/ui/coaching_prep.py",
+    "trends": "review/ui/rep_trends.py",
+    "settings": "review/ui/settings_page.py",
+}
+
+AUDIO_MIME = {
+    ".wav": "audio/wav", ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".ogg": "audio/ogg",
+    ".opus": "audio/ogg", ".webm": "audio/webm", ".mp4": "audio/mp4", ".flac": "audio/flac",
+    ".aac": "audio/aac", ".wma": "audio/x-ms-wma",
+}
+
+
+# --------------------------------------------------------------------------- seams
+
+
+def build_services(settings: Settings) -> Services:
+    """The pipeline's services for these settings (tests replace this function).
+
+    One set per distinct settings is shared by every browser session of this server process, so
+    the embedding model and the index are loaded once, not once per tab.
+    settings: the loaded settings.
+    """
+    import streamlit as st
+
+    @st.cache_resource(show_spinner=False, max_entries=4)
+    def shared(fingerprint: str, _settings: Settings) -> Services:
+        return Services.from_settings(_settings)
+
+    return shared(_fingerprint(settings), settings)
+
+
+def run_review(path: Path, services: Services, methodology: str, **options) -> ReviewResult:
+    """Review one file with the real pipeline (tests replace this function).
+
+    path: the file, named as the user uploaded it. services: from `services()`.
+    methodology: a methodology id. options: passed on to `review.pipeline.review_file`
+        (rep, call_date, call_type, progress).
+    """
+    return review_file(path, services, methodology, **options)
+
+
+# --------------------------------------------------------------------------- settings, services
+
+
+def settings() -> Settings:
+    """The settings as saved now (settings.json, environment); re-read on every run."""
+    return load_settings()
+
+
+def _fingerprint(s: Settings) -> str:
+    # The key is part of the fingerprint (hashed, never kept in clear) so a new key rebuilds the engine.
+    values = s.redacted()
+    values["llm_api_key"] = hashlib.sha256(s.llm_api_key.encode()).hexdigest() if s.llm_api_key else ""
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def services() -> Services:
+    """The services for the current settings, built once per browser session and settings."""
+    import streamlit as st
+
+    current = settings()
+    key = f"_services:{_fingerprint(current)}"
+    if key not in st.session_state:
+        for old in [k for k in st.session_state if str(k).startswith("_services:")]:
+            del st.session_state[old]
+        st.session_state[key] = build_services(current)
+    return st.session_state[key]
+
+
+def forget_services() -> None:
+    """Drop the session's services so the next page run builds them from the saved settings."""
+    import streamlit as st
+
+    for old in [k for k in st.session_state if str(k).startswith("_services:")]:
+        del st.session_state[old]
+
+
+# --------------------------------------------------------------------------- selection, navigation
+
+
+def _int_param(name: str) -> int | None:
+    import streamlit as st
+
+    raw = st.query_params.get(name)
+    return int(raw) if raw is not None and str(raw).isdigit() else None
+
+
+def selected_call_id() -> int | None:
+    """The call the manager is looking at: session state first, then the URL (after a reload)."""
+    import streamlit as st
+
+    if st.session_state.get("call_id") is None:
+        st.session_state["call_id"] = _int_param("call")
+    return st.session_state.get("call_id")
+
+
+def selected_review_id() -> int | None:
+    """The review open on the review and prep pages (None = the call's latest)."""
+    import streamlit as st
+
+    if st.session_state.get("review_id") is None:
+        st.session_state["review_id"] = _int_param("review")
+    return st.session_state.get("review_id")
+
+
+def select(call_id: int | None, review_id: int | None = None) -> None:
+    """Make this call (and review) the selection and put it in the URL."""
+    import streamlit as st
+
+    st.session_state["call_id"] = call_id
+    st.session_state["review_id"] = review_id
+    mirror_selection()
+
+
+def mirror_selection() -> None:
+    """Write the selection into the URL of the current page (pages call this when they render)."""
+    import streamlit as st
+
+    selected_call_id()  # a reload knows the selection only from the URL: read it before rewriting it
+    selected_review_id()
+    wanted = {}
+    if st.session_state.get("call_id") is not None:
+        wanted["call"] = str(st.session_state["call_id"])
+    if st.session_state.get("review_id") is not None:
+        wanted["review"] = str(st.session_state["review_id"])
+    if dict(st.query_params.to_dict()) != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def go(page: str, call_id: int | None = None, review_id: int | None = None) -> None:
+    """Open a page; with a call id, that call becomes the selection first.
+
+    page: a key of PAGE_FILES. call_id, review_id: the selection to carry (None keeps the current one).
+    """
+    import streamlit as st
+
+    if call_id is not None:
+        select(call_id, review_id)
+    params = {}
+    if st.session_state.get("call_id") is not None:
+        params["call"] = str(st.session_state["call_id"])
+    if st.session_state.get("review_id") is not None:
+        params["review"] = str(st.session_state["review_id"])
+    st.switch_page(PAGE_FILES[page], query_params=params)
+
+
+def current_review(store, call_id: int):
+    """The selected review of the call if it belongs to it, else the call's latest (or None).
+
+    store: the Store. call_id: the selected call.
+    """
+    import streamlit as st
+
+    review_id = selected_review_id()
+    review = store.get_review(review_id) if review_id is not None else None
+    if review is None or review.call_id != call_id:
+        review = store.latest_review(call_id)
+        st.session_state["review_id"] = review.id if review else None
+    return review
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def clock(seconds: float | None) -> str:
+    """`mm:ss` (or `h:mm:ss`) for a moment of the call."""
+    s = max(0, int(seconds or 0))
+    h, m, sec = s // 3600, s % 3600 // 60, s % 60
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m:02d}:{sec:02d}"
+
+
+def parse_clock(text: str) -> float:
+    """Seconds from `ss`, `mm:ss` or `h:mm:ss`.
+
+    text: what the manager typed.
+    """
+    raw = text.strip()
+    if not re.fullmatch(r"\d+(:\d{1,2}){0,2}(\.\d+)?", raw):
+        raise InputError(f"time {text!r} is not mm:ss; type e.g. 01:25")
+    seconds = 0.0
+    for part in raw.split(":"):
+        seconds = seconds * 60 + float(part)
+    return seconds
+
+
+def section_names(methodology_id: str) -> dict[str, str]:
+    """Section id -> display name of a methodology; empty when it is no longer in the library
+    (the scorecard then shows its ids).
+
+    methodology_id: the scorecard's methodology id.
+    """
+    from review.methodology import MethodologyLibrary
+
+    try:
+        methodology = MethodologyLibrary(settings()).get(methodology_id).methodology
+    except CallreviewError:
+        return {}
+    return {s.id: s.name for s in methodology.sections}
+
+
+def methodology_names() -> dict[str, str]:
+    """Methodology id -> display name, for every valid methodology in the library."""
+    from review.methodology import MethodologyLibrary
+
+    return {m.methodology.id: m.methodology.name for m in MethodologyLibrary(settings()).list()}
+
+
+def speaker_label(speaker: str, role: str, rep_name: str | None) -> str:
+    """How a transcript speaker is shown: a generic channel label ("speaker_1") becomes the rep's
+    name or "Customer" when the role is known; real names are kept.
+
+    speaker: the transcript's label. role: rep, customer or unknown. rep_name: the call's rep.
+    """
+    if re.fullmatch(r"speaker_?\d+", speaker):
+        if role == "rep" and rep_name:
+            return f"{rep_name} (rep)"
+        if role == "customer":
+            return "Customer"
+    return f"{speaker} ({role})" if role != "unknown" else speaker
+
+
+VERDICT_LABELS = {
+    "met": "Met", "partly_met": "Partly met", "not_met": "Not met", "not_applicable": "Not applicable",
+}
+VERDICT_ICONS = {"met": ":material/check_circle:", "partly_met": ":material/radio_button_partial:",
+                 "not_met": ":material/cancel:", "not_applicable": ":material/remove_circle_outline:"}
+
+
+@dataclass
+class SavedUpload:
+    """An uploaded file written to a private temporary folder under its own (safe) name."""
+
+    path: Path
+    folder: tempfile.TemporaryDirectory
+
+    def cleanup(self) -> None:
+        self.folder.cleanup()
+
+
+def save_upload(name: str, data: bytes) -> SavedUpload:
+    """Write uploaded bytes to a temporary file that keeps the uploaded name (the pipeline reads
+    the format from the suffix and the title from the stem).
+
+    name: the uploaded file name (any folder part is dropped). data: its bytes.
+    """
+    safe = Path(name).name.strip() or "upload"
+    folder = tempfile.TemporaryDirectory(prefix=UPLOAD_FOLDER_PREFIX)
+    path = Path(folder.name) / safe
+    path.write_bytes(data)
+    return SavedUpload(path, folder)
+
+
+UPLOAD_FOLDER_PREFIX = "callreview-upload-"
+_UPLOAD_FOLDER = re.compile(r"\S*" + UPLOAD_FOLDER_PREFIX + r"[^/\\\s]*[/\\]")
+
+
+def without_upload_folder(text: str) -> str:
+    """A pipeline message with the temporary upload folder removed, so it names the file as
+    the manager uploaded it ("/tmp/callreview-upload-x1/call.wav: ..." -> "call.wav: ...").
+
+    text: the message.
+    """
+    return _UPLOAD_FOLDER.sub("", text)
+
+
+def error_line(exc: BaseException, name: str) -> str:
+    """One line for the manager: a CallreviewError as it is, anything else named and logged.
+
+    exc: the failure. name: the file or thing that failed.
+    """
+    if isinstance(exc, CallreviewError):
+        return without_upload_folder(str(exc))
+    log.exception("unexpected failure on %s", name)
+    detail = (str(exc).strip().splitlines() or [""])[0]
+    return f"{name}: the review failed unexpectedly ({type(exc).__name__}: {detail}); see the app log"

@@ -1,0 +1,525 @@
+"""The Streamlit app under streamlit.testing.v1.AppTest, with fakes at the seams.
+
+No model runs here: `review.ui.state.build_services` returns a real Store on a temporary SQLite
+file (and no index or engine), and `review.ui.state.run_review` is a fake pipeline that stores a
+hand-built review of the example dialogue. Everything else (pages, store, renderers, methodology
+library, settings file) is real.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import wave
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from review.dialogue import dialogue_to_transcript, load_dialogue
+from review.errors import InputError
+from review.pipeline import ReviewResult, Services
+from review.store import Store
+from review.types import (
+    AgendaSection,
+    CoachingDraft,
+    CriterionScore,
+    EvidenceQuote,
+    Provenance,
+    Scorecard,
+    SectionTotal,
+)
+
+streamlit_testing = pytest.importorskip("streamlit.testing.v1")
+AppTest = streamlit_testing.AppTest
+
+REPO = Path(__file__).resolve().parent.parent
+APP = REPO / "app.py"
+PAGES = {
+    "upload": "review/ui/upload.py", "calls": "review/ui/calls.py", "review": "review/ui/call_review.py",
+    "prep": "review/ui/coaching_prep.py", "trends": "review/ui/rep_trends.py",
+    "settings": "review/ui/settings_page.py",
+}
+TIMEOUT = 60
+
+
+# --------------------------------------------------------------------------- building a review by hand
+
+
+def tiny_wav(seconds: float = 1.0, tone: int = 0) -> bytes:
+    """A short silent-ish mono WAV; `tone` changes the bytes (and so the sha256)."""
+    frames = int(16000 * seconds)
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(bytes([tone % 256, 0]) * frames)
+    return buf.getvalue()
+
+
+def transcript():
+    return dialogue_to_transcript(load_dialogue(REPO / "examples" / "discovery_call.yaml"))
+
+
+def quote_of(t, seg_id: int, words: int = 8) -> EvidenceQuote:
+    seg = t.segment(seg_id)
+    return EvidenceQuote(segment_id=seg.id, quote=" ".join(seg.text.split()[:words]), start=seg.start,
+                         end=seg.end, speaker=seg.speaker, role=seg.role)
+
+
+def scorecard_for(t, rep_score: int = 0) -> Scorecard:
+    criteria = [
+        CriterionScore(id="agenda_set", name="Agenda set at the start", section="Opening", score=2, max_score=2,
+                       verdict="met", evidence=[quote_of(t, 2)], rationale="The rep proposed an agenda."),
+        CriterionScore(id="pain_quantified", name="Pain quantified", section="Discovery", score=rep_score,
+                       max_score=2, verdict="not_met" if rep_score == 0 else "partly_met", evidence=[],
+                       rationale="No cost of the problem was asked for."),
+        CriterionScore(id="next_step_dated", name="Next step with a date", section="Close", score=1,
+                       max_score=2, verdict="partly_met", evidence=[quote_of(t, 4)],
+                       rationale="A next step was named without a time."),
+    ]
+    total = sum(c.score for c in criteria)
+    return Scorecard(
+        methodology_id="discovery", methodology_name="Discovery call checklist", criteria=criteria,
+        sections=[SectionTotal(section="Opening", score=2, max_score=2, percent=100.0)],
+        total_score=total, total_max=6, total_percent=round(100 * total / 6, 1), metrics=t.metrics,
+        strengths=["agenda_set"], gaps=["pain_quantified"], engine="rules",
+        provenance=Provenance(engine="rules", engine_label="Offline rules engine (no LLM)",
+                              methodology_id="discovery", methodology_version="1.0.0",
+                              methodology_sha256="0" * 64, transcript_sha256="1" * 64,
+                              created_at="2026-11-20T10:00:00+00:00"),
+    )
+
+
+def draft_for(rep: str = "Alex Rivera") -> CoachingDraft:
+    keys = [("set_the_stage", "Set the stage"), ("lead_analysis", "Lead the analysis"),
+            ("explore_options", "Explore options"), ("develop_plan", "Develop a plan")]
+    return CoachingDraft(
+        rep=rep, focus_criterion_id="pain_quantified", focus_criterion_name="Pain quantified",
+        pattern="missed in 3 of the last 3 calls", solution="training",
+        solution_reason="the rep has not shown the skill on any call",
+        confirm_questions=["Has the rep seen what a quantified pain sounds like?"],
+        roam={"results": "Deals stall", "objectives": "Quantify pain", "activities": "Ask cost questions",
+              "methodology": "Discovery"},
+        agenda=[AgendaSection(key=k, title=title, minutes=5, body_markdown=f"AI text for {title}.")
+                for k, title in keys],
+        prep_note_markdown="# Prep note\n\nFocus on quantifying pain.", engine_label="Offline rules engine (no LLM)",
+    )
+
+
+def store_review(store: Store, data: bytes, name: str, rep: str = "Alex Rivera",
+                 call_date: str = "2026-11-20", rep_score: int = 0) -> ReviewResult:
+    """Store a call with its upload, transcript and a hand-built review, as the pipeline would."""
+    sha = hashlib.sha256(data).hexdigest()
+    kept = store.keep_upload(data, sha, name)
+    call_id = store.add_call(filename=name, audio_sha256=sha, stored_path=kept, rep=rep, call_date=call_date,
+                             call_type="discovery", methodology_id="discovery", title=Path(name).stem)
+    t = transcript()
+    store.save_transcript(call_id, t)
+    card, draft = scorecard_for(t, rep_score), draft_for(rep)
+    review_id = store.save_review(call_id, card, draft, None)
+    return ReviewResult(call_id, review_id, t, card, draft, False)
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def store(settings):
+    s = Store.from_settings(settings)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def seams(settings, store, monkeypatch):
+    """Fake services (real store, no index or engine) and a fake pipeline that records its calls."""
+    from review.ui import state
+
+    reviewed: list[str] = []
+
+    def fake_run_review(path, services, methodology, rep=None, call_date=None, call_type="discovery",
+                        progress=None):
+        path = Path(path)
+        if path.stem.startswith("broken"):
+            # Like the real pipeline, the message names the path it was given (a temporary copy).
+            raise InputError(f"{path}: cannot decode the audio (not a recording?); export it again as wav or mp3")
+        if path.stem.startswith("crash"):
+            raise RuntimeError("scoring engine fell over\nwith a second line")
+        for stage in ("transcribe", "index", "score", "coach", "store"):
+            if progress:
+                progress(stage, 1.0, f"{stage} done")
+        reviewed.append(path.name)
+        return store_review(services.store, path.read_bytes(), path.name, rep=rep or "Alex Rivera",
+                            call_date=call_date or date.today().isoformat())
+
+    monkeypatch.setattr(state, "build_services", lambda s: Services(settings=s, store=store, index=None, engine=None))
+    monkeypatch.setattr(state, "run_review", fake_run_review)
+    return reviewed
+
+
+def app(page: str | None = None, **session) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for key, value in session.items():
+        at.session_state[key] = value
+    at.run()
+    if page is not None:
+        at.switch_page(PAGES[page]).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def everything_sent(at) -> str:
+    """Every element and widget message of the last run, as text (what the browser would receive)."""
+    out = []
+
+    def walk(node):
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            out.append(str(proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(out)
+
+
+def texts(at) -> str:
+    parts = []
+    for kind in ("markdown", "caption", "title", "subheader", "success", "error", "info", "warning", "code"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    parts += [e.label for e in at.expander]
+    parts += [e.label for e in at.button]
+    parts += [f"{e.label} {e.value}" for e in at.metric]
+    return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------- empty state, navigation
+
+
+def test_empty_store_offers_the_example_call(seams):
+    at = app()  # default page: Calls
+    assert any(b.label == "Try the example call" for b in at.button)
+    assert "No calls yet" in texts(at)
+    at = app("upload")
+    assert any(b.label == "Try the example call" for b in at.button)
+
+
+def test_example_call_runs_the_pipeline_and_opens_its_review(seams, store):
+    at = app()
+    next(b for b in at.button if b.label == "Try the example call").click().run()
+    assert not at.exception
+    assert seams == ["discovery_call.flac"]
+    [row] = store.list_calls()
+    assert row.filename == "discovery_call.flac" and row.rep == "Alex Rivera"
+    assert at.session_state["call_id"] == row.id
+    assert "Agenda set at the start" in texts(at)  # now on the call review page
+
+
+def test_selection_comes_back_from_the_url_after_a_reload(seams, store):
+    result = store_review(store, tiny_wav(), "weekly.wav")
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params["call"] = str(result.call_id)  # a fresh session: only the URL knows the call
+    at.run()
+    at.switch_page(PAGES["review"]).run()
+    assert not at.exception
+    assert at.session_state["call_id"] == result.call_id
+    assert "weekly" in [t.value for t in at.title]
+
+
+# --------------------------------------------------------------------------- upload
+
+
+def test_upload_two_files_one_bad_shows_one_error_and_one_success(seams, store):
+    at = app("upload")
+    at.text_input(key="upload_rep").input("Sam Ortiz")
+    at.file_uploader(key="upload_files").set_value([
+        ("monday.wav", tiny_wav(tone=1), "audio/wav"),
+        ("broken.wav", tiny_wav(tone=2), "audio/wav"),
+    ])
+    at.button[0].click()  # the form's submit button
+    at.run()
+    assert not at.exception
+    assert len(at.success) == 1 and "monday.wav" in at.success[0].value
+    assert len(at.error) == 1 and at.error[0].value.startswith("broken.wav: cannot decode")
+    assert "\n" not in at.error[0].value
+    assert seams == ["monday.wav"]
+    assert [c.rep for c in store.list_calls()] == ["Sam Ortiz"]
+
+
+def test_duplicate_upload_is_offered_not_reprocessed(seams, store):
+    data = tiny_wav(tone=3)
+    first = store_review(store, data, "tuesday.wav")
+    at = app("upload")
+    at.file_uploader(key="upload_files").set_value([("tuesday-copy.wav", data, "audio/wav")])
+    at.button[0].click()
+    at.run()
+    assert seams == []  # the pipeline never ran
+    assert len(at.info) >= 1 and "already reviewed" in at.info[0].value
+    open_button = next(b for b in at.button if b.label == "Open the existing review")
+    open_button.click().run()
+    assert at.session_state["call_id"] == first.call_id
+    assert at.session_state["review_id"] == first.review_id
+
+
+def test_wrong_type_and_oversized_files_are_refused_before_the_pipeline(seams, store, monkeypatch):
+    monkeypatch.setenv("CALLREVIEW_MAX_UPLOAD_MB", "1")
+    at = app("upload")
+    at.file_uploader(key="upload_files").set_value([
+        ("notes.docx", b"PK\x03\x04 not a call", "application/octet-stream"),
+        ("long.wav", tiny_wav(seconds=40.0), "audio/wav"),  # 1.28 MB > 1 MB
+        ("short.wav", tiny_wav(tone=5), "audio/wav"),
+        ("crash.wav", tiny_wav(tone=6), "audio/wav"),
+    ])
+    at.button[0].click()
+    at.run()
+    errors = [e.value for e in at.error]
+    assert len(errors) == 3
+    assert any(e.startswith("notes.docx: '.docx' is not a recording or transcript") for e in errors)
+    assert any(e.startswith("long.wav:") and "over the 1 MB limit" in e for e in errors)
+    assert any(e.startswith("crash.wav: the review failed unexpectedly (RuntimeError") for e in errors)
+    assert all("\n" not in e for e in errors)
+    assert len(at.success) == 1 and at.success[0].value.startswith("short.wav:")
+    assert seams == ["short.wav"]  # the good file still went through
+    assert [c.filename for c in store.list_calls()] == ["short.wav"]
+
+
+# --------------------------------------------------------------------------- calls library
+
+
+def test_calls_filter_and_search(seams, store):
+    store_review(store, tiny_wav(tone=10), "alpha.wav", rep="Alex Rivera", call_date="2026-11-02")
+    store_review(store, tiny_wav(tone=11), "beta.wav", rep="Bo Chen", call_date="2026-11-03", rep_score=2)
+    plain = store.add_call(filename="gamma.vtt", rep="Bo Chen", call_date="2026-11-04", methodology_id="discovery")
+    from review.dialogue import Dialogue, Turn
+
+    store.save_transcript(plain, dialogue_to_transcript(Dialogue(
+        id="g", turns=[Turn(speaker="rep", text="Let us talk about the warehouse budget")])))
+    at = app("calls")
+    assert "alpha" in texts(at) and "beta" in texts(at) and "gamma" in texts(at)
+    at.selectbox(key="calls_rep").select("Bo Chen").run()
+    shown = texts(at)
+    assert "beta" in shown and "gamma" in shown and "alpha" not in shown
+    at.text_input(key="calls_text").input("warehouse budget").run()
+    shown = texts(at)
+    assert "gamma" in shown and "beta" not in shown
+    at.selectbox(key="calls_rep").select("Any").run()
+    at.text_input(key="calls_text").input("").run()
+    at.slider(key="calls_score").set_range(60, 100).run()
+    shown = texts(at)
+    assert "beta" in shown and "alpha" not in shown  # alpha scored 50%, beta 83%
+
+
+def test_calls_library_pages_through_a_thousand_calls(seams, store):
+    import time
+
+    t = transcript()
+    card, draft = scorecard_for(t), draft_for()
+    for i in range(1000):
+        call_id = store.add_call(filename=f"call{i:04d}.wav", rep=f"Rep {i % 7}", call_date="2026-10-01",
+                                 methodology_id="discovery", title=f"call{i:04d}")
+        store.save_review(call_id, card, draft, None)
+    started = time.perf_counter()
+    at = app("calls")
+    elapsed = time.perf_counter() - started
+    opens = [b for b in at.button if b.label == "Open"]
+    assert len(opens) == 25
+    assert "call0999" in texts(at) and "call0974" not in texts(at)
+    next(b for b in at.button if b.label == "Next").click().run()
+    assert "call0974" in texts(at) and "call0999" not in texts(at)
+    assert elapsed < 20, f"the calls page took {elapsed:.1f} s with 1000 calls"
+
+
+# --------------------------------------------------------------------------- call review
+
+
+def test_call_review_shows_quotes_with_timestamps_and_plays_from_a_quote(seams, store):
+    result = store_review(store, tiny_wav(tone=20), "review-me.wav")
+    at = app("review", call_id=result.call_id)
+    shown = texts(at)
+    q = result.scorecard.criteria[0].evidence[0]
+    assert q.quote in shown
+    assert len(at.get("audio")) == 1
+    clock = f"{int(q.start // 60):02d}:{int(q.start % 60):02d}"
+    play = next(b for b in at.button if b.key == "play_agenda_set_0")
+    assert play.label == clock
+    play.click().run()
+    assert at.session_state[f"audio_start_{result.call_id}"] == pytest.approx(q.start)
+    assert at.get("audio")[0].proto.start_time == int(q.start)
+    assert f"Playing from {clock}" in texts(at)
+
+
+def test_override_keeps_the_ai_original_visible(seams, store):
+    result = store_review(store, tiny_wav(tone=21), "override.wav")
+    at = app("review", call_id=result.call_id)
+    at.number_input(key=f"ov_score_{result.review_id}_pain_quantified").set_value(2)
+    at.text_input(key=f"ov_comment_{result.review_id}_pain_quantified").input("Asked about hours lost at 04:10")
+    submit = [b for b in at.button if b.label == "Save override"]
+    submit[1].click().run()  # pain_quantified is the second criterion
+    assert not at.exception
+    assert store.overrides(result.review_id)["pain_quantified"].score == 2
+    assert store.get_review(result.review_id).scorecard.criteria[1].score == 0  # the AI's stays
+    shown = texts(at)
+    assert "Pain quantified \u2014 2/2 (manager; AI 0/2)" in shown
+    assert "**AI score** 0/2" in shown and "Asked about hours lost at 04:10" in shown
+
+
+def test_comment_at_a_timestamp(seams, store):
+    result = store_review(store, tiny_wav(tone=22), "comments.wav")
+    at = app("review", call_id=result.call_id)
+    at.text_input(key=f"comment_at_{result.call_id}").input("01:05")
+    at.text_input(key=f"comment_text_{result.call_id}").input("Great open question here")
+    next(b for b in at.button if b.label == "Add comment").click().run()
+    [c] = store.comments(result.call_id)
+    assert c.at_s == 65 and c.text == "Great open question here"
+    assert any(b.label == "01:05" for b in at.button)
+    at.text_input(key=f"comment_at_{result.call_id}").input("soon")
+    at.text_input(key=f"comment_text_{result.call_id}").input("x")
+    next(b for b in at.button if b.label == "Add comment").click().run()
+    assert any("is not mm:ss" in e.value for e in at.error)
+    assert len(store.comments(result.call_id)) == 1
+
+
+# --------------------------------------------------------------------------- coaching prep
+
+
+def test_prep_edit_saves_a_version_and_a_stale_edit_shows_the_conflict(seams, store):
+    result = store_review(store, tiny_wav(tone=30), "prep.wav")
+    key = "agenda/lead_analysis"
+    at = app("prep", call_id=result.call_id)
+    assert "Pain quantified" in texts(at) and "missed in 3 of the last 3 calls" in texts(at)
+    widget = f"doc_{result.review_id}_{key}"
+    at.text_area(key=widget).input("Ask: what does a late truck cost you?").run()
+    assert store.get_document(result.review_id, key) == ("Ask: what does a late truck cost you?", 2)
+    assert "Saved as version 2" in texts(at)
+    # Another tab saves version 3 on top of version 2; this tab still has version 2 open.
+    store.save_document(result.review_id, key, "Text from the other tab", base_version=2)
+    at.text_area(key=widget).input("My newer idea").run()
+    assert not at.exception
+    assert store.get_document(result.review_id, key) == ("Text from the other tab", 3)  # nothing overwritten
+    shown = texts(at)
+    assert "changed elsewhere" in shown and "Text from the other tab" in shown
+    assert at.text_area(key=widget).value == "My newer idea"  # the manager's text is still there
+    next(b for b in at.button if b.label == "Keep my text as the newest version").click().run()
+    assert store.get_document(result.review_id, key) == ("My newer idea", 4)
+    assert [v.version for v in store.document_history(result.review_id, key)] == [1, 2, 3, 4]
+
+
+def test_prep_history_restore_and_exports_use_the_edits(seams, store):
+    result = store_review(store, tiny_wav(tone=31), "restore.wav")
+    key = "agenda/set_the_stage"
+    store.save_document(result.review_id, key, "Edited opening", base_version=1)
+    store.add_override(result.review_id, "pain_quantified", 1, "partly there")
+    at = app("prep", call_id=result.call_id)
+    widget = f"doc_{result.review_id}_{key}"
+    assert at.text_area(key=widget).value == "Edited opening"
+    downloads = {b.label: b for b in at.get("download_button")}
+    assert {"Agenda (Markdown)", "Agenda (Word)", "Agenda (PDF)", "Prep note (Markdown)",
+            "Scorecard (CSV)", "Scorecard (JSON)"} <= set(downloads)
+    assert "Edited opening" in texts(at)  # the export preview shows the edit
+    at.toggle(key="prep_preview").set_value(True).run()
+    assert "AI text for Lead the analysis." in [m.value for m in at.markdown]  # formatted below its box
+    at.selectbox(key=f"hist_{widget}").select(1).run()
+    next(b for b in at.button if b.key == f"restore_{widget}").click().run()
+    assert store.get_document(result.review_id, key) == ("AI text for Set the stage.", 3)
+    assert at.text_area(key=widget).value == "AI text for Set the stage."
+
+
+def test_exports_render_the_edited_agenda(seams, store):
+    from review.ui.exports import edited_draft
+
+    result = store_review(store, tiny_wav(tone=32), "export.wav")
+    store.save_document(result.review_id, "agenda/develop_plan", "Role-play the cost question", base_version=1)
+    store.save_document(result.review_id, "prep_note", "# Prep\n\nNew note", base_version=1)
+    draft = edited_draft(store, store.get_review(result.review_id))
+    bodies = {s.key: s.body_markdown for s in draft.agenda}
+    assert bodies["develop_plan"] == "Role-play the cost question"
+    assert bodies["set_the_stage"] == "AI text for Set the stage."
+    assert draft.prep_note_markdown == "# Prep\n\nNew note"
+
+
+def test_scorecard_csv_export_carries_the_overrides(seams, store):
+    import csv
+
+    from review.ui.exports import scorecard_csv
+
+    result = store_review(store, tiny_wav(tone=33), "csv.wav")
+    store.add_override(result.review_id, "pain_quantified", 1, "asked about hours once")
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(scorecard_csv(store, store.get_review(result.review_id))))}
+    assert rows["pain_quantified"]["score"] == "0"  # the AI's
+    assert rows["pain_quantified"]["manager_score"] == "1"
+    assert rows["pain_quantified"]["manager_note"] == "asked about hours once"
+    assert rows["agenda_set"]["manager_score"] == ""
+
+
+# --------------------------------------------------------------------------- rep trends
+
+
+def test_rep_trends_chart_each_criterion_with_overrides(seams, store):
+    first = store_review(store, tiny_wav(tone=40), "w1.wav", call_date="2026-11-01")
+    store_review(store, tiny_wav(tone=41), "w2.wav", call_date="2026-11-08", rep_score=1)
+    store.add_override(first.review_id, "pain_quantified", 2, "manager heard it")
+    at = app("trends")
+    assert not at.exception
+    assert at.selectbox(key="trend_rep").value == "Alex Rivera"
+    charts = at.get("vega_lite_chart")
+    assert len(charts) >= 1 + 3 + 4  # total, three criteria, the rep's metrics
+    assert "2 reviewed call(s)" in texts(at)
+
+
+def test_rep_trends_empty_state(seams):
+    at = app("trends")
+    assert "Trends appear once calls are reviewed" in texts(at)
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def test_settings_never_render_the_key(seams, settings, monkeypatch):
+    from review.settings import load_settings, save_settings
+
+    secret = "sk-test-DO-NOT-SHOW-123456"
+    save_settings({"llm_api_key": secret, "llm_engine": "openai"})
+    at = app("settings")
+    key_box = at.text_input(key="settings_llm_api_key")
+    assert key_box.value == ""
+    assert "A key is saved" in texts(at)
+    sent = everything_sent(at)
+    assert "API key" in sent and secret not in sent  # not in any element or widget the browser gets
+    at.text_input(key="settings_llm_model").input("gpt-4.1-mini")
+    next(b for b in at.button if b.label == "Save settings").click().run()
+    saved = load_settings()
+    assert saved.llm_model == "gpt-4.1-mini" and saved.llm_api_key == secret  # empty field kept the key
+    assert "Saved to" in texts(at) and secret not in everything_sent(at)
+
+
+def test_settings_methodology_library_validates_an_upload(seams):
+    at = app("settings")
+    assert "discovery" in [str(v) for v in at.selectbox(key="settings_view_methodology").options]
+    bad = (REPO / "tests" / "data" / "methodology" / "misspelled_key.yaml").read_bytes()
+    at.file_uploader(key="settings_playbook").set_value(("misspelled_key.yaml", bad, "text/yaml"))
+    at.run()
+    next(b for b in at.button if b.label == "Validate").click().run()
+    assert len(at.error) == 1 and "\n" not in at.error[0].value
+    good = (REPO / "tests" / "data" / "methodology" / "team_demo.yaml").read_bytes()
+    at.file_uploader(key="settings_playbook").set_value(("team_demo.yaml", good, "text/yaml"))
+    at.run()
+    next(b for b in at.button if b.label == "Validate").click().run()
+    assert any("is valid" in s.value for s in at.success)
+
+
+# --------------------------------------------------------------------------- command
+
+
+def test_app_command_builds_the_streamlit_command():
+    from review.commands.app import streamlit_command
+
+    command = streamlit_command(8765, "localhost", True, 42)
+    assert command[1:4] == ["-m", "streamlit", "run"] and command[4].endswith("app.py")
+    assert command[command.index("--server.port") + 1] == "8765"
+    assert command[command.index("--server.maxUploadSize") + 1] == "42"
+    from review.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        streamlit_command(70000, "localhost", True, 42)
