@@ -20,6 +20,8 @@ from .errors import InputError
 
 SAMPLE_RATE = 16000
 CHANNEL_MODES = ("auto", "mono", "split")
+# Recording types callreview accepts (PyAV decodes them; anything else may still work but is not offered).
+AUDIO_EXTENSIONS = (".wav", ".mp3", ".m4a", ".ogg", ".opus", ".webm", ".mp4", ".flac", ".aac", ".wma")
 
 # Two channels whose difference carries less than this share of their energy are one signal
 # recorded twice (a mono call saved as stereo); splitting them would duplicate every word.

@@ -7,8 +7,6 @@ from pathlib import Path
 
 from ..errors import CallreviewError, InputError
 
-AUDIO_EXTENSIONS = {".wav", ".mp3", ".m4a", ".ogg", ".opus", ".webm", ".mp4", ".flac", ".aac", ".wma"}
-
 
 def register(sub) -> None:
     p = sub.add_parser(
@@ -31,10 +29,11 @@ def register(sub) -> None:
 
 
 def _inputs(path: Path) -> list[Path]:
+    from ..audio import AUDIO_EXTENSIONS
     from ..formats import TRANSCRIPT_EXTENSIONS
 
     if path.is_dir():
-        wanted = AUDIO_EXTENSIONS | TRANSCRIPT_EXTENSIONS
+        wanted = set(AUDIO_EXTENSIONS) | TRANSCRIPT_EXTENSIONS
         files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in wanted)
         if not files:
             raise InputError(f"{path}: no recordings or transcripts in this folder ({', '.join(sorted(wanted))})")
@@ -81,11 +80,14 @@ def summary(result) -> str:
 
 
 def run(args) -> int:
+    from ..methodology import MethodologyLibrary
     from ..pipeline import Services, review_file
     from ..settings import load_settings
 
     settings = load_settings(llm_engine=args.engine, whisper_model=args.model)
     files = _inputs(Path(args.path))
+    # a bad name is the command's error, not each file's: say it once, before any work
+    MethodologyLibrary(settings).get(args.methodology)
     services = Services.from_settings(settings)
     failed = 0
     for f in files:

@@ -13,11 +13,11 @@ from pathlib import Path
 from review.errors import InputError
 from review.pipeline import STAGES
 
+from ..audio import AUDIO_EXTENSIONS
+from ..formats import TRANSCRIPT_EXTENSIONS as _TRANSCRIPTS
 from . import state
 
-# What the pipeline reads (kept in step with review.commands.review and review.formats).
-AUDIO_EXTENSIONS = (".wav", ".mp3", ".m4a", ".ogg", ".opus", ".webm", ".mp4", ".flac", ".aac", ".wma")
-TRANSCRIPT_EXTENSIONS = (".vtt", ".srt", ".txt", ".json")
+TRANSCRIPT_EXTENSIONS = tuple(sorted(_TRANSCRIPTS))
 STAGE_LABELS = {"transcribe": "Transcribing", "index": "Finding evidence", "score": "Scoring",
                 "coach": "Drafting the coaching agenda", "store": "Saving"}
 
