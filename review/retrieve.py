@@ -222,6 +222,7 @@ def retrieve_candidates(
             Candidate(
                 criterion_id=criterion_id,
                 segment_ids=list(r.window.segment_ids),
+                focal_segment_id=r.window.focal_segment_id,
                 speaker=r.window.speaker,
                 role=r.window.role,
                 start=r.window.start,

@@ -98,6 +98,7 @@ class Candidate(_Model):
 
     criterion_id: str
     segment_ids: list[int]
+    focal_segment_id: int | None = None  # the turn the window is centred on
     speaker: str
     role: Role
     start: float
