@@ -21,17 +21,31 @@ METHODOLOGIES = {p.stem: load_methodology_file(p, origin="shipped") for p in (RE
 DISCOVERY = METHODOLOGIES["discovery"].methodology
 
 
-def _cands(t, cid, ids, sim=0.5):
-    return [Candidate(criterion_id=cid, segment_ids=[i], speaker=t.segment(i).speaker, role=t.segment(i).role,
-                      start=t.segment(i).start, end=t.segment(i).end, text=t.segment(i).text, similarity=sim)
+def _cands(t, cid, ids, sim=0.25):
+    """One single-turn window per id; 0.25 is a typical retrieved window (below SIMILARITY_STRONG)."""
+    return [Candidate(criterion_id=cid, segment_ids=[i], focal_segment_id=i, speaker=t.segment(i).speaker,
+                      role=t.segment(i).role, start=t.segment(i).start, end=t.segment(i).end,
+                      text=t.segment(i).text, similarity=sim)
             for i in ids]
+
+
+def _call(*turns):
+    """A transcript from alternating (speaker, text) pairs."""
+    return dialogue_to_transcript(Dialogue(id="c", turns=[{"speaker": s, "text": x} for s, x in turns]))
 
 
 def test_question_and_keyword_signals():
     assert is_question("Who signs off on this?") and is_question("Tell me about the team.")
     assert not is_question("We use spreadsheets.")
     assert is_open_question("How do you handle that today?")
+    assert is_open_question("Okay, so what happens when a claim comes in?")
+    assert is_open_question("So you filled in the form about expenses, what's going on there?")
     assert not is_open_question("Do you have a budget?")
+    # leading tag questions and small talk are questions, but they do not invite the buyer to explain
+    assert not is_open_question("So you're using paper forms for that, right?")
+    assert not is_open_question("Pretty slick, right?")
+    assert not is_open_question("Hi Olivia, Jamal from Spendly. How's your week going?")
+    assert not is_open_question("Okay, so would it make sense to get a demo together?")
     assert keyword_hits(DISCOVERY.criterion("decision_process"), "It goes to our CFO for sign-off.")
     assert criterion_wants(DISCOVERY.criterion("pain_quantified")) == (True, False)
     assert criterion_wants(DISCOVERY.criterion("next_step_dated")) == (False, True)
@@ -63,8 +77,9 @@ def test_shown_by_rep_ignores_customer_turns():
 
 def test_agreement_on_the_dev_set_with_evidence_windows(settings):
     """Perfect retrieval (the tagged evidence turns, similarity 1): the scoring rules must agree
-    with the labels on most criteria. Measured: 93% pooled, kappa 0.89 (benchmarks/agreement.py
-    --retrieval oracle); with real retrieval (MiniLM + chromadb) 83%, kappa 0.72."""
+    with the labels on most criteria. Measured on the 13 dev calls: 94% pooled, kappa 0.91
+    (benchmarks/agreement.py --retrieval oracle); with real retrieval (MiniLM + chromadb) 83%, kappa 0.73;
+    on the held-out calls (tests/data/heldout, never tuned on) 66%, kappa 0.48."""
     agree = total = 0
     for path in sorted((REPO / "tests" / "data" / "calls").glob("*.yaml")):
         d = load_dialogue(path)
@@ -81,3 +96,83 @@ def test_agreement_on_the_dev_set_with_evidence_windows(settings):
                 assert all(q.quote in t.segment(q.segment_id).text for q in cs.evidence)
     assert total >= 100
     assert agree / total >= 0.8, f"{agree}/{total}"
+
+
+def _open_questions_score(rep_questions, answer="We do it by hand in a shared spreadsheet and it takes most of Monday."):
+    turns = []
+    for q in rep_questions:
+        turns += [("rep", q), ("customer", answer)]
+    t = _call(*turns)
+    return score_criterion(t, DISCOVERY.criterion("open_questions"), [])
+
+
+def test_open_questions_are_counted_over_the_whole_call():
+    """No candidates at all: question form is read from every rep turn, not the retrieved windows."""
+    closed = _open_questions_score(["Do you have problems with onboarding?", "So you're on paper, right?"])
+    some = _open_questions_score(["How do claims get routed today?", "Are you looking at other tools?"])
+    many = _open_questions_score([
+        "How do claims get routed today?", "What happens when the adjuster is out?", "Why does that take a week?",
+        "Who picks it up after that?", "What does that cost the team?", "Walk me through the last bad one.",
+    ])
+    assert (closed.score, some.score, many.score) == (0, 1, 2)
+    assert "0 open and 2 closed or leading question(s)" in closed.rationale
+    assert "the rep asked 1 open and 1 closed" in some.rationale and "“How do claims get routed today?”" in some.rationale
+    assert "5 followed up on the buyer's previous answer" in many.rationale  # the first has no answer before it
+    assert many.refs and all(many.refs[i]["segment_id"] % 2 == 0 for i in range(len(many.refs)))  # rep turns
+
+
+def test_open_questions_need_answers_to_follow_up():
+    """Six open questions read as a list, each answered with a word, are not followed up: level 1."""
+    listed = _open_questions_score([
+        "How do claims get routed today?", "What happens when the adjuster is out?", "Why does that take a week?",
+        "Who picks it up after that?", "What does that cost the team?", "Walk me through the last bad one.",
+    ], answer="Not sure.")
+    assert listed.score == 1 and "0 followed up" in listed.rationale
+
+
+def test_agenda_top_level_needs_the_buyer_to_answer_the_check_in():
+    agenda = DISCOVERY.criterion("agenda_set")
+    checked = _call(("rep", "Before we dive in, I'd like to understand how releases work today and then show you "
+                            "the loggers. Would you change anything there?"),
+                    ("customer", "No, that's sensible. Leave a few minutes on data integrity, our QA director "
+                                 "will ask me about it."))
+    told = _call(("rep", "So the plan for today is for me to walk you through our new forecasting features."),
+                 ("customer", "Okay. I've only got about fifteen minutes today."))
+    assert score_criterion(checked, agenda, _cands(checked, "agenda_set", [0])).score == 2
+    result = score_criterion(told, agenda, _cands(told, "agenda_set", [0]))
+    assert result.score == 1 and "the rep said “the plan for”" in result.rationale
+
+
+def test_pain_the_buyer_never_confirms_is_no_pain():
+    """Level 0 of pain_quantified says "the rep describes problems the buyer never confirms"."""
+    pain = DISCOVERY.criterion("pain_quantified")
+    asserted = _call(("rep", "Firms like yours usually waste hours on manual review, that costs you a lot."),
+                     ("customer", "Hm."))
+    confirmed = _call(("rep", "Firms like yours usually waste hours on manual review, that costs you a lot."),
+                      ("customer", "Yes, it does. We lose a lot of evenings to it at month end and people complain."))
+    only_rep = score_criterion(asserted, pain, _cands(asserted, "pain_quantified", [0, 1]))
+    assert only_rep.score == 0 and "the customer did not confirm it" in only_rep.rationale
+    assert "“costs you”" in only_rep.rationale
+    assert score_criterion(confirmed, pain, _cands(confirmed, "pain_quantified", [0, 1])).score == 1
+
+
+def test_quantified_pain_needs_the_number_from_the_buyer():
+    pain = DISCOVERY.criterion("pain_quantified")
+    rep_number = _call(("rep", "How much time does your team lose on it? Others lose about ten hours a week."),
+                       ("customer", "I couldn't tell you, honestly, but it is a lot of evenings for everybody here."))
+    buyer_number = _call(("rep", "How much time does your team lose on it?"),
+                         ("customer", "About ten hours a week each, across four people, so forty hours every week."))
+    vague = score_criterion(rep_number, pain, _cands(rep_number, "pain_quantified", [0, 1]))
+    assert vague.score == 1 and "but the buyer put no number on it" in vague.rationale
+    sized = score_criterion(buyer_number, pain, _cands(buyer_number, "pain_quantified", [0, 1]))
+    assert sized.score == 2 and "with a number from the buyer" in sized.rationale
+
+
+def test_calls_without_roles_still_reach_the_top_level():
+    """A mono recording has no rep/customer roles: the next speaker's turn is still the answer."""
+    pain = DISCOVERY.criterion("pain_quantified")
+    labelled = _call(("rep", "How much time does your team lose on it?"),
+                     ("customer", "About ten hours a week each, across four people, so forty hours every week."))
+    t = labelled.model_copy(update={"segments": [
+        s.model_copy(update={"role": "unknown", "speaker": f"SPEAKER_0{i}"}) for i, s in enumerate(labelled.segments)]})
+    assert score_criterion(t, pain, _cands(t, "pain_quantified", [0, 1])).score == 2
