@@ -12,9 +12,12 @@ between "estimated speakers" and one honest "unknown" speaker rests on a measure
 from __future__ import annotations
 
 import itertools
+import os
 from dataclasses import dataclass
 
 import numpy as np
+
+from .errors import ConfigError
 
 SAMPLE_RATE = 16000
 _FRAME = 400  # 25 ms
@@ -164,9 +167,10 @@ def speaker_at(turns: list[SpeakerTurn], start: float, end: float) -> str | None
         shared = min(end, turn.end) - max(start, turn.start)
         if shared > 0:
             overlap[turn.speaker] = overlap.get(turn.speaker, 0.0) + shared
-    if not overlap:
+    if not overlap:  # a zero-length word, or one in a gap: the turn containing or nearest its middle
         middle = (start + end) / 2
-        nearest = min(turns, key=lambda t: min(abs(t.start - middle), abs(t.end - middle)), default=None)
+        nearest = min(turns, key=lambda t: 0.0 if t.start <= middle <= t.end
+                      else min(abs(t.start - middle), abs(t.end - middle)), default=None)
         return nearest.speaker if nearest else None
     return max(overlap, key=overlap.get)
 
@@ -231,3 +235,42 @@ def diarization_error_rate(
     errors = np.maximum(ref.sum(axis=0), hyp.sum(axis=0)) - correct
     total = ref.sum()
     return float(errors.sum() / total) if total else 0.0
+
+
+def diarize_external(audio: np.ndarray, spec: str, sample_rate: int = 16000) -> list[SpeakerTurn]:
+    """Speaker turns from a diarizer the user has installed, named by the `diarizer` setting.
+
+    Args:
+        audio: mono float32 samples at `sample_rate`.
+        spec: "pyannote:<local pipeline folder or config.yaml>" (pyannote.audio 3.x or 4.x, with its
+            weights already on disk: nothing is downloaded here).
+        sample_rate: samples per second of `audio`.
+    Speakers are renamed speaker_1, speaker_2, ... in order of first appearance.
+    """
+    kind, _, location = spec.partition(":")
+    if kind != "pyannote" or not location:
+        raise ConfigError(f"diarizer '{spec}' is not understood; use 'pyannote:<local pipeline path>' or leave it empty")
+    if not os.path.exists(location):
+        raise ConfigError(f"diarizer pipeline {location} does not exist; point CALLREVIEW_DIARIZER at a local copy")
+    try:
+        from pyannote.audio import Pipeline
+    except ImportError:
+        raise ConfigError("the pyannote diarizer is not installed; pip install 'callreview[diarization]'") from None
+    try:
+        import torch
+
+        waveform = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32)[None, :])
+    except ImportError:  # pyannote brings torch; a stand-in pipeline may not need it
+        waveform = np.ascontiguousarray(audio, dtype=np.float32)[None, :]
+    try:
+        pipeline = Pipeline.from_pretrained(location)
+        output = pipeline({"waveform": waveform, "sample_rate": sample_rate})
+    except Exception as exc:  # a third-party model: any failure is the user's setup to fix
+        raise ConfigError(f"the diarizer at {location} failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    annotation = getattr(output, "speaker_diarization", output)  # pyannote 4 wraps the annotation
+    names: dict[str, str] = {}
+    turns = []
+    for segment, _, label in annotation.itertracks(yield_label=True):
+        name = names.setdefault(label, f"speaker_{len(names) + 1}")
+        turns.append(SpeakerTurn(float(segment.start), float(segment.end), name))
+    return sorted(turns, key=lambda t: t.start)

@@ -43,6 +43,10 @@ class Settings:
     whisper_beam_size: int = field(default=5, metadata=_meta("Beam size for decoding."))
     hotwords: str = field(default="", metadata=_meta(
         "Comma-separated product and customer names that transcription should favour."))
+    diarizer: str = field(default="", metadata=_meta(
+        "Speakers for mono recordings: empty = one honest 'unknown' speaker; "
+        "'pyannote:<local pipeline folder or config.yaml>' runs pyannote.audio with weights you already "
+        "have (pip install -e '.[diarization]')."))
     max_upload_mb: int = field(default=500, metadata=_meta("Largest recording or transcript accepted, in MB."))
     # embeddings
     embedding: str = field(default="minilm-onnx", metadata=_meta(

@@ -225,8 +225,11 @@ def transcribe_audio(
         dropped += n_dropped
         if decoded.split:
             labelled += [(f"speaker_{index + 1}", w) for words in runs for w in words]
-        elif diarize.ESTIMATE_GOOD_ENOUGH:
-            turns = diarize.estimate_speakers(samples)
+        elif settings.diarizer or diarize.ESTIMATE_GOOD_ENOUGH:
+            if settings.diarizer:
+                turns = diarize.diarize_external(samples, settings.diarizer)
+            else:
+                turns = diarize.estimate_speakers(samples)
             for words in runs:
                 for w in words:
                     labelled.append((diarize.speaker_at(turns, w.start, w.end) or "unknown", w))
@@ -239,7 +242,11 @@ def transcribe_audio(
     if decoded.channels_identical and channels != "split":
         warnings.append("both channels carry the same audio, so it was transcribed as one channel")
     if not decoded.split and segments:
-        warnings.append(MONO_WARNING)
+        if settings.diarizer:
+            warnings.append(f"speakers of this mono recording were estimated by {settings.diarizer.split(':')[0]}; "
+                            "check who is the rep (--rep SPEAKER)")
+        else:
+            warnings.append(MONO_WARNING)
     if dropped:
         warnings.append(f"{dropped} segment(s) dropped as likely invented text (silence or repetition)")
     if not segments:
