@@ -119,6 +119,11 @@ def _target(c: Criterion, cs: CriterionScore) -> int:
     return min(c.target, cs.max_score)
 
 
+def _activity_focus(worst: ActivityFinding, why: str) -> Focus:
+    reason = f"{why}; the weakest activity is {worst.name.lower()} at {worst.value} ({worst.benchmark})"
+    return Focus("activity", f"activity:{worst.key}", worst.name, reason, activity=worst)
+
+
 def choose_focus(scorecard: Scorecard, methodology: Methodology, activities: list[ActivityFinding]) -> Focus:
     """ONE skill for the session: the largest weighted gap, weight x (target - score).
 
@@ -134,6 +139,11 @@ def choose_focus(scorecard: Scorecard, methodology: Methodology, activities: lis
             continue
         gap = c.weight * (_target(c, cs) - cs.score)
         ranked.append((-gap, -c.weight, order, c, cs))
+    if not ranked and activities and any(c.id in by_id for c in methodology.criteria):
+        # Every criterion was judged not applicable (e.g. a very short call): the talk metrics are
+        # the only evidence left, so coach on the weakest of them rather than fail the review.
+        return _activity_focus(max(activities, key=lambda a: a.severity),
+                               f"no criterion of {methodology.name} applied to this call")
     if not ranked:
         raise MethodologyError(
             f"scorecard ({scorecard.methodology_id}) has no scored criterion of methodology '{methodology.id}'; "
@@ -153,14 +163,7 @@ def choose_focus(scorecard: Scorecard, methodology: Methodology, activities: lis
         )
     worst = max(activities, key=lambda a: a.severity, default=None)
     if worst is not None and worst.severity > 0:
-        return Focus(
-            "activity",
-            f"activity:{worst.key}",
-            worst.name,
-            f"every criterion meets its target; "
-            f"the weakest activity is {worst.name.lower()} at {worst.value} ({worst.benchmark})",
-            activity=worst,
-        )
+        return _activity_focus(worst, "every criterion meets its target")
     best = next((by_id[i] for i in scorecard.strengths if i in by_id), None)
     bc = next((t for t in ranked if best and t[3].id == best.id), ranked[0])
     return Focus(
