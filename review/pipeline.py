@@ -161,6 +161,7 @@ def review_file(
 
 def _review_transcript(call_id, transcript, loaded, services, rep, progress) -> ReviewResult:
     from .coach import draft_coaching
+    from .llm import UsageTally
     from .retrieve import retrieve_candidates
     from .score import score_call
 
@@ -184,8 +185,14 @@ def _review_transcript(call_id, transcript, loaded, services, rep, progress) -> 
     progress("coach", 0.0, "Drafting the SLED coaching agenda")
     call = store.get_call(call_id)
     history = store.rep_history(call.rep, loaded.methodology.id, before=call_id) if call.rep else []
+    polish = UsageTally()
     draft = draft_coaching(scorecard, loaded.methodology, history=history, rep=call.rep,
-                           engine=services.engine)
+                           engine=services.engine, usage=polish)
+    if polish.calls:  # the review's token usage covers the coaching call too, not only scoring
+        usage = dict(scorecard.provenance.token_usage)
+        for name, value in polish.as_dict().items():
+            usage[name] = usage.get(name, 0) + value
+        scorecard.provenance.token_usage = usage
     progress("coach", 1.0, "Coaching draft ready")
 
     review_id = store.save_review(call_id, scorecard, draft, key)

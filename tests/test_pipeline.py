@@ -1,0 +1,226 @@
+"""review.pipeline end to end on transcript files: real store, real index and embeddings, a fake
+ChatEngine at the LLM seam that counts its calls (no Whisper: inputs are transcript JSON files)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from review.dialogue import dialogue_to_transcript, load_dialogue
+from review.errors import InputError, LLMError, MethodologyError
+from review.formats import write_json_atomic
+from review.pipeline import STAGES, Services, cache_key, review_file
+from review.types import Scorecard, Transcript
+
+REPO = Path(__file__).resolve().parent.parent
+CALLS = REPO / "tests" / "data" / "calls"
+TURN_ID = re.compile(r"^\[(\d+)\]", re.M)  # numbered turns in the scoring prompt (review.score.render_turns)
+
+
+class CountingEngine:
+    """A ChatEngine that answers every prompt with schema-valid JSON and counts the calls.
+
+    Scoring prompts get a partial score citing the first turn shown, plus an invented quote on the
+    same turn (which must be dropped); the coaching polish gets two short paragraphs.
+    """
+
+    name = "fake"
+    local = True
+
+    def __init__(self, model: str = "fake-1", fail_with: Exception | None = None):
+        self.model = model
+        self.calls: list[str] = []
+        self.fail_with = fail_with
+
+    def complete_json(self, system: str, user: str, schema: dict, name: str) -> tuple[dict, dict]:
+        self.calls.append(name)
+        if self.fail_with is not None:
+            raise self.fail_with
+        usage = {"prompt_tokens": len(system.split()) + len(user.split()), "completion_tokens": 20, "calls": 1}
+        if name == "criterion_score":
+            shown = [int(i) for i in TURN_ID.findall(user)]
+            evidence = [{"segment_id": shown[0], "quote": None},
+                        {"segment_id": shown[0], "quote": "we will buy today at full price"}]
+            return {"score": 1, "verdict": "partly_met", "evidence": evidence,
+                    "rationale": "The rep touched on it once."}, usage
+        return {"lead_intro": "Start with what went well, then look at one moment together.",
+                "explore_intro": "Weigh the options with the rep before choosing one.",
+                "rep_questions": ["What were you aiming for in that part of the call?"]}, usage
+
+
+@pytest.fixture(scope="module")
+def embed():
+    """The real offline MiniLM embedding function, loaded once for the module."""
+    from review.embeddings import make_embedding_function
+    from review.settings import load_settings
+
+    return make_embedding_function(load_settings(env={}))
+
+
+def make_services(settings, embed, engine) -> Services:
+    from review.index import CallIndex
+    from review.store import Store
+
+    return Services(settings=settings, store=Store.from_settings(settings),
+                    index=CallIndex(settings, embedding_function=embed), engine=engine)
+
+
+def transcript_file(folder: Path, dialogue: str) -> Path:
+    """A dialogue from tests/data/calls written as our transcript JSON (what `callreview transcribe` writes)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{dialogue}.json"
+    write_json_atomic(path, dialogue_to_transcript(load_dialogue(CALLS / f"{dialogue}.yaml")))
+    return path
+
+
+def assert_quotes_verbatim(card: Scorecard, transcript: Transcript) -> None:
+    for crit in card.criteria:
+        for q in crit.evidence:
+            seg = transcript.segment(q.segment_id)
+            assert seg is not None and q.quote in seg.text, (crit.id, q.quote)
+            assert seg.start - 0.01 <= q.start <= q.end <= seg.end + 0.01
+            assert q.speaker == seg.speaker
+
+
+def test_review_with_an_llm_engine_scores_coaches_and_stores(settings, embed, tmp_path):
+    engine = CountingEngine()
+    services = make_services(settings, embed, engine)
+    stages: list[str] = []
+    path = transcript_file(tmp_path / "calls", "hr_onboarding_weak")
+    result = review_file(path, services, "bant", rep="Sam Park",
+                         progress=lambda stage, fraction, message: stages.append(stage))
+
+    card = result.scorecard
+    assert not result.cached and card.engine == "fake" and card.provenance.model == "fake-1"
+    assert [c.id for c in card.criteria] == ["budget", "authority", "need", "timeline"]
+    scored = engine.calls.count("criterion_score")
+    assert 1 <= scored <= 4 and engine.calls.count("coach_agenda") == 1
+    usage = card.provenance.token_usage
+    # the review's usage counts every LLM call: one per scored criterion and the coaching polish
+    assert usage["calls"] == len(engine.calls) == scored + 1
+    assert usage["prompt_tokens"] > 0 and usage["transcript_tokens"] > 0
+    assert_quotes_verbatim(card, result.transcript)
+    # the invented quote never reaches the scorecard: it is dropped and flagged
+    assert all("full price" not in q.quote for c in card.criteria for q in c.evidence)
+    assert any(c.dropped_evidence for c in card.criteria) and any("dropped" in f for f in card.flags)
+    assert [s for s in STAGES if s in stages] == list(STAGES)
+    assert result.draft.rep == "Sam Park" and result.draft.pattern.startswith("first reviewed call")
+    assert [a.key for a in result.draft.agenda] == ["set_the_stage", "lead_analysis", "explore_options",
+                                                    "develop_plan"]
+    stored = services.store.get_review(result.review_id)
+    assert stored.scorecard == card and stored.draft == result.draft
+    assert services.store.get_call(result.call_id).status == "reviewed"
+
+
+def test_an_unchanged_call_is_served_from_the_store_without_an_llm_call(settings, embed, tmp_path):
+    engine = CountingEngine()
+    services = make_services(settings, embed, engine)
+    path = transcript_file(tmp_path / "calls", "retail_forecasting_weak")
+    first = review_file(path, services, "bant", rep="Sam Park")
+    calls_after_first = len(engine.calls)
+    assert calls_after_first > 0
+
+    # a second process (new Services over the same store and index) sees the same review
+    again = review_file(path, make_services(settings, embed, engine), "bant", rep="Sam Park")
+    assert again.cached and len(engine.calls) == calls_after_first
+    assert again.review_id == first.review_id and again.scorecard == first.scorecard
+
+    # another engine model is another review
+    other = CountingEngine(model="fake-2")
+    redone = review_file(path, make_services(settings, embed, other), "bant", rep="Sam Park")
+    assert not redone.cached and other.calls and redone.review_id != first.review_id
+
+
+def test_a_changed_methodology_file_is_scored_again(settings, embed, tmp_path):
+    shipped = tmp_path / "methodology"
+    shutil.copytree(REPO / "methodology", shipped)
+    settings.methodology_dir = str(shipped)
+    engine = CountingEngine()
+    services = make_services(settings, embed, engine)
+    path = transcript_file(tmp_path / "calls", "insurance_claims_weak")
+    first = review_file(path, services, "bant")
+    assert review_file(path, services, "bant").cached
+    calls_before = len(engine.calls)
+
+    bant = shipped / "bant.yaml"
+    text = bant.read_text(encoding="utf-8")
+    edited = text.replace("  - id: budget\n    name: Budget\n", "  - id: budget\n    name: Budget and funding\n", 1)
+    assert edited != text
+    bant.write_text(edited, encoding="utf-8")
+    second = review_file(path, services, "bant")
+    assert not second.cached and len(engine.calls) > calls_before
+    assert second.review_id != first.review_id
+    assert second.scorecard.provenance.methodology_sha256 != first.scorecard.provenance.methodology_sha256
+    assert second.scorecard.criteria[0].name == "Budget and funding"
+    # the call was not transcribed or stored twice
+    assert second.call_id == first.call_id and len(services.store.list_calls()) == 1
+
+
+def test_cache_key_covers_what_decides_a_review(settings, embed):
+    transcript = dialogue_to_transcript(load_dialogue(CALLS / "hr_onboarding_weak.yaml"))
+    rules = make_services(settings, embed, None)
+    llm = make_services(settings, embed, CountingEngine())
+    base = cache_key(transcript, "m1", rules)
+    assert base == cache_key(transcript, "m1", make_services(settings, embed, None))
+    assert base != cache_key(transcript, "m2", rules)
+    assert base != cache_key(transcript, "m1", llm)
+    changed = transcript.model_copy(deep=True)
+    changed.segments[0].text += " Right."
+    assert base != cache_key(changed, "m1", rules)
+
+
+def test_rep_history_turns_the_third_call_into_a_pattern(settings, embed, tmp_path):
+    services = make_services(settings, embed, None)  # rules engine: deterministic
+    drafts = []
+    for name in ("hr_onboarding_weak", "insurance_claims_weak", "retail_forecasting_weak"):
+        result = review_file(transcript_file(tmp_path / "calls", name), services, "bant", rep="Sam Park",
+                             call_date="2026-11-02")
+        assert_quotes_verbatim(result.scorecard, result.transcript)
+        drafts.append(result.draft)
+    assert drafts[0].pattern.startswith("first reviewed call")
+    third = drafts[2].pattern
+    assert not third.startswith("first reviewed call")
+    assert re.search(r"of the last [23] calls", third), third
+    assert len(services.store.rep_history("Sam Park", "bant")) == 3
+    assert services.store.rep_history("Robin Diaz", "bant") == []
+
+
+def test_bad_inputs_fail_before_anything_is_stored(settings, embed, tmp_path):
+    services = make_services(settings, embed, CountingEngine())
+    path = transcript_file(tmp_path / "calls", "hr_onboarding_weak")
+    with pytest.raises(MethodologyError, match=r"unknown methodology 'nope'; known: .*bant.*discovery"):
+        review_file(path, services, "nope")
+    with pytest.raises(InputError, match="no such file"):
+        review_file(tmp_path / "missing.json", services, "bant")
+    assert services.store.list_calls() == []
+
+
+def test_an_llm_failure_saves_no_review_and_a_retry_works(settings, embed, tmp_path):
+    broken = CountingEngine(fail_with=LLMError("LLM endpoint http://127.0.0.1:9/v1 is unreachable"))
+    path = transcript_file(tmp_path / "calls", "hr_onboarding_weak")
+    services = make_services(settings, embed, broken)
+    with pytest.raises(LLMError, match="unreachable"):
+        review_file(path, services, "bant")
+    [call] = services.store.list_calls()
+    assert services.store.latest_review(call.id) is None
+    engine = CountingEngine()
+    result = review_file(path, make_services(settings, embed, engine), "bant")
+    assert not result.cached and result.call_id == call.id and engine.calls
+
+
+def test_a_call_where_every_criterion_is_not_applicable_still_gets_a_review(settings, embed, tmp_path):
+    class NothingApplies(CountingEngine):
+        def complete_json(self, system, user, schema, name):
+            answer, usage = super().complete_json(system, user, schema, name)
+            if name == "criterion_score":
+                answer = {"score": 0, "verdict": "not_applicable", "evidence": [],
+                          "rationale": "The call is too short for this."}
+            return answer, usage
+
+    services = make_services(settings, embed, NothingApplies())
+    result = review_file(transcript_file(tmp_path / "calls", "hr_onboarding_weak"), services, "bant")
+    assert {c.verdict for c in result.scorecard.criteria} == {"not_applicable"}
+    assert result.draft.agenda

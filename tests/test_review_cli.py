@@ -1,0 +1,172 @@
+"""`callreview review` end to end on transcript files: output files, the store cache, folders with bad
+files, and one-line errors (real store, index and embeddings; no Whisper)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+from test_pipeline import CountingEngine, transcript_file
+
+from review.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+SLED_HEADINGS = ("Set the Stage", "Lead the Performance Analysis", "Explore Solution Options",
+                 "Develop the Action Plan")
+OUTPUTS = {"transcript.json", "scorecard.json", "agenda.md", "prep_note.md"}
+
+
+@pytest.fixture(scope="module")
+def embed():
+    from review.embeddings import make_embedding_function
+    from review.settings import load_settings
+
+    return make_embedding_function(load_settings(env={}))
+
+
+@pytest.fixture
+def cli(settings, embed, monkeypatch, capsys):
+    """Run `callreview ...` in-process with a fresh data folder; returns (exit code, stdout, stderr).
+
+    The embedding model is loaded once per module (the CLI would load the same one per run)."""
+    monkeypatch.setattr("review.embeddings.make_embedding_function", lambda settings: embed)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def errors(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("callreview: ")]
+
+
+def test_review_writes_scorecard_agenda_and_prep_note(cli, tmp_path):
+    path = transcript_file(tmp_path / "calls", "cybersecurity_mdr_strong")
+    out = tmp_path / "out"
+    code, stdout, stderr = cli("review", str(path), "--methodology", "discovery", "--rep", "Daniel Brooks",
+                               "--out", str(out))
+    assert code == 0, stderr
+    assert {p.name for p in out.iterdir()} == OUTPUTS
+    assert "Offline rules engine (no LLM)" in stdout and "Focus for coaching:" in stdout
+    assert "score: Scorecard ready" in stderr  # progress goes to stderr
+
+    transcript = json.loads((out / "transcript.json").read_text())
+    turns = {s["id"]: s for s in transcript["segments"]}
+    card = json.loads((out / "scorecard.json").read_text())
+    assert {"criteria", "total_score", "total_max", "sections", "engine", "provenance"} <= set(card)
+    assert card["engine"] == "rules" and card["provenance"]["methodology_id"] == "discovery"
+    assert len(card["criteria"]) == 6 and card["total_score"] > 0
+    quotes = 0
+    for crit in card["criteria"]:
+        assert {"id", "name", "score", "max_score", "verdict", "evidence", "rationale"} <= set(crit)
+        assert 0 <= crit["score"] <= crit["max_score"] and crit["rationale"]
+        for ev in crit["evidence"]:
+            seg = turns[ev["segment_id"]]
+            assert ev["quote"] in seg["text"] and ev["speaker"] == seg["speaker"]
+            assert seg["start"] - 0.01 <= ev["start"] <= ev["end"] <= seg["end"] + 0.01
+            quotes += 1
+    assert quotes >= 3  # a strong call has real evidence
+
+    agenda = (out / "agenda.md").read_text()
+    positions = [agenda.find(f"{i}. {title}") for i, title in enumerate(SLED_HEADINGS, 1)]
+    assert -1 not in positions and positions == sorted(positions), positions
+    prep = (out / "prep_note.md").read_text()
+    assert prep.startswith("# Prep note: Daniel Brooks")
+
+
+def test_unchanged_call_comes_from_the_store_and_an_edited_methodology_is_rescored(
+    cli, tmp_path, monkeypatch
+):
+    methodology_dir = tmp_path / "methodology"
+    shutil.copytree(REPO / "methodology", methodology_dir)
+    monkeypatch.setenv("CALLREVIEW_METHODOLOGY_DIR", str(methodology_dir))
+    engine = CountingEngine()
+    monkeypatch.setattr("review.llm.make_chat_engine", lambda settings: engine)
+    path = transcript_file(tmp_path / "calls", "fintech_expenses_mixed")
+    args = ("review", str(path), "-m", "bant", "--rep", "Dana", "--out", str(tmp_path / "out"))
+
+    code, first, _ = cli(*args)
+    calls = len(engine.calls)
+    assert code == 0 and calls > 0 and "(from the store)" not in first
+
+    code, second, stderr = cli(*args)
+    assert code == 0 and len(engine.calls) == calls  # no LLM call at all
+    assert "(from the store)" in second and "Served from the store" in stderr
+    assert {p.name for p in (tmp_path / "out").iterdir()} == OUTPUTS
+
+    bant = methodology_dir / "bant.yaml"
+    bant.write_text(bant.read_text().replace("version: \"1.0.0\"", "version: \"1.0.1\""))
+    code, third, _ = cli(*args)
+    assert code == 0 and len(engine.calls) > calls and "(from the store)" not in third
+    card = json.loads((tmp_path / "out" / "scorecard.json").read_text())
+    assert card["provenance"]["methodology_version"] == "1.0.1"
+
+
+def test_a_folder_reviews_the_good_files_and_reports_each_bad_one(cli, tmp_path):
+    folder = tmp_path / "calls"
+    transcript_file(folder, "hr_onboarding_weak")
+    transcript_file(folder, "retail_forecasting_weak")
+    (folder / "empty.txt").write_text("")
+    (folder / "voicemail.wav").write_text("this is a text file, not a recording\n")
+    (folder / "notes.docx").write_text("not a call; ignored")  # not a recording or transcript
+    out = tmp_path / "out"
+
+    code, stdout, stderr = cli("review", str(folder), "-m", "bant", "--out", str(out))
+    assert code != 0
+    lines = errors(stderr)
+    assert len(lines) == 3, lines
+    assert "empty.txt" in lines[0] and "voicemail.wav" in lines[1]
+    assert "2 of 4 files failed" in lines[2]
+    assert stdout.count("== ") == 2
+    assert {p.name for p in out.iterdir()} == {"hr_onboarding_weak", "retail_forecasting_weak"}
+    for name in ("hr_onboarding_weak", "retail_forecasting_weak"):
+        assert {p.name for p in (out / name).iterdir()} == OUTPUTS
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_unreachable_endpoint_is_one_line_and_writes_nothing(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("CALLREVIEW_LLM_ENGINE", "openai")
+    monkeypatch.setenv("CALLREVIEW_LLM_BASE_URL", f"http://127.0.0.1:{closed_port()}/v1")
+    monkeypatch.setenv("CALLREVIEW_LLM_MAX_RETRIES", "1")
+    path = transcript_file(tmp_path / "calls", "hr_onboarding_weak")
+    out = tmp_path / "out"
+    code, stdout, stderr = cli("review", str(path), "-m", "bant", "--out", str(out))
+    assert code == 2
+    assert errors(stderr) == [line for line in stderr.splitlines() if "error" in line.lower()]
+    [line] = errors(stderr)
+    assert "unreachable" in line and "CALLREVIEW_LLM_BASE_URL" in line and "Traceback" not in stderr
+    assert not out.exists() or not any(out.iterdir())
+    assert "==" not in stdout
+
+
+def test_unknown_methodology_lists_the_known_ones_once(cli, tmp_path):
+    folder = tmp_path / "calls"
+    transcript_file(folder, "hr_onboarding_weak")
+    transcript_file(folder, "retail_forecasting_weak")
+    code, stdout, stderr = cli("review", str(folder), "-m", "solution-selling", "--out", str(tmp_path / "out"))
+    assert code == 2 and stdout == ""
+    [line] = errors(stderr)
+    assert "unknown methodology 'solution-selling'" in line
+    assert all(name in line for name in ("bant", "discovery", "meddpicc", "spin"))
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_file_and_empty_folder(cli, tmp_path):
+    code, _, stderr = cli("review", str(tmp_path / "nope.vtt"), "-m", "bant")
+    assert code == 2
+    [line] = errors(stderr)
+    assert "nope.vtt" in line and "no such file" in line
+    (tmp_path / "empty").mkdir()
+    code, _, stderr = cli("review", str(tmp_path / "empty"), "-m", "bant")
+    assert code == 2 and "no recordings or transcripts" in errors(stderr)[0]
