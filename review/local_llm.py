@@ -101,5 +101,5 @@ def make_local_engine(settings) -> OpenAIChatEngine:
         max_retries=settings.llm_max_retries,
         local=True,
         name="local",
-        max_output_tokens=768,  # room for the longest schema-valid answer
+        max_output_tokens=2048,  # room for a batch of criteria in one answer
     )

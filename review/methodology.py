@@ -9,6 +9,7 @@ edit these files are enablement leads, not programmers: they need the line and t
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import os
 import re
@@ -68,6 +69,11 @@ def _read_bytes(path: Path) -> bytes:
         raise InputError(f"{path}: cannot read the file ({exc.strerror}); check its permissions") from None
 
 
+# libyaml's loader when PyYAML was built with it: the pure-Python one takes about a second per file.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@functools.lru_cache(maxsize=64)
 def parse_methodology_bytes(raw: bytes, label: str) -> Methodology:
     """Validate methodology YAML held in memory.
 
@@ -77,7 +83,7 @@ def parse_methodology_bytes(raw: bytes, label: str) -> Methodology:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise MethodologyError(f"{label}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
-    loader = yaml.SafeLoader(text)
+    loader = _YAML_LOADER(text)
     try:
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None

@@ -75,8 +75,22 @@ def transcript_sha256(transcript: Transcript) -> str:
     return hashlib.sha256(payload).hexdigest()
 
 
-def cache_key(transcript: Transcript, methodology_sha: str, services: Services) -> str:
-    """Everything that decides a review's content; equal keys give equal reviews."""
+def _coaching_sha() -> str:
+    """Hash of the coaching models (coaching/*.yaml) the draft is built from."""
+    from .coaching_models import COACHING_DIR
+
+    h = hashlib.sha256()
+    for path in sorted(Path(COACHING_DIR).glob("*.yaml")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def cache_key(transcript: Transcript, methodology_sha: str, services: Services, history=()) -> str:
+    """Everything that decides a review's content; equal keys give equal reviews.
+
+    history: the rep's earlier scorecards the coaching pattern is drawn from (a new earlier call
+    changes the pattern, so it changes the key).
+    """
     from .prompts import load_prompt
 
     engine = services.engine
@@ -84,11 +98,14 @@ def cache_key(transcript: Transcript, methodology_sha: str, services: Services) 
         "pipeline": PIPELINE_VERSION,
         "transcript": transcript_sha256(transcript),
         "methodology": methodology_sha,
+        "coaching": _coaching_sha(),
         "engine": getattr(engine, "name", "rules") if engine else "rules",
         "model": getattr(engine, "model", None) if engine else None,
         "prompt": load_prompt("score_criterion").sha256 if engine else None,
+        "coach_prompt": load_prompt("coach_agenda").sha256 if engine else None,
         "embedding": services.settings.embedding,
         "redact": services.settings.redact,
+        "history": [(h.provenance.transcript_sha256, h.provenance.created_at) for h in history],
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
@@ -156,38 +173,42 @@ def review_file(
         store.save_transcript(call_id, transcript)
         store.update_call_status(call_id, "transcribed")
     progress("transcribe", 1.0, "Transcript ready")
-    return _review_transcript(call_id, transcript, loaded, services, rep, progress)
+    return _review_transcript(call_id, transcript, loaded, services, progress)
 
 
-def _review_transcript(call_id, transcript, loaded, services, rep, progress) -> ReviewResult:
+def _review_transcript(call_id, transcript, loaded, services, progress) -> ReviewResult:
     from .coach import draft_coaching
     from .llm import UsageTally
     from .retrieve import retrieve_candidates
     from .score import score_call
 
     store = services.store
-    key = cache_key(transcript, loaded.sha256, services)
+    call = store.get_call(call_id)
+    history = store.rep_history(call.rep, loaded.methodology.id, before=call_id) if call.rep else []
+    key = cache_key(transcript, loaded.sha256, services, history)
     cached = store.find_review_by_cache_key(key)
     if cached is not None and cached.call_id == call_id:
         progress("store", 1.0, "Served from the store (unchanged call and settings)")
         return ReviewResult(call_id, cached.id, transcript, cached.scorecard, cached.draft, True)
 
-    progress("index", 0.0, "Indexing the methodology and the call")
-    services.index.index_methodology(loaded)
-    services.index.index_transcript(str(call_id), transcript)
-    candidates = retrieve_candidates(services.index, str(call_id), transcript, loaded.methodology)
-    progress("index", 1.0, "Evidence candidates found")
+    try:
+        progress("index", 0.0, "Indexing the methodology and the call")
+        services.index.index_methodology(loaded)
+        services.index.index_transcript(str(call_id), transcript)
+        candidates = retrieve_candidates(services.index, str(call_id), transcript, loaded.methodology)
+        progress("index", 1.0, "Evidence candidates found")
 
-    progress("score", 0.0, f"Scoring against {loaded.methodology.name}")
-    scorecard = score_call(transcript, loaded, candidates, services.engine, services.settings)
-    progress("score", 1.0, "Scorecard ready")
+        progress("score", 0.0, f"Scoring against {loaded.methodology.name}")
+        scorecard = score_call(transcript, loaded, candidates, services.engine, services.settings)
+        progress("score", 1.0, "Scorecard ready")
 
-    progress("coach", 0.0, "Drafting the SLED coaching agenda")
-    call = store.get_call(call_id)
-    history = store.rep_history(call.rep, loaded.methodology.id, before=call_id) if call.rep else []
-    polish = UsageTally()
-    draft = draft_coaching(scorecard, loaded.methodology, history=history, rep=call.rep,
-                           engine=services.engine, usage=polish)
+        progress("coach", 0.0, "Drafting the SLED coaching agenda")
+        polish = UsageTally()
+        draft = draft_coaching(scorecard, loaded.methodology, history=history, rep=call.rep,
+                               engine=services.engine, usage=polish)
+    except CallreviewError as exc:  # the transcript stays stored; a retry starts from it
+        store.update_call_status(call_id, "failed", str(exc))
+        raise
     if polish.calls:  # the review's token usage covers the coaching call too, not only scoring
         usage = dict(scorecard.provenance.token_usage)
         for name, value in polish.as_dict().items():
