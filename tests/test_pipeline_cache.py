@@ -48,3 +48,32 @@ def test_an_llm_failure_marks_the_call_failed_with_the_reason(settings, embed, t
     [call] = services.store.list_calls()
     assert call.status == "failed" and "unreachable" in call.error
     assert services.store.get_transcript(call.id) is not None  # the transcript is kept for a retry
+
+
+def test_cli_out_folder_that_cannot_be_written_is_one_line(settings, tmp_path, capsys):
+    from review.cli import main
+
+    src = transcript_file(tmp_path / "calls", "hr_onboarding_weak")
+    blocker = tmp_path / "out"
+    blocker.write_text("a file where the output folder should be")
+    code = main(["review", str(src), "--methodology", "bant", "--out", str(blocker / "sub")])
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("callreview:")]
+    assert code == 2 and len(errors) == 1 and "choose another --out folder" in errors[0]
+    err = "\n".join(errors)
+    assert "Traceback" not in err
+
+
+def test_cli_folder_gives_calls_with_the_same_name_their_own_output(settings, tmp_path, capsys):
+    import shutil
+
+    from review.cli import main
+
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    shutil.copy(transcript_file(tmp_path / "src", "hr_onboarding_weak"), calls / "call.json")
+    (calls / "call.txt").write_text(
+        "Alex: Hi, thanks for joining, here is the agenda for today.\\nJordan: Sounds good.\\n", encoding="utf-8")
+    code = main(["review", str(calls), "--methodology", "bant", "--out", str(tmp_path / "out")])
+    assert code == 0, capsys.readouterr().err
+    assert (tmp_path / "out" / "call_json" / "scorecard.json").is_file()
+    assert (tmp_path / "out" / "call_txt" / "scorecard.json").is_file()

@@ -50,11 +50,17 @@ def write_outputs(result, out_dir: Path) -> list[Path]:
 
     agenda = agenda_to_markdown(result.draft, result.scorecard)
     prep = prep_note_to_markdown(result.draft, result.scorecard)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(out_dir / "transcript.json", result.transcript)
-    write_json_atomic(out_dir / "scorecard.json", result.scorecard)
-    write_text_atomic(out_dir / "agenda.md", agenda)
-    write_text_atomic(out_dir / "prep_note.md", prep)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(out_dir / "transcript.json", result.transcript)
+        write_json_atomic(out_dir / "scorecard.json", result.scorecard)
+        write_text_atomic(out_dir / "agenda.md", agenda)
+        write_text_atomic(out_dir / "prep_note.md", prep)
+    except OSError as exc:
+        raise InputError(
+            f"{out_dir}: cannot write the review there ({exc.strerror or exc}); choose another --out folder "
+            "(the review itself is saved in the store)"
+        ) from None
     return [out_dir / n for n in ("transcript.json", "scorecard.json", "agenda.md", "prep_note.md")]
 
 
@@ -90,7 +96,10 @@ def run(args) -> int:
     MethodologyLibrary(settings).get(args.methodology)
     services = Services.from_settings(settings)
     failed = 0
+    stems = [f.stem for f in files]
     for f in files:
+        # one sub-folder per call; call.vtt and call.json in one folder must not share it
+        sub = f.stem if stems.count(f.stem) == 1 else f.name.replace(".", "_")
         try:
             result = review_file(
                 f, services, args.methodology, rep=args.rep, call_date=args.call_date,
@@ -100,7 +109,7 @@ def run(args) -> int:
             print(f"== {f.name}")
             print(summary(result))
             if args.out:
-                out = Path(args.out) if len(files) == 1 else Path(args.out) / f.stem
+                out = Path(args.out) if len(files) == 1 else Path(args.out) / sub
                 written = write_outputs(result, out)
                 print(f"Wrote {', '.join(str(p) for p in written)}")
         except CallreviewError as exc:
