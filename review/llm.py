@@ -257,8 +257,11 @@ class OpenAIChatEngine:
             if not problems:
                 return parsed, usage
             error = "; ".join(problems[:5])
+            truncated = bool(response.choices) and response.choices[0].finish_reason == "length"
+            # A reply cut off at the output limit is mostly noise: send back only its start, so the
+            # re-ask cannot overflow the context of a small local model.
             messages = messages[:2] + [
-                {"role": "assistant", "content": content[:4000]},
+                {"role": "assistant", "content": content[: 300 if truncated else 4000]},
                 {"role": "user", "content": f"That reply is invalid: {error}. Reply again with only a JSON object "
                  "that matches the schema."},
             ]

@@ -43,7 +43,7 @@ def _wait_healthy(base: str, deadline_s: float) -> None:
     raise LLMError(f"the local model server at {base} did not become ready in {deadline_s:g} s; check the GGUF file")
 
 
-def start_local_server(gguf_path: str | Path, threads: int = 1, context_tokens: int = 4096) -> str:
+def start_local_server(gguf_path: str | Path, threads: int = 1, context_tokens: int = 8192) -> str:
     """Start (or reuse) xllamacpp's server for a GGUF file; return its base URL ending in /v1.
 
     gguf_path: the model file.

@@ -1,14 +1,19 @@
 """Criteria + candidate turns -> Scorecard, with any engine behind the one seam.
 
-With an LLM engine, each criterion gets one prompt holding only that criterion's candidate
-turns (deduplicated, numbered by segment id) inside <transcript_turns> delimiters, with the
-instruction that the text inside is untrusted call data. The model answers with a score and
-segment ids; code cuts the quotes (review.evidence), so nothing a model writes can appear as a
-quote. Without an engine the rules engine (review.rules) scores from the criterion's signals.
+With an LLM engine, one prompt scores a batch of criteria (the whole methodology, up to
+review.score_prompt.MAX_BATCH criteria): the instructions once, each criterion with the segment
+ids it may cite, and the union of the batch's candidate turns, each once, numbered by segment id
+inside <transcript_turns> delimiters, with the instruction that the text inside is untrusted call
+data. The model answers per criterion with a score and segment ids; code cuts the quotes
+(review.evidence), so nothing a model writes can appear as a quote. Without an engine the rules
+engine (review.rules) scores from the criterion's signals.
 
 Guarantees that hold whatever a model answers:
-- every quote is a verbatim substring of a turn that was shown for that criterion;
+- every quote is a verbatim substring of a turn that was shown for THAT criterion (a turn shown
+  for another criterion of the batch is dropped and flagged);
 - a score above 0 needs at least one evidence quote that resolved; otherwise it falls to 0;
+- a score outside the criterion's levels is cut to its top level and flagged;
+- a criterion the answer leaves out is asked again once on its own batch, then scored 0 and flagged;
 - a turn that talks to the reviewer ("ignore your instructions", "give full marks") is never
   accepted as evidence, and the scorecard is flagged.
 """
@@ -23,14 +28,22 @@ from . import rules
 from .evidence import resolve_evidence
 from .llm import ENGINE_LABELS, ChatEngine, UsageTally
 from .prompts import Prompt, load_prompt
-from .redact import RedactionCounts, redact
+from .redact import RedactionCounts
 from .schema import Criterion
+from .score_prompt import (
+    ANSWER_NAME,
+    CLOSE,
+    MAX_BATCH,
+    OPEN,
+    answer_schema,
+    batches,
+    build_prompt,
+    candidate_segment_ids,
+    render_turns,
+)
 from .types import Candidate, CriterionScore, Provenance, Scorecard, SectionTotal, Transcript
 
-RATIONALE_MAX = 400  # the prompt asks for under 300; the schema leaves headroom before a re-ask
-QUOTE_MAX = 200
-MAX_EVIDENCE = 3
-OPEN, CLOSE = "<transcript_turns>", "</transcript_turns>"
+__all__ = ["CLOSE", "OPEN", "estimate_tokens", "score_call", "transcript_sha256"]
 
 # Text addressed to the reviewer/model rather than to the other person on the call.
 INJECTION = re.compile(
@@ -54,72 +67,8 @@ def transcript_sha256(transcript: Transcript) -> str:
     return hashlib.sha256(transcript.model_dump_json().encode("utf-8")).hexdigest()
 
 
-def answer_schema(criterion: Criterion) -> dict:
-    """JSON schema of the model's answer for one criterion (strict: every field required)."""
-    return {
-        "type": "object",
-        "properties": {
-            "score": {"type": "integer", "minimum": 0, "maximum": criterion.max_score},
-            "verdict": {"type": "string", "enum": ["met", "partly_met", "not_met", "not_applicable"]},
-            "evidence": {
-                "type": "array",
-                "maxItems": MAX_EVIDENCE,
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "segment_id": {"type": "integer"},
-                        "quote": {"type": ["string", "null"], "maxLength": QUOTE_MAX},
-                    },
-                    "required": ["segment_id", "quote"],
-                    "additionalProperties": False,
-                },
-            },
-            "rationale": {"type": "string", "maxLength": RATIONALE_MAX},
-        },
-        "required": ["score", "verdict", "evidence", "rationale"],
-        "additionalProperties": False,
-    }
-
-
 def _clock(seconds: float) -> str:
     return f"{int(seconds // 60):02d}:{int(seconds % 60):02d}"
-
-
-def candidate_segment_ids(candidates: list[Candidate]) -> list[int]:
-    """Segment ids of the candidate windows, each once, in call order (dedup of overlapping windows)."""
-    return sorted({sid for c in candidates for sid in c.segment_ids})
-
-
-def render_turns(transcript: Transcript, segment_ids: list[int], redact_text: bool, counts: RedactionCounts) -> str:
-    """The turns as numbered lines for the prompt; delimiter look-alikes inside are neutralised."""
-    lines = []
-    for sid in segment_ids:
-        seg = transcript.segment(sid)
-        if seg is None:
-            continue
-        text = " ".join(seg.text.split())
-        text = re.sub(r"<\s*/?\s*transcript_turns\s*>", "[removed tag]", text, flags=re.I)
-        if redact_text:
-            text = redact(text, counts)
-        lines.append(f"[{sid}] {_clock(seg.start)} {seg.role} ({seg.speaker}): {text}")
-    return "\n".join(lines)
-
-
-def build_prompt(prompt: Prompt, methodology_name: str, criterion: Criterion, turns: str, segment_ids: list[int]):
-    """(system, user) for one criterion."""
-    levels = "\n".join(f"{lv.score} = {lv.label}: {lv.description}" for lv in criterion.levels)
-    return prompt.render(
-        methodology_name=methodology_name,
-        criterion_name=criterion.name,
-        criterion_question=" ".join(criterion.question.split()),
-        shown_by=criterion.shown_by,
-        levels=levels,
-        good_examples=" | ".join(criterion.good_examples[:2]) or "(none given)",
-        poor_examples=" | ".join(criterion.poor_examples[:1]) or "(none given)",
-        segment_ids=", ".join(str(i) for i in segment_ids),
-        turns=turns,
-        max_score=criterion.max_score,
-    )
 
 
 def verdict_for(score: int, criterion: Criterion) -> str:
@@ -133,20 +82,48 @@ def _one_line(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _score_with_engine(transcript, methodology, criterion, cands, engine, prompt, settings, tally, counts, flags):
-    shown = candidate_segment_ids(cands)
-    if not shown:
-        return CriterionScore(
-            id=criterion.id, name=criterion.name, section=criterion.section, score=0,
-            max_score=criterion.max_score, weight=criterion.weight, verdict="not_met",
-            rationale="No turn of the call was retrieved as evidence for this criterion.",
-        )
-    redact_text = settings.redact and not engine.local
-    turns = render_turns(transcript, shown, redact_text, counts)
-    system, user = build_prompt(prompt, methodology.name, criterion, turns, shown)
-    answer, usage = engine.complete_json(system, user, answer_schema(criterion), "criterion_score")
+def _unscored(criterion: Criterion, rationale: str) -> CriterionScore:
+    return CriterionScore(
+        id=criterion.id, name=criterion.name, section=criterion.section, score=0,
+        max_score=criterion.max_score, weight=criterion.weight, verdict="not_met", rationale=rationale,
+    )
+
+
+def _ask_batch(transcript, methodology, batch, shown, engine, prompt, settings, tally, counts) -> dict[str, dict]:
+    """One request for a batch of criteria; criterion id -> its answer entry (the first one given)."""
+    union = sorted({sid for c in batch for sid in shown[c.id]})
+    turns = render_turns(transcript, union, settings.redact and not engine.local, counts)
+    system, user = build_prompt(prompt, methodology.name, shown, batch, turns)
+    answer, usage = engine.complete_json(system, user, answer_schema(batch), ANSWER_NAME)
     tally.add(usage)
-    return _accept(transcript, criterion, answer, set(shown), flags)
+    wanted = {c.id for c in batch}
+    entries: dict[str, dict] = {}
+    for entry in (answer.get("criteria") if isinstance(answer, dict) else None) or []:
+        criterion_id = entry.get("id") if isinstance(entry, dict) else None
+        if isinstance(criterion_id, str) and criterion_id in wanted and criterion_id not in entries:
+            entries[criterion_id] = entry
+    return entries
+
+
+def _score_with_engine(transcript, methodology, candidates, engine, prompt, settings, tally, counts, flags,
+                       max_batch):
+    """criterion id -> CriterionScore for every criterion, with one request per batch."""
+    shown = {c.id: candidate_segment_ids(candidates.get(c.id, [])) for c in methodology.criteria}
+    scores = {c.id: _unscored(c, "No turn of the call was retrieved as evidence for this criterion.")
+              for c in methodology.criteria if not shown[c.id]}
+    for batch in batches([c for c in methodology.criteria if shown[c.id]], max_batch):
+        entries = _ask_batch(transcript, methodology, batch, shown, engine, prompt, settings, tally, counts)
+        missing = [c for c in batch if c.id not in entries]
+        if missing:  # re-ask once, for the left-out criteria only
+            entries |= _ask_batch(transcript, methodology, missing, shown, engine, prompt, settings, tally, counts)
+        for criterion in batch:
+            entry = entries.get(criterion.id)
+            if entry is None:
+                flags.append(f"{criterion.id}: the model's answer left this criterion out twice; scored 0")
+                scores[criterion.id] = _unscored(criterion, "Scored 0: the model gave no answer for this criterion.")
+            else:
+                scores[criterion.id] = _accept(transcript, criterion, entry, set(shown[criterion.id]), flags)
+    return scores
 
 
 def _is_injection(transcript: Transcript, segment_id: int) -> bool:
@@ -155,14 +132,23 @@ def _is_injection(transcript: Transcript, segment_id: int) -> bool:
 
 
 def _accept(transcript, criterion, answer, shown: set[int], flags) -> CriterionScore:
-    """Apply the guarantees to a (schema-valid) model answer."""
+    """Apply the guarantees to the model's answer entry for one criterion.
+
+    shown: the segment ids listed for THIS criterion; evidence elsewhere is dropped and flagged.
+    """
+    evidence = answer.get("evidence") if isinstance(answer.get("evidence"), list) else []
     injected = {sid for sid in shown if _is_injection(transcript, sid)}
-    refs = [r for r in answer.get("evidence", []) if not (isinstance(r, dict) and r.get("segment_id") in injected)]
+    refs = [r for r in evidence if not (isinstance(r, dict) and r.get("segment_id") in injected)]
     dropped = [f"segment {r['segment_id']}: addresses the reviewer, not evidence of the criterion"
-               for r in answer.get("evidence", []) if isinstance(r, dict) and r.get("segment_id") in injected]
+               for r in evidence if isinstance(r, dict) and r.get("segment_id") in injected]
     quotes, not_resolved = resolve_evidence(transcript, refs, shown)
     dropped += not_resolved
-    score = max(0, min(int(answer["score"]), criterion.max_score))
+    raw = answer.get("score")
+    raw = raw if isinstance(raw, int) and not isinstance(raw, bool) else -1
+    score = max(0, min(raw, criterion.max_score))
+    if score != raw:  # the batch schema can only bound scores by the batch's highest level
+        flags.append(f"{criterion.id}: the model's score {answer.get('score')!r} is not one of its levels "
+                     f"0-{criterion.max_score}; counted as {score}")
     rationale = _one_line(answer.get("rationale", ""))
     verdict = "not_applicable" if answer.get("verdict") == "not_applicable" else verdict_for(score, criterion)
     if score > 0 and not quotes:
@@ -219,7 +205,8 @@ def _totals(methodology, scores: list[CriterionScore]):
 
 
 def score_call(transcript: Transcript, loaded_methodology, candidates: dict[str, list[Candidate]],
-               engine: ChatEngine | None, settings, prompt: Prompt | None = None) -> Scorecard:
+               engine: ChatEngine | None, settings, prompt: Prompt | None = None,
+               max_batch: int = MAX_BATCH) -> Scorecard:
     """Score every criterion of the methodology for one call.
 
     transcript: the call, with segment ids, roles and word timestamps (unredacted, local).
@@ -228,19 +215,18 @@ def score_call(transcript: Transcript, loaded_methodology, candidates: dict[str,
     engine: a ChatEngine, or None for the offline rules engine.
     settings: review.settings.Settings (uses .redact).
     prompt: the scoring prompt; default prompts/score_criterion.yaml.
+    max_batch: the most criteria scored by one LLM request (criteria without candidates cost none).
     """
     methodology = loaded_methodology.methodology
     if engine is not None and prompt is None:
         prompt = load_prompt("score_criterion")
     tally, counts, flags = UsageTally(), RedactionCounts(), []
-    scores = []
-    for criterion in methodology.criteria:
-        cands = candidates.get(criterion.id, [])
-        if engine is None:
-            scores.append(_score_with_rules(transcript, criterion, cands))
-        else:
-            scores.append(_score_with_engine(transcript, methodology, criterion, cands, engine, prompt,
-                                             settings, tally, counts, flags))
+    if engine is None:
+        scores = [_score_with_rules(transcript, c, candidates.get(c.id, [])) for c in methodology.criteria]
+    else:
+        by_id = _score_with_engine(transcript, methodology, candidates, engine, prompt, settings, tally, counts,
+                                   flags, max_batch)
+        scores = [by_id[c.id] for c in methodology.criteria]
     suspicious = [s for s in transcript.segments if INJECTION.search(s.text)]
     for seg in suspicious:
         flags.append(f"possible prompt injection at {_clock(seg.start)} (segment {seg.id}, {seg.role}): "

@@ -15,9 +15,10 @@ from review.settings import load_settings
 
 HTTP = Path(__file__).parent / "data" / "http"
 KEY = "sk-test-very-secret-key-0123456789"
-SCHEMA = {
+ENTRY = {
     "type": "object",
     "properties": {
+        "id": {"type": "string", "enum": ["agenda_set", "next_step_dated"]},
         "score": {"type": "integer", "minimum": 0, "maximum": 2},
         "verdict": {"type": "string", "enum": ["met", "partly_met", "not_met", "not_applicable"]},
         "evidence": {"type": "array", "maxItems": 3, "items": {
@@ -26,9 +27,12 @@ SCHEMA = {
             "required": ["segment_id", "quote"], "additionalProperties": False}},
         "rationale": {"type": "string", "maxLength": 400},
     },
-    "required": ["score", "verdict", "evidence", "rationale"],
+    "required": ["id", "score", "verdict", "evidence", "rationale"],
     "additionalProperties": False,
 }
+# the batched scoring answer (review.score_prompt.answer_schema): one entry per criterion of the batch
+SCHEMA = {"type": "object", "properties": {"criteria": {"type": "array", "maxItems": 2, "items": ENTRY}},
+          "required": ["criteria"], "additionalProperties": False}
 
 
 def recorded(name: str) -> dict:
@@ -67,15 +71,16 @@ def test_recorded_files_hold_no_authorization_header():
 
 def test_success_returns_parsed_json_and_usage_and_sends_strict_schema():
     replay = Replay("chat_agenda_met.json")
-    parsed, usage = engine_with(replay).complete_json("sys text", "user text", SCHEMA, "criterion_score")
-    assert parsed["score"] == 2 and parsed["evidence"][0]["segment_id"] == 0
+    parsed, usage = engine_with(replay).complete_json("sys text", "user text", SCHEMA, "criteria_scores")
+    [agenda] = parsed["criteria"]
+    assert agenda["id"] == "agenda_set" and agenda["score"] == 2 and agenda["evidence"][0]["segment_id"] == 0
     assert usage == {"prompt_tokens": 412, "completion_tokens": 58, "calls": 1}
     body = replay.bodies()[0]
     assert body["model"] == "gpt-4o-mini" and body["temperature"] == 0
     assert body["messages"] == [{"role": "system", "content": "sys text"}, {"role": "user", "content": "user text"}]
     fmt = body["response_format"]
     assert fmt["type"] == "json_schema" and fmt["json_schema"]["strict"] is True
-    assert fmt["json_schema"]["schema"]["properties"]["rationale"]["maxLength"] == 400
+    assert fmt["json_schema"]["schema"]["properties"]["criteria"]["items"]["properties"]["rationale"]["maxLength"] == 400
     assert str(replay.requests[0].url) == "https://llm.example.test/v1/chat/completions"
     assert replay.requests[0].headers["authorization"] == f"Bearer {KEY}"
 
@@ -83,7 +88,7 @@ def test_success_returns_parsed_json_and_usage_and_sends_strict_schema():
 def test_429_is_retried_with_backoff_then_succeeds():
     replay, sleeps = Replay("rate_limited_429.json", "rate_limited_429.json", "chat_agenda_met.json"), []
     parsed, usage = engine_with(replay, sleeps).complete_json("s", "u", SCHEMA, "x")
-    assert parsed["verdict"] == "met"
+    assert parsed["criteria"][0]["verdict"] == "met"
     assert len(replay.requests) == 3
     assert sleeps == [1.0, 2.0]  # exponential backoff
     assert usage["calls"] == 1  # failed attempts returned no completion
@@ -103,7 +108,7 @@ def test_timeouts_are_retried():
     engine = OpenAIChatEngine("https://llm.example.test/v1", "m", api_key=KEY, timeout=5, max_retries=1,
                               http_client=httpx2.Client(transport=httpx2.MockTransport(handler)), sleep=sleeps.append)
     parsed, _ = engine.complete_json("s", "u", SCHEMA, "x")
-    assert parsed["score"] == 2 and len(calls) == 2 and sleeps == [1.0]
+    assert parsed["criteria"][0]["score"] == 2 and len(calls) == 2 and sleeps == [1.0]
 
 
 def test_5xx_retries_are_bounded():
@@ -129,7 +134,7 @@ def test_401_is_not_retried_and_never_shows_the_key():
 def test_invalid_json_is_re_asked_once_with_the_error():
     replay = Replay("invalid_json.json", "chat_agenda_met.json")
     parsed, usage = engine_with(replay).complete_json("s", "u", SCHEMA, "x")
-    assert parsed["score"] == 2
+    assert parsed["criteria"][0]["score"] == 2
     assert usage == {"prompt_tokens": 824, "completion_tokens": 78, "calls": 2}
     second = replay.bodies()[1]["messages"]
     assert [m["role"] for m in second] == ["system", "user", "assistant", "user"]
@@ -156,14 +161,22 @@ def test_connection_refused_names_the_url():
 
 
 def test_schema_errors_checks_the_subset_we_use():
-    ok = {"score": 1, "verdict": "partly_met", "evidence": [{"segment_id": 3, "quote": None}], "rationale": "r"}
-    assert schema_errors(ok, SCHEMA) == []
+    ok = {"id": "agenda_set", "score": 1, "verdict": "partly_met", "evidence": [{"segment_id": 3, "quote": None}],
+          "rationale": "r"}
+
+    def batch(*entries):
+        return {"criteria": list(entries)}
+
+    assert schema_errors(batch(ok), SCHEMA) == []
     missing = {k: v for k, v in ok.items() if k != "rationale"}
-    assert schema_errors(missing, SCHEMA) == ["$: missing required field 'rationale'"]
-    assert schema_errors({**ok, "score": True}, SCHEMA)  # a bool is not an integer
-    assert schema_errors({**ok, "extra": 1}, SCHEMA) == ["$: unexpected field 'extra'"]
-    assert schema_errors({**ok, "rationale": "x" * 401}, SCHEMA)
-    assert schema_errors({**ok, "evidence": [{"segment_id": "3", "quote": None}]}, SCHEMA)
+    assert schema_errors(batch(missing), SCHEMA) == ["$.criteria[0]: missing required field 'rationale'"]
+    assert schema_errors(batch({**ok, "score": True}), SCHEMA)  # a bool is not an integer
+    assert schema_errors(batch({**ok, "extra": 1}), SCHEMA) == ["$.criteria[0]: unexpected field 'extra'"]
+    assert schema_errors(batch({**ok, "rationale": "x" * 401}), SCHEMA)
+    assert schema_errors(batch({**ok, "evidence": [{"segment_id": "3", "quote": None}]}), SCHEMA)
+    assert schema_errors(batch({**ok, "id": "budget"}), SCHEMA)  # a criterion the batch did not ask about
+    assert schema_errors(batch(ok, ok, ok), SCHEMA) == ["$.criteria: more than 2 items"]
+    assert schema_errors({"criteria": ok}, SCHEMA) == ["$.criteria: expected array, got dict"]
 
 
 def test_usage_tally_sums_per_review():

@@ -17,14 +17,16 @@ from review.types import Scorecard, Transcript
 
 REPO = Path(__file__).resolve().parent.parent
 CALLS = REPO / "tests" / "data" / "calls"
-TURN_ID = re.compile(r"^\[(\d+)\]", re.M)  # numbered turns in the scoring prompt (review.score.render_turns)
+# each criterion of the batched scoring prompt and the first turn it may cite (review.score_prompt.render_criterion)
+CITE = re.compile(r"^# (\w+): .*?^cite: (\d+)", re.M | re.S)
 
 
 class CountingEngine:
     """A ChatEngine that answers every prompt with schema-valid JSON and counts the calls.
 
-    Scoring prompts get a partial score citing the first turn shown, plus an invented quote on the
-    same turn (which must be dropped); the coaching polish gets two short paragraphs.
+    A scoring prompt (one per batch of criteria) gets, for each criterion, a partial score citing the
+    first turn listed for it, plus an invented quote on the same turn (which must be dropped); the
+    coaching polish gets two short paragraphs.
     """
 
     name = "fake"
@@ -40,12 +42,12 @@ class CountingEngine:
         if self.fail_with is not None:
             raise self.fail_with
         usage = {"prompt_tokens": len(system.split()) + len(user.split()), "completion_tokens": 20, "calls": 1}
-        if name == "criterion_score":
-            shown = [int(i) for i in TURN_ID.findall(user)]
-            evidence = [{"segment_id": shown[0], "quote": None},
-                        {"segment_id": shown[0], "quote": "we will buy today at full price"}]
-            return {"score": 1, "verdict": "partly_met", "evidence": evidence,
-                    "rationale": "The rep touched on it once."}, usage
+        if name == "criteria_scores":
+            return {"criteria": [
+                {"id": criterion_id, "score": 1, "verdict": "partly_met", "rationale": "The rep touched on it once.",
+                 "evidence": [{"segment_id": int(first), "quote": None},
+                              {"segment_id": int(first), "quote": "we will buy today at full price"}]}
+                for criterion_id, first in CITE.findall(user)]}, usage
         return {"lead_intro": "Start with what went well, then look at one moment together.",
                 "explore_intro": "Weigh the options with the rep before choosing one.",
                 "rep_questions": ["What were you aiming for in that part of the call?"]}, usage
@@ -96,11 +98,11 @@ def test_review_with_an_llm_engine_scores_coaches_and_stores(settings, embed, tm
     card = result.scorecard
     assert not result.cached and card.engine == "fake" and card.provenance.model == "fake-1"
     assert [c.id for c in card.criteria] == ["budget", "authority", "need", "timeline"]
-    scored = engine.calls.count("criterion_score")
-    assert 1 <= scored <= 4 and engine.calls.count("coach_agenda") == 1
+    assert engine.calls.count("criteria_scores") == 1 and engine.calls.count("coach_agenda") == 1
     usage = card.provenance.token_usage
-    # the review's usage counts every LLM call: one per scored criterion and the coaching polish
-    assert usage["calls"] == len(engine.calls) == scored + 1
+    # the review's usage counts every LLM call: one for the batch of criteria and the coaching polish
+    assert usage["calls"] == len(engine.calls) == 2
+    assert any(c.score == 1 and c.evidence for c in card.criteria)  # the fake's valid citations were kept
     assert usage["prompt_tokens"] > 0 and usage["transcript_tokens"] > 0
     assert_quotes_verbatim(card, result.transcript)
     # the invented quote never reaches the scorecard: it is dropped and flagged
@@ -215,9 +217,9 @@ def test_a_call_where_every_criterion_is_not_applicable_still_gets_a_review(sett
     class NothingApplies(CountingEngine):
         def complete_json(self, system, user, schema, name):
             answer, usage = super().complete_json(system, user, schema, name)
-            if name == "criterion_score":
-                answer = {"score": 0, "verdict": "not_applicable", "evidence": [],
-                          "rationale": "The call is too short for this."}
+            if name == "criteria_scores":
+                answer = {"criteria": [{**entry, "score": 0, "verdict": "not_applicable", "evidence": [],
+                                        "rationale": "The call is too short for this."} for entry in answer["criteria"]]}
             return answer, usage
 
     services = make_services(settings, embed, NothingApplies())

@@ -1,9 +1,10 @@
-"""score_call: evidence guarantees, prompt injection, redaction, totals, provenance, prompt budget."""
+"""score_call: evidence guarantees, prompt injection, redaction, totals, provenance, batching, prompt budget."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx2
 import pytest
@@ -14,6 +15,7 @@ from review.llm import OpenAIChatEngine
 from review.methodology import load_methodology_file
 from review.prompts import load_prompt
 from review.score import CLOSE, OPEN, estimate_tokens, score_call
+from review.score_prompt import MAX_BATCH, batches
 from review.types import Candidate
 
 REPO = Path(__file__).resolve().parent.parent
@@ -38,8 +40,21 @@ def window(transcript, criterion_id, ids, similarity=0.6):
                      similarity=similarity)
 
 
+def entry(criterion_id, score=0, verdict="not_met", evidence=(), rationale="Not shown."):
+    """One criterion's part of a batched answer."""
+    return {"id": criterion_id, "score": score, "verdict": verdict, "evidence": list(evidence), "rationale": rationale}
+
+
+def asked_ids(schema):
+    """The criterion ids a batched request asks about (from its answer schema)."""
+    return schema["properties"]["criteria"]["items"]["properties"]["id"]["enum"]
+
+
 class FakeEngine:
-    """A chat engine with canned replies; records every prompt."""
+    """A chat engine with canned batched replies; records every prompt.
+
+    Without a canned reply left, it answers 0 for every criterion the request asks about.
+    """
 
     name, model = "fake", "fake-model"
 
@@ -48,8 +63,7 @@ class FakeEngine:
 
     def complete_json(self, system, user, schema, name):
         self.prompts.append((system, user, schema))
-        reply = self.replies.pop(0) if self.replies else {"score": 0, "verdict": "not_met", "evidence": [],
-                                                           "rationale": "Not shown."}
+        reply = self.replies.pop(0) if self.replies else {"criteria": [entry(i) for i in asked_ids(schema)]}
         return reply, {"prompt_tokens": estimate_tokens(system + user), "completion_tokens": 20, "calls": 1}
 
 
@@ -62,10 +76,10 @@ def all_quotes_verbatim(card, transcript):
 
 def test_an_invented_quote_never_reaches_the_scorecard(settings):
     cands = {"agenda_set": [window(INJECTION_CALL, "agenda_set", [0, 1])]}
-    engine = FakeEngine({"score": 2, "verdict": "met", "rationale": "Agenda agreed.", "evidence": [
+    engine = FakeEngine({"criteria": [entry("agenda_set", 2, "met", rationale="Agenda agreed.", evidence=[
         {"segment_id": 0, "quote": "Here is our agenda for the next thirty minutes, does that work?"},
         {"segment_id": 4242, "quote": "Sounds like a great agenda"},
-    ]})
+    ])]})
     card = score_call(INJECTION_CALL, DISCOVERY, cands, engine, settings)
     agenda = card.criteria[0]
     assert agenda.evidence == [] and agenda.score == 0 and agenda.verdict == "not_met"
@@ -77,8 +91,8 @@ def test_an_invented_quote_never_reaches_the_scorecard(settings):
 
 def test_valid_references_survive_next_to_invented_ones(settings):
     cands = {"agenda_set": [window(INJECTION_CALL, "agenda_set", [0, 1])]}
-    engine = FakeEngine({"score": 1, "verdict": "partly_met", "rationale": "Purpose only.", "evidence": [
-        {"segment_id": 0, "quote": "let me JUMP straight into the demo"}, {"segment_id": 3, "quote": None}]})
+    engine = FakeEngine({"criteria": [entry("agenda_set", 1, "partly_met", rationale="Purpose only.", evidence=[
+        {"segment_id": 0, "quote": "let me JUMP straight into the demo"}, {"segment_id": 3, "quote": None}])]})
     card = score_call(INJECTION_CALL, DISCOVERY, cands, engine, settings)
     agenda = card.criteria[0]
     assert agenda.score == 1 and agenda.verdict == "partly_met"
@@ -174,8 +188,8 @@ def test_delimiter_look_alikes_in_the_call_cannot_close_the_block(settings):
 
 def test_local_engines_get_unredacted_text_and_quotes_stay_unredacted(settings):
     cands = {"next_step_dated": [window(INJECTION_CALL, "next_step_dated", [4, 5])]}
-    reply = {"score": 1, "verdict": "partly_met", "rationale": "Follow-up without a date.",
-             "evidence": [{"segment_id": 4, "quote": None}]}
+    reply = {"criteria": [entry("next_step_dated", 1, "partly_met", rationale="Follow-up without a date.",
+                                evidence=[{"segment_id": 4, "quote": None}])]}
     remote = FakeEngine(dict(reply))
     card = score_call(INJECTION_CALL, DISCOVERY, cands, remote, settings)
     assert "sam.k@example.com" not in remote.prompts[0][1]
@@ -197,7 +211,9 @@ def test_totals_strengths_gaps_and_provenance(settings):
     none = {"score": 0, "verdict": "not_met", "rationale": "no", "evidence": []}
     # agenda_set 2/2 (w1), open_questions 0 (w1.5), current_process n/a, pain 0 (w2), decision 2 (w1.5), next 0 (w2)
     na = {"score": 0, "verdict": "not_applicable", "rationale": "n/a", "evidence": []}
-    engine = FakeEngine(full, none, na, none, full, none)
+    ids = [c.id for c in DISCOVERY.methodology.criteria]
+    answer = [{"id": i} | part for i, part in zip(ids, [full, none, na, none, full, none], strict=True)]
+    engine = FakeEngine({"criteria": answer[::-1]})  # the order of the answer's entries does not matter
     card = score_call(t, DISCOVERY, cands, engine, settings)
     verdicts = {c.id: c.verdict for c in card.criteria}
     assert verdicts["current_process"] == "not_applicable" and verdicts["agenda_set"] == "met"
@@ -212,7 +228,8 @@ def test_totals_strengths_gaps_and_provenance(settings):
     assert (p.engine, p.model, p.prompt_version, p.prompt_sha256) == ("fake", "fake-model", prompt.version, prompt.sha256)
     assert (p.methodology_id, p.methodology_sha256) == ("discovery", DISCOVERY.sha256)
     assert len(p.transcript_sha256) == 64 and p.created_at.endswith("+00:00")
-    assert p.token_usage["calls"] == 6 and card.metrics == t.metrics
+    assert p.token_usage["calls"] == 1 and card.metrics == t.metrics  # the whole methodology in one request
+    assert prompt.version == "2.0.0" and asked_ids(engine.prompts[0][2]) == ids
 
 
 def test_rules_engine_is_labelled_and_makes_no_llm_call(settings):
@@ -222,12 +239,131 @@ def test_rules_engine_is_labelled_and_makes_no_llm_call(settings):
     assert all(c.verdict == "not_met" for c in card.criteria)
 
 
-def test_prompt_tokens_stay_within_twice_the_transcript(settings):
-    """A 25-minute-sized call (the dev calls back to back) with k=3 windows of 3 turns.
+def turn_lines(user):
+    return user.split(OPEN, 1)[1].split(CLOSE, 1)[0].strip().splitlines()
 
-    Each prompt carries ~400 tokens of fixed instructions and levels, so very short calls (the
-    4-minute dev calls alone) exceed 2x; the target is met from calls of about 8 minutes up.
+
+# --------------------------------------------------------------------------- batching
+
+
+def test_the_batch_shows_each_turn_once_and_each_criterion_only_its_own_turns(settings):
+    cands = {"agenda_set": [window(INJECTION_CALL, "agenda_set", [0, 1])],
+             "next_step_dated": [window(INJECTION_CALL, "next_step_dated", [4, 5]),
+                                 window(INJECTION_CALL, "next_step_dated", [1])]}
+    engine = FakeEngine({"criteria": [
+        entry("agenda_set", 2, "met", evidence=[{"segment_id": 5, "quote": "I'll follow up by email"}]),
+        entry("next_step_dated", 1, "partly_met", evidence=[{"segment_id": 5, "quote": "follow up by email"}]),
+    ]})
+    card = score_call(INJECTION_CALL, DISCOVERY, cands, engine, settings)
+    assert len(engine.prompts) == 1 and card.provenance.token_usage["calls"] == 1
+    system, user, schema = engine.prompts[0]
+    assert [line.split("]")[0] for line in turn_lines(user)] == ["[0", "[1", "[4", "[5"]  # the union, once each
+    assert asked_ids(schema) == ["agenda_set", "next_step_dated"]
+    assert "# agenda_set: Agenda set at the start (shown by rep)" in user and "cite: 0-1\n" in user
+    assert "cite: 1, 4-5\n" in user
+    assert "Check: In the opening minutes, did the rep state what the call will cover" in user
+    assert "only the numbered call turns" in system and "cite" in system
+    scores = {c.id: c for c in card.criteria}
+    # segment 5 was shown in the prompt, but for next_step_dated only: not agenda_set's evidence
+    assert scores["agenda_set"].score == 0 and scores["agenda_set"].evidence == []
+    assert scores["agenda_set"].dropped_evidence == ["segment 5: not among the turns shown for this criterion"]
+    assert any(f.startswith("agenda_set: dropped 1 evidence") for f in card.flags)
+    nxt = scores["next_step_dated"]
+    assert nxt.score == 1 and [q.quote for q in nxt.evidence] == ["follow up by email."]
+
+
+def test_a_criterion_left_out_of_the_answer_is_asked_again_once(settings):
+    cands = {"agenda_set": [window(INJECTION_CALL, "agenda_set", [0, 1])],
+             "next_step_dated": [window(INJECTION_CALL, "next_step_dated", [4, 5])]}
+    first = {"criteria": [entry("next_step_dated", 1, "partly_met", evidence=[{"segment_id": 5, "quote": None}])]}
+    again = {"criteria": [entry("agenda_set", 1, "partly_met", evidence=[{"segment_id": 0, "quote": "Hi Sam"}])]}
+    engine = FakeEngine(first, again)
+    card = score_call(INJECTION_CALL, DISCOVERY, cands, engine, settings)
+    assert card.provenance.token_usage["calls"] == 2
+    _, user, schema = engine.prompts[1]
+    assert asked_ids(schema) == ["agenda_set"] and [x.split("]")[0] for x in turn_lines(user)] == ["[0", "[1"]
+    assert [(c.id, c.score) for c in card.criteria if c.score] == [("agenda_set", 1), ("next_step_dated", 1)]
+    assert not any("left this criterion out" in f for f in card.flags)
+
+
+def test_a_criterion_left_out_twice_is_scored_zero_and_flagged(settings):
+    cands = {"agenda_set": [window(INJECTION_CALL, "agenda_set", [0, 1])]}
+    engine = FakeEngine({"criteria": []}, {"criteria": [entry("pain_quantified", 2, "met")]})
+    card = score_call(INJECTION_CALL, DISCOVERY, cands, engine, settings)
+    agenda = card.criteria[0]
+    assert card.provenance.token_usage["calls"] == 2
+    assert (agenda.score, agenda.verdict, agenda.evidence) == (0, "not_met", [])
+    assert "agenda_set: the model's answer left this criterion out twice; scored 0" in card.flags
+    assert card.criteria[3].id == "pain_quantified" and card.criteria[3].score == 0  # not asked: ignored
+
+
+def test_a_score_outside_the_criterions_levels_is_cut_and_flagged(settings):
+    cands = {"agenda_set": [window(INJECTION_CALL, "agenda_set", [0, 1])]}
+    engine = FakeEngine({"criteria": [
+        entry("agenda_set", 5, "met", evidence=[{"segment_id": 0, "quote": None}]),
+        entry("agenda_set", 0, "not_met"),  # a second entry for the same criterion is ignored
+    ]})
+    card = score_call(INJECTION_CALL, DISCOVERY, cands, engine, settings)
+    assert card.criteria[0].score == 2 and card.criteria[0].verdict == "met"
+    assert "agenda_set: the model's score 5 is not one of its levels 0-2; counted as 2" in card.flags
+
+
+def test_large_methodologies_are_split_into_even_batches(settings):
+    assert [len(b) for b in batches(list(range(17)))] == [6, 6, 5]
+    assert [len(b) for b in batches(list(range(MAX_BATCH)))] == [MAX_BATCH] and batches([]) == []
+    criteria = [c.model_copy(update={"id": f"{c.id}_{k}"}) for k in (1, 2) for c in DISCOVERY.methodology.criteria]
+    loaded = SimpleNamespace(methodology=DISCOVERY.methodology.model_copy(update={"criteria": criteria}),
+                             sha256=DISCOVERY.sha256, path=DISCOVERY.path)
+    cands = {c.id: [window(INJECTION_CALL, c.id, [0, 1]), window(INJECTION_CALL, c.id, [1, 3])] for c in criteria}
+    engine = FakeEngine()
+    card = score_call(INJECTION_CALL, loaded, cands, engine, settings)
+    assert card.provenance.token_usage["calls"] == 2 and len(card.criteria) == 12
+    assert [asked_ids(schema) for _, _, schema in engine.prompts] == [[c.id for c in criteria[:6]],
+                                                                      [c.id for c in criteria[6:]]]
+    for _, user, _ in engine.prompts:
+        assert [line.split("]")[0] for line in turn_lines(user)] == ["[0", "[1", "[3"]
+    engine = FakeEngine()
+    card = score_call(INJECTION_CALL, loaded, cands, engine, settings, max_batch=5)
+    assert [len(asked_ids(schema)) for _, _, schema in engine.prompts] == [4, 4, 4]
+    assert card.provenance.token_usage["calls"] == 3
+
+
+@pytest.fixture(scope="module")
+def retrieve(tmp_path_factory):
+    """Real retrieval (the offline MiniLM and the call index) for dev-set calls."""
+    from review.embeddings import make_embedding_function
+    from review.index import CallIndex
+    from review.retrieve import retrieve_candidates
+    from review.settings import load_settings
+
+    settings = load_settings(env={"CALLREVIEW_HOME": str(tmp_path_factory.mktemp("home"))})
+    index = CallIndex(settings, embedding_function=make_embedding_function(settings))
+    return lambda call_id, transcript, loaded: retrieve_candidates(index, call_id, transcript, loaded)
+
+
+@pytest.mark.parametrize(("call", "methodology"), [("cybersecurity_mdr_strong", "discovery"),
+                                                    ("field_service_mixed", "bant")])
+def test_prompt_tokens_stay_within_twice_the_transcript_on_a_typical_call(retrieve, settings, call, methodology):
+    """A 3-6 minute dev-set call, its candidates from real retrieval (k=3 windows per criterion).
+
+    One request for the whole methodology: the instructions once, ~90 tokens a criterion, and the
+    candidate turns once each. Calls of about 2 minutes still cost ~2.5-3x (the criteria do not
+    shrink with the call); one prompt per criterion cost 4-10x on these calls.
     """
+    t = dialogue_to_transcript(load_dialogue(REPO / "tests" / "data" / "calls" / f"{call}.yaml"))
+    assert 180 <= t.duration <= 360
+    loaded = load_methodology_file(REPO / "methodology" / f"{methodology}.yaml", origin="shipped")
+    engine = FakeEngine()
+    card = score_call(t, loaded, retrieve(call, t, loaded), engine, settings)
+    usage = card.provenance.token_usage
+    assert usage["calls"] == 1 and usage["transcript_tokens"] == sum(estimate_tokens(s.text) for s in t.segments)
+    assert usage["prompt_tokens"] <= 2 * usage["transcript_tokens"], usage
+    lines = turn_lines(engine.prompts[0][1])
+    assert len(lines) == len(set(lines)) >= 10
+
+
+def test_a_long_call_costs_well_under_twice_the_transcript(settings):
+    """A 25-minute-sized call (the dev calls back to back) with k=3 windows of 3 turns per criterion."""
     turns, tags = [], []
     for path in sorted((REPO / "tests" / "data" / "calls").glob("*.yaml")):
         d = load_dialogue(path)
@@ -240,14 +376,11 @@ def test_prompt_tokens_stay_within_twice_the_transcript(settings):
         hits = [i for i, tag in enumerate(tags) if f"discovery/{c.id}" in tag][:3] or [0]
         cands[c.id] = [window(t, c.id, list(range(max(0, i - 1), min(n, i + 2)))) for i in hits]
     engine = FakeEngine()
-    card = score_call(t, DISCOVERY, cands, engine, settings)
-    usage = card.provenance.token_usage
-    assert usage["calls"] == 6 and usage["transcript_tokens"] > 5000
-    assert usage["prompt_tokens"] <= 2 * usage["transcript_tokens"], usage
-    # the windows overlap: each turn appears once per prompt
-    for _, user, _ in engine.prompts:
-        lines = user.split(OPEN)[1].split(CLOSE)[0].strip().splitlines()
-        assert len(lines) == len(set(lines))
+    usage = score_call(t, DISCOVERY, cands, engine, settings).provenance.token_usage
+    assert usage["calls"] == 1 and usage["transcript_tokens"] > 5000
+    assert usage["prompt_tokens"] <= 0.5 * usage["transcript_tokens"], usage
+    lines = turn_lines(engine.prompts[0][1])  # the windows overlap: each turn appears once
+    assert len(lines) == len(set(lines))
 
 
 # --------------------------------------------------------------------------- prompt files
@@ -255,8 +388,8 @@ def test_prompt_tokens_stay_within_twice_the_transcript(settings):
 
 def test_prompt_file_loads_with_version_and_hash_and_rejects_missing_variables(tmp_path):
     prompt = load_prompt("score_criterion")
-    assert prompt.id == "score_criterion" and prompt.version and len(prompt.sha256) == 64
-    assert {"turns", "levels", "max_score"} <= prompt.placeholders()
+    assert prompt.id == "score_criterion" and prompt.version == "2.0.0" and len(prompt.sha256) == 64
+    assert prompt.placeholders() == {"methodology_name", "criteria", "turns", "criterion_ids"}
     with pytest.raises(ConfigError, match="no value for placeholder"):
         prompt.render(turns="x")
     (tmp_path / "p.yaml").write_text("id: p\nversion: '1'\nsystem: 'S {a}'\nuser: 'U {b}'\n")

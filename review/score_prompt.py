@@ -1,0 +1,144 @@
+"""The batched scoring prompt: criteria of one batch, the union of their candidate turns, the answer schema.
+
+One request scores a batch of criteria (the whole methodology when it has at most MAX_BATCH): the
+fixed instructions go once in the system prompt, each criterion is a few compact lines (check,
+levels, the segment ids it may cite) and every candidate turn of the batch appears once, numbered
+by segment id, inside <transcript_turns> delimiters. Per call, that keeps the prompt within about
+twice the transcript's tokens, where one prompt per criterion cost 4-10x on 2-6 minute calls.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .prompts import Prompt
+from .redact import RedactionCounts, redact
+from .schema import Criterion
+from .types import Candidate, Transcript
+
+MAX_BATCH = 8  # criteria per request: more makes one answer long enough for small models to lose track
+RATIONALE_MAX = 400  # the prompt asks for under 300; the schema leaves headroom before a re-ask
+QUOTE_MAX = 120  # a locator only: code cuts the real quote; a short cap also bounds a batch answer
+MAX_EVIDENCE = 3
+VERDICTS = ["met", "partly_met", "not_met", "not_applicable"]
+OPEN, CLOSE = "<transcript_turns>", "</transcript_turns>"
+ANSWER_NAME = "criteria_scores"
+
+
+def candidate_segment_ids(candidates: list[Candidate]) -> list[int]:
+    """Segment ids of the candidate windows, each once, in call order (dedup of overlapping windows)."""
+    return sorted({sid for c in candidates for sid in c.segment_ids})
+
+
+def batches(criteria: list[Criterion], size: int = MAX_BATCH) -> list[list[Criterion]]:
+    """Criteria split into the fewest batches of at most `size`, as even as possible, in order.
+
+    criteria: the criteria to score (those with candidates). size: the most criteria per batch.
+    """
+    if not criteria:
+        return []
+    count = -(-len(criteria) // max(1, size))
+    per = -(-len(criteria) // count)
+    return [criteria[i:i + per] for i in range(0, len(criteria), per)]
+
+
+def render_turns(transcript: Transcript, segment_ids: list[int], redact_text: bool, counts: RedactionCounts) -> str:
+    """The turns as numbered lines "[id] role: text"; delimiter look-alikes inside are neutralised.
+
+    transcript: the call. segment_ids: the turns to show, in order. redact_text: mask emails, phone
+    and card numbers (for engines off the machine). counts: tally of what was redacted.
+    """
+    lines = []
+    for sid in segment_ids:
+        seg = transcript.segment(sid)
+        if seg is None:
+            continue
+        text = " ".join(seg.text.split())
+        text = re.sub(r"<\s*/?\s*transcript_turns\s*>", "[removed tag]", text, flags=re.I)
+        if redact_text:
+            text = redact(text, counts)
+        lines.append(f"[{sid}] {seg.role}: {text}")
+    return "\n".join(lines)
+
+
+def _id_ranges(segment_ids: list[int]) -> str:
+    """"3-5, 9" for [3, 4, 5, 9]: consecutive ids as a range (windows are runs of turns)."""
+    parts: list[str] = []
+    run: list[int] = []
+    for sid in [*segment_ids, None]:
+        if run and (sid is None or sid != run[-1] + 1):
+            parts.append(str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}")
+            run = []
+        if sid is not None:
+            run.append(sid)
+    return ", ".join(parts)
+
+
+def render_criterion(criterion: Criterion, segment_ids: list[int]) -> str:
+    """One criterion as compact lines: id and name, shown by, check, levels, the turns it may cite."""
+    # Level 0 (absent) and the top level (the Check fully met) are said by their labels and the Check;
+    # their descriptions would cost ~45 tokens a criterion. The levels in between get theirs.
+    top = criterion.levels[-1].score
+    levels = "\n".join(f"{lv.score} {lv.label}" + (f": {' '.join(lv.description.split())}" if 0 < lv.score < top
+                                                     else "") for lv in criterion.levels)
+    return (f"# {criterion.id}: {criterion.name} (shown by {criterion.shown_by})\n"
+            f"Check: {' '.join(criterion.question.split())}\n{levels}\n"
+            f"cite: {_id_ranges(segment_ids)}")
+
+
+def build_prompt(prompt: Prompt, methodology_name: str, shown: dict[str, list[int]],
+                 criteria: list[Criterion], turns: str) -> tuple[str, str]:
+    """(system, user) for one batch.
+
+    prompt: prompts/score_criterion.yaml. methodology_name: shown in the system prompt.
+    shown: criterion id -> the segment ids it may cite. criteria: the batch, in order.
+    turns: render_turns of the union of the batch's segment ids.
+    """
+    return prompt.render(
+        methodology_name=methodology_name,
+        criteria="\n".join(render_criterion(c, shown[c.id]) for c in criteria),
+        turns=turns,
+        criterion_ids=", ".join(c.id for c in criteria),
+    )
+
+
+def answer_schema(criteria: list[Criterion]) -> dict:
+    """JSON schema of the answer for a batch: {"criteria": [one entry per criterion]} (strict).
+
+    Per-criterion bounds (score within that criterion's levels, evidence only from its turns)
+    cannot be said in one item schema; review.score checks them in code.
+    """
+    return {
+        "type": "object",
+        "properties": {"criteria": {
+            "type": "array",
+            "minItems": len(criteria),
+            "maxItems": len(criteria),
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string", "enum": [c.id for c in criteria]},
+                    "score": {"type": "integer", "minimum": 0, "maximum": max(c.max_score for c in criteria)},
+                    "verdict": {"type": "string", "enum": VERDICTS},
+                    "evidence": {
+                        "type": "array",
+                        "maxItems": MAX_EVIDENCE,
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "segment_id": {"type": "integer"},
+                                "quote": {"type": ["string", "null"], "maxLength": QUOTE_MAX},
+                            },
+                            "required": ["segment_id", "quote"],
+                            "additionalProperties": False,
+                        },
+                    },
+                    "rationale": {"type": "string", "maxLength": RATIONALE_MAX},
+                },
+                "required": ["id", "score", "verdict", "evidence", "rationale"],
+                "additionalProperties": False,
+            },
+        }},
+        "required": ["criteria"],
+        "additionalProperties": False,
+    }
