@@ -69,8 +69,7 @@ def _read_bytes(path: Path) -> bytes:
         raise InputError(f"{path}: cannot read the file ({exc.strerror}); check its permissions") from None
 
 
-# libyaml's loader when PyYAML was built with it: the pure-Python one takes about a second per file.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: the Python loader takes ~1 s a file
 
 
 @functools.lru_cache(maxsize=64)

@@ -41,8 +41,8 @@ class Prompt:
     user: str
     path: str = ""
 
-    def placeholders(self) -> set[str]:
-        """Names of the `{placeholders}` in the system and user templates."""
+    def variable_names(self) -> set[str]:
+        """Names of the `{variables}` in the system and user templates."""
         names: set[str] = set()
         for template in (self.system, self.user):
             for _, field_name, _, _ in string.Formatter().parse(template):
@@ -51,22 +51,22 @@ class Prompt:
         return names
 
     def render(self, **variables: object) -> tuple[str, str]:
-        """(system, user) with every placeholder filled.
+        """(system, user) with every template variable filled.
 
-        variables: one value per placeholder; a missing one raises ConfigError, extra ones are an
-            error too (a typo in a variable name would otherwise leave a placeholder unfilled).
+        variables: one value per template variable; a missing one raises ConfigError, extra ones are an
+            error too (a typo in a variable name would otherwise leave a variable unfilled).
         """
-        needed = self.placeholders()
+        needed = self.variable_names()
         missing = sorted(needed - variables.keys())
         if missing:
             raise ConfigError(
-                f"prompt {self.path or self.id}: no value for placeholder(s) {', '.join(missing)}; "
+                f"prompt {self.path or self.id}: no value for template variable(s) {', '.join(missing)}; "
                 "pass them to render()"
             )
         unknown = sorted(variables.keys() - needed)
         if unknown:
             raise ConfigError(
-                f"prompt {self.path or self.id}: variable(s) {', '.join(unknown)} are not placeholders "
+                f"prompt {self.path or self.id}: variable(s) {', '.join(unknown)} are not template variables "
                 "in the prompt; check the names"
             )
         return self.system.format(**variables), self.user.format(**variables)
@@ -100,7 +100,7 @@ def load_prompt(name: str, prompt_dir: str | Path | None = None) -> Prompt:
         path=str(path),
     )
     try:
-        prompt.placeholders()
+        prompt.variable_names()
     except ValueError as exc:
-        raise ConfigError(f"prompt file {path}: malformed placeholder ({exc}); use {{name}} and {{{{ for a brace") from None
+        raise ConfigError(f"prompt file {path}: malformed template variable ({exc}); use {{name}} and {{{{ for a brace") from None
     return prompt

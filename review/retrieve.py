@@ -23,9 +23,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .index import CallIndex, Window, _unwrap, build_windows
+from .index import CallIndex
 from .schema import Criterion
 from .types import Candidate, Transcript
+from .windows import Window, _unwrap, build_windows
 
 
 @dataclass(frozen=True)

@@ -389,13 +389,13 @@ def test_a_long_call_costs_well_under_twice_the_transcript(settings):
 def test_prompt_file_loads_with_version_and_hash_and_rejects_missing_variables(tmp_path):
     prompt = load_prompt("score_criterion")
     assert prompt.id == "score_criterion" and prompt.version == "2.0.0" and len(prompt.sha256) == 64
-    assert prompt.placeholders() == {"methodology_name", "criteria", "turns", "criterion_ids"}
-    with pytest.raises(ConfigError, match="no value for placeholder"):
+    assert prompt.variable_names() == {"methodology_name", "criteria", "turns", "criterion_ids"}
+    with pytest.raises(ConfigError, match="no value for template variable"):
         prompt.render(turns="x")
     (tmp_path / "p.yaml").write_text("id: p\nversion: '1'\nsystem: 'S {a}'\nuser: 'U {b}'\n")
     p = load_prompt("p", tmp_path)
     assert p.render(a="1", b="2") == ("S 1", "U 2")
-    with pytest.raises(ConfigError, match="not placeholders"):
+    with pytest.raises(ConfigError, match="not template variables"):
         p.render(a="1", b="2", c="3")
     (tmp_path / "bad.yaml").write_text("id: p\nversion: '1'\nsystem: S\nuser: U\nextra: 1\n")
     with pytest.raises(ConfigError, match="extra"):
