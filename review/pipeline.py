@@ -157,6 +157,8 @@ def review_file(
         )
     else:
         call_id = call.id
+        # the same recording again: what the manager says about it now wins (e.g. a rep named late)
+        store.update_call_details(call_id, rep=rep, call_date=call_date, title=title)
     if transcript is None:
         progress("transcribe", 0.0, f"Transcribing {path.name}")
         try:

@@ -77,3 +77,14 @@ def test_cli_folder_gives_calls_with_the_same_name_their_own_output(settings, tm
     assert code == 0, capsys.readouterr().err
     assert (tmp_path / "out" / "call_json" / "scorecard.json").is_file()
     assert (tmp_path / "out" / "call_txt" / "scorecard.json").is_file()
+
+
+def test_reviewing_a_stored_call_again_with_a_rep_names_the_rep(settings, embed, tmp_path):  # noqa: F811
+    services = make_services(settings, embed, None)
+    path = transcript_file(tmp_path / "calls", "hr_onboarding_weak")
+    first = review_file(path, services, "bant")
+    assert services.store.get_call(first.call_id).rep is None
+    again = review_file(path, services, "bant", rep="Sam", call_date="2026-03-10")
+    call = services.store.get_call(first.call_id)
+    assert again.call_id == first.call_id and (call.rep, call.call_date) == ("Sam", "2026-03-10")
+    assert services.store.reps() == ["Sam"]
