@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -221,9 +222,30 @@ def scorecard_to_csv(scorecard: Scorecard, overrides: Mapping[str, object] | Non
     return out.getvalue()
 
 
-def scorecard_to_json(scorecard: Scorecard) -> str:
-    """The scorecard as indented JSON (the `scorecard.json` shape documented in README.md)."""
-    return scorecard.model_dump_json(indent=2) + "\n"
+def override_verdict(score: int, max_score: int) -> str:
+    """The verdict a manager's score implies: top level met, 0 not met, in between partly met."""
+    return "met" if score >= max_score else "not_met" if score <= 0 else "partly_met"
+
+
+def scorecard_to_json(scorecard: Scorecard, overrides: Mapping[str, object] | None = None) -> str:
+    """The scorecard as indented JSON (the `scorecard.json` shape documented in README.md).
+
+    overrides: optional manager overrides by criterion id (mapping or object with score and note);
+    added as `manager_overrides` beside the AI's untouched criteria.
+    """
+    data = scorecard.model_dump(mode="json")
+    if overrides:
+        max_by_id = {c.id: c.max_score for c in scorecard.criteria}
+        data["manager_overrides"] = {
+            cid: {
+                "score": int(_override_value(o, "score")),
+                "verdict": override_verdict(int(_override_value(o, "score")), max_by_id.get(cid, 0)),
+                "note": _override_value(o, "note"),
+            }
+            for cid, o in overrides.items()
+            if cid in max_by_id
+        }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:

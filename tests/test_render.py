@@ -105,6 +105,15 @@ def test_json_round_trip(card):
     assert Scorecard.model_validate_json(scorecard_to_json(card)) == card
 
 
+def test_json_export_carries_overrides_beside_the_ai_original(card):
+    import json
+
+    data = json.loads(scorecard_to_json(card, {"next_step": {"score": 0, "note": "no date was agreed"}}))
+    assert data["manager_overrides"] == {"next_step": {"score": 0, "verdict": "not_met", "note": "no date was agreed"}}
+    ai = next(c for c in data["criteria"] if c["id"] == "next_step")
+    assert ai["score"] == next(c.score for c in card.criteria if c.id == "next_step")  # the AI's score stays
+
+
 def test_markdown_blocks():
     blocks = _blocks("# T\n\n- **a** b\n1. one\n| x | y |\n|---|---|\n| 1 | 2 |\npara\nmore\n")
     assert blocks == [

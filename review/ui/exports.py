@@ -38,8 +38,16 @@ def scorecard_csv(store, review) -> str:
     """
     from review.render import scorecard_to_csv
 
-    overrides = {cid: {"score": o.score, "note": o.comment} for cid, o in store.overrides(review.id).items()}
-    return scorecard_to_csv(review.scorecard, overrides)
+    return scorecard_to_csv(review.scorecard, manager_overrides(store, review))
+
+
+def manager_overrides(store, review) -> dict:
+    """The manager's latest override per criterion, with the verdict its score implies."""
+    from review.render import override_verdict
+
+    max_by_id = {c.id: c.max_score for c in review.scorecard.criteria}
+    return {cid: {"score": o.score, "verdict": override_verdict(o.score, max_by_id.get(cid, 0)), "note": o.comment}
+            for cid, o in store.overrides(review.id).items()}
 
 
 def _file_stem(call) -> str:
@@ -78,7 +86,7 @@ def export_buttons(store, call, review) -> None:
         agenda = agenda_to_markdown(draft, review.scorecard, call.title, include_prep_note=True)
         note = prep_note_to_markdown(draft, review.scorecard, call.title)
         csv_text = scorecard_csv(store, review)
-        json_text = scorecard_to_json(review.scorecard)
+        json_text = scorecard_to_json(review.scorecard, manager_overrides(store, review))
     except Exception as exc:
         st.error(state.error_line(exc, "export"))
         return
