@@ -73,26 +73,34 @@ def _write_wav(path: Path, channels: list[np.ndarray], sample_rate: int) -> None
         fh.writeframes(pcm.tobytes())
 
 
-def _encode(wav_path: Path, out_path: Path) -> None:
-    """Re-encode a WAV into the container/codec implied by `out_path`'s extension, with PyAV."""
+CODECS = {".flac": "flac", ".ogg": "libopus", ".opus": "libopus", ".mp3": "mp3", ".m4a": "aac",
+          ".webm": "libopus", ".mp4": "aac", ".wav": "pcm_s16le"}
+
+
+def encode_audio(src: Path, out_path: Path, codec: str | None = None, rate: int | None = None) -> Path:
+    """Re-encode `src` into the container of `out_path`'s extension, with PyAV.
+
+    codec: the audio codec (default: the usual one for the extension, see CODECS).
+    rate: output sample rate (default: the input's; 48 kHz for Opus, which allows no other).
+    """
     import av
 
-    codecs = {".flac": "flac", ".ogg": "libopus", ".opus": "libopus", ".mp3": "mp3", ".m4a": "aac"}
-    codec = codecs.get(out_path.suffix.lower())
+    codec = codec or CODECS.get(Path(out_path).suffix.lower())
     if codec is None:
-        raise InputError(f"{out_path}: cannot write this kind of audio; use .wav, .flac, .ogg, .mp3 or .m4a")
-    with av.open(str(wav_path)) as src, av.open(str(out_path), "w") as dst:
-        in_stream = src.streams.audio[0]
-        rate = 48000 if codec == "libopus" else in_stream.rate
-        out_stream = dst.add_stream(codec, rate=rate, layout=in_stream.layout.name)
-        resampler = av.AudioResampler(format=out_stream.format.name, layout=in_stream.layout.name, rate=rate)
-        for frame in src.decode(in_stream):
+        raise InputError(f"{out_path}: cannot write this kind of audio; use {', '.join(sorted(CODECS))}")
+    with av.open(str(src)) as inp, av.open(str(out_path), "w") as dst:
+        in_stream = inp.streams.audio[0]
+        out_rate = rate or (48000 if codec == "libopus" else in_stream.rate)
+        out_stream = dst.add_stream(codec, rate=out_rate, layout=in_stream.layout.name)
+        resampler = av.AudioResampler(format=out_stream.format.name, layout=in_stream.layout.name, rate=out_rate)
+        for frame in inp.decode(in_stream):
             frame.pts = None
             for converted in resampler.resample(frame):
                 dst.mux(out_stream.encode(converted))
         for converted in resampler.resample(None):
             dst.mux(out_stream.encode(converted))
         dst.mux(out_stream.encode(None))
+    return Path(out_path)
 
 
 def render_dialogue(
@@ -140,6 +148,6 @@ def render_dialogue(
             os.replace(wav, out)
         else:
             encoded = Path(tmp) / f"render{out.suffix.lower()}"
-            _encode(wav, encoded)
+            encode_audio(wav, encoded)
             os.replace(encoded, out)
     return timeline

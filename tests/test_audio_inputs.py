@@ -18,22 +18,10 @@ pytestmark = pytest.mark.skipif(not JFK.exists(), reason=f"shared test audio mis
 
 
 def convert(src: Path, dst: Path, codec: str, rate: int | None = None) -> Path:
-    """Re-encode `src` into `dst` with PyAV (container from the extension)."""
-    import av
+    """Re-encode `src` into `dst` (container from the extension) with the project's own encoder."""
+    from review.synth import encode_audio
 
-    with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
-        stream = inp.streams.audio[0]
-        out_rate = rate or (48000 if codec == "libopus" else stream.rate)
-        out_stream = out.add_stream(codec, rate=out_rate, layout=stream.layout.name)
-        resampler = av.AudioResampler(format=out_stream.format.name, layout=stream.layout.name, rate=out_rate)
-        for frame in inp.decode(stream):
-            frame.pts = None
-            for converted in resampler.resample(frame):
-                out.mux(out_stream.encode(converted))
-        for converted in resampler.resample(None):
-            out.mux(out_stream.encode(converted))
-        out.mux(out_stream.encode(None))
-    return dst
+    return encode_audio(src, dst, codec, rate)
 
 
 @pytest.mark.parametrize(
