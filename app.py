@@ -1,7 +1,8 @@
-"""callreview's app for sales managers: `streamlit run app.py` or `callreview app`.
+"""callreview's app for sales managers: `streamlit run app.py` from a checkout, or `callreview app`.
 
-A thin layer over the `review` package: each page is a script in `review/ui/` that calls the
-pipeline and the store and renders the result; `review/ui/state.py` holds what pages share.
+A thin layer over the `review` package: the navigation is `review/ui/main.py` (the script
+`callreview app` serves from an installed package), each page a script in `review/ui/` that calls
+the pipeline and the store and renders the result; `review/ui/state.py` holds what pages share.
 """
 
 from __future__ import annotations
@@ -9,25 +10,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import streamlit as st
-
 # `streamlit run app.py` from a checkout works without installing the package.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from review.ui.state import PAGE_FILES  # noqa: E402
+from review.ui.main import run  # noqa: E402
 
-st.set_page_config(page_title="callreview", page_icon=":material/headset_mic:", layout="wide")
-
-pages = {
-    "Review calls": [
-        st.Page(PAGE_FILES["calls"], title="Calls", icon=":material/list:", url_path="calls", default=True),
-        st.Page(PAGE_FILES["upload"], title="Upload", icon=":material/upload:", url_path="upload"),
-        st.Page(PAGE_FILES["review"], title="Call review", icon=":material/fact_check:", url_path="review"),
-        st.Page(PAGE_FILES["prep"], title="Coaching prep", icon=":material/edit_note:", url_path="prep"),
-        st.Page(PAGE_FILES["trends"], title="Rep trends", icon=":material/trending_up:", url_path="trends"),
-    ],
-    "Setup": [
-        st.Page(PAGE_FILES["settings"], title="Settings", icon=":material/settings:", url_path="settings"),
-    ],
-}
-st.navigation(pages).run()
+run()

@@ -17,9 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .errors import MethodologyError
 from .schema import Solution
-from .settings import REPO_ROOT
-
-COACHING_DIR = REPO_ROOT / "coaching"
+from .resources import coaching_dir
 
 SledKey = Literal["set_the_stage", "lead_analysis", "explore_options", "develop_plan"]
 SLED_TITLES: dict[str, str] = {
@@ -240,7 +238,7 @@ def _load_cached(folder: str) -> CoachingModels:
 def load_coaching_models(folder: str | Path | None = None) -> CoachingModels:
     """The five coaching models, validated; cached per folder (the files ship with the code).
 
-    folder: where the `*.yaml` files are; default the repository's coaching/ folder.
+    folder: where the `*.yaml` files are; default the coaching models shipped with callreview.
     Raises MethodologyError naming the file and field when a file is missing or invalid.
     """
-    return _load_cached(str(Path(folder) if folder else COACHING_DIR))
+    return _load_cached(str(Path(folder) if folder else coaching_dir()))

@@ -279,6 +279,9 @@ class MethodologyLibrary:
 
     def __init__(self, settings: Settings):
         self.shipped_dir = settings.methodology_path
+        if not self.shipped_dir.is_dir():
+            raise MethodologyError(f"methodology folder {self.shipped_dir} does not exist; "
+                                   "fix CALLREVIEW_METHODOLOGY_DIR or reinstall callreview")
         self.team_dir = settings.user_methodology_path
         self.problems: list[str] = []
         self._broken: dict[str, CallreviewError] = {}  # file stem -> its error, for get()
@@ -300,7 +303,7 @@ class MethodologyLibrary:
                 continue
             taken[loaded.methodology.id] = loaded
 
-    def list(self) -> list[LoadedMethodology]:
+    def _collect(self) -> list[LoadedMethodology]:
         """All valid methodologies, sorted by id; invalid files are skipped and noted in `problems`."""
         self.problems, self._broken = [], {}
         found: dict[str, LoadedMethodology] = {}
@@ -308,12 +311,25 @@ class MethodologyLibrary:
         self._scan(self.team_dir, "team", found)
         return [found[k] for k in sorted(found)]
 
+    def list(self) -> list[LoadedMethodology]:
+        """All valid methodologies, sorted by id; invalid files are skipped and noted in `problems`.
+
+        Raises MethodologyError when there is none at all (a broken install or setting).
+        """
+        found = self._collect()
+        if not found:  # an empty library is a broken install or setting, never an empty table
+            where = f"{self.shipped_dir} or {self.team_dir}"
+            detail = f" ({len(self.problems)} invalid: {self.problems[0]})" if self.problems else ""
+            raise MethodologyError(f"no valid methodology files found in {where}{detail}; "
+                                   "fix CALLREVIEW_METHODOLOGY_DIR or reinstall callreview")
+        return found
+
     def get(self, name: str) -> LoadedMethodology:
         """A methodology by id, or by name ignoring case.
 
         name: the id ("meddpicc") or the display name ("MEDDPICC").
         """
-        every = self.list()
+        every = self._collect()
         wanted = name.strip().lower()
         for loaded in every:
             if wanted in (loaded.methodology.id.lower(), loaded.methodology.name.lower()):
@@ -373,7 +389,7 @@ class MethodologyLibrary:
         """
         path = Path(path)
         methodology, raw = self._convert(path, engine=engine, new_id=new_id)
-        current = {loaded.methodology.id: loaded for loaded in self.list()}
+        current = {loaded.methodology.id: loaded for loaded in self._collect()}
         clash = current.get(methodology.id)
         if clash is not None and clash.origin == "shipped":
             raise MethodologyError(

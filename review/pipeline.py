@@ -77,10 +77,10 @@ def transcript_sha256(transcript: Transcript) -> str:
 
 def _coaching_sha() -> str:
     """Hash of the coaching models (coaching/*.yaml) the draft is built from."""
-    from .coaching_models import COACHING_DIR
+    from .resources import coaching_dir
 
     h = hashlib.sha256()
-    for path in sorted(Path(COACHING_DIR).glob("*.yaml")):
+    for path in sorted(coaching_dir().glob("*.yaml")):
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 

@@ -16,9 +16,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import ConfigError
-from .settings import REPO_ROOT
+from .resources import prompts_dir
 
-PROMPT_DIR = REPO_ROOT / "prompts"
+PROMPT_DIR = prompts_dir()
 
 
 class _PromptFile(BaseModel):

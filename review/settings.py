@@ -13,8 +13,6 @@ from pathlib import Path
 
 from .errors import ConfigError
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
 
 def _meta(help: str) -> dict:
     return {"help": help}
@@ -31,7 +29,7 @@ class Settings:
         "Chroma server host for a team index; empty means a local chromadb folder in the data folder."))
     chroma_port: int = field(default=8000, metadata=_meta("Chroma server port."))
     methodology_dir: str = field(default="", metadata=_meta(
-        "Folder of shipped methodology files; empty means the repository's methodology/."))
+        "Folder of shipped methodology files; empty means the ones shipped with callreview."))
     # transcription
     whisper_model: str = field(default="embedded", metadata=_meta(
         "faster-whisper model name or local path; 'embedded' is the offline tiny.en shipped in "
@@ -76,7 +74,11 @@ class Settings:
 
     @property
     def methodology_path(self) -> Path:
-        return Path(self.methodology_dir) if self.methodology_dir else REPO_ROOT / "methodology"
+        if self.methodology_dir:
+            return Path(self.methodology_dir)
+        from .resources import methodology_dir
+
+        return methodology_dir()
 
     @property
     def user_methodology_path(self) -> Path:

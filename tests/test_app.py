@@ -29,17 +29,14 @@ from review.types import (
     Scorecard,
     SectionTotal,
 )
+from review.ui import state as ui_state
 
 streamlit_testing = pytest.importorskip("streamlit.testing.v1")
 AppTest = streamlit_testing.AppTest
 
 REPO = Path(__file__).resolve().parent.parent
 APP = REPO / "app.py"
-PAGES = {
-    "upload": "review/ui/upload.py", "calls": "review/ui/calls.py", "review": "review/ui/call_review.py",
-    "prep": "review/ui/coaching_prep.py", "trends": "review/ui/rep_trends.py",
-    "settings": "review/ui/settings_page.py",
-}
+PAGES = dict(ui_state.PAGE_FILES)  # absolute paths of the packaged page scripts
 TIMEOUT = 60
 
 
@@ -515,8 +512,11 @@ def test_settings_methodology_library_validates_an_upload(seams):
 def test_app_command_builds_the_streamlit_command():
     from review.commands.app import streamlit_command
 
-    command = streamlit_command(8765, "localhost", True, 42)
-    assert command[1:4] == ["-m", "streamlit", "run"] and command[4].endswith("app.py")
+    command = streamlit_command(8765, "127.0.0.1", True, 42)
+    assert command[1:4] == ["-m", "streamlit", "run"] and command[4].endswith("review/ui/main.py")
+    assert Path(command[4]).is_file()
+    assert command[command.index("--server.address") + 1] == "127.0.0.1"
+    assert command[command.index("--client.toolbarMode") + 1] == "viewer"  # the shipped config
     assert command[command.index("--server.port") + 1] == "8765"
     assert command[command.index("--server.maxUploadSize") + 1] == "42"
     from review.errors import ConfigError

@@ -9,14 +9,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from review.coaching_models import COACHING_DIR, SLED_TITLES, load_coaching_models
+from review.coaching_models import SLED_TITLES, load_coaching_models
+from review.resources import coaching_dir
 from review.errors import MethodologyError
 
 
 @pytest.fixture
 def copy_dir(tmp_path) -> Path:
     folder = tmp_path / "coaching"
-    shutil.copytree(COACHING_DIR, folder)
+    shutil.copytree(coaching_dir(), folder)
     return folder
 
 

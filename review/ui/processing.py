@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from review.errors import InputError
+from review.errors import CallreviewError, InputError
 from review.pipeline import STAGES
 
 from ..audio import AUDIO_EXTENSIONS
@@ -117,8 +117,13 @@ def try_example_call(key: str) -> None:
             "into a SLED coaching agenda, all on this machine.", icon=":material/school:")
     if not st.button("Try the example call", key=key, type="primary", icon=":material/play_arrow:"):
         return
-    with st.status(f"Reviewing {state.EXAMPLE_CALL.name}", expanded=True) as status:
-        outcome = review_upload(state.EXAMPLE_CALL.name, state.EXAMPLE_CALL.read_bytes(),
+    try:
+        example = state.example_call()
+    except CallreviewError as exc:
+        st.error(str(exc))
+        return
+    with st.status(f"Reviewing {example.name}", expanded=True) as status:
+        outcome = review_upload(example.name, example.read_bytes(),
                                 state.EXAMPLE_METHODOLOGY, state.EXAMPLE_REP, None, "discovery", status)
         status.update(label=outcome.message, state="error" if outcome.kind == "error" else "complete")
     if outcome.kind == "error":

@@ -20,23 +20,23 @@ from pathlib import Path
 
 from review.errors import CallreviewError, InputError
 from review.pipeline import ReviewResult, Services, review_file
-from review.settings import REPO_ROOT, Settings, load_settings
+from review.resources import example_call, ui_page
+from review.settings import Settings, load_settings
 
 log = logging.getLogger("callreview.app")
 
-EXAMPLE_CALL = REPO_ROOT / "examples" / "discovery_call.flac"
 EXAMPLE_REP = "Alex Rivera"
 EXAMPLE_METHODOLOGY = "discovery"
 CALL_TYPES = ["discovery", "demo", "follow-up", "negotiation", "renewal", "other"]
 
-# Page files, relative to app.py (st.Page and st.switch_page take these paths).
+# The page scripts as absolute paths of the installed package (st.Page and st.switch_page take
+# these; an absolute path works whichever main script, app.py or review/ui/main.py, is running).
 PAGE_FILES = {
-    "upload": "review/ui/upload.py",
-    "calls": "review/ui/calls.py",
-    "review": "review/ui/call_review.py",
-    "prep": "review/ui/coaching_prep.py",
-    "trends": "review/ui/rep_trends.py",
-    "settings": "review/ui/settings_page.py",
+    key: str(ui_page(module))
+    for key, module in {
+        "upload": "upload", "calls": "calls", "review": "call_review", "prep": "coaching_prep",
+        "trends": "rep_trends", "settings": "settings_page",
+    }.items()
 }
 
 AUDIO_MIME = {
