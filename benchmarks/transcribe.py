@@ -10,7 +10,7 @@ one child's figures never mix with another's. It prints the real-time factor (wa
 seconds), CPU seconds, peak RSS and our overhead; the target is <= 5 %.
 
 Part 2 scores the weight-free mono speaker estimate (review.diarize) by diarization error rate
-with a 0.25 s collar on /work/shared/audio/two_speakers_mono.wav (real speech, RTTM reference)
+with a 0.25 s collar on tests/data/audio/two_speakers_mono.wav (real speech, RTTM reference)
 and on a mono rendering of examples/discovery_call.yaml (synthesized, exact reference).
 """
 
@@ -27,7 +27,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_AUDIO = REPO / "examples" / "discovery_call.flac"
-SHARED_AUDIO = REPO.parent / "shared" / "audio"
+AUDIO = REPO / "tests" / "data" / "audio"
 
 RAW_SCRIPT = r"""
 import sys
@@ -100,10 +100,10 @@ def der_table() -> None:
     from review.synth import render_dialogue
 
     rows = []
-    real = SHARED_AUDIO / "two_speakers_mono.wav"
+    real = AUDIO / "two_speakers_mono.wav"
     if real.exists():
         samples = decode_audio(str(real))
-        reference = diarize.read_rttm(str(SHARED_AUDIO / "two_speakers_mono.rttm"))
+        reference = diarize.read_rttm(str(AUDIO / "two_speakers_mono.rttm"))
         rows.append((real.name, diarize.diarization_error_rate(reference, diarize.estimate_speakers(samples))))
     with tempfile.TemporaryDirectory() as tmp:
         mono = Path(tmp) / "discovery_call_mono.wav"

@@ -9,8 +9,8 @@ import pytest
 from review.settings import load_settings
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_AUDIO = (REPO.parent / "shared" / "audio").resolve()
 DATA = REPO / "tests" / "data"
+AUDIO = DATA / "audio"  # real speech with licence notes in its README.md
 
 
 @pytest.fixture

@@ -7,15 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_transcribe import JFK, JFK_TEXT, SHARED, word_error_rate, write_wav
+from test_transcribe import AUDIO, JFK, JFK_TEXT, word_error_rate, write_wav
 
 from review import audio
 from review.cli import main
 from review.errors import InputError
 from review.transcribe import transcribe_audio
-
-pytestmark = pytest.mark.skipif(not JFK.exists(), reason=f"shared test audio missing at {SHARED}")
-
 
 def convert(src: Path, dst: Path, codec: str, rate: int | None = None) -> Path:
     """Re-encode `src` into `dst` (container from the extension) with the project's own encoder."""
@@ -75,7 +72,7 @@ def _bad_inputs(tmp_path: Path) -> dict[str, Path]:
     text.write_text("Call notes: customer wants pricing by Friday.\n" * 20)
     garbage = tmp_path / "garbage.m4a"
     garbage.write_bytes(np.random.default_rng(1).bytes(20000))
-    wav = SHARED / "stereo_two_speakers.wav"
+    wav = AUDIO / "stereo_two_speakers.wav"
     truncated_wav = tmp_path / "cut.wav"
     truncated_wav.write_bytes(wav.read_bytes()[:100_000])
     truncated_flac = tmp_path / "cut.flac"

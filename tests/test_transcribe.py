@@ -25,14 +25,11 @@ from review.transcribe import (
 )
 from review.types import Word
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "audio"
-JFK = SHARED / "jfk.flac"
+AUDIO = Path(__file__).resolve().parent / "data" / "audio"
+JFK = AUDIO / "jfk.flac"
 JFK_TEXT = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
 LEFT_TEXT = "He began a confused complaint against the wizard, who had vanished behind the curtain on the left."
 RIGHT_TEXT = "The horizon seems extremely distant."
-
-pytestmark = pytest.mark.skipif(not JFK.exists(), reason=f"shared test audio missing at {SHARED}")
-
 
 def normalise_words(text: str) -> list[str]:
     """Lower case, punctuation removed ("30" stays "30": references here spell no numbers)."""
@@ -88,7 +85,7 @@ def test_jfk_transcribed_within_ten_percent_wer(settings):
 
 
 def test_stereo_channels_are_exact_speakers(settings):
-    transcript = transcribe_audio(SHARED / "stereo_two_speakers.wav", settings)
+    transcript = transcribe_audio(AUDIO / "stereo_two_speakers.wav", settings)
     assert transcript.source.channels == "split"
     by_speaker: dict[str, list[str]] = {}
     for seg in transcript.segments:
@@ -106,14 +103,14 @@ def test_stereo_channels_are_exact_speakers(settings):
 
 
 def test_rep_override_and_unknown_rep(settings):
-    transcript = transcribe_audio(SHARED / "stereo_two_speakers.wav", settings, rep_speaker="speaker_2")
+    transcript = transcribe_audio(AUDIO / "stereo_two_speakers.wav", settings, rep_speaker="speaker_2")
     assert {s.speaker: s.role for s in transcript.segments} == {"speaker_1": "customer", "speaker_2": "rep"}
     with pytest.raises(ConfigError, match="speaker_9"):
-        transcribe_audio(SHARED / "stereo_two_speakers.wav", settings, rep_speaker="speaker_9")
+        transcribe_audio(AUDIO / "stereo_two_speakers.wav", settings, rep_speaker="speaker_9")
 
 
 def test_forced_mono_mixes_channels(settings):
-    transcript = transcribe_audio(SHARED / "stereo_two_speakers.wav", settings, channels="mono")
+    transcript = transcribe_audio(AUDIO / "stereo_two_speakers.wav", settings, channels="mono")
     assert transcript.source.channels == "mono"
     assert {s.speaker for s in transcript.segments} == {"unknown"}
 
@@ -134,7 +131,7 @@ def test_hum_and_noise_invent_no_text(settings, tmp_path):
 
 def test_progress_reaches_total(settings):
     calls: list[tuple[float, float]] = []
-    transcribe_audio(SHARED / "stereo_two_speakers.wav", settings, progress=lambda d, t: calls.append((d, t)))
+    transcribe_audio(AUDIO / "stereo_two_speakers.wav", settings, progress=lambda d, t: calls.append((d, t)))
     assert calls[-1][0] == calls[-1][1] == pytest.approx(10.0, abs=0.1)  # 5 s x two channels
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
 
@@ -197,7 +194,7 @@ def test_cli_model_flag_error_is_one_line(capsys, settings, tmp_path):
 
 def test_cli_prints_transcript_and_writes_json(capsys, settings, tmp_path):
     out = tmp_path / "t.json"
-    assert main(["transcribe", str(SHARED / "stereo_two_speakers.wav"), "--out", str(out)]) == 0
+    assert main(["transcribe", str(AUDIO / "stereo_two_speakers.wav"), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "speaker_1" in printed and "horizon" in printed.lower()
     saved = json.loads(out.read_text())
@@ -233,8 +230,8 @@ def test_mono_speaker_estimate_decision_matches_measured_der():
     pytest.importorskip("scipy")
     from faster_whisper.audio import decode_audio
 
-    samples = decode_audio(str(SHARED / "two_speakers_mono.wav"))
-    reference = diarize.read_rttm(str(SHARED / "two_speakers_mono.rttm"))
+    samples = decode_audio(str(AUDIO / "two_speakers_mono.wav"))
+    reference = diarize.read_rttm(str(AUDIO / "two_speakers_mono.rttm"))
     der = diarize.diarization_error_rate(reference, diarize.estimate_speakers(samples))
     print(f"mono speaker estimate DER on two_speakers_mono.wav: {der:.1%}")
     assert 0.0 < der < 1.0
