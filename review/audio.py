@@ -8,7 +8,6 @@ names the file and says what to do, before any model is loaded.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import struct
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import InputError
+from .hashing import sha256_file
 
 SAMPLE_RATE = 16000
 CHANNEL_MODES = ("auto", "mono", "split")
@@ -52,15 +52,6 @@ class DecodedAudio:
     channels: list[np.ndarray]
     split: bool
     channels_identical: bool = False
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """Hex sha256 of a file, read in 1 MB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def check_input_file(path: str | os.PathLike, max_mb: int) -> Path:
@@ -140,7 +131,8 @@ def _probe(p: Path) -> tuple[int, float | None]:
         ) from None
 
 
-def decode(path: str | os.PathLike, channels: str = "auto", max_mb: int = 500) -> DecodedAudio:
+def decode(path: str | os.PathLike, channels: str = "auto", max_mb: int = 500,
+           sha256: str | None = None) -> DecodedAudio:
     """Decode a recording to 16 kHz float32, split into left/right when that separates speakers.
 
     Args:
@@ -148,6 +140,7 @@ def decode(path: str | os.PathLike, channels: str = "auto", max_mb: int = 500) -
         channels: "auto" (split only a two-channel file whose channels differ), "mono" (mix all
             channels), or "split" (left and right separately; a one-channel file stays mono).
         max_mb: largest accepted file size in MB.
+        sha256: the file's sha256 when the caller has it already (a recording is hashed once).
     """
     from faster_whisper.audio import decode_audio
 
@@ -181,7 +174,7 @@ def decode(path: str | os.PathLike, channels: str = "auto", max_mb: int = 500) -
         samples = [(samples[0] + samples[1]) / 2]
     return DecodedAudio(
         path=p,
-        sha256=file_sha256(p),
+        sha256=sha256 or sha256_file(p),
         duration=duration,
         file_channels=file_channels,
         channels=samples,

@@ -16,8 +16,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import MethodologyError
-from .schema import Solution
 from .resources import coaching_dir
+from .schema import Solution
 
 SledKey = Literal["set_the_stage", "lead_analysis", "explore_options", "develop_plan"]
 SLED_TITLES: dict[str, str] = {

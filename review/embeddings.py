@@ -18,14 +18,13 @@ loaded when the function is built or first called.
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .errors import ConfigError
+from .hashing import sha256_json
 from .settings import Settings, load_settings
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -328,5 +327,4 @@ def embedding_identity(embedding_function: Any) -> str:
             config = None
     if config is NotImplemented:
         config = None
-    raw = json.dumps({"name": str(label), "config": config}, sort_keys=True, default=str)
-    return hashlib.sha256(raw.encode()).hexdigest()[:12]
+    return sha256_json({"name": str(label), "config": config})[:12]

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
 from .errors import InputError
+from .files import write_atomic
 from .metrics import compute_metrics, metrics_to_text  # noqa: F401  (part of this module's API)
 from .speakers import (
     UNKNOWN_SPEAKER,
@@ -26,6 +25,7 @@ from .speakers import (
     split_role_suffix,
     split_speaker_prefixes,
 )
+from .timefmt import clock
 from .types import TRANSCRIPT_FORMAT_VERSION, Segment, Transcript, TranscriptSource, Word
 
 TRANSCRIPT_EXTENSIONS = {".vtt", ".srt", ".txt", ".json"}
@@ -336,25 +336,7 @@ def write_json_atomic(path: str | Path, model_or_dict: BaseModel | dict | list) 
     path = Path(path)
     data = model_or_dict.model_dump(mode="json") if isinstance(model_or_dict, BaseModel) else model_or_dict
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, ensure_ascii=False)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _clock(seconds: float, millis: bool = False) -> str:
-    ms_total = int(round(max(0.0, seconds) * 1000))
-    hours, rest = divmod(ms_total, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, ms = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}" + (f".{ms:03d}" if millis else "")
+    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def transcript_to_text(t: Transcript) -> str:
@@ -366,7 +348,7 @@ def transcript_to_text(t: Transcript) -> str:
     lines = []
     for seg in sorted(t.segments, key=lambda s: (s.start, s.id)):
         who = seg.speaker if seg.role == "unknown" else f"{seg.speaker} ({seg.role})"
-        lines.append(f"[{_clock(seg.start)}] {who}: {seg.text}")
+        lines.append(f"[{clock(seg.start, always_hours=True)}] {who}: {seg.text}")
     return "\n".join(lines)
 
 
@@ -380,5 +362,6 @@ def transcript_to_vtt(t: Transcript) -> str:
         text = html.escape(seg.text, quote=False)
         if seg.speaker != UNKNOWN_SPEAKER:
             text = f"<v {html.escape(seg.speaker, quote=False)}>{text}</v>"
-        out += [str(n), f"{_clock(seg.start, True)} --> {_clock(seg.end, True)}", text, ""]
+        out += [str(n), f"{clock(seg.start, always_hours=True, millis=True)} --> "
+                        f"{clock(seg.end, always_hours=True, millis=True)}", text, ""]
     return "\n".join(out)

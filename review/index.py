@@ -26,13 +26,12 @@ embedding function and chromadb never falls back to its own (downloaded) default
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 import numpy as np
 
 from .errors import ConfigError
+from .hashing import sha256_json
 from .settings import Settings
 from .types import Transcript
 from .windows import (  # noqa: F401 (re-exported: the index's public names)
@@ -179,11 +178,7 @@ class CallIndex:
         probe_rows = [
             (c, n, text) for c in m.criteria for n, text in enumerate(criterion_probes(c))
         ]
-        content_sha = hashlib.sha256(
-            json.dumps(
-                [[c.id, c.shown_by] for c in m.criteria] + docs + [t for *_, t in probe_rows]
-            ).encode()
-        ).hexdigest()
+        content_sha = sha256_json([[c.id, c.shown_by] for c in m.criteria] + docs + [t for *_, t in probe_rows])
         key, wanted = (
             ("methodology_sha256", sha)
             if hasattr(methodology, "sha256")
@@ -272,11 +267,8 @@ class CallIndex:
     # ------------------------------------------------------------------ transcripts
 
     def _windows_sha(self, windows: list[Window]) -> str:
-        raw = json.dumps(
-            [[w.segment_ids, w.role, w.speaker, w.start, w.end, w.text] for w in windows]
-            + [[self.window_before, self.window_after]]
-        )
-        return hashlib.sha256(raw.encode()).hexdigest()
+        return sha256_json([[w.segment_ids, w.role, w.speaker, w.start, w.end, w.text] for w in windows]
+                           + [[self.window_before, self.window_after]])
 
     def index_transcript(self, call_id: str, transcript: Transcript) -> int:
         """Index the windows of one call, replacing any earlier windows of the same call_id.

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import difflib
 import functools
-import hashlib
-import os
 import re
-import tempfile
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +20,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import CallreviewError, InputError, MethodologyError
+from .files import write_atomic
+from .hashing import sha256_bytes
 from .schema import SLUG, Methodology
 from .settings import Settings
 
@@ -57,7 +56,7 @@ def load_methodology_file(path: str | Path, origin: Origin = "team") -> LoadedMe
     path = Path(path)
     raw = _read_bytes(path)
     methodology = parse_methodology_bytes(raw, str(path))
-    return LoadedMethodology(methodology, path, hashlib.sha256(raw).hexdigest(), origin)
+    return LoadedMethodology(methodology, path, sha256_bytes(raw), origin)
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -378,7 +377,7 @@ class MethodologyLibrary:
         """
         path = Path(path)
         methodology, raw = self._convert(path)
-        return LoadedMethodology(methodology, path, hashlib.sha256(raw).hexdigest(), "team")
+        return LoadedMethodology(methodology, path, sha256_bytes(raw), "team")
 
     def import_file(self, path: str | Path, engine=None, new_id: str | None = None) -> LoadedMethodology:
         """Validate a methodology YAML or playbook and store it in the team folder as <id>.yaml.
@@ -399,18 +398,8 @@ class MethodologyLibrary:
         # Re-importing a team methodology replaces its file, wherever it was saved.
         target = clash.path if clash is not None else self.team_dir / f"{methodology.id}.yaml"
         self.team_dir.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(dir=self.team_dir, prefix=f".{methodology.id}.", suffix=".tmp")
         try:
-            with os.fdopen(handle, "wb") as fh:
-                fh.write(raw)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(temp_name, target)
-        except BaseException as exc:  # incl. Ctrl-C: never leave a half-written temp file behind
-            Path(temp_name).unlink(missing_ok=True)
-            if isinstance(exc, OSError):
-                raise InputError(
-                    f"{target}: cannot write the methodology ({exc.strerror}); check the folder"
-                ) from None
-            raise
-        return LoadedMethodology(methodology, target, hashlib.sha256(raw).hexdigest(), "team")
+            write_atomic(target, raw)
+        except OSError as exc:
+            raise InputError(f"{target}: cannot write the methodology ({exc.strerror}); check the folder") from None
+        return LoadedMethodology(methodology, target, sha256_bytes(raw), "team")

@@ -6,14 +6,13 @@ A re-review of an unchanged call with the same settings is served from the store
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from .errors import CallreviewError, InputError
+from .hashing import sha256_file, sha256_json, transcript_sha256
 from .settings import Settings
 from .types import CoachingDraft, Scorecard, Transcript
 
@@ -62,27 +61,11 @@ def _noop(stage: str, fraction: float, message: str) -> None:
     return None
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def transcript_sha256(transcript: Transcript) -> str:
-    payload = json.dumps(transcript.model_dump(mode="json"), sort_keys=True).encode()
-    return hashlib.sha256(payload).hexdigest()
-
-
 def _coaching_sha() -> str:
     """Hash of the coaching models (coaching/*.yaml) the draft is built from."""
     from .resources import coaching_dir
 
-    h = hashlib.sha256()
-    for path in sorted(coaching_dir().glob("*.yaml")):
-        h.update(path.name.encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
+    return sha256_json([[path.name, sha256_file(path)] for path in sorted(coaching_dir().glob("*.yaml"))])
 
 
 def cache_key(transcript: Transcript, methodology_sha: str, services: Services, history=()) -> str:
@@ -107,7 +90,9 @@ def cache_key(transcript: Transcript, methodology_sha: str, services: Services, 
         "redact": services.settings.redact,
         "history": [(h.provenance.transcript_sha256, h.provenance.created_at) for h in history],
     }
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+    from .store.records import review_cache_key
+
+    return review_cache_key(**parts)
 
 
 def review_file(
@@ -140,7 +125,7 @@ def review_file(
         raise InputError(f"{path}: no such file; check the path")
     loaded = MethodologyLibrary(services.settings).get(methodology)  # fail fast on a bad name
     store = services.store
-    sha = file_sha256(path)
+    sha = sha256_file(path)  # the one hash of this recording in this review
     call = store.find_call_by_sha(sha)
     transcript = store.get_transcript(call.id) if call else None
     if call is None:
@@ -168,6 +153,7 @@ def review_file(
                 channels=channels,
                 rep_speaker=rep_speaker,
                 progress=lambda done, total: progress("transcribe", done / total if total else 1.0, ""),
+                sha256=sha,
             )
         except CallreviewError as exc:
             store.update_call_status(call_id, "failed", str(exc))

@@ -21,8 +21,9 @@ from .render_docs import (
     markdown_to_docx,
     markdown_to_pdf,
     to_latin1,
-    write_atomic,
+    write_export,
 )
+from .timefmt import clock
 from .types import CoachingDraft, EvidenceQuote, Scorecard
 
 __all__ = [
@@ -34,9 +35,7 @@ __all__ = [
 
 def timestamp(seconds: float) -> str:
     """`[mm:ss]` (or `[h:mm:ss]` past an hour) for a position in the call."""
-    s = max(0, int(seconds))
-    h, m, sec = s // 3600, s % 3600 // 60, s % 60
-    return f"[{h}:{m:02d}:{sec:02d}]" if h else f"[{m:02d}:{sec:02d}]"
+    return f"[{clock(seconds)}]"
 
 
 def format_quote(q: EvidenceQuote, limit: int | None = None) -> str:
@@ -253,4 +252,4 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
 
     path: the file to write; its folder must exist. text: the content.
     """
-    return write_atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    return write_export(path, text)

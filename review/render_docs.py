@@ -8,15 +8,14 @@ half a file where the previous one was.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import tempfile
 import unicodedata
 from pathlib import Path
 
 from .errors import InputError
+from .files import write_atomic
 
 # --------------------------------------------------------------------------- Markdown -> blocks
 
@@ -84,32 +83,21 @@ def _plain(text: str) -> str:
     return "".join(t for _, t in _runs(text))
 
 
-def write_atomic(path: str | Path, write) -> Path:
-    """Call `write(tmp_path)` on a temp file next to `path`, then move it into place.
+def write_export(path: str | Path, content) -> Path:
+    """Write an export atomically with the user's usual permissions (see `review.files`).
 
-    path: the file to write; its folder must exist. write: a callable that writes the whole file to
-    the path it is given (e.g. `Document.save`, `FPDF.output`).
+    path: the file to write; its folder must exist. content: text, bytes, or a callable that
+    writes the whole file to the path it is given (e.g. `Document.save`, `FPDF.output`).
     """
     target = Path(path)
     if not target.parent.is_dir():
         raise InputError(f"cannot write {target}: folder {target.parent} does not exist; create it first")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
     try:
-        write(tmp)
-        umask = os.umask(0)  # mkstemp creates 0600; give the export the user's usual permissions
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
+        return write_atomic(target, content)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise InputError(
             f"cannot write {target}: {exc.strerror or exc}; check the folder's permissions and free space"
         ) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
 
 
 # --------------------------------------------------------------------------- DOCX
@@ -153,7 +141,7 @@ def markdown_to_docx(markdown: str, path: str | Path) -> Path:
                             run.bold = True
         else:
             fill(doc.add_paragraph(), block[1])
-    return write_atomic(path, doc.save)
+    return write_export(path, doc.save)
 
 
 # --------------------------------------------------------------------------- PDF
@@ -274,4 +262,4 @@ def markdown_to_pdf(markdown: str, path: str | Path, font: tuple | bool = True) 
         else:
             write_runs(block[1], 10, 5)
             pdf.ln(7)
-    return write_atomic(path, pdf.output)
+    return write_export(path, pdf.output)

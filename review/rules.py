@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
+from .keywords import compile_keyword, keyword_hits
 from .schema import Criterion
+from .timefmt import clock
 from .types import Candidate, Segment, Transcript
 
 ENGINE_LABEL = "Offline rules engine (no LLM)"
@@ -103,22 +104,9 @@ _WANTS_NUMBER = re.compile(r"\b(number|numbers|quantif\w*|amount|range|baseline|
 _WANTS_DATE = re.compile(r"\b(dates?|day|deadline|period|calendar)\b", re.I)
 
 
-@lru_cache(maxsize=512)
-def _compiled(pattern: str) -> re.Pattern | None:
-    try:
-        return re.compile(pattern, re.I | re.M)
-    except re.error:
-        return re.compile(re.escape(pattern), re.I)  # a plain phrase that is not a valid regex
-
-
-def keyword_hits(criterion: Criterion, text: str) -> list[str]:
-    """The criterion's keyword patterns that match `text` (each pattern once)."""
-    return [k for k in criterion.keywords if _compiled(k).search(text)]
-
-
 def matched_phrase(pattern: str, text: str) -> str:
     """The words of `text` that `pattern` matched, for a rationale a manager can read."""
-    m = _compiled(pattern).search(text)
+    m = compile_keyword(pattern).search(text)
     return m.group(0).strip() if m else pattern
 
 
@@ -158,10 +146,6 @@ def criterion_wants(criterion: Criterion) -> tuple[bool, bool]:
     """(wants a number, wants a date) for the top level, read from its description."""
     top = criterion.levels[-1].description
     return bool(_WANTS_NUMBER.search(top)), bool(_WANTS_DATE.search(top))
-
-
-def _clock(seconds: float) -> str:
-    return f"{int(seconds // 60):02d}:{int(seconds % 60):02d}"
 
 
 @dataclass
@@ -285,7 +269,7 @@ def _score_open_questions(transcript: Transcript, criterion: Criterion) -> RuleR
     parts = [f"the {asker} asked {len(open_ones)} open and {closed} closed or leading question(s) in the call"]
     if open_ones:
         lead = (follow_ups or open_ones)[0]
-        parts.append(f"e.g. “{_quote(lead)}” at {_clock(lead.start)}")
+        parts.append(f"e.g. “{_quote(lead)}” at {clock(lead.start)}")
         parts.append(f"{len(follow_ups)} followed up on the buyer's previous answer")
     level = criterion.levels[score]
     refs = [{"segment_id": s.id} for s in (follow_ups + [s for s in open_ones if s not in follow_ups])[:3]]
@@ -334,7 +318,7 @@ def score_criterion(transcript: Transcript, criterion: Criterion, candidates: li
         rep_cue = matching[0]
         return RuleResult(0, [], (
             f"{criterion.levels[0].label} (0/{top}): only {_who(rep_cue.segment)} raised it "
-            f"(“{_cue(rep_cue)}” at {_clock(rep_cue.segment.start)}); the customer did not confirm it."), signals)
+            f"(“{_cue(rep_cue)}” at {clock(rep_cue.segment.start)}); the customer did not confirm it."), signals)
     checked = False
     if criterion.needs_question:
         n_questions = sum(1 for s in matching if s.open_question)
@@ -370,7 +354,7 @@ def score_criterion(transcript: Transcript, criterion: Criterion, candidates: li
     lead = matching[0]
     verb = "asked" if lead.question else "said"
     cue = f"“{_cue(lead)}”" if lead.hits else "a turn close to the criterion"
-    parts = [f"{_who(lead.segment)} {verb} {cue} at {_clock(lead.segment.start)}"]
+    parts = [f"{_who(lead.segment)} {verb} {cue} at {clock(lead.segment.start)}"]
     if criterion.needs_question:
         parts.append(f"{n_questions} open question(s) by the {criterion.shown_by}")
     elif len(matching) > 1:

@@ -20,12 +20,12 @@ Guarantees that hold whatever a model answers:
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import UTC, datetime
 
 from . import rules
 from .evidence import resolve_evidence
+from .hashing import transcript_sha256
 from .llm import ENGINE_LABELS, ChatEngine, UsageTally
 from .prompts import Prompt, load_prompt
 from .redact import RedactionCounts
@@ -41,9 +41,10 @@ from .score_prompt import (
     candidate_segment_ids,
     render_turns,
 )
+from .timefmt import clock
 from .types import Candidate, CriterionScore, Provenance, Scorecard, SectionTotal, Transcript
 
-__all__ = ["CLOSE", "OPEN", "estimate_tokens", "score_call", "transcript_sha256"]
+__all__ = ["CLOSE", "OPEN", "estimate_tokens", "score_call"]
 
 # Text addressed to the reviewer/model rather than to the other person on the call.
 INJECTION = re.compile(
@@ -61,14 +62,6 @@ def estimate_tokens(text: str) -> int:
     tiktoken needs its BPE files from the network on first use, which this tool may not have.
     """
     return len(re.findall(r"\w+|[^\w\s]", text))
-
-
-def transcript_sha256(transcript: Transcript) -> str:
-    return hashlib.sha256(transcript.model_dump_json().encode("utf-8")).hexdigest()
-
-
-def _clock(seconds: float) -> str:
-    return f"{int(seconds // 60):02d}:{int(seconds % 60):02d}"
 
 
 def verdict_for(score: int, criterion: Criterion) -> str:
@@ -229,7 +222,7 @@ def score_call(transcript: Transcript, loaded_methodology, candidates: dict[str,
         scores = [by_id[c.id] for c in methodology.criteria]
     suspicious = [s for s in transcript.segments if INJECTION.search(s.text)]
     for seg in suspicious:
-        flags.append(f"possible prompt injection at {_clock(seg.start)} (segment {seg.id}, {seg.role}): "
+        flags.append(f"possible prompt injection at {clock(seg.start)} (segment {seg.id}, {seg.role}): "
                      f"\"{_one_line(seg.text, 80)}\"; never used as evidence")
     if counts.total:
         flags.append(f"redacted {counts.emails} email(s), {counts.phones} phone number(s), {counts.cards} card "

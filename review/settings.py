@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -169,9 +168,6 @@ def save_settings(updates: dict, env: dict | None = None) -> Path:
         if name == "llm_api_key" and not value:
             continue
         current[name] = value
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(current, fh, indent=2)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
-    return path
+    from .files import PRIVATE, write_atomic
+
+    return write_atomic(path, json.dumps(current, indent=2), mode=PRIVATE)  # it may hold the API key

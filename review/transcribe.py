@@ -195,6 +195,7 @@ def transcribe_audio(
     channels: str = "auto",
     rep_speaker: str | None = None,
     progress: Progress | None = None,
+    sha256: str | None = None,
 ) -> Transcript:
     """Transcribe a recording into a speaker-attributed transcript with metrics.
 
@@ -204,11 +205,12 @@ def transcribe_audio(
         channels: "auto" (split a two-channel file whose channels differ), "mono" or "split".
         rep_speaker: the speaker who is the rep ("speaker_1" = left channel by default).
         progress: optional callable(done_seconds, total_seconds), called as decoding advances.
+        sha256: the recording's sha256 when the caller has it already (it is hashed once).
     """
     from .metrics import compute_metrics
     from .speakers import assign_roles
 
-    decoded = audio_io.decode(path, channels=channels, max_mb=settings.max_upload_mb)
+    decoded = audio_io.decode(path, channels=channels, max_mb=settings.max_upload_mb, sha256=sha256)
     model_path, model_label = resolve_model(settings.whisper_model)
     model = load_model(model_path, settings.whisper_device, settings.whisper_compute_type, settings.whisper_threads)
     options = decoding_options(settings)
@@ -283,6 +285,7 @@ def transcript_from_file(
     channels: str = "auto",
     rep_speaker: str | None = None,
     progress: Progress | None = None,
+    sha256: str | None = None,
 ) -> Transcript:
     """A transcript from any supported file: a transcript file is read, a recording transcribed.
 
@@ -292,10 +295,12 @@ def transcript_from_file(
         channels: for recordings: "auto", "mono" or "split".
         rep_speaker: the speaker who is the rep; default as in `review.speakers.assign_roles`.
         progress: for recordings: optional callable(done_seconds, total_seconds).
+        sha256: for recordings: the file's sha256 when the caller has it already.
     """
     from .formats import TRANSCRIPT_EXTENSIONS, load_transcript
 
     p = audio_io.check_input_file(path, settings.max_upload_mb)
     if p.suffix.lower() in TRANSCRIPT_EXTENSIONS:
         return load_transcript(p, rep_speaker=rep_speaker)
-    return transcribe_audio(p, settings, channels=channels, rep_speaker=rep_speaker, progress=progress)
+    return transcribe_audio(p, settings, channels=channels, rep_speaker=rep_speaker, progress=progress,
+                            sha256=sha256)

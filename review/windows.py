@@ -5,10 +5,10 @@ stores their vectors in chromadb and `review.retrieve` ranks the windows.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from .hashing import sha256_text
 from .schema import Criterion, Methodology
 from .types import Role, Segment, Transcript
 
@@ -94,7 +94,7 @@ def methodology_sha256(methodology: Any) -> str:
     sha = getattr(methodology, "sha256", None)
     if sha:
         return sha
-    return hashlib.sha256(methodology.model_dump_json().encode()).hexdigest()
+    return sha256_text(methodology.model_dump_json())
 
 
 def _unwrap(methodology: Any) -> Methodology:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from review.dialogue import Dialogue, dialogue_to_transcript, load_dialogue
+from review.keywords import keyword_hits
 from review.methodology import load_methodology_file
 from review.rules import (
     criterion_wants,
     is_open_question,
     is_question,
-    keyword_hits,
     score_criterion,
 )
 from review.score import score_call

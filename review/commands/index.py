@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 
+from ..hashing import transcript_sha256
 from ..settings import load_settings
+from ..timefmt import clock
 
 
 def register(subparsers) -> None:
@@ -38,11 +39,6 @@ def register(subparsers) -> None:
 def _usage(parser: argparse.ArgumentParser) -> int:
     parser.print_help()
     return 2
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes:02d}:{secs:02d}"
 
 
 def run_methodologies(args: argparse.Namespace) -> int:
@@ -77,7 +73,7 @@ def run_search(args: argparse.Namespace) -> int:
     loaded = MethodologyLibrary(settings).get(args.methodology)
     transcript = load_transcript(args.transcript)
     # keyed by content: searching the same transcript again reuses its indexed windows
-    call_id = "file-" + hashlib.sha256(transcript.model_dump_json().encode()).hexdigest()[:16]
+    call_id = "file-" + transcript_sha256(transcript)[:16]
     # rank_windows is retrieve_candidates before the cut to k; it also names each focal turn
     ranked = rank_windows(CallIndex(settings), call_id, transcript, loaded)
     for criterion in loaded.methodology.criteria:
@@ -92,7 +88,7 @@ def run_search(args: argparse.Namespace) -> int:
                 segment = transcript.segment(segment_id)
                 mark = ">" if segment_id == moment.window.focal_segment_id else " "
                 print(
-                    f"   {mark}[{_clock(segment.start)}] {segment.speaker}: {segment.text.strip()}"
+                    f"   {mark}[{clock(segment.start)}] {segment.speaker}: {segment.text.strip()}"
                 )
         print()
     return 0

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from ..errors import CallreviewError, InputError
+from ..timefmt import clock
 
 
 def register(sub) -> None:
@@ -79,7 +80,7 @@ def summary(result) -> str:
         f"  [{sc.provenance.engine_label}]" + ("  (from the store)" if result.cached else ""),
     ]
     for c in sc.criteria:
-        when = f" @ {int(c.evidence[0].start // 60):02d}:{int(c.evidence[0].start % 60):02d}" if c.evidence else ""
+        when = f" @ {clock(c.evidence[0].start)}" if c.evidence else ""
         lines.append(f"  {c.score}/{c.max_score}  {c.verdict:<14} {c.name}{when}")
     lines.append(f"Focus for coaching: {d.focus_criterion_name} ({d.pattern}); recommended: {d.solution}")
     return "\n".join(lines)

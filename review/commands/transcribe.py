@@ -11,6 +11,8 @@ import argparse
 import sys
 import time
 
+from ..timefmt import clock
+
 # Show a progress bar for recordings longer than this even when stderr is not a terminal
 # (e.g. a CI log), so a long run is visibly alive.
 _LONG_RECORDING_S = 300.0
@@ -61,7 +63,7 @@ class ProgressBar:
         filled = int(share * _BAR_WIDTH)
         bar = "#" * filled + "-" * (_BAR_WIDTH - filled)
         elapsed = now - self.started
-        self.stream.write(f"\r{self.label} [{bar}] {share:4.0%}  {_clock(done)}/{_clock(total)} audio, {elapsed:.0f}s")
+        self.stream.write(f"\r{self.label} [{bar}] {share:4.0%}  {clock(done)}/{clock(total)} audio, {elapsed:.0f}s")
         self.stream.flush()
         self._drawn = True
 
@@ -69,11 +71,6 @@ class ProgressBar:
         if self._drawn:
             self.stream.write("\n")
             self.stream.flush()
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes}:{secs:02d}"
 
 
 def _wants_progress(path: str) -> bool:

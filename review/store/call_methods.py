@@ -3,16 +3,15 @@ list (with transcript text search), rep names, and keeping uploaded files."""
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-import tempfile
 from datetime import date
 from pathlib import Path
 
 from sqlalchemy import and_, func, insert, select, update
 
 from ..errors import StoreError
+from ..files import PRIVATE, write_atomic
+from ..hashing import sha256_bytes, sha256_stream
 from ..migrations import call_text, calls, reviews, utc_now
 from .base import StoreBase, _check_date
 from .records import CALL_STATUSES, Call, CallRow
@@ -192,29 +191,25 @@ def _keep_upload(folder: Path, src: bytes | str | Path, sha256: str, filename: s
         return target
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".part")
     except OSError as err:
         raise StoreError(f"cannot write the uploads folder {folder}: {err.strerror}") from None
-    tmp = Path(tmp_name)
-    digest = hashlib.sha256()
-    try:
-        with os.fdopen(fd, "wb") as out:
+
+    def copy(tmp: Path) -> None:
+        # The copy is checked against the hash the caller computed: a file changed in between
+        # is not kept under a name that lies about its content.
+        with open(tmp, "wb") as out:
             if isinstance(src, bytes):
-                digest.update(src)
                 out.write(src)
+                copied = sha256_bytes(src)
             else:
                 with open(src, "rb") as fh:
-                    while chunk := fh.read(1 << 20):
-                        digest.update(chunk)
-                        out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        if digest.hexdigest() != sha256:
+                    copied = sha256_stream(fh, sink=out)
+        if copied != sha256:
             raise StoreError(f"upload {filename}: its content does not match sha256 {sha256[:12]}...; "
                              "upload it again")
-        os.replace(tmp, target)
+
+    try:
+        # Recordings of customer calls are private: owner-only, like the settings with a key.
+        return write_atomic(target, copy, mode=PRIVATE)
     except OSError as err:
         raise StoreError(f"cannot keep upload {filename} in {folder}: {err.strerror or err}") from None
-    finally:
-        tmp.unlink(missing_ok=True)
-    return target

@@ -3,10 +3,9 @@ cache key."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 
+from ..hashing import sha256_json
 from ..types import CoachingDraft, Scorecard
 
 CALL_STATUSES = ("new", "transcribed", "reviewed", "failed")
@@ -95,4 +94,4 @@ def review_cache_key(**parts: object) -> str:
     parts: anything that changes the result, e.g. transcript_sha256, methodology_sha256, engine,
         model, prompt_sha256, embedding; values must be JSON-serialisable.
     """
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+    return sha256_json(parts)

@@ -3,12 +3,12 @@ and a rep's history and trend rows across reviewed calls."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from ..errors import StoreError
+from ..hashing import transcript_sha256
 from ..migrations import (
     call_text,
     calls,
@@ -35,7 +35,7 @@ class ReviewMethods(StoreBase):
         call_id: the call. transcript: the Transcript.
         """
         body = transcript.model_dump_json()
-        sha = hashlib.sha256(body.encode()).hexdigest()
+        sha = transcript_sha256(transcript)
         with self._write() as conn:
             self._require(conn, calls, call_id, "call")
             last = conn.execute(

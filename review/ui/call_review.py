@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from review.timefmt import clock
 from review.ui import charts, state
 
 
@@ -27,7 +28,7 @@ def _audio(call) -> None:
         return
     st.audio(str(path), format=state.AUDIO_MIME[path.suffix.lower()], start_time=int(start), autoplay=autoplay)
     if start:
-        st.caption(f"Playing from {state.clock(start)}")
+        st.caption(f"Playing from {clock(start)}")
 
 
 def _header(call, review) -> None:
@@ -43,7 +44,7 @@ def _header(call, review) -> None:
         with c2:
             st.caption("Coaching focus")
             st.markdown(f"**{review.draft.focus_criterion_name}**  \n{review.draft.pattern}")
-    c3.metric("Length", state.clock(call.duration))
+    c3.metric("Length", clock(call.duration))
     if c4.button("Open coaching prep", type="primary", icon=":material/edit_note:", key="to_prep"):
         state.go("prep", call.id, review.id)
     for flag in card.flags:
@@ -83,7 +84,7 @@ def _criterion(store, call, review, criterion, latest) -> None:
             st.caption("No evidence quote in the transcript.")
         for i, quote in enumerate(criterion.evidence):
             c1, c2 = st.columns([1, 7], vertical_alignment="center")
-            c1.button(state.clock(quote.start), key=f"play_{criterion.id}_{i}", icon=":material/play_arrow:",
+            c1.button(clock(quote.start), key=f"play_{criterion.id}_{i}", icon=":material/play_arrow:",
                       on_click=_play_from, args=(call.id, quote.start),
                       help="Play the call from this moment")
             c2.markdown(f"\u201c{quote.quote}\u201d \u2014 *{state.speaker_label(quote.speaker, quote.role, call.rep)}*")
@@ -123,7 +124,7 @@ def _transcript(transcript, call_id: int, rep_name: str | None) -> None:
     with st.container(height=520):
         for seg in transcript.segments:
             c1, c2 = st.columns([1, 8])
-            c1.button(state.clock(seg.start), key=f"seg_{seg.id}", on_click=_play_from,
+            c1.button(clock(seg.start), key=f"seg_{seg.id}", on_click=_play_from,
                       args=(call_id, seg.start), type="tertiary")
             c2.markdown(f"**{state.speaker_label(seg.speaker, seg.role, rep_name)}**  \n{seg.text}")
 
@@ -131,7 +132,7 @@ def _transcript(transcript, call_id: int, rep_name: str | None) -> None:
 def _comments(store, call) -> None:
     with st.form(f"comment_{call.id}", clear_on_submit=True, border=False):
         c1, c2 = st.columns([1, 4])
-        at = c1.text_input("At (mm:ss)", value=state.clock(st.session_state.get(f"audio_start_{call.id}", 0)),
+        at = c1.text_input("At (mm:ss)", value=clock(st.session_state.get(f"audio_start_{call.id}", 0)),
                            key=f"comment_at_{call.id}")
         text = c2.text_input("Comment", placeholder="e.g. Good recovery after the pricing objection",
                              key=f"comment_text_{call.id}")
@@ -142,7 +143,7 @@ def _comments(store, call) -> None:
                 st.error(state.error_line(exc, "comment"))
     for i, c in enumerate(store.comments(call.id)):
         c1, c2 = st.columns([1, 8], vertical_alignment="center")
-        c1.button(state.clock(c.at_s), key=f"comment_play_{i}", on_click=_play_from, args=(call.id, c.at_s),
+        c1.button(clock(c.at_s), key=f"comment_play_{i}", on_click=_play_from, args=(call.id, c.at_s),
                   icon=":material/play_arrow:")
         c2.markdown(f"{c.text} :gray[\u2014 {c.author}, {c.created_at[:10]}]")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from review.timefmt import clock
 from review.ui import state
 
 
@@ -58,7 +59,7 @@ def call_metrics(metrics, transcript, rep_name: str | None = None) -> None:
         m3.metric("Questions the rep asked", sum(r["questions"] for r in rep_rows))
     if transcript is not None and transcript.segments:
         turns = pd.DataFrame([{"speaker": state.speaker_label(s.speaker, s.role, rep_name), "role": s.role, "start": s.start, "end": s.end,
-                               "from": state.clock(s.start), "seconds": round(s.end - s.start, 1)}
+                               "from": clock(s.start), "seconds": round(s.end - s.start, 1)}
                               for s in transcript.segments])
         st.markdown("**Who talked when** (long bars are monologues)")
         st.altair_chart(alt.Chart(turns).mark_bar(height=18).encode(

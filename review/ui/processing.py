@@ -6,11 +6,11 @@ its own outcome (reviewed, duplicate, or one error line), so one bad file never 
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from review.errors import CallreviewError, InputError
+from review.hashing import sha256_bytes
 from review.pipeline import STAGES
 
 from ..audio import AUDIO_EXTENSIONS
@@ -79,7 +79,7 @@ def review_upload(name: str, data: bytes, methodology: str, rep: str | None, cal
     services = state.services()
     try:
         check_upload(name, len(data), services.settings.max_upload_mb)
-        existing = services.store.find_call_by_sha(hashlib.sha256(data).hexdigest())
+        existing = services.store.find_call_by_sha(sha256_bytes(data))
         review = services.store.latest_review(existing.id) if existing else None
         if existing is not None and review is not None:
             return UploadOutcome(name, "duplicate",

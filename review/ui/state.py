@@ -10,8 +10,6 @@ The selected call and review live in `st.session_state` and are mirrored into `s
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import re
 import tempfile
@@ -19,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from review.errors import CallreviewError, InputError
+from review.hashing import sha256_json, sha256_text
 from review.pipeline import ReviewResult, Services, review_file
-from review.resources import example_call, ui_page
+from review.resources import ui_page
 from review.settings import Settings, load_settings
 
 log = logging.getLogger("callreview.app")
@@ -86,8 +85,8 @@ def settings() -> Settings:
 def _fingerprint(s: Settings) -> str:
     # The key is part of the fingerprint (hashed, never kept in clear) so a new key rebuilds the engine.
     values = s.redacted()
-    values["llm_api_key"] = hashlib.sha256(s.llm_api_key.encode()).hexdigest() if s.llm_api_key else ""
-    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+    values["llm_api_key"] = sha256_text(s.llm_api_key) if s.llm_api_key else ""
+    return sha256_json(values)
 
 
 def services() -> Services:
@@ -196,13 +195,6 @@ def current_review(store, call_id: int):
 
 
 # --------------------------------------------------------------------------- small helpers
-
-
-def clock(seconds: float | None) -> str:
-    """`mm:ss` (or `h:mm:ss`) for a moment of the call."""
-    s = max(0, int(seconds or 0))
-    h, m, sec = s // 3600, s % 3600 // 60, s % 60
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m:02d}:{sec:02d}"
 
 
 def parse_clock(text: str) -> float:
