@@ -226,3 +226,34 @@ def test_a_call_where_every_criterion_is_not_applicable_still_gets_a_review(sett
     result = review_file(transcript_file(tmp_path / "calls", "hr_onboarding_weak"), services, "bant")
     assert {c.verdict for c in result.scorecard.criteria} == {"not_applicable"}
     assert result.draft.agenda
+
+
+def test_a_recording_is_hashed_once_per_review(settings, embed, tmp_path, monkeypatch):
+    """The pipeline hashes the recording and hands that hash to the decoder, which does not hash
+    it again; the transcript and the stored call carry the same digest."""
+    import hashlib
+
+    from review import hashing, pipeline, transcribe
+    from review.audio import decode
+
+    recording = tmp_path / "call.wav"
+    recording.write_bytes((CALLS.parent / "audio" / "stereo_two_speakers.wav").read_bytes())
+    hashed: list[str] = []
+
+    def counting_sha256_file(path):
+        hashed.append(str(path))
+        return hashing.sha256_file(path)
+
+    def fake_transcribe(path, settings, channels="auto", rep_speaker=None, progress=None, sha256=None):
+        decoded = decode(path, sha256=sha256)  # the real decoder, given the pipeline's hash
+        transcript = dialogue_to_transcript(load_dialogue(CALLS / "hr_onboarding_weak.yaml"))
+        return transcript.model_copy(update={"audio_sha256": decoded.sha256})
+
+    monkeypatch.setattr(pipeline, "sha256_file", counting_sha256_file)
+    monkeypatch.setattr("review.audio.sha256_file", counting_sha256_file)
+    monkeypatch.setattr(transcribe, "transcribe_audio", fake_transcribe)
+    result = review_file(recording, make_services(settings, embed, None), "bant")
+    digest = hashlib.sha256(recording.read_bytes()).hexdigest()
+    assert hashed.count(str(recording)) == 1  # (the coaching model files are hashed too)
+    assert result.transcript.audio_sha256 == digest
+    assert make_services(settings, embed, None).store.get_call(result.call_id).audio_sha256 == digest
