@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # this checkout's `review`, whatever is installed
 DEFAULT_AUDIO = REPO / "examples" / "discovery_call.flac"
 AUDIO = REPO / "tests" / "data" / "audio"
 

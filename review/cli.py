@@ -22,13 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"review.commands.{name}")
-        except ModuleNotFoundError as exc:  # a command whose module is not there yet
-            if exc.name == f"review.commands.{name}":
-                continue
-            raise
-        module.register(sub)
+        importlib.import_module(f"review.commands.{name}").register(sub)
     return parser
 
 

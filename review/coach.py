@@ -4,9 +4,7 @@ review.coach_analysis decides (ROAM, the ONE focus skill, pattern or one-off, th
 recommendation, key moments, actions); this module writes the SLED agenda and the prep note.
 Every quote and timestamp in the draft comes from the scorecard's evidence. An LLM, when given,
 only rewords two paragraphs and suggests questions; anything it writes that looks like a quote
-or a timestamp is dropped (see `_clean_model_text`). The analysis names, and `timestamp` and
-`format_quote` from review.render, are re-exported here.
-"""
+or a timestamp is dropped (see `_clean_model_text`). """
 
 from __future__ import annotations
 
@@ -16,7 +14,6 @@ from datetime import date
 
 from .coach_analysis import (
     FOLLOW_UP_CALLS,
-    PATTERN_WINDOW,
     ActivityFinding,
     Focus,
     Pattern,
@@ -35,11 +32,7 @@ from .render import format_quote, timestamp
 from .schema import Methodology
 from .types import ActionItem, AgendaSection, CoachingDraft, EvidenceQuote, Scorecard
 
-__all__ = [
-    "FOLLOW_UP_CALLS", "PATTERN_WINDOW", "PREP_NOTE_QUOTE_CHARS", "ActivityFinding", "Focus", "Pattern",
-    "activity_findings", "assess_pattern", "choose_focus", "draft_coaching", "format_quote",
-    "recommend_solution", "rep_speaker", "timestamp",
-]
+__all__ = ["PREP_NOTE_QUOTE_CHARS", "draft_coaching"]
 
 PREP_NOTE_QUOTE_CHARS = 240  # longer quotes are cut in the prep note so it stays on one page
 

@@ -34,7 +34,7 @@ from .errors import ConfigError
 from .hashing import sha256_json
 from .settings import Settings
 from .types import Transcript
-from .windows import (  # noqa: F401 (re-exported: the index's public names)
+from .windows import (
     WINDOW_AFTER,
     WINDOW_BEFORE,
     Window,
@@ -43,7 +43,6 @@ from .windows import (  # noqa: F401 (re-exported: the index's public names)
     criterion_document,
     criterion_probes,
     methodology_sha256,
-    window_document,
 )
 
 

@@ -3,7 +3,7 @@ share (`format_quote`).
 
 Text files are written atomically (a temp file in the same folder, then `os.replace`), so a failed
 export never leaves half a file where the previous one was. DOCX and PDF live in
-review.render_docs; their names are re-exported here.
+review.render_docs.
 """
 
 from __future__ import annotations
@@ -16,20 +16,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .errors import InputError
-from .render_docs import (
-    find_unicode_font,
-    markdown_to_docx,
-    markdown_to_pdf,
-    to_latin1,
-    write_export,
-)
+from .render_docs import write_export
 from .timefmt import clock
 from .types import CoachingDraft, EvidenceQuote, Scorecard
 
 __all__ = [
-    "CSV_COLUMNS", "OVERRIDE_COLUMNS", "agenda_to_markdown", "find_unicode_font", "format_quote",
-    "markdown_to_docx", "markdown_to_pdf", "prep_note_to_markdown", "scorecard_to_csv", "scorecard_to_json",
-    "scorecard_to_markdown", "timestamp", "to_latin1", "write_text_atomic",
+    "CSV_COLUMNS", "OVERRIDE_COLUMNS", "agenda_to_markdown", "format_quote", "prep_note_to_markdown",
+    "scorecard_to_csv", "scorecard_to_json", "scorecard_to_markdown", "timestamp", "write_text_atomic",
 ]
 
 

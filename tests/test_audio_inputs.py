@@ -14,6 +14,7 @@ from review.cli import main
 from review.errors import InputError
 from review.transcribe import transcribe_audio
 
+
 def convert(src: Path, dst: Path, codec: str, rate: int | None = None) -> Path:
     """Re-encode `src` into `dst` (container from the extension) with the project's own encoder."""
     from review.synth import encode_audio

@@ -8,17 +8,17 @@ from datetime import date
 
 import pytest
 
-from review.coach import (
+from review.coach import draft_coaching
+from review.coach_analysis import (
     Pattern,
     activity_findings,
     assess_pattern,
     choose_focus,
-    draft_coaching,
     recommend_solution,
-    timestamp,
 )
 from review.coaching_models import SLED_TITLES, load_coaching_models
 from review.errors import LLMError, MethodologyError
+from review.render import timestamp
 from review.schema import Methodology
 from review.types import (
     CriterionScore,
@@ -494,7 +494,7 @@ def test_non_local_engine_gets_redacted_moments(meth):
 
 
 def test_rep_speaker_comes_from_the_transcript_metrics_first():
-    from review.coach import rep_speaker
+    from review.coach_analysis import rep_speaker
 
     card = make_scorecard({c.id: 1 for c in make_methodology().criteria})
     card.metrics.rep_speaker = BUYER  # the transcript says which speaker is the rep: it wins

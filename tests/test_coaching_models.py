@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from review.coaching_models import SLED_TITLES, load_coaching_models
-from review.resources import coaching_dir
 from review.errors import MethodologyError
+from review.resources import coaching_dir
 
 
 @pytest.fixture

@@ -16,16 +16,13 @@ from review.coaching_models import SLED_TITLES
 from review.errors import InputError
 from review.render import (
     agenda_to_markdown,
-    markdown_to_docx,
-    markdown_to_pdf,
     prep_note_to_markdown,
     scorecard_to_csv,
     scorecard_to_json,
     scorecard_to_markdown,
-    to_latin1,
     write_text_atomic,
 )
-from review.render_docs import _blocks
+from review.render_docs import _blocks, markdown_to_docx, markdown_to_pdf, to_latin1
 from review.types import Scorecard
 
 TITLES = list(SLED_TITLES.values())

@@ -72,13 +72,8 @@ def export_buttons(store, call, review) -> None:
 
     store: the Store. call: the Call. review: its ReviewRecord (with a draft).
     """
-    from review.render import (
-        agenda_to_markdown,
-        markdown_to_docx,
-        markdown_to_pdf,
-        prep_note_to_markdown,
-        scorecard_to_json,
-    )
+    from review.render import agenda_to_markdown, prep_note_to_markdown, scorecard_to_json
+    from review.render_docs import markdown_to_docx, markdown_to_pdf
 
     stem = _file_stem(call)
     try:

@@ -1,6 +1,6 @@
 """What one `callreview review` costs, per engine and input.
 
-    python benchmarks/review.py [--engines rules,local] [--gguf PATH | --fetch-smollm2]
+    python benchmarks/review_speed.py [--engines rules,local] [--gguf PATH | --fetch-smollm2]
                                 [--inputs NAME,...] [--methodology discovery] [--threads 1]
 
 Each run is a fresh subprocess with its own empty data folder (so nothing is served from the
