@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from review.errors import CallreviewError
 from review.ui import state
 
 ENGINES = {"rules": "Offline rules engine (no LLM, nothing leaves this machine)",
@@ -82,7 +83,11 @@ def _library(current) -> None:
 
     st.subheader("Methodology library")
     library = MethodologyLibrary(current)
-    every = library.list()
+    try:
+        every = library.list()
+    except CallreviewError as exc:  # no methodology at all: say why, importing one still works
+        st.error(str(exc), icon=":material/error:")
+        every = []
     for problem in library.problems:
         st.warning(problem, icon=":material/warning:")
     st.dataframe([{"id": m.methodology.id, "name": m.methodology.name, "version": m.methodology.version,
