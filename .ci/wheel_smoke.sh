@@ -15,7 +15,15 @@ cleanup() {
 trap cleanup EXIT
 
 echo "wheel smoke: building the wheel"
-"$python" -m pip wheel -q --no-deps -w "$work/dist" "$repo"
+# From a copy of the files git knows (tracked, or new and not ignored), so a stale build/ folder
+# in a working tree cannot slip old modules into the wheel.
+src="$repo"
+if git -C "$repo" rev-parse --is-inside-work-tree > /dev/null 2>&1; then
+  src="$work/src"
+  mkdir "$src"
+  (cd "$repo" && git ls-files -z --cached --others --exclude-standard | tar --null --ignore-failed-read -T - -cf - 2>/dev/null) | tar -C "$src" -xf -
+fi
+"$python" -m pip wheel -q --no-deps -w "$work/dist" "$src"
 wheel="$(ls "$work"/dist/callreview-*.whl)"
 
 echo "wheel smoke: installing $(basename "$wheel") in a fresh venv"

@@ -249,7 +249,7 @@ def test_progress_bar_draws_one_line():
     bar(120.0, 120.0)
     bar.close()
     drawn = stream.getvalue()
-    assert "call.wav [" in drawn and " 25%" in drawn and "100%" in drawn and "2:00/2:00" in drawn
+    assert "call.wav [" in drawn and " 25%" in drawn and "100%" in drawn and "02:00/02:00" in drawn  # review.timefmt.clock
     assert drawn.endswith("\n") and drawn.count("\n") == 1
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from review.errors import CallreviewError, InputError
 from review.hashing import sha256_bytes
 from review.pipeline import STAGES
+from review.resources import example_call
 
 from ..audio import AUDIO_EXTENSIONS
 from ..formats import TRANSCRIPT_EXTENSIONS as _TRANSCRIPTS
@@ -118,7 +119,7 @@ def try_example_call(key: str) -> None:
     if not st.button("Try the example call", key=key, type="primary", icon=":material/play_arrow:"):
         return
     try:
-        example = state.example_call()
+        example = example_call()
     except CallreviewError as exc:
         st.error(str(exc))
         return
