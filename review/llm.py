@@ -186,6 +186,8 @@ class StructuredChatEngine:
             except _reply_errors():
                 raise  # a reply that does not parse or validate: the caller re-asks
             except (AttributeError, TypeError, IndexError, KeyError) as exc:
+                if not _raised_by_the_client(exc):
+                    raise  # a bug, not an answer: keep its traceback
                 # the endpoint answered 200 with something that is not a chat completion (HTML, {}, ...)
                 failure = not_a_completion(self.where, getattr(exc, "response", None), exc, self._secrets)
             else:
@@ -207,6 +209,16 @@ def _reply_errors() -> tuple[type[BaseException], ...]:
     import openai
 
     return (ValidationError, ValueError, openai.LengthFinishReasonError, openai.ContentFilterFinishReasonError)
+
+
+def _raised_by_the_client(exc: BaseException) -> bool:
+    """True when the innermost frame of `exc` is in the openai client or LangChain, i.e. they choked
+    on what the endpoint sent (an HTML page read as a completion, a completion without choices)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    module = str(tb.tb_frame.f_globals.get("__name__", "")) if tb is not None else ""
+    return module.split(".")[0] in ("openai", "langchain_openai", "langchain_core", "httpx", "httpx2")
 
 
 def _completion_body(response) -> tuple[str, bool] | None:

@@ -10,9 +10,9 @@ twice the transcript's tokens, where one prompt per criterion cost 4-10x on 2-6 
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 
 from .prompts import Prompt
 from .redact import RedactionCounts, redact
@@ -125,7 +125,8 @@ def answer_model(criteria: list[Criterion]) -> type[BaseModel]:
     entry = create_model(
         "CriterionAnswer",
         __config__=ConfigDict(extra="forbid"),
-        id=(Literal[ids], ...),  # type: ignore[valid-type]
+        # said as an enum even for one id (pydantic would write "const", which not every endpoint takes)
+        id=(Annotated[Literal[ids], WithJsonSchema({"type": "string", "enum": list(ids)})], ...),  # type: ignore[valid-type]
         score=(int, Field(ge=0, le=max(c.max_score for c in criteria))),
         verdict=(Literal[tuple(VERDICTS)], ...),  # type: ignore[valid-type]
         evidence=(list[EvidenceRef], Field(max_length=MAX_EVIDENCE)),

@@ -50,13 +50,15 @@ class FakeChatModel(BaseChatModel):
     replies: each a JSON string (sent as it is, so it may be invalid), a dict (sent as JSON) or a
         callable(Request) -> either; when none is left, `default` answers (or the test fails).
     error: raised by every request instead of answering (e.g. an openai.APITimeoutError).
-    usage: (prompt, completion) tokens reported per reply; prompt None = words of the messages.
+    usage: (prompt, completion) tokens reported per reply; prompt None = count_tokens of the messages.
+    count_tokens: the prompt-token count of a text (default: its words).
     """
 
     replies: list[Any] = []
     default: Any = None
     error: Any = None
     usage: tuple[int | None, int] = (None, 20)
+    count_tokens: Any = None
     requests: list[Request] = []
 
     @property
@@ -80,7 +82,8 @@ class FakeChatModel(BaseChatModel):
         content = reply if isinstance(reply, str) else json.dumps(reply)
         prompt = self.usage[0]
         if prompt is None:
-            prompt = sum(len(str(m.content).split()) for m in messages)
+            count = self.count_tokens or (lambda text: len(text.split()))
+            prompt = sum(count(str(m.content)) for m in messages)
         message = AIMessage(content=content, response_metadata={"finish_reason": "stop"},
                             usage_metadata={"input_tokens": prompt, "output_tokens": self.usage[1],
                                             "total_tokens": prompt + self.usage[1]})
@@ -102,9 +105,10 @@ class FakeChatModel(BaseChatModel):
 
 def fake_engine(*replies: Reply, default: Reply | None = None, local: bool = False, name: str = "fake",
                 model: str = "fake-model", error: BaseException | None = None, usage: tuple = (None, 20),
-                max_retries: int = 0) -> StructuredChatEngine:
+                count_tokens: Callable[[str], int] | None = None, max_retries: int = 0) -> StructuredChatEngine:
     """The engine class of the real path around a FakeChatModel; `.chat_model.requests` holds what it was asked."""
-    chat = FakeChatModel(replies=list(replies), default=default, error=error, usage=usage, requests=[])
+    chat = FakeChatModel(replies=list(replies), default=default, error=error, usage=usage, count_tokens=count_tokens,
+                         requests=[])
     return StructuredChatEngine(chat, name=name, model=model, local=local, max_retries=max_retries,
                                 sleep=lambda _s: None)
 
