@@ -265,12 +265,25 @@ class OpenAIChatEngine(StructuredChatEngine):
             max_retries=0,  # retries are ours: bounded, with our backoff and error messages
             max_tokens=max_output_tokens,
             http_client=http_client,
+            use_responses_api=False,  # /chat/completions is what every OpenAI-compatible server offers
         )
-        super().__init__(chat_model, name=name, model=model, local=local, where=f"LLM endpoint {self.base_url}",
+        super().__init__(chat_model, name=name, model=model, local=local, where=f"LLM endpoint {_shown_url(self.base_url)}",
                          max_retries=max_retries, timeout=timeout, secrets=(api_key,), sleep=sleep)
 
     def __repr__(self) -> str:  # never shows the key
-        return f"OpenAIChatEngine(base_url={self.base_url!r}, model={self.model!r}, local={self.local})"
+        return f"OpenAIChatEngine(base_url={_shown_url(self.base_url)!r}, model={self.model!r}, local={self.local})"
+
+
+def _shown_url(url: str) -> str:
+    """The URL as messages show it: without a user:password@ part or a query (either may hold a key)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.netloc.rsplit("@", 1)[-1]
+        return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    except ValueError:
+        return "(the configured URL)"
 
 
 def make_chat_engine(settings) -> ChatEngine | None:

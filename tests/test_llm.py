@@ -158,6 +158,16 @@ def test_a_4xx_body_that_echoes_the_key_never_reaches_the_message():
     assert err.value.__cause__ is None and err.value.__context__ is None or KEY not in repr(err.value.__context__)
 
 
+def test_messages_never_show_credentials_in_the_base_url():
+    replay = Replay("unauthorized_401.json")
+    engine = OpenAIChatEngine("https://bob:hunter2@llm.example.test/v1?api-key=zzz", "m", api_key=KEY, max_retries=0,
+                              http_client=httpx2.Client(transport=httpx2.MockTransport(replay)))
+    with pytest.raises(LLMError) as err:
+        engine.complete("s", "u", ANSWER, "x")
+    assert "LLM endpoint https://llm.example.test/v1:" in str(err.value)
+    assert "hunter2" not in str(err.value) and "zzz" not in str(err.value) and "hunter2" not in repr(engine)
+
+
 def test_scrub_removes_keys_bearer_tokens_and_authorization_values():
     text = "auth failed: Authorization: Bearer abc.def-123 api_key=zzz9 and sk-proj-AbCdEf123456 and my-own-key"
     clean = scrub(text, secrets=("my-own-key",))
