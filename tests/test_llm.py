@@ -273,6 +273,21 @@ def test_prompts_render_through_a_langchain_template_and_a_missing_variable_is_n
     assert 'Answer in JSON {"criteria": [...]}' in user  # {{ }} stay literal braces
 
 
+def test_usage_is_read_from_the_message_metadata_or_the_http_body():
+    from langchain_core.messages import AIMessage
+
+    from review.llm_replies import usage_of_message, usage_of_response
+
+    with_usage = AIMessage(content="{}", usage_metadata={"input_tokens": 9, "output_tokens": 4, "total_tokens": 13})
+    assert usage_of_message(with_usage) == (9, 4)
+    only_metadata = AIMessage(content="{}", response_metadata={"token_usage": {"prompt_tokens": 7,
+                                                                               "completion_tokens": 2}})
+    assert usage_of_message(only_metadata) == (7, 2) and usage_of_message(AIMessage(content="")) == (0, 0)
+    body = recorded("invalid_json.json")
+    assert usage_of_response(respond(body)) == (412, 20)
+    assert usage_of_response(httpx2.Response(200, text="<html></html>")) == (0, 0)
+
+
 def test_usage_tally_sums_per_review():
     tally = UsageTally()
     tally.add({"prompt_tokens": 10, "completion_tokens": 2, "calls": 1})
