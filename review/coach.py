@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from .coach_analysis import (
     FOLLOW_UP_CALLS,
@@ -257,16 +260,15 @@ def _prep_note(x: _Ctx) -> str:
 _QUOTE_OR_TIME = re.compile(
     r"[\"\u201c\u201d\u201e\u00ab\u00bb]|(?<!\w)['\u2018][^'\u2018\u2019]{3,}['\u2019](?!\w)|\b\d{1,2}:\d{2}\b"
 )
-_POLISH_SCHEMA = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["lead_intro", "explore_intro", "rep_questions"],
-    "properties": {
-        "lead_intro": {"type": "string", "maxLength": 600},
-        "explore_intro": {"type": "string", "maxLength": 600},
-        "rep_questions": {"type": "array", "maxItems": 3, "items": {"type": "string", "maxLength": 200}},
-    },
-}
+
+
+# The model's answer to prompts/coach_agenda.yaml; its JSON schema is sent as response_format (a comment,
+# not a docstring, which would be sent along as the schema's description).
+class CoachingPolish(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lead_intro: str = Field(max_length=600)
+    explore_intro: str = Field(max_length=600)
+    rep_questions: list[Annotated[str, Field(max_length=200)]] = Field(max_length=3)
 
 
 def _clean_model_text(text: object, limit: int) -> str:
@@ -300,16 +302,14 @@ def _polish(x: _Ctx, engine, usage) -> None:
         moments="\n".join(send(f"{label}: {q.speaker}: {q.quote}") for label, q in x.moments) or "(none)",
     )
     try:
-        reply, used = engine.complete_json(system, user, _POLISH_SCHEMA, "coach_agenda")
+        reply, used = engine.complete(system, user, CoachingPolish, "coach_agenda")
     except LLMError:
         return  # the template text stands on its own
     if usage is not None:
         usage.add(used or {})
-    if not isinstance(reply, dict):
-        return
-    x.lead_intro = _clean_model_text(reply.get("lead_intro"), 600)
-    x.explore_intro = _clean_model_text(reply.get("explore_intro"), 600)
-    questions = reply.get("rep_questions") if isinstance(reply.get("rep_questions"), list) else []
+    x.lead_intro = _clean_model_text(reply.lead_intro, 600)
+    x.explore_intro = _clean_model_text(reply.explore_intro, 600)
+    questions = reply.rep_questions
     x.rep_questions = tuple(q for q in (_clean_model_text(q, 200) for q in questions[:3]) if q.endswith("?"))
 
 

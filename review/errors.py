@@ -28,3 +28,7 @@ class StoreError(CallreviewError):
 
 class EditConflict(StoreError):
     """Someone saved a newer version of this document since it was opened."""
+
+
+class InvalidReplyError(LLMError):
+    """The model's reply still did not parse or validate after the one re-ask."""

@@ -1,28 +1,38 @@
-"""The LLM seam: one small interface, `ChatEngine.complete_json`, and its OpenAI-compatible engine.
+"""The LLM seam: one small interface, `ChatEngine.complete`, carried by LangChain.
 
 Engines:
 - rules (no LLM): `make_chat_engine` returns None and review.rules scores the call;
-- openai: `OpenAIChatEngine`, any OpenAI-compatible endpoint (OpenAI, Azure, Ollama, vLLM,
-  LM Studio, llama.cpp server);
-- local: review.local_llm starts xllamacpp's OpenAI-compatible server on 127.0.0.1 in-process
-  and reuses `OpenAIChatEngine` against it unchanged.
+- openai: `OpenAIChatEngine`, LangChain's `ChatOpenAI` at any OpenAI-compatible endpoint (OpenAI,
+  Azure, Ollama, vLLM, LM Studio, llama.cpp server);
+- local: review.local_llm starts xllamacpp's OpenAI-compatible server on 127.0.0.1 in-process and
+  reuses `OpenAIChatEngine` against it unchanged.
 
-Why the `openai` client directly rather than langchain-openai's `with_structured_output`: we
-need the HTTP status of each failure (401 vs 429 vs 5xx) to decide between retrying and a clear
-one-line error, the raw reply text to feed a validation error back, and the token usage of every
-request; the client gives all three without another layer, and its own retries are switched off
-so ours are bounded, logged nowhere and testable.
+Every engine is a `StructuredChatEngine` around a LangChain chat model: the answer is asked for with
+`with_structured_output(<Pydantic model>, method="json_schema", include_raw=True)`, so the Pydantic
+model (extra="forbid") is the schema sent to the endpoint and the validator of the reply. The policy
+around it is ours: bounded retries with exponential backoff on timeouts, 429 and 5xx (LangChain's and
+the openai client's own retries are off), a clear one-line LLMError for everything else, and ONE
+re-ask that feeds the validation error back. Tests wrap a fake chat model (tests/fakes.py) in the same
+class, so the same code runs in tests and in production.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from .errors import ConfigError, LLMError
+from pydantic import BaseModel, ValidationError
+
+from .errors import ConfigError, InvalidReplyError, LLMError
+from .llm_replies import (
+    endpoint_error,
+    not_a_completion,
+    reply_problem,
+    usage_of_message,
+    usage_of_response,
+)
 
 DEFAULT_OPENAI_URL = "https://api.openai.com/v1"
 ENGINE_LABELS = {
@@ -30,18 +40,22 @@ ENGINE_LABELS = {
     "openai": "LLM at an OpenAI-compatible endpoint",
     "local": "Local LLM in-process (GGUF)",
 }
+REASK_ECHO_CHARS = 4000  # the invalid reply sent back with the re-ask; 300 when it was cut at the limit
+
+M = TypeVar("M", bound=BaseModel)
 
 
 @runtime_checkable
 class ChatEngine(Protocol):
-    """Anything that turns a system + user prompt into JSON matching a JSON schema."""
+    """Anything that turns a system + user prompt into a validated instance of a Pydantic model."""
 
     name: str  # "openai", "local", or a fake's name in tests
     model: str | None
     local: bool  # True when text never leaves the machine (no redaction needed)
 
-    def complete_json(self, system: str, user: str, schema: dict, name: str) -> tuple[dict, dict]:
-        """(parsed JSON object, usage {prompt_tokens, completion_tokens, calls})."""
+    def complete(self, system: str, user: str, output: type[M], name: str) -> tuple[M, dict]:
+        """A validated instance of the Pydantic model `output`, and usage
+        {"prompt_tokens", "completion_tokens", "calls"}."""
         ...
 
 
@@ -62,73 +76,173 @@ class UsageTally:
         return {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens, "calls": self.calls}
 
 
-# --------------------------------------------------------------------------- schema check
+class StructuredChatEngine:
+    """A LangChain chat model behind the `ChatEngine` seam, with our retry and re-ask policy.
 
-_TYPES = {
-    "object": dict, "array": list, "string": str, "integer": int, "number": (int, float),
-    "boolean": bool, "null": type(None),
-}
-
-
-def schema_errors(value: object, schema: dict, path: str = "$") -> list[str]:
-    """Why `value` does not match `schema` (the JSON-schema subset our prompts use); [] if it does.
-
-    value: parsed JSON.
-    schema: type, properties, required, additionalProperties, items, enum, minimum, maximum,
-        maxLength, maxItems, anyOf.
+    chat_model: a LangChain chat model whose `with_structured_output(model, method="json_schema",
+        include_raw=True)` answers {"raw", "parsed", "parsing_error"} (ChatOpenAI, or the test fake).
+    name: engine name recorded in provenance. model: model name recorded in provenance.
+    local: True when the model runs on this machine, so no redaction is needed.
+    where: how messages name the endpoint, e.g. "LLM endpoint https://host/v1".
+    max_retries: retries after a timeout, a 429 or a 5xx, with exponential backoff (1 s, 2 s, 4 s, ...).
+    timeout: seconds for one request (said in the message when requests time out).
+    secrets: strings never to put into a message (the API key).
+    sleep: the backoff sleep (tests pass a no-op).
     """
-    if "anyOf" in schema:
-        options = [schema_errors(value, option, path) for option in schema["anyOf"]]
-        return [] if any(not o for o in options) else options[0]
-    types = schema.get("type")
-    if types is not None:
-        names = types if isinstance(types, list) else [types]
-        ok = any(
-            isinstance(value, _TYPES[t]) and not (t in ("integer", "number") and isinstance(value, bool))
-            for t in names
+
+    def __init__(self, chat_model: Any, name: str, model: str | None, local: bool = False, where: str = "",
+                 max_retries: int = 3, timeout: float = 60.0, secrets: tuple[str, ...] = (),
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.chat_model = chat_model
+        self.name = name
+        self.model = model
+        self.local = local
+        self.where = where or f"LLM engine '{name}'"
+        self.max_retries = max(0, int(max_retries))
+        self.timeout = timeout
+        self._secrets = tuple(s for s in secrets if s)
+        self._sleep = sleep
+
+    def __repr__(self) -> str:  # never shows the key
+        return f"{type(self).__name__}(name={self.name!r}, model={self.model!r}, local={self.local})"
+
+    def complete(self, system: str, user: str, output: type[M], name: str) -> tuple[M, dict]:
+        """Ask for `output`; re-ask once, feeding the validation error back, if the reply is invalid.
+
+        system: the system prompt. user: the user prompt (already redacted if it leaves the machine).
+        output: the Pydantic model of the answer (its JSON schema is sent as response_format).
+        name: what is asked for, in messages (e.g. "criteria_scores").
+        """
+        from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+        runnable = self.chat_model.with_structured_output(output, method="json_schema", include_raw=True)
+        messages: list = [SystemMessage(content=system), HumanMessage(content=user)]
+        usage = {"prompt_tokens": 0, "completion_tokens": 0, "calls": 0}
+        problem = ""
+        for _ in range(2):  # the first answer and one re-ask
+            parsed, content, used, problem, truncated = self._ask(runnable, messages, output)
+            usage["calls"] += 1
+            usage["prompt_tokens"] += used[0]
+            usage["completion_tokens"] += used[1]
+            if parsed is not None:
+                return parsed, usage
+            # A reply cut off at the output limit is mostly noise: send back only its start, so the
+            # re-ask cannot overflow the context of a small local model.
+            echo = content[: 300 if truncated else REASK_ECHO_CHARS]
+            messages = messages[:2] + [
+                AIMessage(content=echo),
+                HumanMessage(content=f"That reply is invalid: {problem}. Reply again with only a JSON object "
+                                     "that matches the schema."),
+            ]
+        raise InvalidReplyError(
+            f"{name} answer of model '{self.model}' at {self.where} is still invalid after a re-ask "
+            f"({problem[:200]}); try a stronger model or check that the endpoint supports json_schema output"
         )
-        if not ok:
-            return [f"{path}: expected {' or '.join(names)}, got {type(value).__name__}"]
-    errors: list[str] = []
-    if "enum" in schema and value not in schema["enum"]:
-        errors.append(f"{path}: {value!r} is not one of {schema['enum']}")
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if "minimum" in schema and value < schema["minimum"]:
-            errors.append(f"{path}: {value} is below the minimum {schema['minimum']}")
-        if "maximum" in schema and value > schema["maximum"]:
-            errors.append(f"{path}: {value} is above the maximum {schema['maximum']}")
-    if isinstance(value, str) and "maxLength" in schema and len(value) > schema["maxLength"]:
-        errors.append(f"{path}: string longer than {schema['maxLength']} characters")
-    if isinstance(value, list):
-        if "maxItems" in schema and len(value) > schema["maxItems"]:
-            errors.append(f"{path}: more than {schema['maxItems']} items")
-        for i, item in enumerate(value):
-            errors += schema_errors(item, schema.get("items", {}), f"{path}[{i}]")
-    if isinstance(value, dict):
-        props = schema.get("properties", {})
-        for key in schema.get("required", []):
-            if key not in value:
-                errors.append(f"{path}: missing required field '{key}'")
-        if schema.get("additionalProperties") is False:
-            errors += [f"{path}: unexpected field '{k}'" for k in value if k not in props]
-        for key, sub in props.items():
-            if key in value:
-                errors += schema_errors(value[key], sub, f"{path}.{key}")
-    return errors
+
+    def _ask(self, runnable, messages: list, output: type[M]):
+        """One answer: (parsed or None, reply text, (prompt, completion) tokens, problem, cut at the limit)."""
+        try:
+            result = self._invoke(runnable, messages)
+        except _reply_errors() as exc:
+            # The openai client validates the content itself and raises; LangChain attaches the HTTP
+            # response, which holds the reply text and the token usage of this request.
+            response = getattr(exc, "response", None)
+            reply = _completion_body(response)
+            if reply is not None:
+                content, truncated = reply
+                return None, content, usage_of_response(response), reply_problem(output, content, exc), truncated
+            failure = not_a_completion(self.where, response, exc, self._secrets)
+        else:
+            failure = None
+        if failure is not None:
+            raise failure
+        raw, parsed = result.get("raw"), result.get("parsed")
+        used = usage_of_message(raw)
+        if isinstance(parsed, output) and result.get("parsing_error") is None:
+            return parsed, "", used, "", False
+        content = raw.content if isinstance(getattr(raw, "content", None), str) else ""
+        truncated = (getattr(raw, "response_metadata", None) or {}).get("finish_reason") == "length"
+        return None, content, used, reply_problem(output, content, result.get("parsing_error")), truncated
+
+    def _invoke(self, runnable, messages: list) -> dict:
+        """One request, retried on timeouts, 429 and 5xx; a clear one-line LLMError otherwise."""
+        import openai
+
+        reason = ""
+        for attempt in range(self.max_retries + 1):
+            failure: LLMError | None = None  # raised outside the except blocks: no endpoint text in __context__
+            try:
+                result = runnable.invoke(messages)
+            except openai.APITimeoutError:
+                reason = f"timed out after {self.timeout:g} s"
+            except openai.RateLimitError:
+                reason = "rate limited (429)"
+            except openai.APIStatusError as exc:
+                if exc.status_code < 500:
+                    failure = endpoint_error(self.where, self.model, exc, self._secrets)
+                reason = f"server error ({exc.status_code})"
+            except openai.APIConnectionError:
+                failure = LLMError(f"{self.where} is unreachable; check CALLREVIEW_LLM_BASE_URL or that the server runs")
+            except _reply_errors():
+                raise  # a reply that does not parse or validate: the caller re-asks
+            except (AttributeError, TypeError, IndexError, KeyError) as exc:
+                if not _raised_by_the_client(exc):
+                    raise  # a bug, not an answer: keep its traceback
+                # the endpoint answered 200 with something that is not a chat completion (HTML, {}, ...)
+                failure = not_a_completion(self.where, getattr(exc, "response", None), exc, self._secrets)
+            else:
+                if not isinstance(result, dict) or "raw" not in result:
+                    raise LLMError(f"{self.where}: the chat model gave no raw reply; it must support include_raw")
+                return result
+            if failure is not None:
+                raise failure
+            if attempt < self.max_retries:
+                self._sleep(min(2.0**attempt, 30.0))
+        raise LLMError(
+            f"{self.where} {reason} on {self.max_retries + 1} attempt(s); try again later or raise "
+            "CALLREVIEW_LLM_MAX_RETRIES / CALLREVIEW_LLM_TIMEOUT_S"
+        )
 
 
-# --------------------------------------------------------------------------- OpenAI-compatible
+def _reply_errors() -> tuple[type[BaseException], ...]:
+    """What the client raises for a chat completion whose content does not parse or validate."""
+    import openai
+
+    return (ValidationError, ValueError, openai.LengthFinishReasonError, openai.ContentFilterFinishReasonError)
 
 
-class OpenAIChatEngine:
-    """Chat completions with `response_format: json_schema` (strict) at an OpenAI-compatible URL.
+def _raised_by_the_client(exc: BaseException) -> bool:
+    """True when the innermost frame of `exc` is in the openai client or LangChain, i.e. they choked
+    on what the endpoint sent (an HTML page read as a completion, a completion without choices)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    module = str(tb.tb_frame.f_globals.get("__name__", "")) if tb is not None else ""
+    return module.split(".")[0] in ("openai", "langchain_openai", "langchain_core", "httpx", "httpx2")
+
+
+def _completion_body(response) -> tuple[str, bool] | None:
+    """(reply text, cut at the output limit) from an HTTP response holding a chat completion, else None."""
+    if response is None:
+        return None
+    try:
+        body = response.json()
+        choice = body["choices"][0]
+        content = choice["message"].get("content") or ""
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return None
+    return (content, choice.get("finish_reason") == "length") if isinstance(content, str) else None
+
+
+class OpenAIChatEngine(StructuredChatEngine):
+    """LangChain's ChatOpenAI (json_schema output, temperature 0) at an OpenAI-compatible URL.
 
     base_url: endpoint base URL ending in /v1 (empty = api.openai.com).
     model: model name at the endpoint.
     api_key: key sent as a bearer token; empty sends a dummy (local servers need none). Never
         logged or put into any message.
     timeout: seconds for one request.
-    max_retries: retries after a timeout, a 429 or a 5xx, with exponential backoff (1 s, 2 s, 4 s, ...).
+    max_retries: retries after a timeout, a 429 or a 5xx (ours; the client's own are off).
     http_client: an httpx client for the openai client (tests pass one with a MockTransport).
     local: True when the endpoint runs on this machine (the local engine), so no redaction is needed.
     name: engine name recorded in provenance.
@@ -136,139 +250,40 @@ class OpenAIChatEngine:
     sleep: the backoff sleep (tests pass a no-op).
     """
 
-    def __init__(
-        self,
-        base_url: str,
-        model: str,
-        api_key: str = "",
-        timeout: float = 60.0,
-        max_retries: int = 3,
-        http_client: object | None = None,
-        local: bool = False,
-        name: str = "openai",
-        max_output_tokens: int | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
+    def __init__(self, base_url: str, model: str, api_key: str = "", timeout: float = 60.0, max_retries: int = 3,
+                 http_client: object | None = None, local: bool = False, name: str = "openai",
+                 max_output_tokens: int | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+        from langchain_openai import ChatOpenAI
+
         self.base_url = (base_url or DEFAULT_OPENAI_URL).rstrip("/")
-        self.model = model
-        self.local = local
-        self.name = name
-        self.timeout = timeout
-        self.max_retries = max(0, int(max_retries))
-        self.max_output_tokens = max_output_tokens
-        self._api_key = api_key
-        self._http_client = http_client
-        self._sleep = sleep
-        self._client = None
+        chat_model = ChatOpenAI(
+            base_url=self.base_url,
+            api_key=api_key or "no-key",
+            model=model,
+            temperature=0,
+            timeout=timeout,
+            max_retries=0,  # retries are ours: bounded, with our backoff and error messages
+            max_tokens=max_output_tokens,
+            http_client=http_client,
+            use_responses_api=False,  # /chat/completions is what every OpenAI-compatible server offers
+        )
+        super().__init__(chat_model, name=name, model=model, local=local, where=f"LLM endpoint {_shown_url(self.base_url)}",
+                         max_retries=max_retries, timeout=timeout, secrets=(api_key,), sleep=sleep)
 
     def __repr__(self) -> str:  # never shows the key
-        return f"OpenAIChatEngine(base_url={self.base_url!r}, model={self.model!r}, local={self.local})"
+        return f"OpenAIChatEngine(base_url={_shown_url(self.base_url)!r}, model={self.model!r}, local={self.local})"
 
-    def _openai(self):
-        if self._client is None:
-            import openai
 
-            self._client = openai.OpenAI(
-                base_url=self.base_url,
-                api_key=self._api_key or "no-key",
-                timeout=self.timeout,
-                max_retries=0,  # retries are ours: bounded, with our backoff and error messages
-                http_client=self._http_client,
-            )
-        return self._client
+def _shown_url(url: str) -> str:
+    """The URL as messages show it: without a user:password@ part or a query (either may hold a key)."""
+    from urllib.parse import urlsplit, urlunsplit
 
-    def _request(self, messages: list[dict], schema: dict, name: str):
-        """One chat completion, retried on timeouts, 429 and 5xx; clear LLMError otherwise."""
-        import openai
-
-        kwargs: dict = {
-            "model": self.model,
-            "messages": messages,
-            "temperature": 0,
-            "response_format": {
-                "type": "json_schema",
-                "json_schema": {"name": name, "strict": True, "schema": schema},
-            },
-        }
-        if self.max_output_tokens:
-            kwargs["max_tokens"] = self.max_output_tokens
-        where = f"LLM endpoint {self.base_url}"
-        for attempt in range(self.max_retries + 1):
-            try:
-                return self._openai().chat.completions.create(**kwargs)
-            except openai.APITimeoutError:
-                reason = f"timed out after {self.timeout:g} s"
-            except openai.APIConnectionError:
-                raise LLMError(
-                    f"{where} is unreachable; check CALLREVIEW_LLM_BASE_URL or that the server runs"
-                ) from None
-            except openai.AuthenticationError:
-                raise LLMError(f"{where}: the endpoint rejected the API key; set CALLREVIEW_LLM_API_KEY") from None
-            except openai.PermissionDeniedError:
-                raise LLMError(
-                    f"{where}: the API key may not use model '{self.model}'; check CALLREVIEW_LLM_API_KEY "
-                    "and CALLREVIEW_LLM_MODEL"
-                ) from None
-            except openai.NotFoundError:
-                raise LLMError(
-                    f"{where} has no model '{self.model}' or no /chat/completions route; check "
-                    "CALLREVIEW_LLM_MODEL and CALLREVIEW_LLM_BASE_URL (it usually ends in /v1)"
-                ) from None
-            except openai.RateLimitError:
-                reason = "rate limited (429)"
-            except openai.APIStatusError as exc:
-                if exc.status_code < 500:
-                    detail = " ".join(str(getattr(exc, "message", "") or "").split())[:160]
-                    raise LLMError(
-                        f"{where} refused the request ({exc.status_code}: {detail}); check that it supports "
-                        "response_format json_schema and the model name in CALLREVIEW_LLM_MODEL"
-                    ) from None
-                reason = f"server error ({exc.status_code})"
-            if attempt < self.max_retries:
-                self._sleep(min(2.0**attempt, 30.0))
-        raise LLMError(
-            f"{where} {reason} on {self.max_retries + 1} attempt(s); try again later or raise "
-            "CALLREVIEW_LLM_MAX_RETRIES / CALLREVIEW_LLM_TIMEOUT_S"
-        )
-
-    def complete_json(self, system: str, user: str, schema: dict, name: str) -> tuple[dict, dict]:
-        """Ask for JSON matching `schema`; re-ask once, feeding the error back, if the reply is invalid.
-
-        system: the system prompt.
-        user: the user prompt (already redacted if it goes off the machine).
-        schema: JSON schema of the reply (an object).
-        name: schema name sent with response_format.
-        """
-        messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-        usage = {"prompt_tokens": 0, "completion_tokens": 0, "calls": 0}
-        error = ""
-        for _ in range(2):  # the first answer and one re-ask
-            response = self._request(messages, schema, name)
-            usage["calls"] += 1
-            if response.usage is not None:
-                usage["prompt_tokens"] += response.usage.prompt_tokens or 0
-                usage["completion_tokens"] += response.usage.completion_tokens or 0
-            content = (response.choices[0].message.content or "") if response.choices else ""
-            try:
-                parsed = json.loads(content)
-                problems = schema_errors(parsed, schema)
-            except json.JSONDecodeError as exc:
-                problems = [f"not valid JSON ({exc.msg} at character {exc.pos})"]
-            if not problems:
-                return parsed, usage
-            error = "; ".join(problems[:5])
-            truncated = bool(response.choices) and response.choices[0].finish_reason == "length"
-            # A reply cut off at the output limit is mostly noise: send back only its start, so the
-            # re-ask cannot overflow the context of a small local model.
-            messages = messages[:2] + [
-                {"role": "assistant", "content": content[: 300 if truncated else 4000]},
-                {"role": "user", "content": f"That reply is invalid: {error}. Reply again with only a JSON object "
-                 "that matches the schema."},
-            ]
-        raise LLMError(
-            f"output of model '{self.model}' at {self.base_url} is still invalid after a re-ask ({error[:200]}); "
-            "try a stronger model or check that the endpoint supports json_schema output"
-        )
+    try:
+        parts = urlsplit(url)
+        host = parts.netloc.rsplit("@", 1)[-1]
+        return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    except ValueError:
+        return "(the configured URL)"
 
 
 def make_chat_engine(settings) -> ChatEngine | None:

@@ -1,7 +1,8 @@
 """The local engine: a GGUF model run in-process by xllamacpp (optional extra `local-llm`).
 
 xllamacpp serves llama.cpp's OpenAI-compatible HTTP API (with json_schema output) from inside
-this process, so we start it on 127.0.0.1 at a free port and reuse `OpenAIChatEngine` against it
+this process, so we start it on 127.0.0.1 at a free port and reuse `OpenAIChatEngine` (LangChain's
+ChatOpenAI, the same structured-output, retry and re-ask path as a remote endpoint) against it
 unchanged. Nothing leaves the machine, so the engine is `local=True` and text is not redacted.
 One thread by default: with 2 cores shared with transcription, 2 threads collapsed to under 1
 token/s under contention.

@@ -9,7 +9,6 @@ once with the error, and replaced by the deterministic parse (with a warning) if
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 import warnings
@@ -18,7 +17,7 @@ from pathlib import PurePath
 
 from pydantic import ValidationError
 
-from .errors import MethodologyError
+from .errors import InvalidReplyError, MethodologyError
 from .schema import Methodology
 
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -317,19 +316,13 @@ Rules:
 
 
 def _ask_engine(engine, text: str, source_name: str) -> Methodology | None:
-    """The engine's methodology, re-asked once with the validation error; None if still invalid."""
-    schema = Methodology.model_json_schema()
+    """The engine's methodology (the engine re-asks once with the validation error); None if still invalid."""
     user = f"Playbook file: {source_name}\n\n{text}"
-    for attempt in (1, 2):
-        reply, _usage = engine.complete_json(SYSTEM_PROMPT, user, schema, "methodology")
-        try:
-            return Methodology.model_validate(reply)
-        except ValidationError as exc:
-            error = summarize_errors(exc)
-        if attempt == 1:
-            user = (f"Playbook file: {source_name}\n\n{text}\n\nYour previous reply was:\n"
-                    f"{json.dumps(reply, ensure_ascii=False)[:20000]}\n\nIt failed validation: {error}\n"
-                    "Reply again with the complete corrected JSON object.")
+    try:
+        drafted, _usage = engine.complete(SYSTEM_PROMPT, user, Methodology, "methodology")
+        return drafted
+    except InvalidReplyError as exc:  # an unreachable endpoint or a bad key still stops the import
+        error = str(exc)
     warnings.warn(
         f"{source_name}: the LLM's methodology was still invalid after one retry ({error}); "
         "used the rule-based import instead — check the questions and levels",
@@ -344,7 +337,7 @@ def playbook_to_methodology(text: str, source_name: str, engine=None) -> Methodo
 
     text: the playbook's content. source_name: its file name, used in messages and as the name
     when the playbook has no title. engine: a `review.llm` ChatEngine
-    (`complete_json(system, user, schema, name) -> (dict, usage)`), or None for the rule-based parse.
+    (`complete(system, user, Methodology, name) -> (Methodology, usage)`), or None for the rule-based parse.
     Raises MethodologyError when the playbook contains no criteria.
     """
     if engine is not None:

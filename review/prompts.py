@@ -1,8 +1,9 @@
 """Prompt files: `prompts/<name>.yaml` with {id, version, description, system, user}.
 
 Prompts are data with a version and a content hash, so every scorecard can say exactly which
-prompt produced it. Placeholders are `{name}`; rendering with a variable missing raises a
-ConfigError instead of sending a prompt with a blank hole in it.
+prompt produced it. The system and user texts are rendered as a LangChain `ChatPromptTemplate`
+(f-string placeholders `{name}`, `{{` for a brace); rendering with a variable missing raises a
+ConfigError naming it instead of sending a prompt with a blank hole in it.
 """
 
 from __future__ import annotations
@@ -69,7 +70,15 @@ class Prompt:
                 f"prompt {self.path or self.id}: variable(s) {', '.join(unknown)} are not template variables "
                 "in the prompt; check the names"
             )
-        return self.system.format(**variables), self.user.format(**variables)
+        system, user = self.template().format_messages(**variables)
+        return str(system.content), str(user.content)
+
+    def template(self):
+        """The prompt as a LangChain ChatPromptTemplate: a system and a user (human) message."""
+        from langchain_core.prompts import ChatPromptTemplate
+
+        return ChatPromptTemplate.from_messages([("system", self.system), ("human", self.user)],
+                                                template_format="f-string")
 
 
 def load_prompt(name: str, prompt_dir: str | Path | None = None) -> Prompt:

@@ -35,7 +35,7 @@ from .score_prompt import (
     CLOSE,
     MAX_BATCH,
     OPEN,
-    answer_schema,
+    answer_model,
     batches,
     build_prompt,
     candidate_segment_ids,
@@ -87,14 +87,11 @@ def _ask_batch(transcript, methodology, batch, shown, engine, prompt, settings, 
     union = sorted({sid for c in batch for sid in shown[c.id]})
     turns = render_turns(transcript, union, settings.redact and not engine.local, counts)
     system, user = build_prompt(prompt, methodology.name, shown, batch, turns)
-    answer, usage = engine.complete_json(system, user, answer_schema(batch), ANSWER_NAME)
+    answer, usage = engine.complete(system, user, answer_model(batch), ANSWER_NAME)
     tally.add(usage)
-    wanted = {c.id for c in batch}
     entries: dict[str, dict] = {}
-    for entry in (answer.get("criteria") if isinstance(answer, dict) else None) or []:
-        criterion_id = entry.get("id") if isinstance(entry, dict) else None
-        if isinstance(criterion_id, str) and criterion_id in wanted and criterion_id not in entries:
-            entries[criterion_id] = entry
+    for entry in answer.model_dump()["criteria"]:  # validated: ids are the batch's, fields all there
+        entries.setdefault(entry["id"], entry)
     return entries
 
 

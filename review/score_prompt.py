@@ -10,6 +10,9 @@ twice the transcript's tokens, where one prompt per criterion cost 4-10x on 2-6 
 from __future__ import annotations
 
 import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 
 from .prompts import Prompt
 from .redact import RedactionCounts, redact
@@ -102,43 +105,36 @@ def build_prompt(prompt: Prompt, methodology_name: str, shown: dict[str, list[in
     )
 
 
-def answer_schema(criteria: list[Criterion]) -> dict:
-    """JSON schema of the answer for a batch: {"criteria": [one entry per criterion]} (strict).
+# One turn a criterion's answer cites; the quote only locates words in it (code cuts the real quote).
+# (A comment, not a docstring: a docstring would be sent as the schema's description with every request.)
+class EvidenceRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    segment_id: int
+    quote: str | None = Field(max_length=QUOTE_MAX)
 
-    Per-criterion bounds (score within that criterion's levels, evidence only from its turns)
-    cannot be said in one item schema; review.score checks them in code.
+
+def answer_model(criteria: list[Criterion]) -> type[BaseModel]:
+    """The Pydantic model of the answer for a batch: {"criteria": [one entry per criterion]} (extra="forbid").
+
+    It is the JSON schema sent to the endpoint and the validator of the reply. Per-criterion bounds
+    (score within that criterion's levels, evidence only from its turns) cannot be said in one item
+    model; review.score checks them in code, and re-asks once for criteria the answer leaves out
+    (so the entry count is asked for in the schema, not enforced by validation).
     """
-    return {
-        "type": "object",
-        "properties": {"criteria": {
-            "type": "array",
-            "minItems": len(criteria),
-            "maxItems": len(criteria),
-            "items": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "string", "enum": [c.id for c in criteria]},
-                    "score": {"type": "integer", "minimum": 0, "maximum": max(c.max_score for c in criteria)},
-                    "verdict": {"type": "string", "enum": VERDICTS},
-                    "evidence": {
-                        "type": "array",
-                        "maxItems": MAX_EVIDENCE,
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "segment_id": {"type": "integer"},
-                                "quote": {"type": ["string", "null"], "maxLength": QUOTE_MAX},
-                            },
-                            "required": ["segment_id", "quote"],
-                            "additionalProperties": False,
-                        },
-                    },
-                    "rationale": {"type": "string", "maxLength": RATIONALE_MAX},
-                },
-                "required": ["id", "score", "verdict", "evidence", "rationale"],
-                "additionalProperties": False,
-            },
-        }},
-        "required": ["criteria"],
-        "additionalProperties": False,
-    }
+    ids = tuple(c.id for c in criteria)
+    entry = create_model(
+        "CriterionAnswer",
+        __config__=ConfigDict(extra="forbid"),
+        # said as an enum even for one id (pydantic would write "const", which not every endpoint takes)
+        id=(Annotated[Literal[ids], WithJsonSchema({"type": "string", "enum": list(ids)})], ...),  # type: ignore[valid-type]
+        score=(int, Field(ge=0, le=max(c.max_score for c in criteria))),
+        verdict=(Literal[tuple(VERDICTS)], ...),  # type: ignore[valid-type]
+        evidence=(list[EvidenceRef], Field(max_length=MAX_EVIDENCE)),
+        rationale=(str, Field(max_length=RATIONALE_MAX)),
+    )
+    return create_model(
+        "CriteriaScores",
+        __config__=ConfigDict(extra="forbid"),
+        criteria=(list[entry], Field(max_length=len(criteria),  # type: ignore[valid-type]
+                                     json_schema_extra={"minItems": len(criteria)})),
+    )

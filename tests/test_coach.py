@@ -7,8 +7,9 @@ import re
 from datetime import date
 
 import pytest
+from fakes import fake_engine, requests_of
 
-from review.coach import draft_coaching
+from review.coach import CoachingPolish, draft_coaching
 from review.coach_analysis import (
     Pattern,
     activity_findings,
@@ -420,17 +421,18 @@ def test_timestamp_format():
 # --------------------------------------------------------------------------- LLM polish
 
 
-class FakeEngine:
-    name, model = "fake", "fake-model"
+def polish_engine(reply=None, error=False, local=False):
+    """The fake chat model behind the real engine class; an unreachable endpoint when error=True."""
+    import httpx2
+    import openai
 
-    def __init__(self, reply=None, error=False, local=False):
-        self.reply, self.error, self.local, self.calls = reply, error, local, []
+    failure = openai.APIConnectionError(request=httpx2.Request("POST", "http://llm.test/v1/chat/completions"))
+    return fake_engine(reply, error=failure if error else None, local=local, usage=(10, 5))
 
-    def complete_json(self, system, user, schema, name):
-        self.calls.append((system, user, schema, name))
-        if self.error:
-            raise LLMError("endpoint unreachable")
-        return self.reply, {"prompt_tokens": 10, "completion_tokens": 5, "calls": 1}
+
+def calls_of(engine):
+    """(system, user, answer model) of every request the engine sent."""
+    return [(r.system, r.user, r.output) for r in requests_of(engine)]
 
 
 QUOTED = re.compile(r"\u201c([^\u201d]*)\u201d")
@@ -439,7 +441,7 @@ QUOTED = re.compile(r"\u201c([^\u201d]*)\u201d")
 def test_llm_cannot_add_quotes_or_timestamps(meth):
     card = _card_with_evidence()
     invented = "We will sign the contract tomorrow"
-    engine = FakeEngine(
+    engine = polish_engine(
         {
             "lead_intro": f"Let us look at your questions. The buyer said \u201c{invented}\u201d at 04:10. You were curious.",
             "explore_intro": f'Coaching fits here. At 02:00 you said "{invented}". It is about habits.',
@@ -448,7 +450,7 @@ def test_llm_cannot_add_quotes_or_timestamps(meth):
     )
     plain = draft_coaching(card, meth, rep=REP, today=TODAY)
     draft = draft_coaching(card, meth, rep=REP, today=TODAY, engine=engine)
-    assert engine.calls and engine.calls[0][3] == "coach_agenda"
+    assert calls_of(engine) and calls_of(engine)[0][2] is CoachingPolish
     text = "\n".join(s.body_markdown for s in draft.agenda) + draft.prep_note_markdown
     assert invented not in text and "04:10" not in text and "02:00" not in text
     evidence_quotes = {q.quote for c in card.criteria for q in c.evidence}
@@ -467,7 +469,7 @@ def test_llm_usage_is_added_to_the_review_tally(meth):
     from review.llm import UsageTally
 
     tally = UsageTally()
-    engine = FakeEngine({"lead_intro": "Fine.", "explore_intro": "", "rep_questions": []})
+    engine = polish_engine({"lead_intro": "Fine.", "explore_intro": "", "rep_questions": []})
     draft_coaching(_card_with_evidence(), meth, today=TODAY, engine=engine, usage=tally)
     assert tally.as_dict() == {"prompt_tokens": 10, "completion_tokens": 5, "calls": 1}
 
@@ -475,7 +477,7 @@ def test_llm_usage_is_added_to_the_review_tally(meth):
 def test_llm_error_falls_back_to_template(meth):
     card = _card_with_evidence()
     plain = draft_coaching(card, meth, rep=REP, today=TODAY)
-    failed = draft_coaching(card, meth, rep=REP, today=TODAY, engine=FakeEngine(error=True))
+    failed = draft_coaching(card, meth, rep=REP, today=TODAY, engine=polish_engine(error=True))
     assert failed.agenda == plain.agenda
 
 
@@ -485,12 +487,12 @@ def test_non_local_engine_gets_redacted_moments(meth):
         evidence={"open_questions": [quote(2, 30, "Mail me at jo@example.com, ok?", BUYER, "customer")]},
     )
     remote, local = (
-        FakeEngine({"lead_intro": "", "explore_intro": "", "rep_questions": []}),
-        FakeEngine({"lead_intro": "", "explore_intro": "", "rep_questions": []}, local=True),
+        polish_engine({"lead_intro": "", "explore_intro": "", "rep_questions": []}),
+        polish_engine({"lead_intro": "", "explore_intro": "", "rep_questions": []}, local=True),
     )
     draft_coaching(card, meth, today=TODAY, engine=remote)
     draft_coaching(card, meth, today=TODAY, engine=local)
-    assert "jo@example.com" not in remote.calls[0][1] and "jo@example.com" in local.calls[0][1]
+    assert "jo@example.com" not in calls_of(remote)[0][1] and "jo@example.com" in calls_of(local)[0][1]
 
 
 def test_rep_speaker_comes_from_the_transcript_metrics_first():

@@ -3,7 +3,6 @@ and transcripts, deletion, and the `callreview index` command (fake embeddings: 
 
 from __future__ import annotations
 
-import hashlib
 import re
 import subprocess
 import sys
@@ -11,8 +10,8 @@ import textwrap
 from pathlib import Path
 
 import chromadb
-import numpy as np
 import pytest
+from fakes import FakeEmbedding
 
 from review.dialogue import dialogue_to_transcript, load_dialogue
 from review.errors import ConfigError
@@ -23,36 +22,10 @@ REPO = Path(__file__).resolve().parent.parent
 CALLS = REPO / "tests" / "data" / "calls"
 
 
-class HashEmbedding:
-    """Deterministic bag-of-words vectors: texts sharing words are close. Counts its calls."""
-
-    dims = 64
-
-    def __init__(self):
-        self.calls = 0
-        self.texts = 0
-
-    def __call__(self, input):
-        self.calls += 1
-        self.texts += len(input)
-        out = []
-        for text in input:
-            v = np.zeros(self.dims, dtype=np.float32)
-            for word in re.findall(r"[a-z']+", text.lower()):
-                v[int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dims] += 1.0
-            v[0] += 1e-3  # never a zero vector
-            out.append(v / np.linalg.norm(v))
-        return out
-
-    @staticmethod
-    def name():
-        return "test-hash"
-
-
 def _index(settings, client=None, embedding=None):
     return CallIndex(
         settings,
-        embedding_function=embedding or HashEmbedding(),
+        embedding_function=embedding or FakeEmbedding(),
         client=client or chromadb.EphemeralClient(),
     )
 
@@ -102,7 +75,7 @@ def test_transcript_windows_metadata(settings):
 
 
 def test_transcript_reindex_is_idempotent_and_replaces(settings):
-    embedding = HashEmbedding()
+    embedding = FakeEmbedding()
     index = _index(settings, embedding=embedding)
     transcript = _transcript()
     index.index_transcript("call-1", transcript)
@@ -136,7 +109,7 @@ def test_empty_call_id_is_config_error(settings):
 
 
 def test_unchanged_methodology_is_not_reindexed(settings, discovery_copy):
-    embedding = HashEmbedding()
+    embedding = FakeEmbedding()
     index = _index(settings, embedding=embedding)
     loaded = load_methodology_file(discovery_copy)
     assert index.index_methodology(loaded) == len(loaded.methodology.criteria)
@@ -183,7 +156,7 @@ def test_edited_methodology_is_reindexed_and_old_entries_are_gone(settings, disc
 def test_collections_are_namespaced_by_embedding(settings):
     client = chromadb.EphemeralClient()
 
-    class OtherEmbedding(HashEmbedding):
+    class OtherEmbedding(FakeEmbedding):
         @staticmethod
         def name():
             return "test-other"
@@ -199,10 +172,11 @@ SUBPROCESS_INDEX = textwrap.dedent(
     """
     import sys
     sys.path.insert(0, {tests!r})
-    from test_index import HashEmbedding, _transcript
+    from fakes import FakeEmbedding
+    from test_index import _transcript
     from review.index import CallIndex
     from review.settings import load_settings
-    index = CallIndex(load_settings(), embedding_function=HashEmbedding())
+    index = CallIndex(load_settings(), embedding_function=FakeEmbedding())
     print(index.index_transcript("persisted-call", _transcript()))
     """
 )
@@ -218,7 +192,7 @@ def test_index_persists_across_processes(settings, tmp_path, monkeypatch):
     assert int(out.stdout.strip().splitlines()[-1]) == len(_transcript().segments)
     assert (home / "chroma").is_dir()
 
-    embedding = HashEmbedding()
+    embedding = FakeEmbedding()
     index = CallIndex(settings, embedding_function=embedding)  # PersistentClient at <home>/chroma
     assert len(index.window_vectors("persisted-call")) == len(_transcript().segments)
     assert index.index_transcript("persisted-call", _transcript()) == 0
@@ -230,7 +204,7 @@ def test_cli_index_methodologies_and_search(settings, tmp_path, monkeypatch, cap
     from review.cli import main
     from review.formats import write_json_atomic
 
-    monkeypatch.setattr(review.embeddings, "make_embedding_function", lambda s: HashEmbedding())
+    monkeypatch.setattr(review.embeddings, "make_embedding_function", lambda s: FakeEmbedding())
     assert main(["index", "methodologies"]) == 0
     out = capsys.readouterr().out
     assert re.search(r"^discovery: 6 criteria, indexed 6 criteria$", out, re.M)

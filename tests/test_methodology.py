@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from fakes import fake_engine, requests_of
 
 from review.cli import main
-from review.errors import InputError, MethodologyError
+from review.errors import InputError, LLMError, MethodologyError
 from review.methodology import (
     LoadedMethodology,
     MethodologyLibrary,
@@ -367,16 +368,9 @@ def test_unsupported_file_type_is_refused(library, tmp_path):
 # --------------------------------------------------------------------------- engine path
 
 
-class FakeEngine:
-    """The LLM seam with a queue of canned replies; records what it was asked."""
-
-    def __init__(self, replies: list[dict]):
-        self.replies = list(replies)
-        self.calls: list[dict] = []
-
-    def complete_json(self, system: str, user: str, schema: dict, name: str) -> tuple[dict, dict]:
-        self.calls.append({"system": system, "user": user, "schema": schema, "name": name})
-        return self.replies.pop(0), {"prompt_tokens": 10, "completion_tokens": 5, "calls": 1}
+def playbook_engine(replies: list[dict]):
+    """The fake chat model behind the real engine class, with canned methodology replies."""
+    return fake_engine(*replies)
 
 
 def engine_reply() -> dict:
@@ -384,35 +378,45 @@ def engine_reply() -> dict:
 
 
 def test_engine_reply_is_used_when_valid():
-    engine = FakeEngine([engine_reply()])
+    engine = playbook_engine([engine_reply()])
     m = playbook_to_methodology("# Demo\n## Setup\n- Recap\n", "demo.md", engine=engine)
-    assert m.id == "team_demo" and len(engine.calls) == 1
-    call = engine.calls[0]
-    assert call["schema"] == Methodology.model_json_schema() and call["name"] == "methodology"
-    assert "- Recap" in call["user"] and "demo.md" in call["user"]
+    [call] = requests_of(engine)
+    assert m.id == "team_demo" and call.output is Methodology
+    assert "- Recap" in call.user and "demo.md" in call.user
 
 
 def test_engine_is_re_asked_once_with_the_validation_error():
     invalid = engine_reply()
     invalid["criteria"][1]["weigth"] = invalid["criteria"][1].pop("weight")
-    engine = FakeEngine([invalid, engine_reply()])
+    engine = playbook_engine([invalid, engine_reply()])
     m = playbook_to_methodology("# Demo\n## Setup\n- Recap\n", "demo.md", engine=engine)
-    assert m.id == "team_demo" and len(engine.calls) == 2
-    assert "criteria[1].weigth" in engine.calls[1]["user"] and "failed validation" in engine.calls[1]["user"]
+    first, second = requests_of(engine)
+    assert m.id == "team_demo"
+    reask = str(second.messages[-1].content)
+    assert "$.criteria[1].weigth: Extra inputs are not permitted" in reask and "invalid" in reask
 
 
 def test_engine_still_invalid_falls_back_to_rules_with_a_warning():
-    engine = FakeEngine([{"id": "x"}, {"name": "still wrong"}])
+    engine = playbook_engine([{"id": "x"}, {"name": "still wrong"}])
     with pytest.warns(PlaybookImportWarning, match="still invalid after one retry"):
         m = playbook_to_methodology("# Demo\n## Setup\n- Recap the use case\n", "demo.md", engine=engine)
-    assert len(engine.calls) == 2
+    assert len(requests_of(engine)) == 2
     assert m.id == "demo" and [c.id for c in m.criteria] == ["recap_the_use_case"]
+
+
+def test_an_unreachable_engine_stops_the_import_instead_of_guessing():
+    import httpx2
+    import openai
+
+    down = openai.APIConnectionError(request=httpx2.Request("POST", "http://llm.test/v1/chat/completions"))
+    with pytest.raises(LLMError, match="unreachable"):
+        playbook_to_methodology("# Demo\n## Setup\n- Recap\n", "demo.md", engine=fake_engine(error=down))
 
 
 def test_import_through_an_engine_stores_its_methodology(library):
     reply = engine_reply()
     reply["id"] = "from_llm"
-    loaded = library.import_file(SAMPLES / "playbook.md", engine=FakeEngine([reply]))
+    loaded = library.import_file(SAMPLES / "playbook.md", engine=playbook_engine([reply]))
     assert loaded.path.name == "from_llm.yaml"
     assert yaml.safe_load(loaded.path.read_text())["criteria"][1]["weight"] == 1.5
 

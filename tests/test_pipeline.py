@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from fakes import fake_engine, requests_of
 
 from review.dialogue import dialogue_to_transcript, load_dialogue
 from review.errors import InputError, LLMError, MethodologyError
@@ -21,36 +22,42 @@ CALLS = REPO / "tests" / "data" / "calls"
 CITE = re.compile(r"^# (\w+): .*?^cite: (\d+)", re.M | re.S)
 
 
-class CountingEngine:
-    """A ChatEngine that answers every prompt with schema-valid JSON and counts the calls.
+def pipeline_answer(request, not_applicable=False):
+    """A valid answer to any prompt of a review.
 
     A scoring prompt (one per batch of criteria) gets, for each criterion, a partial score citing the
     first turn listed for it, plus an invented quote on the same turn (which must be dropped); the
     coaching polish gets two short paragraphs.
     """
+    if "criteria" in request.output.model_fields:
+        if not_applicable:
+            return {"criteria": [{"id": criterion_id, "score": 0, "verdict": "not_applicable", "evidence": [],
+                                  "rationale": "The call is too short for this."}
+                                 for criterion_id, _ in CITE.findall(request.user)]}
+        return {"criteria": [
+            {"id": criterion_id, "score": 1, "verdict": "partly_met", "rationale": "The rep touched on it once.",
+             "evidence": [{"segment_id": int(first), "quote": None},
+                          {"segment_id": int(first), "quote": "we will buy today at full price"}]}
+            for criterion_id, first in CITE.findall(request.user)]}
+    return {"lead_intro": "Start with what went well, then look at one moment together.",
+            "explore_intro": "Weigh the options with the rep before choosing one.",
+            "rep_questions": ["What were you aiming for in that part of the call?"]}
 
-    name = "fake"
-    local = True
 
-    def __init__(self, model: str = "fake-1", fail_with: Exception | None = None):
-        self.model = model
-        self.calls: list[str] = []
-        self.fail_with = fail_with
+def counting_engine(model: str = "fake-1", unreachable: bool = False, not_applicable: bool = False):
+    """The fake chat model behind the real engine class, answering every prompt of a review validly
+    (`asked` lists what it was asked); `unreachable` makes every request fail to connect."""
+    import httpx2
+    import openai
 
-    def complete_json(self, system: str, user: str, schema: dict, name: str) -> tuple[dict, dict]:
-        self.calls.append(name)
-        if self.fail_with is not None:
-            raise self.fail_with
-        usage = {"prompt_tokens": len(system.split()) + len(user.split()), "completion_tokens": 20, "calls": 1}
-        if name == "criteria_scores":
-            return {"criteria": [
-                {"id": criterion_id, "score": 1, "verdict": "partly_met", "rationale": "The rep touched on it once.",
-                 "evidence": [{"segment_id": int(first), "quote": None},
-                              {"segment_id": int(first), "quote": "we will buy today at full price"}]}
-                for criterion_id, first in CITE.findall(user)]}, usage
-        return {"lead_intro": "Start with what went well, then look at one moment together.",
-                "explore_intro": "Weigh the options with the rep before choosing one.",
-                "rep_questions": ["What were you aiming for in that part of the call?"]}, usage
+    down = openai.APIConnectionError(request=httpx2.Request("POST", "http://127.0.0.1:9/v1/chat/completions"))
+    return fake_engine(default=lambda request: pipeline_answer(request, not_applicable), model=model, local=True,
+                       error=down if unreachable else None)
+
+
+def asked(engine) -> list[str]:
+    """What each request asked for: "criteria_scores" or "coach_agenda"."""
+    return ["criteria_scores" if "criteria" in r.output.model_fields else "coach_agenda" for r in requests_of(engine)]
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +95,7 @@ def assert_quotes_verbatim(card: Scorecard, transcript: Transcript) -> None:
 
 
 def test_review_with_an_llm_engine_scores_coaches_and_stores(settings, embed, tmp_path):
-    engine = CountingEngine()
+    engine = counting_engine()
     services = make_services(settings, embed, engine)
     stages: list[str] = []
     path = transcript_file(tmp_path / "calls", "hr_onboarding_weak")
@@ -98,10 +105,10 @@ def test_review_with_an_llm_engine_scores_coaches_and_stores(settings, embed, tm
     card = result.scorecard
     assert not result.cached and card.engine == "fake" and card.provenance.model == "fake-1"
     assert [c.id for c in card.criteria] == ["budget", "authority", "need", "timeline"]
-    assert engine.calls.count("criteria_scores") == 1 and engine.calls.count("coach_agenda") == 1
+    assert asked(engine).count("criteria_scores") == 1 and asked(engine).count("coach_agenda") == 1
     usage = card.provenance.token_usage
     # the review's usage counts every LLM call: one for the batch of criteria and the coaching polish
-    assert usage["calls"] == len(engine.calls) == 2
+    assert usage["calls"] == len(asked(engine)) == 2
     assert any(c.score == 1 and c.evidence for c in card.criteria)  # the fake's valid citations were kept
     assert usage["prompt_tokens"] > 0 and usage["transcript_tokens"] > 0
     assert_quotes_verbatim(card, result.transcript)
@@ -118,34 +125,34 @@ def test_review_with_an_llm_engine_scores_coaches_and_stores(settings, embed, tm
 
 
 def test_an_unchanged_call_is_served_from_the_store_without_an_llm_call(settings, embed, tmp_path):
-    engine = CountingEngine()
+    engine = counting_engine()
     services = make_services(settings, embed, engine)
     path = transcript_file(tmp_path / "calls", "retail_forecasting_weak")
     first = review_file(path, services, "bant", rep="Sam Park")
-    calls_after_first = len(engine.calls)
+    calls_after_first = len(asked(engine))
     assert calls_after_first > 0
 
     # a second process (new Services over the same store and index) sees the same review
     again = review_file(path, make_services(settings, embed, engine), "bant", rep="Sam Park")
-    assert again.cached and len(engine.calls) == calls_after_first
+    assert again.cached and len(asked(engine)) == calls_after_first
     assert again.review_id == first.review_id and again.scorecard == first.scorecard
 
     # another engine model is another review
-    other = CountingEngine(model="fake-2")
+    other = counting_engine(model="fake-2")
     redone = review_file(path, make_services(settings, embed, other), "bant", rep="Sam Park")
-    assert not redone.cached and other.calls and redone.review_id != first.review_id
+    assert not redone.cached and asked(other) and redone.review_id != first.review_id
 
 
 def test_a_changed_methodology_file_is_scored_again(settings, embed, tmp_path):
     shipped = tmp_path / "methodology"
     shutil.copytree(REPO / "methodology", shipped)
     settings.methodology_dir = str(shipped)
-    engine = CountingEngine()
+    engine = counting_engine()
     services = make_services(settings, embed, engine)
     path = transcript_file(tmp_path / "calls", "insurance_claims_weak")
     first = review_file(path, services, "bant")
     assert review_file(path, services, "bant").cached
-    calls_before = len(engine.calls)
+    calls_before = len(asked(engine))
 
     bant = shipped / "bant.yaml"
     text = bant.read_text(encoding="utf-8")
@@ -153,7 +160,7 @@ def test_a_changed_methodology_file_is_scored_again(settings, embed, tmp_path):
     assert edited != text
     bant.write_text(edited, encoding="utf-8")
     second = review_file(path, services, "bant")
-    assert not second.cached and len(engine.calls) > calls_before
+    assert not second.cached and len(asked(engine)) > calls_before
     assert second.review_id != first.review_id
     assert second.scorecard.provenance.methodology_sha256 != first.scorecard.provenance.methodology_sha256
     assert second.scorecard.criteria[0].name == "Budget and funding"
@@ -164,7 +171,7 @@ def test_a_changed_methodology_file_is_scored_again(settings, embed, tmp_path):
 def test_cache_key_covers_what_decides_a_review(settings, embed):
     transcript = dialogue_to_transcript(load_dialogue(CALLS / "hr_onboarding_weak.yaml"))
     rules = make_services(settings, embed, None)
-    llm = make_services(settings, embed, CountingEngine())
+    llm = make_services(settings, embed, counting_engine())
     base = cache_key(transcript, "m1", rules)
     assert base == cache_key(transcript, "m1", make_services(settings, embed, None))
     assert base != cache_key(transcript, "m2", rules)
@@ -191,7 +198,7 @@ def test_rep_history_turns_the_third_call_into_a_pattern(settings, embed, tmp_pa
 
 
 def test_bad_inputs_fail_before_anything_is_stored(settings, embed, tmp_path):
-    services = make_services(settings, embed, CountingEngine())
+    services = make_services(settings, embed, counting_engine())
     path = transcript_file(tmp_path / "calls", "hr_onboarding_weak")
     with pytest.raises(MethodologyError, match=r"unknown methodology 'nope'; known: .*bant.*discovery"):
         review_file(path, services, "nope")
@@ -201,28 +208,20 @@ def test_bad_inputs_fail_before_anything_is_stored(settings, embed, tmp_path):
 
 
 def test_an_llm_failure_saves_no_review_and_a_retry_works(settings, embed, tmp_path):
-    broken = CountingEngine(fail_with=LLMError("LLM endpoint http://127.0.0.1:9/v1 is unreachable"))
+    broken = counting_engine(unreachable=True)
     path = transcript_file(tmp_path / "calls", "hr_onboarding_weak")
     services = make_services(settings, embed, broken)
     with pytest.raises(LLMError, match="unreachable"):
         review_file(path, services, "bant")
     [call] = services.store.list_calls()
     assert services.store.latest_review(call.id) is None
-    engine = CountingEngine()
+    engine = counting_engine()
     result = review_file(path, make_services(settings, embed, engine), "bant")
-    assert not result.cached and result.call_id == call.id and engine.calls
+    assert not result.cached and result.call_id == call.id and asked(engine)
 
 
 def test_a_call_where_every_criterion_is_not_applicable_still_gets_a_review(settings, embed, tmp_path):
-    class NothingApplies(CountingEngine):
-        def complete_json(self, system, user, schema, name):
-            answer, usage = super().complete_json(system, user, schema, name)
-            if name == "criteria_scores":
-                answer = {"criteria": [{**entry, "score": 0, "verdict": "not_applicable", "evidence": [],
-                                        "rationale": "The call is too short for this."} for entry in answer["criteria"]]}
-            return answer, usage
-
-    services = make_services(settings, embed, NothingApplies())
+    services = make_services(settings, embed, counting_engine(not_applicable=True))
     result = review_file(transcript_file(tmp_path / "calls", "hr_onboarding_weak"), services, "bant")
     assert {c.verdict for c in result.scorecard.criteria} == {"not_applicable"}
     assert result.draft.agenda
@@ -257,3 +256,41 @@ def test_a_recording_is_hashed_once_per_review(settings, embed, tmp_path, monkey
     assert hashed.count(str(recording)) == 1  # (the coaching model files are hashed too)
     assert result.transcript.audio_sha256 == digest
     assert make_services(settings, embed, None).store.get_call(result.call_id).audio_sha256 == digest
+
+
+def _endpoint(handler):
+    import httpx2
+
+    from review.llm import OpenAIChatEngine
+
+    return OpenAIChatEngine("http://llm.example.test", "gpt-4o-mini", api_key="sk-test-pipeline-key-42",
+                            max_retries=0, http_client=httpx2.Client(transport=httpx2.MockTransport(handler)))
+
+
+def test_an_endpoint_answering_html_marks_the_call_failed_with_a_clear_reason(settings, embed, tmp_path):
+    import httpx2
+
+    page = "<!DOCTYPE html><html><head><title>Welcome</title></head><body>It works!</body></html>"
+    services = make_services(settings, embed, _endpoint(lambda request: httpx2.Response(
+        200, headers={"content-type": "text/html; charset=utf-8"}, text=page)))
+    with pytest.raises(LLMError) as err:
+        review_file(transcript_file(tmp_path / "calls", "hr_onboarding_weak"), services, "bant")
+    assert "answered with HTML, not a chat completion" in str(err.value)
+    [call] = services.store.list_calls()
+    assert call.status == "failed" and "check CALLREVIEW_LLM_BASE_URL (it usually ends in /v1)" in call.error
+    assert services.store.get_transcript(call.id) is not None  # kept for a retry
+
+
+def test_an_error_body_echoing_the_key_reaches_neither_the_message_nor_the_store(settings, embed, tmp_path):
+    import httpx2
+
+    key = "sk-test-pipeline-key-42"
+    echo = {"error": {"message": f"Bad header Authorization: Bearer {key} (key {key})", "type": "invalid_request"}}
+    services = make_services(settings, embed, _endpoint(lambda request: httpx2.Response(
+        400, headers={"content-type": "application/json"}, json=echo)))
+    with pytest.raises(LLMError) as err:
+        review_file(transcript_file(tmp_path / "calls", "hr_onboarding_weak"), services, "bant")
+    [call] = services.store.list_calls()
+    assert call.status == "failed" and "refused the request (400" in call.error
+    for text in (str(err.value), call.error):
+        assert key not in text and "Bearer" not in text and "pipeline-key" not in text

@@ -3,7 +3,7 @@
 from types import SimpleNamespace
 
 import pytest
-from test_pipeline import CountingEngine, embed, make_services, transcript_file  # noqa: F401 (fixture)
+from test_pipeline import asked, counting_engine, embed, make_services, transcript_file  # noqa: F401 (fixture)
 
 from review.errors import LLMError
 from review.pipeline import cache_key, review_file
@@ -41,7 +41,7 @@ def test_rereview_after_an_earlier_call_was_added_redrafts_the_pattern(settings,
 
 
 def test_an_llm_failure_marks_the_call_failed_with_the_reason(settings, embed, tmp_path):  # noqa: F811
-    broken = CountingEngine(fail_with=LLMError("LLM endpoint http://127.0.0.1:9/v1 is unreachable"))
+    broken = counting_engine(unreachable=True)
     services = make_services(settings, embed, broken)
     with pytest.raises(LLMError):
         review_file(transcript_file(tmp_path / "calls", "hr_onboarding_weak"), services, "bant")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import chromadb
 import pytest
+from fakes import FakeEmbedding
 
 from review.dialogue import dialogue_to_transcript, load_dialogue
 from review.embeddings import make_embedding_function
@@ -132,28 +133,12 @@ def test_retrieval_is_deterministic(dev_set):
     assert again == found["meddpicc"]
 
 
-class _WordEmbedding:
-    def __call__(self, input):
-        import numpy as np
-
-        vocab = ["budget", "money", "weather", "sign", "cfo", "agenda"]
-        out = []
-        for text in input:
-            v = np.array([text.lower().count(w) for w in vocab] + [0.1], dtype=np.float32)
-            out.append(v / np.linalg.norm(v))
-        return out
-
-    @staticmethod
-    def name():
-        return "test-words"
-
-
 def test_unknown_roles_pass_the_filter_and_k_is_respected(settings):
     transcript = dialogue_to_transcript(load_dialogue(CALLS[0]))
     for segment in transcript.segments:
         segment.role = "unknown"
     index = CallIndex(
-        settings, embedding_function=_WordEmbedding(), client=chromadb.EphemeralClient()
+        settings, embedding_function=FakeEmbedding(), client=chromadb.EphemeralClient()
     )
     discovery = load_methodology_file(REPO / "methodology" / "discovery.yaml")
     found = retrieve_candidates(index, "mono-call", transcript, discovery, k=5)

@@ -9,7 +9,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from test_pipeline import CountingEngine, transcript_file
+from test_pipeline import asked, counting_engine, transcript_file
 
 from review.cli import main
 
@@ -86,24 +86,24 @@ def test_unchanged_call_comes_from_the_store_and_an_edited_methodology_is_rescor
     methodology_dir = tmp_path / "methodology"
     shutil.copytree(REPO / "methodology", methodology_dir)
     monkeypatch.setenv("CALLREVIEW_METHODOLOGY_DIR", str(methodology_dir))
-    engine = CountingEngine()
+    engine = counting_engine()
     monkeypatch.setattr("review.llm.make_chat_engine", lambda settings: engine)
     path = transcript_file(tmp_path / "calls", "fintech_expenses_mixed")
     args = ("review", str(path), "-m", "bant", "--rep", "Dana", "--out", str(tmp_path / "out"))
 
     code, first, _ = cli(*args)
-    calls = len(engine.calls)
+    calls = len(asked(engine))
     assert code == 0 and calls > 0 and "(from the store)" not in first
 
     code, second, stderr = cli(*args)
-    assert code == 0 and len(engine.calls) == calls  # no LLM call at all
+    assert code == 0 and len(asked(engine)) == calls  # no LLM call at all
     assert "(from the store)" in second and "Served from the store" in stderr
     assert {p.name for p in (tmp_path / "out").iterdir()} == OUTPUTS
 
     bant = methodology_dir / "bant.yaml"
     bant.write_text(bant.read_text().replace("version: \"1.0.0\"", "version: \"1.0.1\""))
     code, third, _ = cli(*args)
-    assert code == 0 and len(engine.calls) > calls and "(from the store)" not in third
+    assert code == 0 and len(asked(engine)) > calls and "(from the store)" not in third
     card = json.loads((tmp_path / "out" / "scorecard.json").read_text())
     assert card["provenance"]["methodology_version"] == "1.0.1"
 
