@@ -2,6 +2,7 @@
 
 A thin layer over the `review` package: each page is a script in `review/ui/` that calls the
 pipeline and the store and renders the result; `review/ui/state.py` holds what pages share.
+Nothing renders before sign-in (review/ui/auth_gate.py); Settings is for admins only.
 """
 
 from __future__ import annotations
@@ -14,9 +15,20 @@ import streamlit as st
 # `streamlit run app.py` from a checkout works without installing the package.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from review.ui import auth_gate, state  # noqa: E402
 from review.ui.state import PAGE_FILES  # noqa: E402
 
 st.set_page_config(page_title="callreview", page_icon=":material/headset_mic:", layout="wide")
+
+raw = state.raw_services()
+scope = auth_gate.require_sign_in(raw.store, raw.settings)
+st.session_state["_scope"] = scope
+state.start_worker(raw.settings)
+
+with st.sidebar:
+    st.caption(f":material/person: {scope.display_name} · {scope.role}"
+               + (f" · team {scope.team}" if scope.team else ""))
+    st.button("Sign out", key="sign_out", on_click=auth_gate.sign_out, icon=":material/logout:")
 
 pages = {
     "Review calls": [
@@ -26,8 +38,9 @@ pages = {
         st.Page(PAGE_FILES["prep"], title="Coaching prep", icon=":material/edit_note:", url_path="prep"),
         st.Page(PAGE_FILES["trends"], title="Rep trends", icon=":material/trending_up:", url_path="trends"),
     ],
-    "Setup": [
-        st.Page(PAGE_FILES["settings"], title="Settings", icon=":material/settings:", url_path="settings"),
-    ],
 }
+if scope.is_admin:
+    pages["Setup"] = [
+        st.Page(PAGE_FILES["settings"], title="Settings", icon=":material/settings:", url_path="settings"),
+    ]
 st.navigation(pages).run()

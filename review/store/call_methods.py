@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Collection
 from datetime import date
 from pathlib import Path
 
@@ -105,6 +106,7 @@ class CallMethods(StoreBase):
         text: str | None = None,
         limit: int = 50,
         offset: int = 0,
+        reps: Collection[str] | None = None,
     ) -> list[CallRow]:
         """Calls, newest call date first, with their latest review's score, engine and focus skill.
 
@@ -113,6 +115,7 @@ class CallMethods(StoreBase):
             without a review are left out when either is given).
         text: case-insensitive substring of the latest transcript's text.
         limit, offset: paging.
+        reps: only calls of these reps (the signed-in person's scope); None = no restriction.
         """
         _check_date("date_from", date_from)
         _check_date("date_to", date_to)
@@ -131,6 +134,8 @@ class CallMethods(StoreBase):
         where = []
         if rep:
             where.append(calls.c.rep == rep)
+        if reps is not None:
+            where.append(calls.c.rep.in_(sorted(reps)))
         if methodology_id:
             where.append(calls.c.methodology_id == methodology_id)
         if date_from:
