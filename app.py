@@ -15,6 +15,7 @@ import streamlit as st
 # `streamlit run app.py` from a checkout works without installing the package.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from review.auth import AccessDenied  # noqa: E402
 from review.ui import auth_gate, state  # noqa: E402
 from review.ui.state import PAGE_FILES  # noqa: E402
 
@@ -43,4 +44,7 @@ if scope.is_admin:
     pages["Setup"] = [
         st.Page(PAGE_FILES["settings"], title="Settings", icon=":material/settings:", url_path="settings"),
     ]
-st.navigation(pages).run()
+try:
+    st.navigation(pages).run()
+except AccessDenied as exc:  # an id outside the signed-in person's scope (e.g. a shared link)
+    st.error(str(exc), icon=":material/lock:")

@@ -71,7 +71,7 @@ def queue_files(files: list[Path], args, settings) -> int:
     from ..store import Store
 
     store = Store.from_settings(settings)
-    failed = 0
+    failed = queued = 0
     try:
         for f in files:
             try:
@@ -82,11 +82,13 @@ def queue_files(files: list[Path], args, settings) -> int:
                 job, created = submit_review(store, settings, f, f.name, options)
                 state = "queued" if created else f"already submitted ({job.status})"
                 print(f"{f.name}: job {job.id} {state}")
+                queued += 1
             except CallreviewError as exc:
                 failed += 1
                 print(f"callreview: error: {exc} (skipped)", file=sys.stderr)
     finally:
         store.close()
-    print("Follow them with `callreview jobs`; a worker reviews them (`callreview worker`, or the app's).",
-          file=sys.stderr)
+    if queued:
+        print("Follow them with `callreview jobs`; a worker reviews them (`callreview worker`, or the "
+              "app's).", file=sys.stderr)
     return 1 if failed else 0
