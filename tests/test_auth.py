@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from test_app are used as parameters)
 """Sign-in and access: password accounts, slowed repeated failures, expiring sessions, the users CLI,
 and what each role sees in the app (AppTest with the fakes of test_app)."""
 

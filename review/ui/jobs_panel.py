@@ -33,9 +33,9 @@ def _row(job, i: int) -> None:
     else:
         label = STAGE_LABELS.get(job.stage or "", "Waiting for a worker") if job.status == "running" \
             else "Waiting for a worker"
-        left.progress(overall(job.stage, job.progress) if job.status == "running" else 0.0,
-                      text=f"{job.filename}: {label}" + (f" ({job.message})" if job.message and
-                                                          job.status == "running" else ""))
+        detail = f" ({job.message})" if job.message and job.status == "running" else ""
+        left.caption(f"{job.filename}: {label}{detail}")
+        left.progress(overall(job.stage, job.progress) if job.status == "running" else 0.0)
 
 
 def render_jobs(limit: int = 20) -> None:

@@ -11,9 +11,6 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from review.errors import InputError
-
-from ..audio import AUDIO_EXTENSIONS
 from ..formats import TRANSCRIPT_EXTENSIONS as _TRANSCRIPTS
 from . import state
 
