@@ -208,3 +208,11 @@ def test_an_expired_session_signs_out(seams, store):
     at = app(user=None, auth_username="admin", auth_signed_in_at=time.time() - 13 * 3600)
     assert "Sign in to callreview" in [t.value for t in at.title]
     assert any("session expired" in w.value for w in at.warning)
+
+
+def test_oidc_sign_in_offers_the_company_sign_in(seams, store, monkeypatch):
+    monkeypatch.setenv("CALLREVIEW_AUTH", "oidc")
+    at = app(user=None)
+    assert not at.exception
+    assert [b.label for b in at.button] == ["Sign in with your company account"]
+    assert "Sign in to callreview" in [t.value for t in at.title]
