@@ -180,6 +180,12 @@ def save_settings(updates: dict, env: dict | None = None) -> Path:
     path = _settings_file(env)
     path.parent.mkdir(parents=True, exist_ok=True)
     current = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    new_url = str(updates.get("llm_base_url", current.get("llm_base_url", ""))).strip().rstrip("/")
+    old_url = str(current.get("llm_base_url", "")).strip().rstrip("/")
+    if current.get("llm_api_key") and new_url != old_url and not updates.get("llm_api_key"):
+        # the saved key belongs to the old endpoint: never send it somewhere new unasked
+        raise ConfigError(f"the saved API key belongs to {old_url or 'the default endpoint'}; "
+                          f"to use {new_url or 'the default endpoint'} paste its key too")
     for name, value in updates.items():
         if name == "llm_api_key" and not value:
             continue
