@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 
 from .errors import StoreError
+from .team_schema import m003_jobs_users_teams, team_tables
 
 # Any constant works; it only has to be the same for every callreview process on one server.
 _PG_MIGRATION_LOCK = 7_345_210_001
@@ -149,7 +150,10 @@ call_text = Table(
     Column("text", Text, nullable=False),  # lower-cased plain text of the latest transcript
 )
 
-TABLES = [schema_version, calls, transcripts, reviews, overrides, comments, documents, call_text]
+jobs, users, team_reps = team_tables(METADATA)
+
+TABLES = [schema_version, calls, transcripts, reviews, overrides, comments, documents, call_text,
+          jobs, users, team_reps]
 
 
 def transcript_search_text(segment_texts: list[str]) -> str:
@@ -279,6 +283,7 @@ def m002_transcript_search_text(conn: Connection) -> None:
 MIGRATIONS: list[Callable[[Connection], None]] = [
     m001_calls_reviews_documents,
     m002_transcript_search_text,
+    m003_jobs_users_teams,
 ]
 
 

@@ -64,6 +64,23 @@ class Settings:
     llm_threads: int = field(default=1, metadata=_meta("CPU threads for the local engine."))
     redact: bool = field(default=True, metadata=_meta(
         "Redact emails, phone and card numbers before text goes to a non-local endpoint."))
+    # team deployment
+    queue_url: str = field(default="", metadata=_meta(
+        "Job queue: empty = Huey's SQLite queue in the data folder (one machine); "
+        "redis://host:6379/0 = Redis, for workers on several machines."))
+    workers: int = field(default=1, metadata=_meta(
+        "Worker processes of `callreview worker` (and of the worker the app starts)."))
+    embedded_worker: bool = field(default=True, metadata=_meta(
+        "The app starts one local worker if none is running; turn off when workers run elsewhere."))
+    job_stale_s: float = field(default=60.0, metadata=_meta(
+        "A running job whose worker sent no heartbeat for this long is queued again."))
+    job_max_attempts: int = field(default=3, metadata=_meta(
+        "Interrupted attempts after which a job is marked failed."))
+    auth: str = field(default="password", metadata=_meta(
+        "Sign-in to the app: password (accounts in the store) or oidc (Streamlit's st.login with the "
+        "[auth] section of .streamlit/secrets.toml; accounts still name the role and team)."))
+    session_hours: float = field(default=12.0, metadata=_meta(
+        "A signed-in app session ends after this many hours."))
 
     @property
     def home_path(self) -> Path:
@@ -164,6 +181,12 @@ def save_settings(updates: dict, env: dict | None = None) -> Path:
     path = _settings_file(env)
     path.parent.mkdir(parents=True, exist_ok=True)
     current = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    new_url = str(updates.get("llm_base_url", current.get("llm_base_url", ""))).strip().rstrip("/")
+    old_url = str(current.get("llm_base_url", "")).strip().rstrip("/")
+    if current.get("llm_api_key") and new_url != old_url and not updates.get("llm_api_key"):
+        # the saved key belongs to the old endpoint: never send it somewhere new unasked
+        raise ConfigError(f"the saved API key belongs to {old_url or 'the default endpoint'}; "
+                          f"to use {new_url or 'the default endpoint'} paste its key too")
     for name, value in updates.items():
         if name == "llm_api_key" and not value:
             continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import time
 import wave
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 
 from review.dialogue import dialogue_to_transcript, load_dialogue
 from review.errors import InputError
+from review.jobs import run_job
 from review.pipeline import ReviewResult, Services
 from review.store import Store
 from review.types import (
@@ -137,7 +139,7 @@ def seams(settings, store, monkeypatch):
     reviewed: list[str] = []
 
     def fake_run_review(path, services, methodology, rep=None, call_date=None, call_type="discovery",
-                        progress=None):
+                        progress=None, **options):
         path = Path(path)
         if path.stem.startswith("broken"):
             # Like the real pipeline, the message names the path it was given (a temporary copy).
@@ -151,13 +153,36 @@ def seams(settings, store, monkeypatch):
         return store_review(services.store, path.read_bytes(), path.name, rep=rep or "Alex Rivera",
                             call_date=call_date or date.today().isoformat())
 
-    monkeypatch.setattr(state, "build_services", lambda s: Services(settings=s, store=store, index=None, engine=None))
+    def fake_services(s):
+        return Services(settings=s, store=store, index=None, engine=None)
+
+    def inline_worker(s):  # the worker process, run here: every queued job, to its end
+        for job in store.list_jobs(status="queued"):
+            run_job(job.id, s, services=fake_services(s), review=fake_run_review)
+
+    monkeypatch.setattr(state, "build_services", fake_services)
     monkeypatch.setattr(state, "run_review", fake_run_review)
+    monkeypatch.setattr(state, "start_worker", inline_worker)
+    add_account(store, "admin", "admin", "Ada Admin")
     return reviewed
 
 
-def app(page: str | None = None, **session) -> AppTest:
+PASSWORD = "correct horse battery"
+
+
+def add_account(store: Store, username: str, role: str, name: str, team: str | None = None) -> None:
+    from review.auth import hash_password
+
+    if store.get_user(username) is None:
+        store.add_user(username, role, hash_password(PASSWORD), display_name=name, team=team)
+
+
+def app(page: str | None = None, user: str | None = "admin", **session) -> AppTest:
+    """The app on `page`, signed in as `user` (None: nobody signed in)."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    if user is not None:
+        at.session_state["auth_username"] = user
+        at.session_state["auth_signed_in_at"] = time.time()
     for key, value in session.items():
         at.session_state[key] = value
     at.run()
@@ -217,6 +242,8 @@ def test_example_call_runs_the_pipeline_and_opens_its_review(seams, store):
 def test_selection_comes_back_from_the_url_after_a_reload(seams, store):
     result = store_review(store, tiny_wav(), "weekly.wav")
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.session_state["auth_username"] = "admin"
+    at.session_state["auth_signed_in_at"] = time.time()
     at.query_params["call"] = str(result.call_id)  # a fresh session: only the URL knows the call
     at.run()
     at.switch_page(PAGES["review"]).run()

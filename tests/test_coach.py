@@ -18,7 +18,7 @@ from review.coach_analysis import (
     recommend_solution,
 )
 from review.coaching_models import SLED_TITLES, load_coaching_models
-from review.errors import LLMError, MethodologyError
+from review.errors import MethodologyError
 from review.render import timestamp
 from review.schema import Methodology
 from review.types import (

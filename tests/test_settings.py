@@ -63,3 +63,20 @@ def test_corrupt_settings_file_is_a_clear_error(tmp_path):
     (tmp_path / "settings.json").write_text("{not json")
     with pytest.raises(ConfigError, match="settings.json"):
         load_settings({"CALLREVIEW_HOME": str(tmp_path)})
+
+
+def test_a_saved_key_is_never_sent_to_a_new_endpoint_unasked(tmp_path):
+    import json
+
+    from review.errors import ConfigError
+    from review.settings import save_settings
+
+    env = {"CALLREVIEW_HOME": str(tmp_path)}
+    save_settings({"llm_base_url": "https://api.openai.com/v1", "llm_api_key": "sk-first"}, env=env)
+    with pytest.raises(ConfigError, match="the saved API key belongs to https://api.openai.com/v1; to use "
+                       "http://evil.example/v1 paste its key too"):
+        save_settings({"llm_base_url": "http://evil.example/v1", "llm_api_key": ""}, env=env)
+    saved = json.loads((tmp_path / "settings.json").read_text())
+    assert saved["llm_base_url"] == "https://api.openai.com/v1"  # nothing changed
+    save_settings({"llm_base_url": "http://localhost:11434/v1", "llm_api_key": "ollama-key"}, env=env)
+    save_settings({"llm_base_url": "http://localhost:11434/v1/", "llm_model": "qwen"}, env=env)  # same URL

@@ -26,6 +26,8 @@ def register(sub) -> None:
     p.add_argument("--call-type", default="discovery", help="e.g. discovery, demo, negotiation")
     p.add_argument("--engine", choices=["rules", "openai", "local"], help="override CALLREVIEW_LLM_ENGINE")
     p.add_argument("--model", help="override the faster-whisper model (name or path)")
+    p.add_argument("--queue", action="store_true",
+                   help="submit as background jobs for a worker instead of reviewing here")
     p.set_defaults(handler=run)
 
 
@@ -95,6 +97,12 @@ def run(args) -> int:
     files = _inputs(Path(args.path))
     # a bad name is the command's error, not each file's: say it once, before any work
     MethodologyLibrary(settings).get(args.methodology)
+    if args.queue:
+        if args.out:
+            raise InputError("--out needs the review now; drop --queue, or export from the app when the job is done")
+        from .jobs import queue_files
+
+        return queue_files(files, args, settings)
     services = Services.from_settings(settings)
     failed = 0
     stems = [f.stem for f in files]

@@ -30,6 +30,7 @@ from ..migrations import (
 from ..types import CoachingDraft, Scorecard, Transcript
 from .call_methods import CallMethods
 from .document_methods import DocumentMethods
+from .job_methods import Job, JobMethods
 from .records import (
     CALL_STATUSES,
     Call,
@@ -41,6 +42,7 @@ from .records import (
     review_cache_key,
 )
 from .review_methods import ReviewMethods
+from .user_methods import User, UserMethods
 
 __all__ = [
     "CALL_STATUSES",
@@ -50,12 +52,14 @@ __all__ = [
     "Comment",
     "DocumentVersion",
     "EditConflict",
+    "Job",
     "Override",
     "ReviewRecord",
     "Scorecard",
     "Store",
     "StoreError",
     "Transcript",
+    "User",
     "call_text",
     "calls",
     "comments",
@@ -70,7 +74,7 @@ __all__ = [
 ]
 
 
-class Store(CallMethods, ReviewMethods, DocumentMethods):
+class Store(CallMethods, ReviewMethods, DocumentMethods, JobMethods, UserMethods):
     """All persistent state of callreview. Safe to share between threads (an in-memory SQLite
     store is one shared connection, meant for tests and single-user demos).
 

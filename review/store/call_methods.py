@@ -4,6 +4,7 @@ list (with transcript text search), rep names, and keeping uploaded files."""
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import date
 from pathlib import Path
 
@@ -104,6 +105,7 @@ class CallMethods(StoreBase):
         text: str | None = None,
         limit: int = 50,
         offset: int = 0,
+        reps: Collection[str] | None = None,
     ) -> list[CallRow]:
         """Calls, newest call date first, with their latest review's score, engine and focus skill.
 
@@ -112,6 +114,7 @@ class CallMethods(StoreBase):
             without a review are left out when either is given).
         text: case-insensitive substring of the latest transcript's text.
         limit, offset: paging.
+        reps: only calls of these reps (the signed-in person's scope); None = no restriction.
         """
         _check_date("date_from", date_from)
         _check_date("date_to", date_to)
@@ -130,6 +133,8 @@ class CallMethods(StoreBase):
         where = []
         if rep:
             where.append(calls.c.rep == rep)
+        if reps is not None:
+            where.append(calls.c.rep.in_(sorted(reps)))
         if methodology_id:
             where.append(calls.c.methodology_id == methodology_id)
         if date_from:

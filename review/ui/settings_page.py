@@ -122,6 +122,9 @@ def _library(current) -> None:
 
 
 def render() -> None:
+    if not state.scope().is_admin:  # the page is not in a non-admin's menu; a direct link ends here
+        st.error("Settings: only an admin may change them; ask an admin of this callreview")
+        return
     st.title("Settings")
     state.mirror_selection()
     try:

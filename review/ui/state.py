@@ -64,6 +64,18 @@ def build_services(settings: Settings) -> Services:
     return shared(_fingerprint(settings), settings)
 
 
+def start_worker(settings: Settings) -> None:
+    """Make sure a worker will pick up queued jobs (tests replace this with an inline worker).
+
+    With the built-in SQLite queue the app starts one local worker process if none runs; with a
+    shared broker (CALLREVIEW_QUEUE_URL) the team's workers run elsewhere.
+    settings: the loaded settings.
+    """
+    from review.jobs import ensure_local_worker
+
+    ensure_local_worker(settings)
+
+
 def run_review(path: Path, services: Services, methodology: str, **options) -> ReviewResult:
     """Review one file with the real pipeline (tests replace this function).
 
@@ -89,8 +101,8 @@ def _fingerprint(s: Settings) -> str:
     return sha256_json(values)
 
 
-def services() -> Services:
-    """The services for the current settings, built once per browser session and settings."""
+def raw_services() -> Services:
+    """The services for the current settings with the unrestricted store (sign-in uses it)."""
     import streamlit as st
 
     current = settings()
@@ -100,6 +112,53 @@ def services() -> Services:
             del st.session_state[old]
         st.session_state[key] = build_services(current)
     return st.session_state[key]
+
+
+def services() -> Services:
+    """The services pages use: the store is restricted to what the signed-in person may see."""
+    import dataclasses
+
+    from review.store.scoped import ScopedStore
+
+    raw = raw_services()
+    return dataclasses.replace(raw, store=ScopedStore(raw.store, scope()))
+
+
+def check_rep_allowed(store, rep: str | None) -> None:
+    """A manager may submit calls of their own team's reps; a new rep name joins their team.
+
+    store: the page's (scoped) store. rep: the rep named on the upload.
+    """
+    from review.auth import AccessDenied
+
+    who = scope()
+    if who.is_admin or who.role == "rep" or who.allows_rep(rep):
+        return
+    if not rep or not rep.strip():
+        raise AccessDenied("name the rep of this call, so it lands in your team")
+    if not who.team:
+        raise AccessDenied("you are in no team yet; ask an admin (`callreview users add ... --team`)")
+    real = raw_services().store
+    if real.team_of_rep(rep) not in (None, who.team):
+        raise AccessDenied(f"{rep} is in another team; ask an admin to move them")
+    real.assign_rep(rep, who.team)
+    import streamlit as st
+
+    from review.auth import scope_for
+
+    st.session_state["_scope"] = scope_for(real, who.username)
+
+
+def scope():
+    """The signed-in person's review.auth.Scope (app.py signs in before any page runs)."""
+    import streamlit as st
+
+    from review.auth import AccessDenied
+
+    found = st.session_state.get("_scope")
+    if found is None:
+        raise AccessDenied("nobody is signed in; open the app from its start page")
+    return found
 
 
 def forget_services() -> None:

@@ -1,24 +1,21 @@
-"""Upload page: several recordings or transcripts at once, each reviewed with visible progress."""
+"""Upload page: several recordings or transcripts at once, each queued as a background review job
+whose stage and progress stay visible (also after leaving the page and coming back)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from review.ui import processing, state
-
-DONE_LABELS = {"reviewed": "reviewed", "duplicate": "already in the library", "error": "failed (see below)"}
+from review.ui import jobs_panel, processing, state
 
 
 def _show_outcomes() -> None:
-    outcomes = st.session_state.get("upload_outcomes") or []
+    # queued files are shown with their progress in the jobs panel below
+    outcomes = [o for o in st.session_state.get("upload_outcomes") or [] if o.kind != "queued"]
     if not outcomes:
         return
-    st.subheader("Results")
     for i, o in enumerate(outcomes):
         left, right = st.columns([5, 1], vertical_alignment="center")
-        if o.kind == "reviewed":
-            left.success(o.message, icon=":material/check_circle:")
-        elif o.kind == "duplicate":
+        if o.kind == "duplicate":
             left.info(o.message, icon=":material/content_copy:")
         else:
             left.error(o.message, icon=":material/error:")
@@ -61,20 +58,13 @@ def render() -> None:
         if not files:
             st.warning("Choose at least one file first.")
         else:
-            # Outcomes are kept after each file: if the manager clicks away mid-batch (Streamlit then
-            # stops this run), the files already reviewed are listed when they come back.
-            outcomes = st.session_state["upload_outcomes"] = []
-            st.caption(f"Reviewing {len(files)} file(s) one after another; stay on this page until they finish.")
-            for f in files:
-                with st.status(f"{f.name}", expanded=True) as status:
-                    outcome = processing.review_upload(
-                        f.name, f.getvalue(), methodology, rep.strip() or None,
-                        call_date.isoformat() if call_date else None, call_type, status)
-                    status.update(label=f"{f.name} \u2014 {DONE_LABELS[outcome.kind]}",
-                                  state="error" if outcome.kind == "error" else "complete",
-                                  expanded=False)
-                outcomes.append(outcome)
+            st.session_state["upload_outcomes"] = [
+                processing.submit_upload(f.name, f.getvalue(), methodology, rep.strip() or None,
+                                         call_date.isoformat() if call_date else None, call_type)
+                for f in files
+            ]
     _show_outcomes()
+    jobs_panel.render_jobs()
 
     if services.store.list_calls(limit=1) == [] and not st.session_state.get("upload_outcomes"):
         st.divider()

@@ -1,0 +1,161 @@
+"""The store as a signed-in person sees it: every query checks their scope (review.auth.Scope).
+
+Deny by default: a store method that is not listed here cannot be called through a ScopedStore by
+anyone but an admin, so a method added later is closed until someone decides who may use it.
+Each listed method names what it is about (a call id, a review id, a rep name), and that thing's
+rep must be in the scope; lists are filtered to the scope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..auth import AccessDenied, Scope
+
+# method -> (kind of the first argument, needs write access)
+# kinds: "call" (call id), "review" (review id), "rep" (rep name), "free" (no call data)
+_CHECKED: dict[str, tuple[str, bool]] = {
+    "get_call": ("call", False),
+    "update_call_status": ("call", True),
+    "update_call_details": ("call", True),
+    "get_transcript": ("call", False),
+    "transcript_versions": ("call", False),
+    "save_transcript": ("call", True),
+    "latest_review": ("call", False),
+    "reviews_for_call": ("call", False),
+    "save_review": ("call", True),
+    "add_comment": ("call", True),
+    "comments": ("call", False),
+    "get_review": ("review", False),
+    "add_override": ("review", True),
+    "overrides": ("review", False),
+    "override_history": ("review", False),
+    "save_document": ("review", True),
+    "get_document": ("review", False),
+    "document_history": ("review", False),
+    "restore_document": ("review", True),
+    "rep_history": ("rep", False),
+    "rep_trend_rows": ("rep", False),
+    "keep_upload": ("free", True),
+    "add_job": ("free", True),
+    "find_review_by_cache_key": ("free", False),
+    "close": ("free", False),
+}
+# write methods whose `author` is the signed-in person, whatever the page passed
+_AUTHORED = {"add_override", "add_comment", "save_document", "restore_document"}
+_ADMIN_ONLY_TEXT = "only an admin may do this; ask an admin of this callreview"
+
+
+class ScopedStore:
+    """A Store restricted to what `scope` may see; the app hands pages this instead of the Store.
+
+    store: the real review.store.Store. scope: the signed-in person's review.auth.Scope.
+    """
+
+    def __init__(self, store: Any, scope: Scope):
+        self._store = store
+        self.scope = scope
+        self.uploads_dir = store.uploads_dir
+        self.display_url = store.display_url
+
+    # ------------------------------------------------------------------ checks
+
+    def _call_allowed(self, call_id: int) -> bool:
+        call = self._store.get_call(call_id)
+        return call is not None and self.scope.allows_rep(call.rep)
+
+    def _check(self, kind: str, args: tuple, kwargs: dict, write: bool) -> None:
+        if self.scope.is_admin:
+            return
+        if write and self.scope.role == "rep" and kind == "review":
+            # reps read their reviews and agendas; they do not override scores or edit agendas
+            raise AccessDenied("a rep may read this review but not change it; ask your manager")
+        target = args[0] if args else next(iter(kwargs.values()), None)
+        if kind == "call":
+            ok = self._call_allowed(int(target))
+        elif kind == "review":
+            review = self._store.get_review(int(target))
+            ok = review is not None and self._call_allowed(review.call_id)
+        elif kind == "rep":
+            ok = self.scope.allows_rep(target)
+        else:
+            ok = True
+        if not ok:
+            # "not found" rather than "forbidden": an id outside the scope tells nothing about itself
+            raise AccessDenied(f"{kind} {target} is not in your calls; open it from the Calls list")
+
+    def __getattr__(self, name: str) -> Callable:
+        method = getattr(self._store, name)
+        if name in _CHECKED:
+            kind, write = _CHECKED[name]
+
+            def checked(*args, **kwargs):
+                self._check(kind, args, kwargs, write)
+                if name in _AUTHORED:
+                    kwargs["author"] = self.scope.display_name
+                return method(*args, **kwargs)
+
+            return checked
+        if name in _FILTERED:
+            return _FILTERED[name].__get__(self)
+        if self.scope.is_admin:
+            return method
+        raise AccessDenied(f"{name}: {_ADMIN_ONLY_TEXT}")
+
+
+def _list_calls(self: ScopedStore, *args, **kwargs):
+    if self.scope.reps is not None:
+        wanted = kwargs.get("reps")
+        kwargs["reps"] = self.scope.reps if wanted is None else set(wanted) & self.scope.reps
+    return self._store.list_calls(*args, **kwargs)
+
+
+def _reps(self: ScopedStore) -> list[str]:
+    return [r for r in self._store.reps() if self.scope.allows_rep(r)]
+
+
+def _find_call_by_sha(self: ScopedStore, sha256: str):
+    call = self._store.find_call_by_sha(sha256)
+    return call if call is not None and self.scope.allows_rep(call.rep) else None
+
+
+def _add_call(self: ScopedStore, **fields):
+    if self.scope.role == "rep":
+        fields["rep"] = self.scope.display_name  # a rep uploads their own calls
+    elif not self.scope.allows_rep(fields.get("rep")):
+        rep = (fields.get("rep") or "").strip()
+        if not rep:
+            raise AccessDenied("name the rep of this call, so it lands in your team")
+        if not self.scope.team:
+            raise AccessDenied("you are in no team yet; ask an admin (`callreview users add ... --team`)")
+        if self._store.team_of_rep(rep) not in (None, self.scope.team):
+            raise AccessDenied(f"{rep} is in another team; ask an admin to move them")
+        self._store.assign_rep(rep, self.scope.team)  # a manager's new rep joins their team
+        from ..auth import scope_for
+
+        self.scope = scope_for(self._store, self.scope.username)
+    return self._store.add_call(**fields)
+
+
+def _list_jobs(self: ScopedStore, *args, **kwargs):
+    if not self.scope.is_admin:
+        kwargs["created_by"] = self.scope.username
+    return self._store.list_jobs(*args, **kwargs)
+
+
+def _get_job(self: ScopedStore, job_id: int):
+    job = self._store.get_job(job_id)
+    if job is not None and not self.scope.is_admin and job.created_by != self.scope.username:
+        return None
+    return job
+
+
+_FILTERED: dict[str, Callable] = {
+    "list_calls": _list_calls,
+    "reps": _reps,
+    "find_call_by_sha": _find_call_by_sha,
+    "add_call": _add_call,
+    "list_jobs": _list_jobs,
+    "get_job": _get_job,
+}

@@ -1,0 +1,218 @@
+# ruff: noqa: F811  (pytest fixtures imported from test_app are used as parameters)
+"""Sign-in and access: password accounts, slowed repeated failures, expiring sessions, the users CLI,
+and what each role sees in the app (AppTest with the fakes of test_app)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from test_app import PASSWORD, add_account, app, seams, store, store_review, texts, tiny_wav  # noqa: F401
+
+from review import auth
+from review.auth import AccessDenied, AuthError
+from review.cli import main
+from review.store.scoped import ScopedStore
+
+# --------------------------------------------------------------------------- accounts, sign-in
+
+
+def test_passwords_are_hashed_and_checked(store):
+    add_account(store, "kim", "manager", "Kim Lee", team="east")
+    user = store.get_user("KIM ")  # names are case- and space-insensitive
+    assert user.password_hash.startswith("$argon2id$") and PASSWORD not in user.password_hash
+    scope = auth.sign_in(store, "kim", PASSWORD)
+    assert (scope.role, scope.team) == ("manager", "east")
+    with pytest.raises(AuthError, match="wrong username or password"):
+        auth.sign_in(store, "kim", "not the password")
+    with pytest.raises(AuthError, match="wrong username or password"):  # the same words for no such user
+        auth.sign_in(store, "nobody", PASSWORD)
+    with pytest.raises(AuthError, match="at least 10 characters"):
+        auth.hash_password("short")
+
+
+def test_repeated_failures_lock_the_account_for_a_growing_time(store):
+    add_account(store, "kim", "manager", "Kim Lee", team="east")
+    now = 1_000_000.0
+    for _ in range(auth.FREE_FAILURES):
+        with pytest.raises(AuthError, match="wrong username or password"):
+            auth.sign_in(store, "kim", "guess", now=now)
+    with pytest.raises(AuthError, match="too many failed sign-ins; try again in"):
+        auth.sign_in(store, "kim", PASSWORD, now=now + 1)  # even the right password waits
+    assert auth.sign_in(store, "kim", PASSWORD, now=now + auth.LOCK_BASE_S + 1).username == "kim"
+    assert store.get_user("kim").failed_logins == 0
+    assert auth.lock_seconds(auth.FREE_FAILURES + 3) == 8 * auth.LOCK_BASE_S
+    assert auth.lock_seconds(100) == auth.LOCK_MAX_S
+
+
+def test_disabled_accounts_and_expired_sessions(store):
+    add_account(store, "kim", "manager", "Kim Lee", team="east")
+    store.update_user("kim", disabled=True)
+    with pytest.raises(AuthError, match="disabled"):
+        auth.sign_in(store, "kim", PASSWORD)
+    assert auth.session_expired(signed_in_at=0.0, hours=12, now=13 * 3600)
+    assert not auth.session_expired(signed_in_at=0.0, hours=12, now=11 * 3600)
+
+
+def test_users_cli(settings, monkeypatch, capsys):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long password\n"))
+    assert main(["users", "add", "ada", "--admin", "--password-stdin"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("another long one\n"))
+    assert main(["users", "add", "kim", "--role", "manager", "--team", "east", "--password-stdin"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("another long one\n"))
+    assert main(["users", "add", "kim", "--password-stdin"]) == 2
+    assert "exists already" in capsys.readouterr().err
+    assert main(["users", "disable", "kim"]) == 0
+    assert main(["users", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "ada" in listing and "admin" in listing and "disabled" in listing and "east" in listing
+    assert main(["users", "add", "sam", "--role", "rep", "--password-stdin"]) == 2
+    assert "a rep needs --name" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO("a new long password\n"))
+    assert main(["users", "reset", "kim", "--password-stdin"]) == 0
+    assert main(["users", "enable", "kim"]) == 0
+
+
+# --------------------------------------------------------------------------- the scoped store
+
+
+def _two_teams(store):
+    add_account(store, "kim", "manager", "Kim Lee", team="east")
+    add_account(store, "lou", "manager", "Lou Park", team="west")
+    add_account(store, "sam", "rep", "Sam Ortiz", team="east")
+    store.assign_rep("Sam Ortiz", "east")
+    store.assign_rep("Wes Hall", "west")
+    east = store_review(store, tiny_wav(tone=1), "east-call.wav", rep="Sam Ortiz")
+    west = store_review(store, tiny_wav(tone=2), "west-call.wav", rep="Wes Hall")
+    return east, west
+
+
+def test_each_manager_sees_only_their_team_and_ids_outside_it_are_refused(store):
+    east, west = _two_teams(store)
+    kim = ScopedStore(store, auth.scope_for(store, "kim"))
+    assert [c.filename for c in kim.list_calls()] == ["east-call.wav"]
+    assert kim.reps() == ["Sam Ortiz"]
+    assert kim.get_call(east.call_id).rep == "Sam Ortiz"
+    for call_method in ("get_call", "get_transcript", "latest_review", "comments"):
+        with pytest.raises(AccessDenied, match="not in your calls"):
+            getattr(kim, call_method)(west.call_id)
+    with pytest.raises(AccessDenied):
+        kim.get_review(west.review_id)
+    with pytest.raises(AccessDenied):
+        kim.add_override(west.review_id, "pain_quantified", 2, "no")
+    with pytest.raises(AccessDenied):
+        kim.rep_trend_rows("Wes Hall", "discovery")
+    with pytest.raises(AccessDenied, match="only an admin"):
+        kim.list_users()  # a method nobody opened up is closed to all but admins
+    admin_scope = auth.Scope("root", "Root", "admin", None, None)
+    assert len(ScopedStore(store, admin_scope).list_calls()) == 2
+
+
+def test_a_rep_sees_their_own_calls_and_cannot_change_a_review(store):
+    east, west = _two_teams(store)
+    store_review(store, tiny_wav(tone=3), "east-other.wav", rep="Ana Ruiz")
+    store.assign_rep("Ana Ruiz", "east")
+    sam = ScopedStore(store, auth.scope_for(store, "sam"))
+    assert [c.filename for c in sam.list_calls()] == ["east-call.wav"]
+    assert sam.get_review(east.review_id).id == east.review_id
+    with pytest.raises(AccessDenied, match="may read this review but not change it"):
+        sam.add_override(east.review_id, "pain_quantified", 2, "I did ask")
+    with pytest.raises(AccessDenied):
+        sam.get_call(west.call_id)
+
+
+def test_overrides_comments_and_edits_carry_the_signed_in_author(store):
+    east, _ = _two_teams(store)
+    kim = ScopedStore(store, auth.scope_for(store, "kim"))
+    kim.add_override(east.review_id, "pain_quantified", 2, "asked for the cost", author="manager")
+    kim.add_comment(east.call_id, 12.0, "good question here")
+    found = kim.get_document(east.review_id, "prep_note")
+    kim.save_document(east.review_id, "prep_note", "edited", found[1] if found else None)
+    assert store.overrides(east.review_id)["pain_quantified"].author == "Kim Lee"
+    assert store.comments(east.call_id)[0].author == "Kim Lee"
+    assert store.document_history(east.review_id, "prep_note")[-1].author == "Kim Lee"
+
+
+# --------------------------------------------------------------------------- the app
+
+
+def test_the_app_asks_for_sign_in_and_renders_nothing_else(seams, store):
+    store_review(store, tiny_wav(), "secret-call.wav")
+    at = app(user=None)
+    assert [t.value for t in at.title] == ["Sign in to callreview"]
+    assert "secret-call" not in texts(at)
+    at.text_input(key="sign_in_username").input("admin")
+    at.text_input(key="sign_in_password").input("wrong password!")
+    at.button[0].click().run()
+    assert at.error[0].value == "wrong username or password"
+    at.text_input(key="sign_in_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.session_state["auth_username"] == "admin"
+    assert "secret-call" in texts(at)
+
+
+def test_a_fresh_install_creates_the_first_admin(seams, store):
+    from review.migrations import users
+
+    with store.engine.begin() as conn:
+        conn.execute(users.delete())
+    at = app(user=None)
+    assert "Welcome to callreview" in [t.value for t in at.title]
+    at.text_input(key="first_admin_username").input("ada")
+    at.text_input(key="first_admin_name").input("Ada Admin")
+    at.text_input(key="first_admin_pw").input("a long password")
+    at.text_input(key="first_admin_pw2").input("a long password")
+    at.button[0].click().run()
+    assert not at.exception
+    assert store.get_user("ada").role == "admin"
+    assert at.session_state["auth_username"] == "ada"
+
+
+def test_two_managers_each_see_only_their_teams_calls_in_the_app(seams, store):
+    east, west = _two_teams(store)
+    kim = app(user="kim")
+    assert "east-call" in texts(kim) and "west-call" not in texts(kim)
+    lou = app(user="lou")
+    assert "west-call" in texts(lou) and "east-call" not in texts(lou)
+    # opening the other team's call by its id (a shared link) shows nothing of it
+    at = app("review", user="kim", call_id=west.call_id)
+    assert "west-call" not in texts(at) and "Wes Hall" not in texts(at)
+    assert any("not in your calls" in e.value for e in at.error)
+
+
+def test_settings_are_for_admins_only(seams, store):
+    add_account(store, "kim", "manager", "Kim Lee", team="east")
+    assert "Settings" not in texts(app(user="kim"))
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app("settings", user="kim")  # not registered for a manager: no URL reaches it
+    at = app("settings", user="admin")
+    assert any(t.value == "Settings" for t in at.title)
+
+
+def test_a_managers_upload_puts_the_new_rep_in_their_team(seams, store):
+    add_account(store, "kim", "manager", "Kim Lee", team="east")
+    at = app("upload", user="kim")
+    at.text_input(key="upload_rep").input("Nia Cole")
+    at.file_uploader(key="upload_files").set_value([("monday.wav", tiny_wav(tone=9), "audio/wav")])
+    at.button[0].click().run()
+    assert not at.exception
+    assert store.team_of_rep("Nia Cole") == "east"
+    assert [j.created_by for j in store.list_jobs()] == ["kim"]
+    assert "**monday**" in texts(app(user="kim"))  # the reviewed call is in her list
+
+
+def test_an_expired_session_signs_out(seams, store):
+    at = app(user=None, auth_username="admin", auth_signed_in_at=time.time() - 13 * 3600)
+    assert "Sign in to callreview" in [t.value for t in at.title]
+    assert any("session expired" in w.value for w in at.warning)
+
+
+def test_oidc_sign_in_offers_the_company_sign_in(seams, store, monkeypatch):
+    monkeypatch.setenv("CALLREVIEW_AUTH", "oidc")
+    at = app(user=None)
+    assert not at.exception
+    assert [b.label for b in at.button] == ["Sign in with your company account"]
+    assert "Sign in to callreview" in [t.value for t in at.title]

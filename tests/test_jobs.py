@@ -1,0 +1,226 @@
+"""Background review jobs: submitting, de-duplication, a worker that dies mid-job, the CLI, and the
+same on Redis when CALLREVIEW_TEST_REDIS_URL names a server (CI starts one).
+
+The fast tests run jobs in-process with a fake pipeline at the `review` seam of `run_job`; the slow
+one starts real `callreview worker` processes, kills one with SIGKILL mid-review and checks that every
+job still completes exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from review import jobs
+from review.cli import main
+from review.errors import ConfigError, InputError
+from review.pipeline import ReviewResult, Services
+from review.store import Store
+
+REPO = Path(__file__).resolve().parent.parent
+TRANSCRIPTS = REPO / "tests" / "data" / "transcripts"
+REDIS_URL = os.environ.get("CALLREVIEW_TEST_REDIS_URL", "")
+
+
+@pytest.fixture
+def store(settings):
+    s = Store.from_settings(settings)
+    yield s
+    s.close()
+
+
+class FakePipeline:
+    """Stands in for review.pipeline.review_file: records each call, stores a call and a review
+    row the way the pipeline would (one call per file content), optionally fails."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.calls: list[str] = []
+
+    def __call__(self, path, services, methodology, progress=None, **options):
+        from test_app import store_review
+
+        path = Path(path)
+        self.calls.append(path.name)
+        if path.stem.startswith("broken"):
+            raise InputError(f"{path}: cannot decode the audio (not a recording?); export it again")
+        for stage in ("transcribe", "index", "score", "coach", "store"):
+            progress(stage, 1.0, f"{stage} done")
+        return store_review(self.store, path.read_bytes(), path.name, rep=options.get("rep") or "Alex Rivera")
+
+
+def _options(**kw) -> jobs.ReviewOptions:
+    return jobs.ReviewOptions(methodology="discovery", **kw)
+
+
+def test_a_submitted_file_is_reviewed_by_a_worker_with_progress(settings, store):
+    fake = FakePipeline(store)
+    data = (TRANSCRIPTS / "zoom_demo.vtt").read_bytes()
+    job, created = jobs.submit_review(store, settings, data, "zoom_demo.vtt", _options(rep="Sam Ortiz"),
+                                      created_by="ada")
+    assert created and job.status == "queued" and job.created_by == "ada"
+    assert Path(job.stored_path).read_bytes() == data  # the upload is kept before anything runs
+    assert jobs.run_job(job.id, settings, services=Services(settings, store, None, None), review=fake) == "done"
+    done = store.get_job(job.id)
+    assert done.status == "done" and done.progress == 1.0 and done.stage == "store"
+    assert done.call_id is not None and store.latest_review(done.call_id).id == done.review_id
+    assert fake.calls == ["zoom_demo.vtt"]  # the worker reviews it under the name the user gave
+
+
+def test_the_same_file_and_options_is_one_job_and_a_second_run_does_nothing(settings, store):
+    fake = FakePipeline(store)
+    data = (TRANSCRIPTS / "teams_discovery.vtt").read_bytes()
+    first, _ = jobs.submit_review(store, settings, data, "a.vtt", _options())
+    again, created = jobs.submit_review(store, settings, data, "a-copy.vtt", _options())
+    assert not created and again.id == first.id
+    other, created = jobs.submit_review(store, settings, data, "a.vtt", _options(rep="Kim Lee"))
+    assert created and other.id != first.id  # other options are another job
+    services = Services(settings, store, None, None)
+    assert jobs.run_job(first.id, settings, services=services, review=fake) == "done"
+    assert jobs.run_job(first.id, settings, services=services, review=fake) == "skipped"
+    assert fake.calls == ["a.vtt"]
+
+
+def test_a_failed_review_is_recorded_on_the_job_with_its_one_line_reason(settings, store):
+    fake = FakePipeline(store)
+    job, _ = jobs.submit_review(store, settings, b"RIFF-not-really", "broken.wav", _options())
+    assert jobs.run_job(job.id, settings, services=Services(settings, store, None, None), review=fake) == "failed"
+    failed = store.get_job(job.id)
+    assert failed.status == "failed"
+    assert failed.error.startswith("broken.wav: cannot decode") and "callreview-job-" not in failed.error
+    again, created = jobs.submit_review(store, settings, b"RIFF-not-really", "broken.wav", _options())
+    assert created and again.id != job.id  # submitting a failed file again retries it
+
+
+def test_a_job_whose_worker_died_is_queued_again_and_completes_once(settings, store, monkeypatch):
+    fake = FakePipeline(store)
+    data = (TRANSCRIPTS / "vendor_eval.srt").read_bytes()
+    job, _ = jobs.submit_review(store, settings, data, "vendor_eval.srt", _options())
+    # a worker takes it, gets as far as storing the review, and is killed before it says "done"
+    claimed = store.claim_job(job.id, "host:123:1", max_attempts=3)
+    fake(Path(claimed.stored_path), None, "discovery", progress=lambda *a: None)
+    assert store.get_job(job.id).status == "running"
+    assert jobs.reap(settings, store) == []  # its heartbeat is fresh: not stale yet
+    monkeypatch.setattr(settings, "job_stale_s", 0.0)
+    time.sleep(0.01)
+    assert jobs.reap(settings, store) == [job.id]
+    assert store.get_job(job.id).status == "queued"
+
+    def served_from_store(path, services, methodology, progress=None, **options):
+        # the real pipeline finds the stored review by its cache key: no second review
+        call = store.find_call_by_sha(job.file_sha256)
+        review = store.latest_review(call.id)
+        return ReviewResult(call.id, review.id, None, review.scorecard, review.draft, True)
+
+    services = Services(settings, store, None, None)
+    assert jobs.run_job(job.id, settings, services=services, review=served_from_store) == "done"
+    [call] = store.list_calls()
+    assert len(store.reviews_for_call(call.id)) == 1
+    assert store.get_job(job.id).attempts == 2
+
+
+def test_a_job_interrupted_too_often_is_failed_with_a_reason(settings, store):
+    job, _ = jobs.submit_review(store, settings, b"WEBVTT\n\n00:00.000 --> 00:01.000\nA: hi\n", "x.vtt", _options())
+    for attempt in range(3):
+        assert store.claim_job(job.id, f"w{attempt}", max_attempts=3) is not None
+        store.requeue_stale(-1)
+    assert store.claim_job(job.id, "w9", max_attempts=3) is None
+    failed = store.get_job(job.id)
+    assert failed.status == "failed" and "gave up after 3 interrupted attempts" in failed.error
+
+
+def test_review_queue_and_jobs_cli(settings, store, capsys):
+    good = TRANSCRIPTS / "timestamped.txt"
+    assert main(["review", str(good), "--queue", "--rep", "Sam Ortiz"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("timestamped.txt: job 1 queued")
+    assert main(["review", str(good), "--queue", "--rep", "Sam Ortiz"]) == 0
+    assert "job 1 already submitted (queued)" in capsys.readouterr().out
+    assert main(["jobs"]) == 0
+    listing = capsys.readouterr().out
+    assert "queued" in listing and "timestamped.txt" in listing
+    assert main(["review", str(good), "--queue", "--out", "x"]) == 2
+    assert "--out needs the review now" in capsys.readouterr().err
+
+
+def test_bad_files_are_refused_before_anything_is_kept(settings, store, tmp_path, capsys):
+    empty = tmp_path / "empty.vtt"
+    empty.write_bytes(b"")
+    notes = tmp_path / "notes.docx"
+    notes.write_bytes(b"PK\x03\x04")
+    assert main(["review", str(tmp_path), "--queue"]) == 1  # the folder's one transcript is refused
+    assert "empty.vtt: the file is empty" in capsys.readouterr().err
+    with pytest.raises(InputError, match="the file is empty"):
+        jobs.check_submission("empty.vtt", 0, 500)
+    with pytest.raises(InputError, match="over the 1 MB limit"):
+        jobs.check_submission("big.wav", 2 * 1024 * 1024, 1)
+    assert store.list_jobs() == []
+    assert not (settings.home_path / "uploads").exists() or not any((settings.home_path / "uploads").iterdir())
+
+
+def test_an_unknown_queue_url_is_one_line(settings, monkeypatch):
+    monkeypatch.setattr(settings, "queue_url", "amqp://rabbit")
+    with pytest.raises(ConfigError, match="not supported; leave it empty"):
+        jobs.queue_for(settings)
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="set CALLREVIEW_TEST_REDIS_URL to test the Redis queue")
+def test_jobs_travel_through_redis(settings, store, monkeypatch):
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    monkeypatch.setattr(settings, "queue_url", REDIS_URL)
+    job, _ = jobs.submit_review(store, settings, (TRANSCRIPTS / "zoom_demo.vtt").read_bytes(), "z.vtt", _options())
+    huey = jobs.queue_for(settings)
+    assert huey.pending_count() == 1
+    task = huey.dequeue()
+    assert task.args == (job.id,)
+
+
+# --------------------------------------------------------------------------- real worker processes
+
+
+def _wait(predicate, seconds: float, what: str):
+    end = time.time() + seconds
+    while time.time() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.slow
+def test_kill_9_of_a_worker_mid_job_loses_nothing_and_reviews_each_call_once(settings, store, tmp_path):
+    env = {**os.environ, "CALLREVIEW_HOME": settings.home, "CALLREVIEW_JOB_STALE_S": "6",
+           "PYTHONPATH": str(REPO)}
+    files = sorted(TRANSCRIPTS.iterdir())
+    for f in files:
+        jobs.submit_review(store, settings, f, f.name, _options(rep="Sam Ortiz"))
+    worker = subprocess.Popen([sys.executable, "-m", "review", "worker", "--workers", "1"], env=env,
+                              cwd=tmp_path, start_new_session=True, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        running = _wait(lambda: store.list_jobs(status="running"), 180, "a running job")
+        os.killpg(worker.pid, signal.SIGKILL)  # the consumer and its worker process, mid-job
+        worker.wait(10)
+        assert store.get_job(running[0].id).status == "running"  # left behind by the dead worker
+        worker = subprocess.Popen([sys.executable, "-m", "review", "worker", "--workers", "1"], env=env,
+                                  cwd=tmp_path, start_new_session=True, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        _wait(lambda: all(j.finished for j in store.list_jobs()), 600, "every job to finish")
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+    done = store.list_jobs()
+    assert [j.status for j in done] == ["done"] * len(files), [j.error for j in done]
+    assert store.get_job(running[0].id).attempts >= 2
+    calls = store.list_calls(limit=100)
+    assert len(calls) == len(files)
+    assert all(len(store.reviews_for_call(c.id)) == 1 for c in calls)
