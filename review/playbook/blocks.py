@@ -113,6 +113,9 @@ def read_plain_text(text: str) -> list[Block]:
         line = block.text.strip()
         if block.kind == "text" and _is_section_line(line) and example_label(line) is None:
             blocks[n] = Block("heading", line.rstrip(":").strip(), level=2, paragraph=block.paragraph)
-    if len(blocks) > 1 and blocks[0].kind == "text" and blocks[1].kind == "heading":
-        blocks[0] = Block("heading", blocks[0].text, level=1, paragraph=blocks[0].paragraph)
+    first = blocks[0] if blocks else None
+    standalone = first is not None and len(blocks) > 1 and blocks[1].paragraph != first.paragraph and (
+        len(first.text.split()) <= 8 and not first.text.rstrip().endswith((".", "!", "?")))
+    if first is not None and first.kind == "text" and (blocks[1:2] and blocks[1].kind == "heading" or standalone):
+        blocks[0] = Block("heading", first.text, level=1, paragraph=first.paragraph)
     return blocks

@@ -90,7 +90,7 @@ def _criterion_row(c: CriterionDraft, criterion_id: str, section_id: str) -> dic
     topic = f"'{c.name}'"
     question = given_question(c.question) or build_question(c.name, c.description)[0]
     good = c.description if c.description and len(c.description) <= 300 else \
-        f"{c.name} is covered specifically and the customer confirms the details."
+        "Done specifically, and the customer confirms the details."
     return {
         "id": criterion_id,
         "name": c.name,
@@ -99,7 +99,7 @@ def _criterion_row(c: CriterionDraft, criterion_id: str, section_id: str) -> dic
         "levels": [
             {"score": 0, "label": "Not covered", "description": f"Nothing in the call addresses {topic}."},
             {"score": 1, "label": "Vague", "description":
-                f"{c.name} comes up, but only in general terms or without the customer confirming it."},
+                f"{topic} comes up, but only in general terms or without the customer confirming it."},
             {"score": 2, "label": "Specific and confirmed", "description": good},
         ],
         "good_examples": list(c.good_examples),

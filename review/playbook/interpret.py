@@ -35,6 +35,10 @@ from .wording import (
 
 _FINITE = set("is are was were be been has have had will would we you they this these it i our its there".split())
 _ORDINAL = ["", "1st", "2nd", "3rd", "4th", "5th", "6th"]
+# "Owner: Priya" / "Last reviewed: May" lines are about the document, not checks.
+_METADATA = re.compile(r"^(owner|author|authors|last (reviewed|updated|edited)|updated|version|date|status|"
+                       r"audience|applies to|contact|note|notes|see also|source|draft|confidential)\b.*?[:\-–—]",
+                       re.I)
 
 
 @dataclass
@@ -108,11 +112,14 @@ class _Reader:
 
     def _lead_in(self, text: str) -> bool:
         """Whether a paragraph opens with a criterion's name ("**Budget.** ...", "Review usage. ...")."""
+        if _METADATA.match(clean(text)):
+            return False
         if re.match(r"^\s*(\*\*|__).+?\1", text):
             return True
-        name, rest = split_name(text)
-        if not rest or name == clean(text).rstrip("."):
+        explicit = re.match(r"^([^.:!?\"“]{2,60}?)(?:\.\s+(?=[A-Z])|:\s+|\s[-–—]\s)\S", clean(text))
+        if not explicit:  # only "Name. More", "Name: more" or "Name - more" name a criterion
             return False
+        name = explicit.group(1)
         words = [w.lower() for w in re.findall(r"[\w']+", name)]
         return 0 < len(words) <= 6 and (as_action(name) is not None or not (set(words) & _FINITE))
 
@@ -120,7 +127,7 @@ class _Reader:
         """A plain-text line that is one short check ("Rep asks who approves the spend")."""
         sentences = re.split(r"(?<=[.!?])\s+", clean(text).strip())
         words = clean(text).split()
-        return self.plain_text and len(sentences) == 1 and 0 < len(words) <= 14 and not (
+        return self.plain_text and not _METADATA.match(clean(text)) and len(sentences) == 1 and 0 < len(words) <= 14 and not (
             {w.lower() for w in words[:2]} & _FINITE)
 
     def _new_criterion(self, section: _Section, text: str) -> _Criterion:
@@ -132,8 +139,13 @@ class _Reader:
 
     # ----------------------------------------------------------------- content of one heading
 
-    def _stage(self, section: _Section, blocks: list[Block]) -> None:
-        """List items, prose and tables under a stage heading (or before any heading)."""
+    def _stage(self, section: _Section, blocks: list[Block], prose: bool = True) -> None:
+        """List items, prose and tables under a stage heading (or before any heading).
+
+        prose: whether a paragraph with a lead-in may be a criterion; never where the checks are
+        listed (items or a table), where prose is the stage's description.
+        """
+        prose = prose and not any(b.kind in ("item", "table") for b in blocks)
         last: _Criterion | None = None
         mode: str | None = None  # "good"/"poor" after a label line such as "Avoid:"
         last_paragraph = -1
@@ -163,7 +175,7 @@ class _Reader:
                 last, mode = self._new_criterion(section, text), None
             elif last is not None and block.paragraph == last_paragraph and not self.plain_text:
                 last.details.append(clean(text))  # a continuation line of the item above
-            elif self._lead_in(text) or self._checklist_line(text):
+            elif (prose and self._lead_in(text)) or self._checklist_line(text):
                 last, mode = self._new_criterion(section, text), None
             elif section.criteria:
                 last = None
@@ -327,9 +339,12 @@ def _merge_wrapped(blocks: list[Block]) -> list[Block]:
     out: list[Block] = []
     for block in blocks:
         prev = out[-1] if out else None
+        starts_own_line = example_label(block.text) is not None or given_question(block.text) is not None \
+            or is_quote_line(block.text) or _METADATA.match(clean(block.text)) is not None
         continues = prev is not None and block.kind == prev.kind and block.kind in ("text", "quote") \
-            and block.paragraph == prev.paragraph and (
-                block.text[:1].islower() or (len(prev.text) > 60 and not prev.text.rstrip().endswith((".", ":", "?", "!"))))
+            and block.paragraph == prev.paragraph and not starts_own_line and (
+                block.text[:1].islower() or (len(prev.text) > 60 and not prev.text.rstrip().endswith(
+                    (".", ":", "?", "!", '"', "”"))))
         if continues:
             prev.text = f"{prev.text} {block.text}"
         else:
@@ -362,10 +377,9 @@ def interpret(blocks: list[Block], plain_text: bool = False) -> Interpretation:
             stack[-1].blocks.append(block)
     general = _Section("")
     reader.sections.append(general)
-    reader._stage(general, root.blocks)
-    if not general.criteria:
-        reader.intro.extend(general.description)
-        general.description = []
+    reader._stage(general, root.blocks, prose=not root.children)  # prose above the headings is the intro
+    reader.intro.extend(d for d in general.description if not _METADATA.match(d))
+    general.description = []
     for child in root.children:
         reader.node(child, None)
     return reader.finish(title)

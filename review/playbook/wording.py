@@ -18,7 +18,7 @@ _GOOD_LABELS = r"good|great|strong|better|best|say|do say|try|try saying|example
                r"e\.g\.|for example|sounds like|what good sounds like|model answer|instead say"
 _POOR_LABELS = r"avoid|bad|poor|weak|don'?t say|do not say|don'?t|never say|not|red flags?|bad examples?|" \
                r"poor examples?|instead of|what to avoid|watch out for"
-_LABEL = re.compile(rf"^\s*(?:({_POOR_LABELS})|({_GOOD_LABELS}))\s*(?:[:\-–—]\s*|$)(.*)$", re.I)
+_LABEL = re.compile(rf"^\s*(?:({_POOR_LABELS})|({_GOOD_LABELS}))\s*(?:[:\-–—]\s*|$|(?=[\"“«‘']))(.*)$", re.I)
 _QUOTE = re.compile(r"[\"“”«»]([^\"“”«»]{3,})[\"“”«»]|(?<!\w)[‘']([^‘’']{3,}?)[’'](?!\w)")
 _QUESTION_LABEL = re.compile(r"^\s*(?:scoring question|question|q|ask yourself|check)\s*[:\-–—]\s*(.+)$", re.I)
 _GIVEN_QUESTION = re.compile(r"^(did|does|do|has|have|was|were|is|are|can|could)\s+\S.*\?$", re.I)
@@ -173,7 +173,17 @@ def as_action(text: str) -> str | None:
         return None  # "Close plan agreed": a noun phrase with a participle
     if len(words) == 1 and base in NOUNISH:
         return None  # "Demo" alone is a topic, not an order
-    return " ".join([base, *words[1:]])
+    return _third_person(" ".join([base, *words[1:]]))
+
+
+_SECOND_PERSON = {"you'll": "they'll", "you're": "they're", "you've": "they've", "you'd": "they'd",
+                  "your": "their", "yours": "theirs", "yourself": "themselves", "you": "they"}
+
+
+def _third_person(text: str) -> str:
+    """A check written to the rep ("summarise what you heard") as a question about them."""
+    return re.sub(r"\b(you'll|you're|you've|you'd|yourself|yours|your|you)\b",
+                  lambda m: _SECOND_PERSON[m.group(1).lower()], text, flags=re.I)
 
 
 def _participle_phrase(text: str) -> str | None:
@@ -195,11 +205,20 @@ def _reported_question(question: str) -> str:
     return q
 
 
+def _without_quotes(text: str) -> str:
+    """A check without its example phrases: 'Check reactions ("How does that compare?")' -> 'Check reactions'."""
+    text = re.sub(r"\(\s*[\"“][^)]*\)", "", clean(text))
+    if is_quote_line(text):
+        return text
+    return re.sub(r"\s+([,.;?!])", r"\1", _QUOTE.sub("", text)).strip() if quoted_phrases(text) and \
+        len(_QUOTE.sub("", text).split()) >= 2 else text.strip()
+
+
 def build_question(name: str, rest: str = "") -> tuple[str, QuestionSource]:
     """A natural yes/no check for a criterion, and whether the playbook gave it, it was derived
     from the check's own wording (an imperative or a question), or guessed from a noun phrase."""
-    rest = clean(rest).strip().rstrip(";")
-    name = clean(name).strip()
+    rest = _without_quotes(re.split(r"(?<=[.!?])\s+(?=[A-Z\"“])", clean(rest), maxsplit=1)[0]).rstrip(";")
+    name = _without_quotes(name)
     for text in (rest, name):
         given = given_question(text) if text else None
         if given:
