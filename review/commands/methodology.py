@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
-
 from pathlib import Path
 
 from ..methodology import PLAYBOOK_SUFFIXES, LoadedMethodology, MethodologyLibrary
@@ -137,10 +136,10 @@ def _confirmed(args: argparse.Namespace) -> bool | None:
 def _import_playbook(args: argparse.Namespace, settings: Settings, library: MethodologyLibrary,
                      path: Path) -> int:
     """Read a playbook, print what was made and the guesses; an LLM draft is saved only once confirmed."""
-    from ..playbook import format_report, import_playbook, make_import_engine
+    from ..playbook import format_report, import_playbook, llm_import
 
     raw = read_input_bytes(path)
-    engine = make_import_engine(settings)
+    engine = llm_import.make_import_engine(settings)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = import_playbook(raw, path.name, engine=engine)
