@@ -154,6 +154,27 @@ EXPECTED = {
             ("Send the recap email the same day", "Did the rep send the recap email the same day?", 0, 0),
         ]),
     ], [NO_EXAMPLES.format(7, 8)]),
+    "objection_handling_notion.md": ("Objection Handling — SMB Team", [
+        ("Price objections", [
+            ("Acknowledge the concern before answering it", "Did the rep acknowledge the concern before answering it?",
+             0, 0),
+            ("Ask what they are comparing the price with", "Did the rep ask what they are comparing the price with?",
+             1, 0),
+            ("Tie the price back to the cost of the problem they described",
+             "Did the rep tie the price back to the cost of the problem they described?", 0, 0),
+        ]),
+        ("Not the right time", [
+            ("Ask what would need to change for the timing to work",
+             "Did the rep ask what would need to change for the timing to work?", 0, 0),
+            ('Agree a specific date to revisit, not "next quarter"',
+             "Did the rep agree a specific date to revisit, not next quarter?", 0, 1),
+        ]),
+        ("Competitor mentioned", [
+            ("Find out which vendor and how far they have got",
+             "Did the rep find out which vendor and how far they have got?", 0, 0),
+            ("Never criticise the competitor", "Did the rep avoid criticising the competitor?", 0, 0),
+        ]),
+    ], [NO_EXAMPLES.format(5, 7)]),
     "field_sales_discovery_guide.docx": ("Field Sales Discovery Guide", [
         ("Opening", [
             ("Confirm the time the buyer has and the agenda for the call",
@@ -181,6 +202,7 @@ CONTEXT = {
     "renewal_call_standards.txt": ["These standards apply", "Remember that most of our renewals"],
     "enterprise_qualification_table.md": ["We qualify every opportunity", "Notes", "deal desk"],
     "inbound_demo_checklist.md": ["For SDR-booked inbound demos", "Tick each item"],
+    "objection_handling_notion.md": ["Exported from Notion", "We lose more SMB deals", "[x]", "[ ]"],
     "field_sales_discovery_guide.docx": ["Prepared by the EMEA", "Spend at least half", "Appendix",
                                          "In Germany and France"],
 }
@@ -280,10 +302,57 @@ def test_keywords_are_escaped_regexes():
         ("Recap", "Summarise what you heard", "Did the rep summarise what they heard?", "derived"),
         ("Check reactions", 'Ask ("How does that compare?") after each demo', "Did the rep ask after each demo?",
          "derived"),
+        ("Never criticise the competitor", "", "Did the rep avoid criticising the competitor?", "derived"),
+        ("Don't pitch before the pain is clear", "", "Did the rep avoid pitching before the pain is clear?",
+         "derived"),
+        ("Revisit date", 'a specific date, not "next quarter"',
+         "Did the rep establish the revisit date (a specific date, not next quarter)?", "guessed"),
     ],
 )
 def test_build_question(name, rest, question, source):
     assert build_question(name, rest) == (question, source)
+
+
+def test_a_table_with_a_stage_column_makes_its_sections():
+    text = ("| Stage | Check | Avoid |\n|---|---|---|\n"
+            "| Opening | Set the agenda | \"Just wanted to touch base\" |\n"
+            "| Discovery | Ask how they measure on-time delivery | n/a |\n"
+            "| Opening | Confirm who else should join | - |\n")
+    result = import_playbook(text.encode(), "stages.md")
+    m = result.methodology
+    assert [(s.name, [c.name for c in m.criteria if c.section == s.id]) for s in m.sections] == [
+        ("Opening", ["Set the agenda", "Confirm who else should join"]),
+        ("Discovery", ["Ask how they measure on-time delivery"]),
+    ]
+    assert m.criterion("set_the_agenda").poor_examples == ["Just wanted to touch base"]
+    assert m.criterion("set_the_agenda").question == "Did the rep set the agenda?"
+    assert not any("column" in n for n in result.report.notes)  # every column was named by its header
+
+
+def test_bold_lines_head_stages_in_word_documents(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("Renewal calls: what we listen for. Keep calls under 30 minutes.")
+    d.add_paragraph().add_run("Usage review").bold = True
+    d.add_paragraph("Walk through seat usage for the last quarter", style="List Bullet")
+    d.add_paragraph().add_run("Commercials").bold = True
+    d.add_paragraph("Confirm who signs the renewal", style="List Bullet")
+    d.save(tmp_path / "renewals.docx")
+    m = import_playbook((tmp_path / "renewals.docx").read_bytes(), "renewals.docx").methodology
+    assert [(s.name, [c.name for c in m.criteria if c.section == s.id]) for s in m.sections] == [
+        ("Usage review", ["Walk through seat usage for the last quarter"]), ("Commercials", ["Confirm who signs the renewal"]),
+    ]
+    assert m.description == "Renewal calls: what we listen for. Keep calls under 30 minutes."
+
+
+def test_unreadable_playbooks_are_one_line_input_errors():
+    from review.errors import InputError
+
+    with pytest.raises(InputError, match=r"^guide\.txt: not UTF-8 text \(byte 27\); save it as UTF-8$"):
+        import_playbook("Opening:\nQuantify the pain \u2013 ask for a figure".encode("cp1252"), "guide.txt")
+    with pytest.raises(InputError, match=r"^guide\.docx: not a Word \.docx file"):
+        import_playbook(b"# not a zip", "guide.docx")
 
 
 def test_a_playbook_without_checks_says_what_is_needed():

@@ -18,6 +18,8 @@ ITEM = re.compile(r"^(\s*)(?:([-*+•▪◦‣–])|(\d+|[a-zA-Z])[.)])\s+(.*)$"
 RULE = re.compile(r"^\s*([-*_]\s*){3,}$")
 SETEXT = re.compile(r"^\s*(=+|-+)\s*$")
 TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+CHECKBOX = re.compile(r"^\[[ xX]\]\s+")
+BOLD_LINE = re.compile(r"^\s*(\*\*|__)([^*_]{2,80}?)\1\s*:?\s*$")
 TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
 
@@ -87,11 +89,26 @@ def read_markdown(text: str) -> list[Block]:
             blocks.append(Block("quote", line.lstrip().lstrip(">").strip(), paragraph=paragraph))
         elif item := ITEM.match(line):
             indent = len(item.group(1).expandtabs(4))
-            blocks.append(Block("item", item.group(4), level=indent // 2 if indent else 0,
+            text = CHECKBOX.sub("", item.group(4))  # "- [ ] Ask about budget": a task list item
+            blocks.append(Block("item", text, level=indent // 2 if indent else 0,
                                 ordered=item.group(2) is None, paragraph=paragraph))
         else:
             blocks.append(Block("text", line.strip(), paragraph=paragraph))
-    return [b for b in blocks if b.kind == "table" or clean(b.text)]
+    return promote_bold_lines([b for b in blocks if b.kind == "table" or clean(b.text)])
+
+
+def promote_bold_lines(blocks: list[Block]) -> list[Block]:
+    """A short line that is all bold ("**Opening**") and has content after it is a heading, below
+    every real heading level: documents exported from Word, Google Docs or Notion head stages so."""
+    from .wording import example_label, given_question
+
+    out = list(blocks)
+    for n, block in enumerate(out):
+        bold = BOLD_LINE.match(block.text) if block.kind == "text" else None
+        if bold and n + 1 < len(out) and len(bold.group(2).split()) <= 8 \
+                and example_label(block.text) is None and given_question(block.text) is None:
+            out[n] = Block("heading", bold.group(2).strip(), level=7, paragraph=block.paragraph)
+    return out
 
 
 def _is_section_line(line: str) -> bool:

@@ -11,7 +11,7 @@ import io
 import re
 
 from ..errors import InputError
-from .blocks import Block
+from .blocks import Block, promote_bold_lines
 
 
 def _styled_text(paragraph) -> str:
@@ -76,4 +76,4 @@ def read_docx(raw: bytes, label: str) -> list[Block]:
             blocks.append(Block("item", text, level=level, ordered=ordered, paragraph=n))
         else:
             blocks.append(Block("text", text, paragraph=n))
-    return blocks
+    return promote_bold_lines(blocks)

@@ -25,6 +25,7 @@ from .draft import CriterionDraft, MethodologyDraft, SectionDraft
 from .wording import (
     as_action,
     build_question,
+    embedded_examples,
     example_label,
     given_question,
     is_quote_line,
@@ -133,7 +134,8 @@ class _Reader:
     def _new_criterion(self, section: _Section, text: str) -> _Criterion:
         name, rest = split_name(text)
         criterion = _Criterion(strip_numbering(name), rest)
-        criterion.good.extend(quoted_phrases(text))  # 'Ask "Who else signs?"': the check and its phrase
+        for polarity, phrase in embedded_examples(text):  # 'Ask "Who else signs?"': the check and its phrase
+            self._add(criterion, polarity, [phrase])
         section.criteria.append(criterion)
         return criterion
 
@@ -210,7 +212,8 @@ class _Reader:
             else:
                 mode = None
                 criterion.details.append(clean(text))
-                criterion.good.extend(quoted_phrases(text))
+                for polarity, phrase in embedded_examples(text):
+                    self._add(criterion, polarity, [phrase])
         section.criteria.append(criterion)
 
     # ----------------------------------------------------------------- tables
@@ -261,6 +264,7 @@ class _Reader:
             current.criteria.append(criterion)
 
     def _section_named(self, name: str) -> _Section:
+        name = re.sub(r'^[\"“](.+)[\"”]$', r"\1", name.strip())
         for section in self.sections:
             if section.name.lower() == name.lower():
                 return section

@@ -158,8 +158,22 @@ def _with_article(phrase: str, head_index: int) -> str:
     return f"the {phrase}"
 
 
+def _gerund(verb: str) -> str:
+    if verb.endswith("ie"):
+        return verb[:-2] + "ying"
+    if verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")):
+        return verb[:-1] + "ing"
+    return verb + "ing"
+
+
 def as_action(text: str) -> str | None:
-    """'Confirms the budget' / 'The rep must ask ...' -> 'confirm the budget' ...; None if no verb."""
+    """'Confirms the budget' / 'The rep must ask ...' -> 'confirm the budget' ...; None if no verb.
+
+    A negative order ("Never criticise the competitor", "Don't pitch early") -> "avoid criticising ...".
+    """
+    negative = re.match(r"^(?:never|don'?t|do not|no)\s+([a-z]+)\b(.*)$", text.strip(), flags=re.I)
+    if negative and not re.match(r"^(?:no)\s", text.strip(), flags=re.I):
+        return _third_person(f"avoid {_gerund(negative.group(1).lower())}{negative.group(2)}")
     text = re.sub(r"^(the\s+)?(sales\s+)?reps?\s+((must|should|will|needs? to|has to|always)\s+)?", "",
                   text.strip(), flags=re.I)
     words = text.split()
@@ -205,13 +219,36 @@ def _reported_question(question: str) -> str:
     return q
 
 
+def embedded_examples(text: str) -> list[tuple[Polarity, str]]:
+    """Example phrases quoted inside a check: 'Ask "Who else signs off?"' -> [("good", "Who else signs off?")].
+
+    A quote of two words or fewer is a mention ('not "next quarter"'), not an example; after
+    "not", "never", "avoid" or "instead of" the phrase is a poor example.
+    """
+    found: list[tuple[Polarity, str]] = []
+    for match in _QUOTE.finditer(clean(text)):
+        phrase = clean(match.group(1) or match.group(2)).strip(" ,.;")
+        if len(phrase.split()) < 3:
+            continue
+        before = " ".join(clean(text)[: match.start()].lower().split()[-3:])
+        poor = re.search(r"\b(not|never|avoid|instead of|don't|do not|rather than)\b", before)
+        found.append(("poor" if poor else "good", phrase))
+    return found
+
+
 def _without_quotes(text: str) -> str:
-    """A check without its example phrases: 'Check reactions ("How does that compare?")' -> 'Check reactions'."""
+    """A check without its example phrases: 'Check reactions ("How does that compare?")' -> 'Check reactions';
+    a quoted mention keeps its words ('revisit, not "next quarter"' -> 'revisit, not next quarter')."""
     text = re.sub(r"\(\s*[\"“][^)]*\)", "", clean(text))
     if is_quote_line(text):
         return text
-    return re.sub(r"\s+([,.;?!])", r"\1", _QUOTE.sub("", text)).strip() if quoted_phrases(text) and \
-        len(_QUOTE.sub("", text).split()) >= 2 else text.strip()
+
+    def drop(match: re.Match) -> str:
+        phrase = match.group(1) or match.group(2)
+        return "" if len(phrase.split()) >= 3 else phrase
+
+    stripped = re.sub(r"\s+([,.;?!])", r"\1", _QUOTE.sub(drop, text)).strip()
+    return stripped if len(stripped.split()) >= 2 else text.strip()
 
 
 def build_question(name: str, rest: str = "") -> tuple[str, QuestionSource]:
