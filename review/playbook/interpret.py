@@ -128,8 +128,9 @@ class _Reader:
         """A plain-text line that is one short check ("Rep asks who approves the spend")."""
         sentences = re.split(r"(?<=[.!?])\s+", clean(text).strip())
         words = clean(text).split()
-        return self.plain_text and not _METADATA.match(clean(text)) and len(sentences) == 1 and 0 < len(words) <= 14 and not (
-            {w.lower() for w in words[:2]} & _FINITE)
+        if not self.plain_text or _METADATA.match(clean(text)):
+            return False
+        return len(sentences) == 1 and 0 < len(words) <= 14 and not ({w.lower() for w in words[:2]} & _FINITE)
 
     def _new_criterion(self, section: _Section, text: str) -> _Criterion:
         name, rest = split_name(text)
@@ -179,15 +180,10 @@ class _Reader:
                 last.details.append(clean(text))  # a continuation line of the item above
             elif (prose and self._lead_in(text)) or self._checklist_line(text):
                 last, mode = self._new_criterion(section, text), None
-            elif section.criteria:
+            else:  # context: the stage's description, and what follows no longer belongs to a check
                 last = None
                 section.description.append(clean(text))
-            else:
-                section.description.append(clean(text))
             last_paragraph = block.paragraph
-        if section.criteria and not section.name and not self.sections:
-            self.intro.extend(section.description)
-            section.description = []
 
     def _criterion_heading(self, section: _Section, node: _Node) -> None:
         criterion = _Criterion(strip_numbering(clean(node.text)).rstrip(":."))
@@ -224,7 +220,7 @@ class _Reader:
         header = [clean(h).lower() for h in rows[0]]
         roles: dict[str, int] = {}
         patterns = {
-            "section": r"stage|section|phase|step",
+            "section": r"^(call )?(stage|section|phase|step)s?$",
             "question": r"question",
             "poor": r"avoid|bad|poor|red flag|don.?t",
             "example": r"example|sample|say|phrase|sounds like|quote",

@@ -22,8 +22,8 @@ _LABEL = re.compile(rf"^\s*(?:({_POOR_LABELS})|({_GOOD_LABELS}))\s*(?:[:\-–—
 _QUOTE = re.compile(r"[\"“”«»]([^\"“”«»]{3,})[\"“”«»]|(?<!\w)[‘']([^‘’']{3,}?)[’'](?!\w)")
 _QUESTION_LABEL = re.compile(r"^\s*(?:scoring question|question|q|ask yourself|check)\s*[:\-–—]\s*(.+)$", re.I)
 _GIVEN_QUESTION = re.compile(r"^(did|does|do|has|have|was|were|is|are|can|could)\s+\S.*\?$", re.I)
-_NUMBERING = re.compile(r"^\s*(?:(?:step|stage|phase|part)\s*\d+\s*[:.)\-–—]?\s*|\d+(?:\.\d+)*[.):]\s*|[a-z][.)]\s+)",
-                        re.I)
+_NUMBERING = re.compile(r"^\s*(?:(?:step|stage|phase|part)\s*\d+\s*[:.)\-–—]?\s*|\d+(?:\.\d+)*[.):](?=\s)\s*|\d+(?:\.\d+)+\s+|"
+                        r"[a-z][.)]\s+)", re.I)
 _BOLD_LEAD = re.compile(r"^\s*(\*\*|__)(.+?)\1\s*[:.\-–—]?\s*(.*)$")
 _NAME_SPLIT = re.compile(r"\s*:\s+|\s*:$|\s+[-–—]\s+")
 _CLAUSE = re.compile(r"\s*(?:[,;(]|\s[-–—]\s|\sso that\s|\sby\s)")
