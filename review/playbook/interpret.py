@@ -38,8 +38,8 @@ _FINITE = set("is are was were be been has have had will would we you they this 
 _ORDINAL = ["", "1st", "2nd", "3rd", "4th", "5th", "6th"]
 # "Owner: Priya" / "Last reviewed: May" lines are about the document, not checks.
 _METADATA = re.compile(r"^(owner|author|authors|last (reviewed|updated|edited)|updated|version|date|status|"
-                       r"audience|applies to|contact|note|notes|see also|source|draft|confidential)\b.*?[:\-–—]",
-                       re.I)
+                       r"audience|applies to|contact|note|notes|nb|see also|source|draft|confidential|tip|tips|"
+                       r"hint|remember|reminder|important|why)\b.*?[:\-–—]", re.I)
 
 
 @dataclass

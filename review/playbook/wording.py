@@ -52,7 +52,7 @@ VERBS = set(
 NOUNISH = set("close demo review use set test map name question recap check book plan schedule follow "
               "open pitch lead record offer list".split())
 DETERMINERS = set("the a an their our his her its your my this that these those each every any all some no "
-                  "one two three both either".split())
+                  "one two three four five both either at several multiple more fewer many".split())
 MASS_NOUNS = set("rapport trust urgency pain value credibility authority need timing interest alignment "
                  "consensus commitment budget next".split()) - {"budget", "next"}
 _PARTICIPLE = re.compile(r"^(?:\w+ed|set|made|given|shown|done|known|taken|held|sent|met|built|understood|"
@@ -231,7 +231,9 @@ def embedded_examples(text: str) -> list[tuple[Polarity, str]]:
         if len(phrase.split()) < 3:
             continue
         before = " ".join(clean(text)[: match.start()].lower().split()[-3:])
-        poor = re.search(r"\b(not|never|avoid|instead of|don't|do not|rather than)\b", before)
+        after = " ".join(clean(text)[match.end():].lower().split()[:4])
+        poor = re.search(r"\b(not|never|avoid|instead of|don't|do not|rather than)\b", before) or re.match(
+            r"^\W*(is|are)?\s*(banned|not allowed|forbidden|wrong|a no-go|bad)\b|^\W*\((avoid|poor|bad)\)", after)
         found.append(("poor" if poor else "good", phrase))
     return found
 
@@ -270,8 +272,11 @@ def build_question(name: str, rest: str = "") -> tuple[str, QuestionSource]:
         participle = _participle_phrase(text) if text else None
         if participle:
             return f"Did the rep {participle}?", "guessed"
-    phrase = _with_article(_lower_first(name.rstrip(".")), len(name.split()) - 1)
+    rest = "" if rest.rstrip(".").lower() == name.rstrip(".").lower() else rest
     detail = f" ({_lower_first(rest.rstrip('.'))})" if rest and len(rest.split()) <= 12 else ""
+    if re.search(r"\bquestions?\b", name, re.I):  # "At least two open questions about ..." is asked
+        return f"Did the rep ask {_with_article(_lower_first(name.rstrip('.')), 0)}{detail}?", "guessed"
+    phrase = _with_article(_lower_first(name.rstrip(".")), len(name.split()) - 1)
     return f"Did the rep establish {phrase}{detail}?", "guessed"
 
 
