@@ -15,14 +15,12 @@ from ..errors import InputError, MethodologyError
 from .blocks import ATX_HEADING, TABLE_ROW, Block, read_markdown, read_plain_text
 from .build import ImportReport, PlaybookImport, build_methodology, format_report
 from .interpret import interpret
-from .llm_import import PlaybookImportWarning, draft_with_engine, make_import_engine
+from .llm_import import PlaybookImportWarning, draft_with_engine
 
 __all__ = [
     "ImportReport", "PlaybookImport", "PlaybookImportWarning", "format_report", "import_playbook",
-    "make_import_engine", "playbook_text", "read_blocks",
+    "playbook_text", "read_blocks",
 ]
-TEXT_SUFFIXES = (".md", ".markdown", ".txt", ".text")
-SUFFIXES = (*TEXT_SUFFIXES, ".docx")
 
 
 def _decode(raw: bytes, source_name: str) -> str:

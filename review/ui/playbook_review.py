@@ -16,11 +16,12 @@ import streamlit as st
 from review.ui import state
 
 DRAFT_KEY = "settings_playbook_draft"
-PLAYBOOK_SUFFIXES = (".md", ".markdown", ".txt", ".text", ".docx")
 
 
 def handles(upload) -> bool:
     """Whether an upload is a playbook (reviewed before saving) rather than a methodology YAML."""
+    from review.methodology import PLAYBOOK_SUFFIXES
+
     return upload is not None and PurePath(upload.name).suffix.lower() in PLAYBOOK_SUFFIXES
 
 
