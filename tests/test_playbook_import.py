@@ -314,6 +314,12 @@ def test_a_heading_with_no_text_is_never_a_criterion():
     assert [c.name for c in m.criteria] == ["Ask what prompted the call"]
 
 
+def test_keywords_match_the_words_and_their_endings():
+    found = keywords("Learn the buyer's role and the team's priorities")
+    assert found == [r"\brole\w*", r"\bteam\w*", r"\bpriorit\w*"]
+    assert all(re.search(k, "our top priority: the team role", re.I) for k in found)
+
+
 def test_keywords_are_escaped_regexes():
     found = keywords("Ask about C++ (legacy) pricing [beta] for the add-on?")
     assert found == [r"\blegacy\w*", r"\bpricing\w*", r"\bbeta\w*", r"\badd\-on\w*"]
@@ -605,3 +611,19 @@ def test_settings_upload_discard_saves_nothing(settings, monkeypatch):
     assert not settings.user_methodology_path.exists() or not list(settings.user_methodology_path.iterdir())
     at.run()
     assert not [b for b in at.button if b.label == "Save"] and "Nothing is saved yet" not in _texts(at)
+
+
+def test_settings_upload_of_a_word_playbook(settings, docx_playbook):
+    at = settings_page()
+    at.file_uploader(key="settings_playbook").set_value(
+        (docx_playbook.name, docx_playbook.read_bytes(),
+         "application/vnd.openxmlformats-officedocument.wordprocessingml.document"))
+    at.run()
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception, at.exception
+    shown = _texts(at)
+    assert "3 section(s), 7 criteria, drafted by rules" in shown
+    assert "treated the table's 2nd column ('Notes') as the good-practice description" in shown
+    assert "good: \u201cWhat did failed first attempts cost you last quarter?\u201d" in shown
+    next(b for b in at.button if b.label == "Save").click().run()
+    assert [p.name for p in settings.user_methodology_path.iterdir()] == ["field_sales_discovery_guide.yaml"]

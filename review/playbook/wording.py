@@ -285,8 +285,10 @@ def keywords(text: str, limit: int = 5) -> list[str]:
     matching the word and its endings ('budget' -> r'\\bbudget\\w*')."""
     words: list[str] = []
     for word in re.findall(r"[A-Za-z][A-Za-z'-]+", clean(text)):
-        word = word.lower().strip("'-")
-        if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+        word = re.sub(r"'s$", "", word.lower()).strip("'-")
+        if len(word) > 5 and word.endswith("ies"):  # "priorities" -> r"\bpriorit\w*" (priority too)
+            word = word[:-3]
+        elif len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
             word = word[:-1]
         if len(word) > 2 and word not in STOPWORDS and word not in words:
             words.append(word)
