@@ -308,6 +308,21 @@ def test_examples_are_kept_verbatim_with_their_label(docx_playbook):
     assert guide.sections[1].description == "Spend at least half of the call here. Don't demo yet."
 
 
+def test_checks_written_as_questions():
+    m = import_playbook(b"BUDGET\nDid the rep confirm the budget?\nDid the rep ask who approves the spend?\n",
+                        "q.txt").methodology
+    assert [(s.name, [(c.name, c.question) for c in m.criteria]) for s in m.sections] == [
+        ("BUDGET", [("Confirm the budget", "Did the rep confirm the budget?"),
+                    ("Ask who approves the spend", "Did the rep ask who approves the spend?")])]
+    text = (b"## Close\nQuestion: Did the rep recap?\n- Did the rep book the next meeting?\n"
+            b"- Next step: agree a date\n  - Question: Did the rep agree a dated next step?\n")
+    m = import_playbook(text, "q.md").methodology
+    assert [(c.name, c.question) for c in m.criteria] == [
+        ("Book the next meeting", "Did the rep book the next meeting?"),
+        ("Next step", "Did the rep agree a dated next step?")]
+    assert m.sections[0].description == "Question: Did the rep recap?"  # a question of no check: context
+
+
 def test_a_heading_with_no_text_is_never_a_criterion():
     text = "# Call guide\n\n## Opening\n\n###\n\n### **  **\n\n- Ask what prompted the call\n"
     m = import_playbook(text.encode(), "guide.md").methodology

@@ -94,7 +94,8 @@ def read_markdown(text: str) -> list[Block]:
                                 ordered=item.group(2) is None, paragraph=paragraph))
         else:
             blocks.append(Block("text", line.strip(), paragraph=paragraph))
-    return promote_bold_lines([b for b in blocks if b.kind == "table" or clean(b.text)])
+    # A line with no letter or digit ("##", '""', "- ") holds nothing a manager wrote.
+    return promote_bold_lines([b for b in blocks if b.kind == "table" or re.search(r"[^\W_]", clean(b.text))])
 
 
 def promote_bold_lines(blocks: list[Block]) -> list[Block]:

@@ -60,7 +60,7 @@ def read_docx(raw: bytes, label: str) -> list[Block]:
             continue
         assert isinstance(item, Paragraph)
         text = _styled_text(item)
-        if not text:
+        if not re.search(r"[^\W_]", text):
             continue
         style = (item.style.name if item.style is not None else "").lower()
         heading = re.match(r"heading (\d)", style)

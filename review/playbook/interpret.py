@@ -28,6 +28,8 @@ from .wording import (
     embedded_examples,
     example_label,
     given_question,
+    heading_name,
+    is_question_label,
     is_quote_line,
     quoted_phrases,
     split_name,
@@ -134,6 +136,9 @@ class _Reader:
 
     def _new_criterion(self, section: _Section, text: str) -> _Criterion:
         name, rest = split_name(text)
+        asked = re.match(r"^(?:did|does) the rep\s+(.+?)\?$", clean(name), re.I)
+        if asked and not rest:  # a check written as its question: "Did the rep book the next meeting?"
+            name, rest = asked.group(1)[:1].upper() + asked.group(1)[1:], clean(text)
         criterion = _Criterion(strip_numbering(name), rest)
         for polarity, phrase in embedded_examples(text):  # 'Ask "Who else signs?"': the check and its phrase
             self._add(criterion, polarity, [phrase])
@@ -168,8 +173,14 @@ class _Reader:
                 mode = new_mode if label is not None and not label[1] else mode
                 continue
             question = given_question(text)
-            if question and last is not None and not last.question:
-                last.question = question
+            # "Question: ..." (or a bare "Did the rep ...?" line under a check) is that check's question;
+            # a bare question as a list item or a checklist line is a check of its own.
+            if question and (is_question_label(text) or block.level > 0
+                             or (block.kind == "text" and not self.plain_text)):
+                if last is not None and not last.question:
+                    last.question = question
+                else:
+                    section.description.append(clean(text))
             elif mode and last is not None and (block.kind == "text" or block.level > 0):
                 self._add(last, mode, [clean(text).strip(" \"“”")])  # under "Avoid:" every line is one
             elif block.kind == "item" and block.level > 0 and last is not None:
@@ -186,7 +197,7 @@ class _Reader:
             last_paragraph = block.paragraph
 
     def _criterion_heading(self, section: _Section, node: _Node) -> None:
-        criterion = _Criterion(strip_numbering(clean(node.text)).rstrip(":."))
+        criterion = _Criterion(heading_name(node.text))
         mode: str | None = None
         for block in node.blocks:
             if block.kind == "table":
@@ -260,7 +271,7 @@ class _Reader:
             current.criteria.append(criterion)
 
     def _section_named(self, name: str) -> _Section:
-        name = re.sub(r'^[\"“](.+)[\"”]$', r"\1", name.strip())
+        name = heading_name(name)
         for section in self.sections:
             if section.name.lower() == name.lower():
                 return section
@@ -271,7 +282,7 @@ class _Reader:
 
     def node(self, node: _Node, parent: _Section | None) -> None:
         """Read one heading: a section, a stage, a criterion heading, or context."""
-        name = strip_numbering(clean(node.text)).rstrip(":")
+        name = heading_name(node.text)
         items = [b for b in node.blocks if b.kind == "item" and b.level == 0
                  and example_label(b.text) is None and not is_quote_line(b.text)]
         tables = [b for b in node.blocks if b.kind == "table"]
@@ -362,7 +373,8 @@ def interpret(blocks: list[Block], plain_text: bool = False) -> Interpretation:
     reader = _Reader(plain_text)
     headings = [b for b in blocks if b.kind == "heading"]
     title = None
-    if blocks and blocks[0].kind == "heading" and all(h.level > blocks[0].level for h in headings[1:]):
+    if blocks and blocks[0].kind == "heading" and (blocks[0].level <= 1 or len(headings) > 1) \
+            and all(h.level > blocks[0].level for h in headings[1:]):
         title, blocks = clean(blocks[0].text), blocks[1:]
     root = _Node("", 0)
     stack = [root]

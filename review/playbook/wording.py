@@ -19,7 +19,7 @@ _GOOD_LABELS = r"good|great|strong|better|best|say|do say|try|try saying|example
 _POOR_LABELS = r"avoid|bad|poor|weak|don'?t say|do not say|don'?t|never say|not|red flags?|bad examples?|" \
                r"poor examples?|instead of|what to avoid|watch out for"
 _LABEL = re.compile(rf"^\s*(?:({_POOR_LABELS})|({_GOOD_LABELS}))\s*(?:[:\-–—]\s*|$|(?=[\"“«‘']))(.*)$", re.I)
-_QUOTE = re.compile(r"[\"“”«»]([^\"“”«»]{3,})[\"“”«»]|(?<!\w)[‘']([^‘’']{3,}?)[’'](?!\w)")
+_QUOTE = re.compile(r"[\"“”«»]([^\"“”«»]+)[\"“”«»]|(?<!\w)[‘']([^‘’']{3,}?)[’'](?!\w)")
 _QUESTION_LABEL = re.compile(r"^\s*(?:scoring question|question|q|ask yourself|check)\s*[:\-–—]\s*(.+)$", re.I)
 _GIVEN_QUESTION = re.compile(r"^(did|does|do|has|have|was|were|is|are|can|could)\s+\S.*\?$", re.I)
 _NUMBERING = re.compile(r"^\s*(?:(?:step|stage|phase|part)\s*\d+\s*[:.)\-–—]?\s*|\d+(?:\.\d+)*[.):](?=\s)\s*|\d+(?:\.\d+)+\s+|"
@@ -100,10 +100,21 @@ def given_question(text: str) -> str | None:
     return text if _GIVEN_QUESTION.match(text) else None
 
 
+def is_question_label(text: str) -> bool:
+    """A line that labels a scoring question ("Question: ...", "Q: ...")."""
+    return _QUESTION_LABEL.match(clean(text)) is not None
+
+
 def strip_numbering(text: str) -> str:
     """'2. Discovery' / 'Step 3: Close' -> 'Discovery' / 'Close'."""
     stripped = _NUMBERING.sub("", text, count=1).strip()
     return stripped or text.strip()
+
+
+def heading_name(text: str) -> str:
+    """A heading as a section or criterion name: '2. "Not now":' -> 'Not now'."""
+    name = strip_numbering(clean(text)).rstrip(":.").strip()
+    return re.sub(r'^[\"“](.+)[\"”]$', r"\1", name).strip() or name
 
 
 def split_name(text: str) -> tuple[str, str]:
