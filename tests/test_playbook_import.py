@@ -642,3 +642,30 @@ def test_settings_upload_of_a_word_playbook(settings, docx_playbook):
     assert "good: \u201cWhat did failed first attempts cost you last quarter?\u201d" in shown
     next(b for b in at.button if b.label == "Save").click().run()
     assert [p.name for p in settings.user_methodology_path.iterdir()] == ["field_sales_discovery_guide.yaml"]
+
+
+def test_mixed_up_playbooks_never_make_a_label_quote_or_empty_line_a_criterion():
+    """Lines of every test playbook shuffled into 600 odd documents (seeded): each reads to valid
+    criteria or to a one-line MethodologyError, and no criterion is an example, label or empty."""
+    import random
+
+    lines = [line for path in sorted(PLAYBOOKS.iterdir()) if path.suffix != ".docx"
+             for line in path.read_text().splitlines()]
+    lines += ["#", "##", "| a |", "|---|", "> ", "- ", "**", "Avoid:", "Question:", '""', "===", "---", "- [ ]",
+              '    - "x"', "#### ", '## "Quoted"']
+    rng = random.Random(11)
+    made = 0
+    for _ in range(300):
+        text = "\n".join(rng.choice(lines) for _ in range(rng.randint(1, 25)))
+        for name in ("mixed.md", "mixed.txt"):
+            try:
+                m = import_playbook(text.encode(), name).methodology
+            except MethodologyError as exc:
+                assert "\n" not in str(exc)
+                continue
+            for c in m.criteria:
+                made += 1
+                assert re.search(r"[^\W_]", c.name) and c.question.endswith("?"), c
+                assert not c.name.startswith(('"', "\u201c")), c.name
+                assert not re.match(r"(?i)(good|avoid|question|say|don't say|e\.g\.|tip|note)\s*:", c.name), c.name
+    assert made > 1000

@@ -53,6 +53,13 @@ def _cells(line: str) -> list[str]:
     return [cell.strip() for cell in line.strip().strip("|").split("|")]
 
 
+def _could_be_heading(text: str) -> bool:
+    """A line above '===' / '---' is a heading unless it reads as a line of content ("Good: ...",
+    "Tip: read ...", a long sentence): writers put rules under those, not headings."""
+    text = clean(text)
+    return len(text.split()) <= 10 and not re.search(r":\s+\S", text) and not text.startswith(('"', "“"))
+
+
 def read_markdown(text: str) -> list[Block]:
     """Blocks of a Markdown playbook (ATX and setext headings, lists, blockquotes, pipe tables)."""
     blocks: list[Block] = []
@@ -76,7 +83,8 @@ def read_markdown(text: str) -> list[Block]:
             continue
         heading = ATX_HEADING.match(line)
         setext = SETEXT.match(line)
-        if setext and blocks and blocks[-1].kind == "text" and blocks[-1].paragraph == paragraph:
+        if setext and blocks and blocks[-1].kind == "text" and blocks[-1].paragraph == paragraph \
+                and _could_be_heading(blocks[-1].text):
             previous = blocks.pop()  # the line above, underlined, is a heading
             blocks.append(Block("heading", previous.text, level=1 if "=" in line else 2, paragraph=paragraph))
             paragraph += 1
