@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from .blocks import Block, clean
 from .draft import CriterionDraft, MethodologyDraft, SectionDraft
+from .tables import read_table
 from .wording import (
     as_action,
     build_question,
@@ -37,7 +38,6 @@ from .wording import (
 )
 
 _FINITE = set("is are was were be been has have had will would we you they this these it i our its there".split())
-_ORDINAL = ["", "1st", "2nd", "3rd", "4th", "5th", "6th"]
 # "Owner: Priya" / "Last reviewed: May" lines are about the document, not checks.
 _METADATA = re.compile(r"^(owner|author|authors|last (reviewed|updated|edited)|updated|version|date|status|"
                        r"audience|applies to|contact|note|notes|nb|see also|source|draft|confidential|tip|tips|"
@@ -226,48 +226,15 @@ class _Reader:
     # ----------------------------------------------------------------- tables
 
     def _table(self, section: _Section, rows: list[list[str]]) -> None:
-        if len(rows) < 2:
-            return
-        header = [clean(h).lower() for h in rows[0]]
-        roles: dict[str, int] = {}
-        patterns = {
-            "section": r"^(call )?(stage|section|phase|step)s?$",
-            "question": r"question",
-            "poor": r"avoid|bad|poor|red flag|don.?t",
-            "example": r"example|sample|say|phrase|sounds like|quote",
-            "good": r"good|looks like|description|standard|definition|means|detail|how",
-            "name": r"criteri|behaviou?r|check|skill|competenc|item|area|element|what",
-        }
-        for role, pattern in patterns.items():
-            for i, h in enumerate(header):
-                if i not in roles.values() and re.search(pattern, h):
-                    roles[role] = i
-                    break
-        if "name" not in roles:
-            free = [i for i in range(len(header)) if i not in roles.values()]
-            if not free:
-                return
-            roles["name"] = free[0]
-            self.notes.append(f"treated the table's {_ORDINAL[free[0] + 1] if free[0] < 6 else free[0] + 1} "
-                              f"column ('{rows[0][free[0]]}') as the criterion name")
-        free = [i for i in range(len(header)) if i not in roles.values()]
-        if "good" not in roles and free:
-            roles["good"] = free[0]
-            self.notes.append(f"treated the table's {_ORDINAL[free[0] + 1] if free[0] < 6 else free[0] + 1} "
-                              f"column ('{rows[0][free[0]]}') as the good-practice description")
+        table_rows, notes = read_table(rows)
+        self.notes.extend(notes)
         current = section
-        for row in rows[1:]:
-            cell = {role: clean(row[i]) if i < len(row) else "" for role, i in roles.items()}
-            if not cell["name"] or set(cell["name"]) <= set("-–— "):
-                continue
-            if cell.get("section"):
-                current = self._section_named(strip_numbering(cell["section"]))
-            criterion = _Criterion(strip_numbering(cell["name"]).rstrip(":."), cell.get("good", ""))
-            criterion.question = given_question(cell.get("question", "")) or ""
-            for role, polarity in (("example", "good"), ("poor", "poor")):
-                text = cell.get(role, "")
-                if text and not re.fullmatch(r"(?i)[-–—]|n/?a|none", text):
-                    self._add(criterion, polarity, quoted_phrases(text) or [text.strip(" \"“”")])
+        for row in table_rows:
+            if row.section:
+                current = self._section_named(row.section)
+            criterion = _Criterion(row.name, row.description, row.question)
+            self._add(criterion, "good", row.good_examples)
+            self._add(criterion, "poor", row.poor_examples)
             current.criteria.append(criterion)
 
     def _section_named(self, name: str) -> _Section:
