@@ -498,6 +498,38 @@ def test_llm_draft_still_invalid_falls_back_to_the_rules_with_a_warning():
     assert result.report.drafted_by == "rules" and [c.name for c in result.methodology.criteria] == ["Agree the agenda"]
 
 
+def test_an_engine_of_the_json_schema_seam_gets_a_strict_schema():
+    """Until every engine has complete(): a complete_json engine is asked with a strict schema."""
+    import json
+
+    asked = []
+
+    class JsonEngine:
+        model = "json-model"
+
+        def complete_json(self, system, user, schema, name):
+            asked.append(schema)
+            return llm_draft(), {"calls": 1}
+
+    result = import_playbook(b"# Guide\n## Opening\n- Agree the agenda\n", "guide.md", engine=JsonEngine())
+    assert [c.id for c in result.methodology.criteria] == ["upfront_contract", "cost_of_the_problem"]
+
+    def objects(node):
+        if isinstance(node, dict):
+            if node.get("type") == "object":
+                yield node
+            for key, value in node.items():
+                yield from objects(value) if key != "properties" else (
+                    o for v in value.values() for o in objects(v))
+        elif isinstance(node, list):
+            for value in node:
+                yield from objects(value)
+
+    found = list(objects(asked[0]))
+    assert len(found) == 3 and "$ref" not in json.dumps(asked[0]) and '"default"' not in json.dumps(asked[0])
+    assert all(o["additionalProperties"] is False and o["required"] == list(o["properties"]) for o in found)
+
+
 def test_llm_reads_a_docx_as_markdown(docx_playbook):
     engine = FakeEngine([llm_draft()])
     import_playbook(docx_playbook.read_bytes(), docx_playbook.name, engine=engine)

@@ -32,11 +32,34 @@ def make_import_engine(settings):
     return make_chat_engine(settings)
 
 
+def strict_schema(model: type[BaseModel]) -> dict:
+    """The model's JSON schema as strict structured output needs it: references inlined, every
+    property required, no other properties, no defaults or titles."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def strict(node, in_properties: bool = False):
+        if isinstance(node, list):
+            return [strict(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if "$ref" in node:
+            return strict(defs[node["$ref"].rsplit("/", 1)[-1]])
+        out = {k: strict(v, in_properties=k == "properties") for k, v in node.items()
+               if in_properties or k not in ("default", "title")}
+        if out.get("type") == "object" and not in_properties:
+            out["required"] = list(out.get("properties", {}))
+            out["additionalProperties"] = False
+        return out
+
+    return strict(schema)
+
+
 def _complete(engine, system: str, user: str, output: type[BaseModel], name: str) -> tuple[BaseModel, dict]:
     if hasattr(engine, "complete"):
         return engine.complete(system, user, output, name)
     # An engine of the older JSON-schema seam (review.llm before its LangChain move).
-    reply, usage = engine.complete_json(system, user, output.model_json_schema(), name)
+    reply, usage = engine.complete_json(system, user, strict_schema(output), name)
     return output.model_validate(reply), usage
 
 
