@@ -154,8 +154,9 @@ def _import_playbook(args: argparse.Namespace, settings: Settings, library: Meth
     if drafted_by_llm:
         answer = _confirmed(args)
         if answer is None:
+            again = f"{args.file}{f' --id {args.new_id}' if args.new_id else ''} --yes"
             print(f"callreview: nothing saved: the LLM's draft needs your review; check it above, then run "
-                  f"`callreview methodology import {args.file} --yes` to save it", file=sys.stderr)
+                  f"`callreview methodology import {again}` to save it", file=sys.stderr)
             return 1
         if not answer:
             print("Not saved.")
