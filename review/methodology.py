@@ -27,7 +27,7 @@ from .settings import Settings
 
 Origin = Literal["shipped", "team"]
 YAML_SUFFIXES = (".yaml", ".yml")
-PLAYBOOK_SUFFIXES = (".md", ".markdown", ".txt", ".text")
+PLAYBOOK_SUFFIXES = (".md", ".markdown", ".txt", ".text", ".docx")
 
 
 @dataclass(frozen=True)
@@ -351,17 +351,13 @@ class MethodologyLibrary:
         if suffix not in YAML_SUFFIXES + PLAYBOOK_SUFFIXES:
             raise InputError(
                 f"{path}: cannot import a '{suffix or 'extensionless'}' file; give a methodology "
-                f".yaml, or a playbook as .md or .txt"
+                f".yaml, or a playbook as .md, .txt or .docx"
             )
         raw = _read_bytes(path)
         if suffix in PLAYBOOK_SUFFIXES:
-            from .playbook_import import playbook_to_methodology
+            from .playbook import import_playbook
 
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
-            raw = methodology_to_yaml(playbook_to_methodology(text, path.name, engine=engine))
+            raw = methodology_to_yaml(import_playbook(raw, path.name, engine=engine).methodology)
         if new_id is not None:
             if not re.match(SLUG, new_id):
                 raise MethodologyError(

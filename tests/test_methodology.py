@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from fakes import fake_engine, requests_of
+from fakes import fake_engine
 
 from review.cli import main
 from review.errors import InputError, LLMError, MethodologyError
@@ -20,7 +20,7 @@ from review.methodology import (
     load_methodology_file,
     methodology_to_yaml,
 )
-from review.playbook_import import PlaybookImportWarning, build_question, playbook_to_methodology
+from review.playbook_import import playbook_to_methodology
 from review.schema import Methodology
 
 REPO = Path(__file__).resolve().parent.parent
@@ -300,10 +300,11 @@ def test_import_markdown_playbook(library):
     assert agenda.question == "Did the rep confirm time, purpose and the outcome of the call?"
     assert [lv.score for lv in agenda.levels] == [0, 1, 2]
     assert [lv.label for lv in agenda.levels] == ["Not covered", "Vague", "Specific and confirmed"]
-    assert {"agenda", "purpose"} <= set(agenda.keywords) and "the" not in agenda.keywords
+    assert {r"\bagenda\w*", r"\bpurpose\w*"} <= set(agenda.keywords)
+    assert not any("the" in k for k in agenda.keywords)
     assert "Set the agenda" in agenda.coaching.usual_cause and "Set the agenda" in agenda.coaching.drill
     assert m.criterion("introductions").question == "Did the rep learn the buyer's role and what they own?"
-    assert m.criterion("current_process").question == "Did the rep ask how do they handle dispatch today?"
+    assert m.criterion("current_process").question == "Did the rep ask how they handle dispatch today?"
     assert m.criterion("decision_process").good_examples == ["Who else needs to be involved in this decision?"]
     # The stored file is valid YAML in the schema and reloads to the same methodology.
     assert load_methodology_file(loaded.path).methodology == m
@@ -333,7 +334,7 @@ def test_markdown_rules_and_empty_bullets_are_ignored():
     m = playbook_to_methodology(text, "guide.md")
     assert [c.id for c in m.criteria] == ["next_step"]
     assert m.criterion("next_step").question == "Did the rep book the follow-up meeting?"
-    assert m.criterion("next_step").keywords == ["next", "step", "follow-up", "meeting"]
+    assert m.criterion("next_step").keywords == [r"\bnext\w*", r"\bstep\w*", r"\bfollow\-up\w*", r"\bmeeting\w*"]
 
 
 def test_playbook_without_criteria_says_what_is_needed():
@@ -343,65 +344,16 @@ def test_playbook_without_criteria_says_what_is_needed():
         playbook_to_methodology("\n\nTITLE:\n", "empty.txt")
 
 
-@pytest.mark.parametrize(
-    ("name", "rest", "question"),
-    [
-        ("Budget", "", "Did the rep cover budget?"),
-        ("Budget", "confirm the amount and who holds it", "Did the rep confirm the amount and who holds it?"),
-        ("Rep confirms the budget", "", "Did the rep confirm the budget?"),
-        ("Budget", "The rep must ask who owns the budget.", "Did the rep ask who owns the budget?"),
-        ("MEDDPICC champion", "", "Did the rep cover MEDDPICC champion?"),
-        ("Timeline", "tied to an event", "Did the rep cover timeline (tied to an event)?"),
-    ],
-)
-def test_build_question(name, rest, question):
-    assert build_question(name, rest) == question
-
-
 def test_unsupported_file_type_is_refused(library, tmp_path):
-    path = tmp_path / "playbook.docx"
-    path.write_bytes(b"PK\x03\x04")
-    with pytest.raises(InputError, match=r"cannot import a '\.docx' file"):
+    path = tmp_path / "playbook.pdf"
+    path.write_bytes(b"%PDF-1.4")
+    with pytest.raises(InputError, match=r"cannot import a '\.pdf' file; .* \.md, \.txt or \.docx"):
         library.import_file(path)
-
-
-# --------------------------------------------------------------------------- engine path
-
-
-def playbook_engine(replies: list[dict]):
-    """The fake chat model behind the real engine class, with canned methodology replies."""
-    return fake_engine(*replies)
-
-
-def engine_reply() -> dict:
-    return load_methodology_file(SAMPLES / "team_demo.yaml").methodology.model_dump(mode="json")
-
-
-def test_engine_reply_is_used_when_valid():
-    engine = playbook_engine([engine_reply()])
-    m = playbook_to_methodology("# Demo\n## Setup\n- Recap\n", "demo.md", engine=engine)
-    [call] = requests_of(engine)
-    assert m.id == "team_demo" and call.output is Methodology
-    assert "- Recap" in call.user and "demo.md" in call.user
-
-
-def test_engine_is_re_asked_once_with_the_validation_error():
-    invalid = engine_reply()
-    invalid["criteria"][1]["weigth"] = invalid["criteria"][1].pop("weight")
-    engine = playbook_engine([invalid, engine_reply()])
-    m = playbook_to_methodology("# Demo\n## Setup\n- Recap\n", "demo.md", engine=engine)
-    first, second = requests_of(engine)
-    assert m.id == "team_demo"
-    reask = str(second.messages[-1].content)
-    assert "$.criteria[1].weigth: Extra inputs are not permitted" in reask and "invalid" in reask
-
-
-def test_engine_still_invalid_falls_back_to_rules_with_a_warning():
-    engine = playbook_engine([{"id": "x"}, {"name": "still wrong"}])
-    with pytest.warns(PlaybookImportWarning, match="still invalid after one retry"):
-        m = playbook_to_methodology("# Demo\n## Setup\n- Recap the use case\n", "demo.md", engine=engine)
-    assert len(requests_of(engine)) == 2
-    assert m.id == "demo" and [c.id for c in m.criteria] == ["recap_the_use_case"]
+    broken = tmp_path / "playbook.docx"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(InputError, match=r"^playbook\.docx: not a Word \.docx file .*save it as \.docx$"):
+        library.import_file(broken)
+    assert not library.team_dir.exists() or list(library.team_dir.iterdir()) == []
 
 
 def test_an_unreachable_engine_stops_the_import_instead_of_guessing():
@@ -411,14 +363,6 @@ def test_an_unreachable_engine_stops_the_import_instead_of_guessing():
     down = openai.APIConnectionError(request=httpx2.Request("POST", "http://llm.test/v1/chat/completions"))
     with pytest.raises(LLMError, match="unreachable"):
         playbook_to_methodology("# Demo\n## Setup\n- Recap\n", "demo.md", engine=fake_engine(error=down))
-
-
-def test_import_through_an_engine_stores_its_methodology(library):
-    reply = engine_reply()
-    reply["id"] = "from_llm"
-    loaded = library.import_file(SAMPLES / "playbook.md", engine=playbook_engine([reply]))
-    assert loaded.path.name == "from_llm.yaml"
-    assert yaml.safe_load(loaded.path.read_text())["criteria"][1]["weight"] == 1.5
 
 
 def test_methodology_to_yaml_round_trips():
@@ -487,7 +431,8 @@ def test_cli_import(settings, capsys):
     assert main(["methodology", "import", str(SAMPLES / "playbook.txt"), "--id", "acme_qual"]) == 0
     out = capsys.readouterr().out
     target = settings.user_methodology_path / "acme_qual.yaml"
-    assert out == f"Imported acme_qual v1.0, 4 criteria -> {target}\n"
+    assert out.startswith("playbook.txt: 2 section(s), 4 criteria (drafted by rules)\n")
+    assert out.endswith(f"Imported acme_qual v1.0, 4 criteria -> {target}\n")
     assert main(["methodology", "show", "acme_qual"]) == 0
     assert "Did the rep ask who approves the spend?" in capsys.readouterr().out
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from pathlib import Path
 
-from ..methodology import LoadedMethodology, MethodologyLibrary
-from ..playbook_import import PlaybookImportWarning
+from ..methodology import PLAYBOOK_SUFFIXES, LoadedMethodology, MethodologyLibrary
+from ..playbook import PlaybookImportWarning
+from ..playbook.save import read_input_bytes, save_methodology
 from ..settings import Settings, load_settings
 
 
@@ -29,12 +31,14 @@ def register(subparsers) -> None:
     p.set_defaults(handler=run_show)
 
     p = actions.add_parser("validate", help="check a methodology YAML or playbook without importing it")
-    p.add_argument("file", metavar="FILE", help="a methodology .yaml, or a playbook .md / .txt")
+    p.add_argument("file", metavar="FILE", help="a methodology .yaml, or a playbook .md / .txt / .docx")
     p.set_defaults(handler=run_validate)
 
     p = actions.add_parser("import", help="add a methodology YAML or playbook to the team's library")
-    p.add_argument("file", metavar="FILE", help="a methodology .yaml, or a playbook .md / .txt")
+    p.add_argument("file", metavar="FILE", help="a methodology .yaml, or a playbook .md / .txt / .docx")
     p.add_argument("--id", dest="new_id", metavar="NEW_ID", help="store it under this id instead")
+    p.add_argument("--yes", action="store_true",
+                   help="save an LLM-drafted playbook without asking (the draft is still printed)")
     p.set_defaults(handler=run_import)
 
 
@@ -99,30 +103,65 @@ def run_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _make_engine(settings: Settings):
-    """The configured LLM engine for drafting from playbooks, or None for the rule-based import."""
-    if settings.llm_engine == "rules":
-        return None
-    try:
-        from ..llm import make_chat_engine
-    except ModuleNotFoundError as exc:
-        if exc.name == "review.llm":
-            return None
-        raise
-    return make_chat_engine(settings)
-
-
-def run_import(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    library = MethodologyLibrary(settings)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        loaded = library.import_file(args.file, engine=_make_engine(settings), new_id=args.new_id)
+def _print_warnings(caught: list[warnings.WarningMessage]) -> None:
     for w in caught:
         if issubclass(w.category, PlaybookImportWarning):
             print(f"callreview: warning: {w.message}", file=sys.stderr)
         else:  # someone else's warning: show it as Python would have
             warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    library = MethodologyLibrary(settings)
+    path = Path(args.file)
+    if path.suffix.lower() in PLAYBOOK_SUFFIXES:
+        return _import_playbook(args, settings, library, path)
+    loaded = library.import_file(path, new_id=args.new_id)
+    m = loaded.methodology
+    print(f"Imported {m.id} v{m.version}, {len(m.criteria)} criteria -> {loaded.path}")
+    return 0
+
+
+def _confirmed(args: argparse.Namespace) -> bool | None:
+    """True to save, False if the manager said no, None when nobody can be asked (no TTY)."""
+    if args.yes:
+        return True
+    if not sys.stdin.isatty():
+        return None
+    answer = input("Save this methodology to the team library? [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+def _import_playbook(args: argparse.Namespace, settings: Settings, library: MethodologyLibrary,
+                     path: Path) -> int:
+    """Read a playbook, print what was made and the guesses; an LLM draft is saved only once confirmed."""
+    from ..playbook import format_report, import_playbook, llm_import
+
+    raw = read_input_bytes(path)
+    engine = llm_import.make_import_engine(settings)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = import_playbook(raw, path.name, engine=engine)
+    _print_warnings(caught)
+    drafted_by_llm = result.report.drafted_by != "rules"
+    if drafted_by_llm:
+        draft = LoadedMethodology(result.methodology, path, "", "team")
+        print(format_methodology(draft).replace(f"team: {path}", "draft, not saved"), end="\n\n")
+    print(format_report(result.report))
+    for note in result.report.notes:
+        print(f"callreview: warning: {note}", file=sys.stderr)
+    if drafted_by_llm:
+        answer = _confirmed(args)
+        if answer is None:
+            again = f"{args.file}{f' --id {args.new_id}' if args.new_id else ''} --yes"
+            print(f"callreview: nothing saved: the LLM's draft needs your review; check it above, then run "
+                  f"`callreview methodology import {again}` to save it", file=sys.stderr)
+            return 1
+        if not answer:
+            print("Not saved.")
+            return 1
+    loaded = save_methodology(library, result.methodology, path, args.new_id)
     m = loaded.methodology
     print(f"Imported {m.id} v{m.version}, {len(m.criteria)} criteria -> {loaded.path}")
     return 0

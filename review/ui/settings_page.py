@@ -99,12 +99,17 @@ def _library(current) -> None:
         with st.expander(f"Criteria of {chosen}", expanded=False):
             _describe(every[ids.index(chosen)])
 
-    st.markdown("**Add your team's playbook** (a methodology .yaml, or a playbook as .md or .txt)")
+    st.markdown("**Add your team's playbook** (a methodology .yaml, or a playbook as .md, .txt or .docx)")
     upload = st.file_uploader("Methodology or playbook", key="settings_playbook",
-                              type=["yaml", "yml", "md", "markdown", "txt"])
+                              type=["yaml", "yml", "md", "markdown", "txt", "docx"])
     c1, c2, _ = st.columns([1, 1, 3])
     validate = c1.button("Validate", key="settings_validate", disabled=upload is None)
     do_import = c2.button("Import", key="settings_import", disabled=upload is None, type="primary")
+    from review.ui import playbook_review
+
+    if playbook_review.handles(upload) and not validate:  # a playbook is reviewed before it is saved
+        playbook_review.render(library, current, upload, start=do_import)
+        return
     if upload is None or not (validate or do_import):
         return
     with tempfile.TemporaryDirectory(prefix="callreview-playbook-") as folder:

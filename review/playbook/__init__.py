@@ -1,0 +1,85 @@
+"""Team playbooks (Markdown, plain text, Word .docx) imported as the team wrote them.
+
+`import_playbook(raw, source_name, engine)` reads the file into blocks (review.playbook.blocks,
+review.playbook.docx_reader), reads the blocks as a methodology draft by rule
+(review.playbook.interpret) or by the LLM (review.playbook.llm_import), and builds a validated
+`Methodology` with a report of what it made and where it guessed (review.playbook.build).
+Nothing here saves: the caller shows the report and saves through MethodologyLibrary.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from ..errors import InputError, MethodologyError
+from .blocks import ATX_HEADING, TABLE_ROW, Block, read_markdown, read_plain_text
+from .build import ImportReport, PlaybookImport, build_methodology, format_report
+from .interpret import interpret
+from .llm_import import PlaybookImportWarning, draft_with_engine
+
+__all__ = [
+    "ImportReport", "PlaybookImport", "PlaybookImportWarning", "format_report", "import_playbook",
+    "playbook_text", "read_blocks",
+]
+
+
+def _decode(raw: bytes, source_name: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{source_name}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+
+
+def read_blocks(raw: bytes, source_name: str) -> tuple[list[Block], bool]:
+    """(blocks, plain_text) of a playbook file's bytes, by its suffix (.docx, .md, .txt)."""
+    if PurePath(source_name).suffix.lower() == ".docx":
+        from .docx_reader import read_docx
+
+        return read_docx(raw, source_name), False
+    text = _decode(raw, source_name)
+    lines = text.splitlines()
+    markdown = PurePath(source_name).suffix.lower() in (".md", ".markdown") or any(
+        ATX_HEADING.match(line) and line.lstrip().startswith("#") and len(line.strip()) > 1 for line in lines
+    ) or sum(bool(TABLE_ROW.match(line)) for line in lines) >= 2
+    return (read_markdown(text), False) if markdown else (read_plain_text(text), True)
+
+
+def playbook_text(raw: bytes, source_name: str) -> str:
+    """The playbook as text for the LLM: the file itself, or a .docx rendered as Markdown."""
+    if PurePath(source_name).suffix.lower() != ".docx":
+        return _decode(raw, source_name)
+    blocks, _ = read_blocks(raw, source_name)
+    lines = []
+    for b in blocks:
+        if b.kind == "heading":
+            lines.append("#" * max(1, b.level) + " " + b.text)
+        elif b.kind == "item":
+            lines.append("  " * b.level + ("1. " if b.ordered else "- ") + b.text)
+        elif b.kind == "quote":
+            lines.append("> " + b.text)
+        elif b.kind == "table":
+            lines.extend("| " + " | ".join(row) + " |" for row in b.rows)
+        else:
+            lines.append(b.text)
+    return "\n".join(lines)
+
+
+def import_playbook(raw: bytes, source_name: str, engine=None) -> PlaybookImport:
+    """A playbook's methodology and import report (nothing is saved).
+
+    raw: the file's bytes. source_name: its file name (.md, .markdown, .txt, .text or .docx).
+    engine: an LLM engine (`complete(system, user, output, name)`), or None for the rules.
+    Raises MethodologyError when the playbook holds no criteria, InputError when it is unreadable.
+    """
+    if engine is not None:
+        drafted = draft_with_engine(engine, playbook_text(raw, source_name), source_name)
+        if drafted is not None:
+            return drafted
+    blocks, plain_text = read_blocks(raw, source_name)
+    reading = interpret(blocks, plain_text=plain_text)
+    if reading.draft is None:
+        shape = ("'#'/'##' headings for sections with bullet points (-, *, 1.), a '###' heading per "
+                 "criterion, or a table with a criterion column") if not plain_text else (
+                 "section lines ending in ':' (or in CAPITALS), each followed by one criterion per line")
+        raise MethodologyError(f"{source_name}: no criteria found; a playbook needs {shape}")
+    return build_methodology(reading.draft, source_name, "rules", reading.notes)

@@ -1,0 +1,147 @@
+"""A playbook as a flat list of blocks (headings, list items, text lines, quotes, tables).
+
+Markdown, plain text and .docx readers all produce these blocks, so one interpreter
+(review.playbook.interpret) decides what is a section, a criterion or an example, whatever
+the file format.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+BlockKind = Literal["heading", "item", "text", "quote", "table"]
+
+ATX_HEADING = re.compile(r"^\s{0,3}(#{1,6})(?:\s+(.*?))?\s*#*\s*$")
+ITEM = re.compile(r"^(\s*)(?:([-*+•▪◦‣–])|(\d+|[a-zA-Z])[.)])\s+(.*)$")
+RULE = re.compile(r"^\s*([-*_]\s*){3,}$")
+SETEXT = re.compile(r"^\s*(=+|-+)\s*$")
+TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+CHECKBOX = re.compile(r"^\[[ xX]\]\s+")
+BOLD_LINE = re.compile(r"^\s*(\*\*|__)([^*_]{2,80}?)\1\s*:?\s*$")
+TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+
+
+@dataclass
+class Block:
+    """One unit of the playbook.
+
+    kind: heading, item (bullet or numbered), text (a line of prose), quote (a blockquote line),
+    table. text: the block's text, Markdown marks kept (emphasis marks name lead-ins). level:
+    a heading's level (1 = largest) or an item's nesting depth (0 = top). ordered: a numbered item.
+    paragraph: text lines with the same number belong to one paragraph. rows: a table's cells.
+    """
+
+    kind: BlockKind
+    text: str = ""
+    level: int = 0
+    ordered: bool = False
+    paragraph: int = 0
+    rows: list[list[str]] = field(default_factory=list)
+
+
+def clean(text: str) -> str:
+    """Markdown emphasis, links and code marks removed; whitespace collapsed."""
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"(\*\*|__|\*|`)", "", text)
+    text = re.sub(r"(?<!\w)_(.+?)_(?!\w)", r"\1", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def _could_be_heading(text: str) -> bool:
+    """A line above '===' / '---' is a heading unless it reads as a line of content ("Good: ...",
+    "Tip: read ...", a long sentence): writers put rules under those, not headings."""
+    text = clean(text)
+    return len(text.split()) <= 10 and not re.search(r":\s+\S", text) and not text.startswith(('"', "“"))
+
+
+def read_markdown(text: str) -> list[Block]:
+    """Blocks of a Markdown playbook (ATX and setext headings, lists, blockquotes, pipe tables)."""
+    blocks: list[Block] = []
+    paragraph = 0
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        if not line.strip():
+            paragraph += 1
+            continue
+        if TABLE_ROW.match(line):
+            rows = [_cells(line)]
+            while i < len(lines) and TABLE_ROW.match(lines[i]):
+                if not TABLE_RULE.match(lines[i]):
+                    rows.append(_cells(lines[i]))
+                i += 1
+            blocks.append(Block("table", rows=rows, paragraph=paragraph))
+            paragraph += 1
+            continue
+        heading = ATX_HEADING.match(line)
+        setext = SETEXT.match(line)
+        if setext and blocks and blocks[-1].kind == "text" and blocks[-1].paragraph == paragraph \
+                and _could_be_heading(blocks[-1].text):
+            previous = blocks.pop()  # the line above, underlined, is a heading
+            blocks.append(Block("heading", previous.text, level=1 if "=" in line else 2, paragraph=paragraph))
+            paragraph += 1
+        elif RULE.match(line) or setext:
+            paragraph += 1
+        elif heading:
+            blocks.append(Block("heading", heading.group(2) or "", level=len(heading.group(1)), paragraph=paragraph))
+            paragraph += 1
+        elif line.lstrip().startswith(">"):
+            blocks.append(Block("quote", line.lstrip().lstrip(">").strip(), paragraph=paragraph))
+        elif item := ITEM.match(line):
+            indent = len(item.group(1).expandtabs(4))
+            text = CHECKBOX.sub("", item.group(4))  # "- [ ] Ask about budget": a task list item
+            blocks.append(Block("item", text, level=indent // 2 if indent else 0,
+                                ordered=item.group(2) is None, paragraph=paragraph))
+        else:
+            blocks.append(Block("text", line.strip(), paragraph=paragraph))
+    # A line with no letter or digit ("##", '""', "- ") holds nothing a manager wrote.
+    return promote_bold_lines([b for b in blocks if b.kind == "table" or re.search(r"[^\W_]", clean(b.text))])
+
+
+def promote_bold_lines(blocks: list[Block]) -> list[Block]:
+    """A short line that is all bold ("**Opening**") and has content after it is a heading, below
+    every real heading level: documents exported from Word, Google Docs or Notion head stages so."""
+    from .wording import example_label, given_question
+
+    out = list(blocks)
+    for n, block in enumerate(out):
+        bold = BOLD_LINE.match(block.text) if block.kind == "text" else None
+        if bold and n + 1 < len(out) and len(bold.group(2).split()) <= 8 \
+                and example_label(block.text) is None and given_question(block.text) is None:
+            out[n] = Block("heading", bold.group(2).strip(), level=7, paragraph=block.paragraph)
+    return out
+
+
+def _is_section_line(line: str) -> bool:
+    letters = [ch for ch in line if ch.isalpha()]
+    short = len(line.split()) <= 8
+    return short and (line.endswith(":") or (len(letters) > 1 and all(ch.isupper() for ch in letters)))
+
+
+def read_plain_text(text: str) -> list[Block]:
+    """Blocks of a plain-text playbook: short lines ending in ':' or in CAPITALS are headings.
+
+    A first line followed directly by such a heading is the title. Lines labelled as examples
+    ("Good:", "Avoid:") are never headings, whatever their case.
+    """
+    from .wording import example_label
+
+    blocks = read_markdown(text)  # lists, quotes and tables read the same way in plain text
+    for n, block in enumerate(blocks):
+        line = block.text.strip()
+        if block.kind == "text" and _is_section_line(line) and example_label(line) is None:
+            blocks[n] = Block("heading", line.rstrip(":").strip(), level=2, paragraph=block.paragraph)
+    first = blocks[0] if blocks else None
+    standalone = first is not None and len(blocks) > 1 and blocks[1].paragraph != first.paragraph and (
+        len(first.text.split()) <= 8 and not first.text.rstrip().endswith((".", "!", "?")))
+    if first is not None and first.kind == "text" and (blocks[1:2] and blocks[1].kind == "heading" or standalone):
+        blocks[0] = Block("heading", first.text, level=1, paragraph=first.paragraph)
+    return blocks

@@ -1,0 +1,182 @@
+"""A methodology draft -> a validated `Methodology`, and the report of what the import made.
+
+Ids are slugs of the names, levels the common 0/1/2 rubric (with the playbook's own "what good
+looks like" as level 2 when it gives one), keywords escaped regexes of the criterion's wording,
+coaching text generic for the team to edit. The draft's questions are kept when they are yes/no
+checks and derived from the criterion's wording when not.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from ..errors import MethodologyError
+from ..schema import Methodology
+from .draft import CriterionDraft, MethodologyDraft
+from .wording import build_question, given_question, keywords
+
+
+@dataclass(frozen=True)
+class CriterionSummary:
+    name: str
+    question: str
+    good_examples: int
+    poor_examples: int
+
+
+@dataclass(frozen=True)
+class SectionSummary:
+    name: str
+    criteria: tuple[CriterionSummary, ...]
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import made and where it guessed.
+
+    source: the playbook's file name. drafted_by: "rules" or "LLM (<model>)". sections: per
+    section, each criterion with its question and example counts. notes: one line per guess.
+    """
+
+    source: str
+    drafted_by: str
+    sections: tuple[SectionSummary, ...]
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlaybookImport:
+    """A playbook's methodology (validated, not yet saved) and the report of how it was read."""
+
+    methodology: Methodology
+    report: ImportReport
+
+
+def slugify(text: str, fallback: str) -> str:
+    """A schema id from text: ascii lower-case words joined by '_', at most ~40 characters."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    slug = ""
+    for word in words:
+        if slug and len(slug) + 1 + len(word) > 40:
+            break
+        slug = f"{slug}_{word}" if slug else word[:40]
+    return slug or fallback
+
+
+def _unique(slug: str, taken: set[str]) -> str:
+    candidate, n = slug, 2
+    while candidate in taken:
+        candidate, n = f"{slug}_{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def summarize_errors(exc: ValidationError, limit: int = 8) -> str:
+    """Validation errors as one line: `field.path: message; ...`."""
+    parts = []
+    for err in exc.errors()[:limit]:
+        loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
+        parts.append(f"{loc or 'top level'}: {err['msg']}")
+    more = f" (and {len(exc.errors()) - limit} more)" if len(exc.errors()) > limit else ""
+    return "; ".join(parts) + more
+
+
+def _criterion_row(c: CriterionDraft, criterion_id: str, section_id: str) -> dict:
+    topic = f"'{c.name}'"
+    question = given_question(c.question) or build_question(c.name, c.description)[0]
+    good = c.description if c.description and len(c.description) <= 300 else \
+        "Done specifically, and the customer confirms the details."
+    return {
+        "id": criterion_id,
+        "name": c.name,
+        "section": section_id,
+        "question": question,
+        "levels": [
+            {"score": 0, "label": "Not covered", "description": f"Nothing in the call addresses {topic}."},
+            {"score": 1, "label": "Vague", "description":
+                f"{topic} comes up, but only in general terms or without the customer confirming it."},
+            {"score": 2, "label": "Specific and confirmed", "description": good},
+        ],
+        "good_examples": list(c.good_examples),
+        "poor_examples": list(c.poor_examples),
+        "keywords": keywords(f"{c.name} {c.description}"),
+        "coaching": {
+            "usual_cause": (f"The rep knows {topic} matters but does not plan it as a step of the call, "
+                            "so it is skipped or left vague when time runs short."),
+            "drill": (f"Before each of the next three calls, write the question you will ask for {topic} "
+                      "and one follow-up that makes the answer specific; afterwards, find the customer's "
+                      "answer in the recording."),
+            "likely_solution": "coaching",
+        },
+    }
+
+
+def _pretty_stem(source_name: str) -> str:
+    stem = re.sub(r"[_\-.]+", " ", re.sub(r"\.[A-Za-z0-9]+$", "", source_name.rsplit("/", 1)[-1])).strip()
+    return stem[:1].upper() + stem[1:] if stem else "Imported playbook"
+
+
+def build_methodology(draft: MethodologyDraft, source_name: str, drafted_by: str,
+                      notes: list[str]) -> PlaybookImport:
+    """The validated methodology of a draft and its report.
+
+    draft: from the rule-based reader or the LLM. source_name: the playbook's file name (the
+    methodology's name when the draft has none). drafted_by: "rules" or "LLM (<model>)".
+    notes: the reader's guesses; this adds the criteria that have no examples.
+    Raises MethodologyError when the draft does not make a valid methodology.
+    """
+    name = draft.name.strip() or _pretty_stem(source_name)
+    section_ids: set[str] = set()
+    criterion_ids: set[str] = set()
+    section_rows, criteria_rows, summaries = [], [], []
+    for n, section in enumerate(draft.sections, start=1):
+        section_name = section.name.strip() or "General"
+        section_id = _unique(slugify(section_name, f"section_{n}"), section_ids)
+        section_rows.append({"id": section_id, "name": section_name, "description": section.description})
+        rows = []
+        for c in section.criteria:
+            criterion_id = _unique(slugify(c.name, f"criterion_{len(criterion_ids) + 1}"), criterion_ids)
+            rows.append(_criterion_row(c, criterion_id, section_id))
+        criteria_rows.extend(rows)
+        summaries.append(SectionSummary(section_name, tuple(
+            CriterionSummary(r["name"], r["question"], len(r["good_examples"]), len(r["poor_examples"]))
+            for r in rows)))
+    data = {
+        "id": slugify(name, "imported_playbook"),
+        "name": name,
+        "version": "1.0",
+        "description": draft.description.strip()
+        or f"Imported from the playbook {source_name}; review the questions and levels.",
+        "source": f"Team playbook {source_name}",
+        "sections": section_rows,
+        "criteria": criteria_rows,
+    }
+    try:
+        methodology = Methodology.model_validate(data)
+    except ValidationError as exc:
+        raise MethodologyError(f"{source_name}: could not turn the playbook into criteria "
+                               f"({summarize_errors(exc)}); write it as a methodology YAML instead") from None
+    bare = [r["name"] for r in criteria_rows if not r["good_examples"] and not r["poor_examples"]]
+    notes = list(notes)
+    if bare:
+        notes.append(f"no examples for {len(bare)} of {len(criteria_rows)} criteria; add quoted example "
+                     "phrases to the playbook (or the YAML) to help scoring")
+    return PlaybookImport(methodology, ImportReport(source_name, drafted_by, tuple(summaries), tuple(notes)))
+
+
+def format_report(report: ImportReport) -> str:
+    """The report as text: a line per section, one per criterion, then the warnings."""
+    count = sum(len(s.criteria) for s in report.sections)
+    lines = [f"{report.source}: {len(report.sections)} section(s), {count} criteria "
+             f"(drafted by {report.drafted_by})"]
+    for section in report.sections:
+        lines.append(f"  {section.name}")
+        for c in section.criteria:
+            lines.append(f"    - {c.name}: {c.good_examples} good / {c.poor_examples} poor example(s)")
+            lines.append(f"      {c.question}")
+    return "\n".join(lines)

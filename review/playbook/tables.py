@@ -1,0 +1,77 @@
+"""A playbook table -> one check per row, its columns recognised by their headers.
+
+Headers name the columns (criterion, what good looks like, example, avoid, question, stage); when
+they say nothing, the first free column is the criterion and the next the good-practice
+description, and the import says it guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .blocks import clean
+from .wording import given_question, quoted_phrases, strip_numbering
+
+_ORDINAL = ["", "1st", "2nd", "3rd", "4th", "5th", "6th"]
+# Tried in this order, each header used once: "What good looks like" is a description, not a name.
+_ROLES = {
+    "section": r"^(call )?(stage|section|phase|step)s?$",
+    "question": r"question",
+    "poor": r"avoid|bad|poor|red flag|don.?t",
+    "example": r"example|sample|say|phrase|sounds like|quote",
+    "good": r"good|looks like|description|standard|definition|means|detail|how",
+    "name": r"criteri|behaviou?r|check|skill|competenc|item|area|element|what",
+}
+_EMPTY = re.compile(r"(?i)[-–—]|n/?a|none")
+
+
+@dataclass
+class TableRow:
+    """One row as a check: its section (from a stage column), name, description, question, examples."""
+
+    section: str
+    name: str
+    description: str = ""
+    question: str = ""
+    good_examples: list[str] = field(default_factory=list)
+    poor_examples: list[str] = field(default_factory=list)
+
+
+def _ordinal(i: int) -> str:
+    return _ORDINAL[i + 1] if i < 6 else f"{i + 1}th"
+
+
+def read_table(rows: list[list[str]]) -> tuple[list[TableRow], list[str]]:
+    """(checks, notes): the table's rows after its header row, and the column roles it guessed."""
+    if len(rows) < 2:
+        return [], []
+    header = [clean(h).lower() for h in rows[0]]
+    roles: dict[str, int] = {}
+    for role, pattern in _ROLES.items():
+        for i, h in enumerate(header):
+            if i not in roles.values() and re.search(pattern, h):
+                roles[role] = i
+                break
+    notes: list[str] = []
+    for role, meaning in (("name", "criterion name"), ("good", "good-practice description")):
+        free = [i for i in range(len(header)) if i not in roles.values()]
+        if role not in roles and free:
+            roles[role] = free[0]
+            notes.append(f"treated the table's {_ordinal(free[0])} column ('{rows[0][free[0]]}') as the {meaning}")
+    if "name" not in roles:
+        return [], notes
+    out = []
+    for row in rows[1:]:
+        cell = {role: clean(row[i]) if i < len(row) else "" for role, i in roles.items()}
+        if not re.search(r"[^\W_]", cell["name"]):
+            continue
+        found = TableRow(strip_numbering(cell.get("section", "")) if cell.get("section") else "",
+                         strip_numbering(cell["name"]).rstrip(":."), cell.get("good", ""),
+                         given_question(cell.get("question", "")) or "")
+        for role, examples in (("example", found.good_examples), ("poor", found.poor_examples)):
+            text = cell.get(role, "")
+            if text and not _EMPTY.fullmatch(text):
+                examples.extend(quoted_phrases(text) or [text.strip(" \"“”")])
+        out.append(found)
+    return out, notes

@@ -1,0 +1,307 @@
+"""Wording rules: criterion names, natural "Did the rep ...?" questions, example lines, keywords.
+
+Pure functions over strings, so each rule is testable on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from .blocks import clean
+
+Polarity = Literal["good", "poor"]
+QuestionSource = Literal["given", "derived", "guessed"]
+
+# "Good:", "Avoid:", "Don't say:" ... at the start of a line: what follows is an example phrase.
+_GOOD_LABELS = r"good|great|strong|better|best|say|do say|try|try saying|example|examples|good examples?|" \
+               r"e\.g\.|for example|sounds like|what good sounds like|model answer|instead say"
+_POOR_LABELS = r"avoid|bad|poor|weak|don'?t say|do not say|don'?t|never say|not|red flags?|bad examples?|" \
+               r"poor examples?|instead of|what to avoid|watch out for"
+_LABEL = re.compile(rf"^\s*(?:({_POOR_LABELS})|({_GOOD_LABELS}))\s*(?:[:\-–—]\s*|$|(?=[\"“«‘']))(.*)$", re.I)
+_QUOTE = re.compile(r"[\"“”«»]([^\"“”«»]+)[\"“”«»]|(?<!\w)[‘']([^‘’']{3,}?)[’'](?!\w)")
+_QUESTION_LABEL = re.compile(r"^\s*(?:scoring question|question|q|ask yourself|check)\s*[:\-–—]\s*(.+)$", re.I)
+_GIVEN_QUESTION = re.compile(r"^(did|does|do|has|have|was|were|is|are|can|could)\s+\S.*\?$", re.I)
+_NUMBERING = re.compile(r"^\s*(?:(?:step|stage|phase|part)\s*\d+\s*[:.)\-–—]?\s*|\d+(?:\.\d+)*[.):](?=\s)\s*|\d+(?:\.\d+)+\s+|"
+                        r"[a-z][.)]\s+)", re.I)
+_BOLD_LEAD = re.compile(r"^\s*(\*\*|__)(.+?)\1\s*[:.\-–—]?\s*(.*)$")
+_NAME_SPLIT = re.compile(r"\s*:\s+|\s*:$|\s+[-–—]\s+")
+_CLAUSE = re.compile(r"\s*(?:[,;(]|\s[-–—]\s|\sso that\s|\sby\s)")
+
+STOPWORDS = set(
+    """a about above after again all also an and any are as at be because been before being both but by
+    can could did do does doing down during each few for from further had has have having he her here
+    how i if in into is it its itself just me more most my no nor not now of off on once only or other
+    our out over own same she should so some such than that the their them then there these they this
+    those through to too under until up very was we were what when where which while who whom why will
+    with would you your set get rep reps customer customers buyer buyers call calls ask asks asked make
+    sure good avoid example examples don't didn't""".split()
+)
+# Imperatives that can follow "Did the rep ..." as they are.
+VERBS = set(
+    """acknowledge address agree align anchor ask avoid book build capture challenge check clarify close
+    compare confirm connect cover define demo demonstrate describe dig discover discuss document end
+    establish explain explore find follow frame gain get give greet handle highlight identify introduce
+    invite keep lead learn link list listen make map mention mirror name note offer open outline
+    paraphrase pause pin play position prepare present prioritise prioritize probe propose prove qualify
+    quantify question raise recap recommend record reframe repeat restate review schedule secure send
+    set share show speak start state suggest summarise summarize tailor take talk teach test thank tie
+    uncover understand use validate verify walk write""".split()
+)
+# Words that are nouns as often as imperatives: "Close plan agreed" is a noun phrase, not an order.
+NOUNISH = set("close demo review use set test map name question recap check book plan schedule follow "
+              "open pitch lead record offer list".split())
+DETERMINERS = set("the a an their our his her its your my this that these those each every any all some no "
+                  "one two three four five both either at several multiple more fewer many".split())
+MASS_NOUNS = set("rapport trust urgency pain value credibility authority need timing interest alignment "
+                 "consensus commitment budget next".split()) - {"budget", "next"}
+_PARTICIPLE = re.compile(r"^(?:\w+ed|set|made|given|shown|done|known|taken|held|sent|met|built|understood|"
+                         r"agreed|tied)$", re.I)
+
+
+def example_label(text: str) -> tuple[Polarity, str] | None:
+    """("good" | "poor", what follows) when `text` starts with an example label, else None.
+
+    "Good: the rep names a figure" (a description, not a phrase) is not an example line: after
+    "Good"/"Strong"/"Better" only quoted text counts.
+    """
+    match = _LABEL.match(clean(text))
+    if not match:
+        return None
+    rest = match.group(3).strip()
+    label = (match.group(1) or match.group(2)).lower()
+    if rest and label in ("good", "great", "strong", "better", "best", "not") and not quoted_phrases(rest):
+        return None
+    return ("poor" if match.group(1) else "good"), rest
+
+
+def quoted_phrases(text: str) -> list[str]:
+    """The phrases inside quotation marks ("...", “...”, '...')."""
+    return [clean(a or b).strip(" ,.;") for a, b in _QUOTE.findall(text) if clean(a or b).strip(" ,.;")]
+
+
+def is_quote_line(text: str) -> bool:
+    """A line that is an example phrase: it is mostly text inside quotation marks."""
+    text = clean(text)
+    phrases = quoted_phrases(text)
+    if not phrases or text[:1] not in "\"“«‘'":
+        return False
+    outside = _QUOTE.sub(" ", text)
+    return len(re.findall(r"\w+", outside)) <= 4  # a trailing "(good)" or "— Dana, top rep" is allowed
+
+
+def given_question(text: str) -> str | None:
+    """The scoring question a line states ("Question: Did the rep ...?"), else None."""
+    text = clean(text)
+    labelled = _QUESTION_LABEL.match(text)
+    if labelled:
+        question = labelled.group(1).strip()
+        return question if question.endswith("?") else question + "?"
+    return text if _GIVEN_QUESTION.match(text) else None
+
+
+def is_question_label(text: str) -> bool:
+    """A line that labels a scoring question ("Question: ...", "Q: ...")."""
+    return _QUESTION_LABEL.match(clean(text)) is not None
+
+
+def strip_numbering(text: str) -> str:
+    """'2. Discovery' / 'Step 3: Close' -> 'Discovery' / 'Close'."""
+    stripped = _NUMBERING.sub("", text, count=1).strip()
+    return stripped or text.strip()
+
+
+def heading_name(text: str) -> str:
+    """A heading as a section or criterion name: '2. "Not now":' -> 'Not now'."""
+    name = strip_numbering(clean(text)).rstrip(":.").strip()
+    return re.sub(r'^[\"“](.+)[\"”]$', r"\1", name).strip() or name
+
+
+def split_name(text: str) -> tuple[str, str]:
+    """(name, explanation) of a check: '**Budget** - confirm the amount' -> ('Budget', 'confirm ...').
+
+    A bold lead-in or 'Name: ...' / 'Name - ...' gives the name; otherwise the whole check is the
+    name, shortened only at a clause boundary (never mid-phrase) when it is long.
+    """
+    bold = _BOLD_LEAD.match(text)
+    if bold and bold.group(3).strip():
+        return clean(bold.group(2)).rstrip(":.").strip(), clean(bold.group(3))
+    text = clean(text)
+    parts = _NAME_SPLIT.split(text, maxsplit=1)
+    name, rest = parts[0].strip(), (parts[1].strip() if len(parts) > 1 else "")
+    if rest and len(name.split()) <= 8:
+        return name.rstrip("."), rest
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text, maxsplit=1)
+    if len(sentences) > 1 and len(sentences[0].split()) <= 8:  # "Review usage. Walk through ..."
+        return sentences[0].rstrip("."), sentences[1]
+    if len(text.split()) > 10:
+        clause = _CLAUSE.split(text, maxsplit=1)[0].strip()
+        if 2 <= len(clause.split()) < len(text.split()):
+            return clause.rstrip("."), text
+    return text.rstrip("."), ""
+
+
+def _lower_first(text: str) -> str:
+    first = text.split()[0] if text.split() else ""
+    keep = first.isupper() and len(first) > 1 or (first[:1].isupper() and any(c.isupper() for c in first[1:]))
+    return text if keep else text[:1].lower() + text[1:]
+
+
+def _base_verb(word: str) -> str | None:
+    word = word.lower()
+    candidates = [word]
+    if word.endswith("ies"):
+        candidates.append(word[:-3] + "y")
+    if word.endswith("es"):
+        candidates.append(word[:-2])
+    if word.endswith("s"):
+        candidates.append(word[:-1])
+    return next((c for c in candidates if c in VERBS), None)
+
+
+def _with_article(phrase: str, head_index: int) -> str:
+    words = phrase.split()
+    first, head = words[0].lower(), words[min(head_index, len(words) - 1)].lower()
+    plural = head.endswith("s") and not head.endswith("ss")
+    if first in DETERMINERS or first in MASS_NOUNS or plural or first[:1].isdigit() or words[0][:1].isupper() \
+            and words[0].isupper() and len(words[0]) > 1 and len(words) == 1:
+        return phrase
+    return f"the {phrase}"
+
+
+def _gerund(verb: str) -> str:
+    if verb.endswith("ie"):
+        return verb[:-2] + "ying"
+    if verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")):
+        return verb[:-1] + "ing"
+    return verb + "ing"
+
+
+def as_action(text: str) -> str | None:
+    """'Confirms the budget' / 'The rep must ask ...' -> 'confirm the budget' ...; None if no verb.
+
+    A negative order ("Never criticise the competitor", "Don't pitch early") -> "avoid criticising ...".
+    """
+    negative = re.match(r"^(?:never|don'?t|do not|no)\s+([a-z]+)\b(.*)$", text.strip(), flags=re.I)
+    if negative and not re.match(r"^(?:no)\s", text.strip(), flags=re.I):
+        return _third_person(f"avoid {_gerund(negative.group(1).lower())}{negative.group(2)}")
+    text = re.sub(r"^(the\s+)?(sales\s+)?reps?\s+((must|should|will|needs? to|has to|always)\s+)?", "",
+                  text.strip(), flags=re.I)
+    words = text.split()
+    if not words:
+        return None
+    base = _base_verb(re.sub(r"\W+$", "", words[0]))
+    if base is None:
+        return None
+    second = words[1].lower() if len(words) > 1 else ""
+    if base in NOUNISH and second not in DETERMINERS and any(_PARTICIPLE.match(w) for w in words[1:5]):
+        return None  # "Close plan agreed": a noun phrase with a participle
+    if len(words) == 1 and base in NOUNISH:
+        return None  # "Demo" alone is a topic, not an order
+    return _third_person(" ".join([base, *words[1:]]))
+
+
+_SECOND_PERSON = {"you'll": "they'll", "you're": "they're", "you've": "they've", "you'd": "they'd",
+                  "your": "their", "yours": "theirs", "yourself": "themselves", "you": "they"}
+
+
+def _third_person(text: str) -> str:
+    """A check written to the rep ("summarise what you heard") as a question about them."""
+    return re.sub(r"\b(you'll|you're|you've|you'd|yourself|yours|your|you)\b",
+                  lambda m: _SECOND_PERSON[m.group(1).lower()], text, flags=re.I)
+
+
+def _participle_phrase(text: str) -> str | None:
+    """'Next step agreed with a date' -> 'get the next step agreed with a date'."""
+    words = text.split()
+    for i, word in enumerate(words[1:5], start=1):
+        if _PARTICIPLE.match(word) and words[i - 1].lower() not in DETERMINERS:
+            return f"get {_with_article(_lower_first(text), i - 1)}"
+    return None
+
+
+def _reported_question(question: str) -> str:
+    """'How do they handle dispatch today?' -> 'how they handle dispatch today'."""
+    q = _lower_first(question.strip().rstrip("?").strip())
+    q = re.sub(r"^(how|what|who|when|where|why|which)\s+do\s+", r"\1 ", q, flags=re.I)
+    inverted = re.match(r"^(how|what|who|when|where|why|which)\s+(is|are)\s+(.+)$", q, flags=re.I)
+    if inverted:
+        q = f"{inverted.group(1)} {inverted.group(3)} {inverted.group(2)}"
+    return q
+
+
+def embedded_examples(text: str) -> list[tuple[Polarity, str]]:
+    """Example phrases quoted inside a check: 'Ask "Who else signs off?"' -> [("good", "Who else signs off?")].
+
+    A quote of two words or fewer is a mention ('not "next quarter"'), not an example; after
+    "not", "never", "avoid" or "instead of" the phrase is a poor example.
+    """
+    found: list[tuple[Polarity, str]] = []
+    for match in _QUOTE.finditer(clean(text)):
+        phrase = clean(match.group(1) or match.group(2)).strip(" ,.;")
+        if len(phrase.split()) < 3:
+            continue
+        before = " ".join(clean(text)[: match.start()].lower().split()[-3:])
+        after = " ".join(clean(text)[match.end():].lower().split()[:4])
+        poor = re.search(r"\b(not|never|avoid|instead of|don't|do not|rather than)\b", before) or re.match(
+            r"^\W*(is|are)?\s*(banned|not allowed|forbidden|wrong|a no-go|bad)\b|^\W*\((avoid|poor|bad)\)", after)
+        found.append(("poor" if poor else "good", phrase))
+    return found
+
+
+def _without_quotes(text: str) -> str:
+    """A check without its example phrases: 'Check reactions ("How does that compare?")' -> 'Check reactions';
+    a quoted mention keeps its words ('revisit, not "next quarter"' -> 'revisit, not next quarter')."""
+    text = re.sub(r"\(\s*[\"“][^)]*\)", "", clean(text))
+    if is_quote_line(text):
+        return text
+
+    def drop(match: re.Match) -> str:
+        phrase = match.group(1) or match.group(2)
+        return "" if len(phrase.split()) >= 3 else phrase
+
+    stripped = re.sub(r"\s+([,.;?!])", r"\1", _QUOTE.sub(drop, text)).strip()
+    return stripped if len(stripped.split()) >= 2 else text.strip()
+
+
+def build_question(name: str, rest: str = "") -> tuple[str, QuestionSource]:
+    """A natural yes/no check for a criterion, and whether the playbook gave it, it was derived
+    from the check's own wording (an imperative or a question), or guessed from a noun phrase."""
+    rest = _without_quotes(re.split(r"(?<=[.!?])\s+(?=[A-Z\"“])", clean(rest), maxsplit=1)[0]).rstrip(";")
+    name = _without_quotes(name)
+    for text in (rest, name):
+        given = given_question(text) if text else None
+        if given:
+            return given, "given"
+    for text in (rest.rstrip("."), name.rstrip(".")):
+        action = as_action(text) if text else None
+        if action:
+            return f"Did the rep {action.rstrip('?.!')}?", "derived"
+    if rest.endswith("?") and re.match(r"^(how|what|who|when|where|why|which|whether|if)\b", rest, re.I):
+        return f"Did the rep ask {_reported_question(rest)}?", "derived"
+    for text in (name.rstrip("."), rest.rstrip(".")):
+        participle = _participle_phrase(text) if text else None
+        if participle:
+            return f"Did the rep {participle}?", "guessed"
+    rest = "" if rest.rstrip(".").lower() == name.rstrip(".").lower() else rest
+    detail = f" ({_lower_first(rest.rstrip('.'))})" if rest and len(rest.split()) <= 12 else ""
+    if re.search(r"\bquestions?\b", name, re.I):  # "At least two open questions about ..." is asked
+        return f"Did the rep ask {_with_article(_lower_first(name.rstrip('.')), 0)}{detail}?", "guessed"
+    phrase = _with_article(_lower_first(name.rstrip(".")), len(name.split()) - 1)
+    return f"Did the rep establish {phrase}{detail}?", "guessed"
+
+
+def keywords(text: str, limit: int = 5) -> list[str]:
+    """Up to `limit` escaped regexes, one per content word of the criterion's wording, each
+    matching the word and its endings ('budget' -> r'\\bbudget\\w*')."""
+    words: list[str] = []
+    for word in re.findall(r"[A-Za-z][A-Za-z'-]+", clean(text)):
+        word = re.sub(r"'s$", "", word.lower()).strip("'-")
+        if len(word) > 5 and word.endswith("ies"):  # "priorities" -> r"\bpriorit\w*" (priority too)
+            word = word[:-3]
+        elif len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        if len(word) > 2 and word not in STOPWORDS and word not in words:
+            words.append(word)
+    specific = [w for w in words if w not in VERBS]
+    return [rf"\b{re.escape(w)}\w*" for w in (specific or words)[:limit]]
