@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from .errors import InputError
 from .metrics import compute_metrics, metrics_to_text  # noqa: F401  (part of this module's API)
@@ -26,7 +26,8 @@ from .speakers import (
     split_role_suffix,
     split_speaker_prefixes,
 )
-from .types import TRANSCRIPT_FORMAT_VERSION, Segment, Transcript, TranscriptSource, Word
+from .transcript_json import MAX_CALL_SECONDS, first_non_finite, load_json_transcript
+from .types import Segment, Transcript, TranscriptSource, Word
 
 TRANSCRIPT_EXTENSIONS = {".vtt", ".srt", ".txt", ".json"}
 MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024  # hours of talk are a few MB; more is not a transcript
@@ -34,6 +35,9 @@ ESTIMATED_WORDS_PER_MINUTE = 150.0
 
 _TIME = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
 _CUE_TIMING = re.compile(rf"^\s*({_TIME})\s*-->\s*({_TIME})")
+# Any "a --> b" line is a cue timing; its times are then read strictly (see _cue_times).
+_ARROW = re.compile(r"^\s*(\S*)\s*-->\s*(\S*)")
+_STAMP_SHAPE = re.compile(r"-?\d+(?::\d+){1,2}(?:[.,]\d+)?")
 _VOICE_TAG = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]*)>")
 _ANY_TAG = re.compile(r"<[^>]*>")
 _LINE_TIMESTAMP = re.compile(rf"^\s*[\[(]({_TIME})[\])]\s*(.*)$")
@@ -77,25 +81,57 @@ def _decode(path: Path, data: bytes, allow_legacy: bool) -> str:
 
 
 def _seconds(stamp: str) -> float:
+    """Seconds of "[H:]MM:SS[.mmm]"; ValueError says what is wrong with an impossible time."""
+    if stamp.startswith("-"):
+        raise ValueError(f"time {stamp!r} is negative")
     clock, _, fraction = stamp.replace(",", ".").partition(".")
+    parts = [int(part) for part in clock.split(":")]
+    if parts[-1] >= 60 or (len(parts) == 3 and parts[1] >= 60):
+        raise ValueError(f"time {stamp!r} is not a time (minutes and seconds must be below 60)")
     total = 0
-    for part in clock.split(":"):
-        total = total * 60 + int(part)
-    return total + (float("0." + fraction) if fraction else 0.0)
+    for part in parts:
+        total = total * 60 + part
+    total += float("0." + fraction) if fraction else 0.0
+    if total > MAX_CALL_SECONDS:
+        raise ValueError(f"time {stamp!r} is over 24 hours")
+    return total
 
 
-def _parse_cues(path: Path, text: str) -> list[_Piece]:
+def _line_seconds(path: Path, number: int, stamp: str) -> float:
+    try:
+        return _seconds(stamp)
+    except ValueError as exc:
+        raise _fail(path, f"line {number}: {exc}; fix the timestamp") from None
+
+
+def _cue_times(path: Path, number: int, line: str, warnings: list[str]) -> tuple[float, float] | None:
+    """The (start, end) of a "start --> end" line; None (with a warning) when it holds no times."""
+    arrow = _ARROW.match(line)
+    stamps = (arrow.group(1), arrow.group(2)) if arrow else ("", "")
+    if not all(_STAMP_SHAPE.fullmatch(stamp) for stamp in stamps):
+        warnings.append(f"line {number}: cue timing {line.strip()[:60]!r} is not readable, so that "
+                        "cue was skipped; fix its timestamps to include it")
+        return None
+    start, end = (_line_seconds(path, number, stamp) for stamp in stamps)
+    if end < start:
+        raise _fail(path, f"line {number}: the cue ends ({stamps[1]}) before it starts ({stamps[0]}); "
+                    "fix the cue timing")
+    return start, end
+
+
+def _parse_cues(path: Path, text: str) -> tuple[list[_Piece], list[str]]:
     """WebVTT and SRT cues: a "start --> end" line, then text lines up to a blank line."""
     cues: list[tuple[float, float, list[str]]] = []
+    warnings: list[str] = []
     cue_lines: list[str] | None = None  # text lines of the cue being read
-    for line in text.split("\n"):
-        timing = _CUE_TIMING.match(line)
-        if timing:
+    for number, line in enumerate(text.split("\n"), start=1):
+        if "-->" in line:
             if cue_lines and cue_lines[-1].strip().isdigit():
                 cue_lines.pop()  # the next cue's number, in an SRT without blank lines between cues
-            start, end = _seconds(timing.group(1)), _seconds(timing.group(2))
-            cue_lines = []
-            cues.append((start, max(start, end), cue_lines))
+            times = _cue_times(path, number, line, warnings)
+            cue_lines = None if times is None else []
+            if times is not None:
+                cues.append((times[0], times[1], cue_lines))
         elif not line.strip():
             cue_lines = None  # a blank line ends a cue; ids, NOTE and STYLE blocks are not cues
         elif cue_lines is not None:
@@ -130,26 +166,26 @@ def _parse_cues(path: Path, text: str) -> list[_Piece]:
             pieces.append(_Piece(start, end, speaker_label(who or UNKNOWN_SPEAKER), words))
     if not pieces:
         raise _fail(path, "has no cues with text; export the call as WebVTT or SRT with captions")
-    return pieces
+    return pieces, warnings
 
 
-def _parse_plain_text(text: str) -> tuple[list[_Piece], list[str]]:
+def _parse_plain_text(path: Path, text: str) -> tuple[list[_Piece], list[str]]:
     """ "Name: text" lines; an unprefixed line continues the previous turn. Timings are estimated
     from word counts unless a line starts with "[HH:MM:SS]" or "(MM:SS)"."""
     stamps: list[float | None] = []
     bodies: list[str] = []
     headers: list[str | None] = []  # Otter-style "Name  0:05" on a line of its own
-    for line in text.split("\n"):
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         stamp = _LINE_TIMESTAMP.match(line)
         header = None if stamp else _NAME_THEN_TIME.match(line)
         if header and looks_like_speaker_name(header.group(1)):
-            stamps.append(_seconds(header.group(2)))
+            stamps.append(_line_seconds(path, number, header.group(2)))
             headers.append(header.group(1))
             bodies.append("")
             continue
-        stamps.append(_seconds(stamp.group(1)) if stamp else None)
+        stamps.append(_line_seconds(path, number, stamp.group(1)) if stamp else None)
         headers.append(None)
         bodies.append(stamp.group(2) if stamp else line)
     prefixed = split_speaker_prefixes(bodies)
@@ -218,44 +254,6 @@ def _pieces_to_segments(pieces: list[_Piece]) -> list[Segment]:
     return segments
 
 
-def _field_name(loc: tuple) -> str:
-    name = ""
-    for part in loc:
-        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
-    return name or "top level"
-
-
-def _load_json(path: Path, text: str, rep_speaker: str | None) -> Transcript:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _fail(path, f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
-                    "fix it or re-create the transcript") from None
-    if not isinstance(data, dict):
-        raise _fail(path, "is not a transcript: expected a JSON object with 'segments' and 'source'")
-    if isinstance(data.get("version"), int) and data["version"] > TRANSCRIPT_FORMAT_VERSION:
-        raise _fail(path, f"field version: transcript format {data['version']} is newer than this "
-                    f"callreview reads ({TRANSCRIPT_FORMAT_VERSION}); upgrade callreview")
-    try:
-        transcript = Transcript.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        message = " ".join(str(first["msg"]).split())
-        raise _fail(path, f"field {_field_name(first['loc'])}: {message}; fix that field or "
-                    "re-create the transcript") from None
-    seen: set[int] = set()
-    for i, seg in enumerate(transcript.segments):
-        if seg.id in seen:
-            raise _fail(path, f"field segments[{i}].id: duplicate segment id {seg.id}; ids must be unique")
-        if seg.end < seg.start:
-            raise _fail(path, f"field segments[{i}].end: {seg.end} is before start {seg.start}")
-        seen.add(seg.id)
-    if rep_speaker:  # a new rep changes roles, and roles change patience
-        transcript.segments = assign_roles(transcript.segments, rep_speaker)
-        transcript.metrics = compute_metrics(transcript.segments, transcript.duration)
-    return transcript
-
-
 def load_transcript(path: str | Path, rep_speaker: str | None = None) -> Transcript:
     """Read a transcript file into a Transcript with roles and metrics.
 
@@ -288,7 +286,7 @@ def load_transcript(path: str | Path, rep_speaker: str | None = None) -> Transcr
     head = text.lstrip()
     if suffix == ".json" or head.startswith("{"):
         try:
-            return _load_json(path, text, rep_speaker)
+            return load_json_transcript(path, text, rep_speaker)
         except InputError:
             if suffix == ".json":
                 raise
@@ -296,10 +294,10 @@ def load_transcript(path: str | Path, rep_speaker: str | None = None) -> Transcr
     has_cues = any(_CUE_TIMING.match(line) for line in text.split("\n"))
     if head.startswith("WEBVTT") or suffix in {".vtt", ".srt"} or has_cues:
         kind = "vtt" if head.startswith("WEBVTT") or suffix == ".vtt" else "srt"
-        pieces = _parse_cues(path, text)
+        pieces, warnings = _parse_cues(path, text)
     else:
         kind = "text"
-        pieces, warnings = _parse_plain_text(text)
+        pieces, warnings = _parse_plain_text(path, text)
         if not pieces:
             raise _fail(path, "has no transcript text; export the call as WebVTT or SRT")
 
@@ -335,12 +333,15 @@ def write_json_atomic(path: str | Path, model_or_dict: BaseModel | dict | list) 
     """
     path = Path(path)
     data = model_or_dict.model_dump(mode="json") if isinstance(model_or_dict, BaseModel) else model_or_dict
+    try:  # NaN and Infinity are not JSON: refuse before anything is written
+        text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        raise InputError(f"{path}: not written: field {first_non_finite(data)} is not a finite number") from None
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, ensure_ascii=False)
-            fh.write("\n")
+            fh.write(text + "\n")
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
