@@ -140,6 +140,21 @@ def _probe(p: Path) -> tuple[int, float | None]:
         ) from None
 
 
+def probe_recording(path: str | os.PathLike, max_mb: int) -> Path:
+    """Check, without decoding it, that a file is a recording we can read: size, container,
+    an audio track, not cut short. Cheap enough to run before a file is kept or a call recorded.
+
+    Args:
+        path: the recording.
+        max_mb: largest accepted file size in MB.
+    """
+    p = check_input_file(path, max_mb)
+    _probe(p)
+    if _riff_truncated(p):
+        raise InputError(f"{p}: WAV file is truncated (shorter than its header says); copy or export it again")
+    return p
+
+
 def decode(path: str | os.PathLike, channels: str = "auto", max_mb: int = 500) -> DecodedAudio:
     """Decode a recording to 16 kHz float32, split into left/right when that separates speakers.
 

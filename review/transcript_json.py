@@ -151,5 +151,5 @@ def check_finite(model: BaseModel, what: str) -> None:
     as JSON and would come back as null). what: names the thing, e.g. "call 3's transcript"."""
     found = first_non_finite(model.model_dump(mode="python"))
     if found:
-        raise InputError(f"{what}: field {found} is not a finite number; nothing was saved; "
-                         "re-create the transcript")
+        raise InputError(f"{what}: field {found} is not a finite number (NaN or infinite), "
+                         "so nothing was saved; check the input file it came from")
