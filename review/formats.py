@@ -337,14 +337,23 @@ def write_json_atomic(path: str | Path, model_or_dict: BaseModel | dict | list) 
         text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
     except ValueError:
         raise InputError(f"{path}: not written: field {first_non_finite(data)} is not a finite number") from None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; give a file name to write the JSON to")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write there ({exc.strerror or exc}); choose another file") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text + "\n")
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:  # a full disk, a vanished folder: say so, leave the old file as it was
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"{path}: cannot write there ({exc.strerror or exc}); nothing was changed; "
+                         "free some space or choose another file") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -172,10 +172,11 @@ def review_file(
         if stored_transcript is None:
             if transcript is None:
                 transcript = _transcribe(path, settings, channels, rep_speaker, progress)
+                check_turn_limit(transcript, settings, path.name)
             store.save_transcript(call_id, transcript)
             store.update_call_status(call_id, "transcribed")
         else:
-            transcript = stored_transcript
+            transcript = check_turn_limit(stored_transcript, settings, path.name)
         progress("transcribe", 1.0, "Transcript ready")
         return _review_transcript(call_id, transcript, loaded, services, progress)
     except BaseException as exc:
@@ -224,9 +225,18 @@ def _preflight(path: Path, settings: Settings, rep_speaker: str | None) -> Trans
     from .formats import TRANSCRIPT_EXTENSIONS, load_transcript
 
     if path.suffix.lower() in TRANSCRIPT_EXTENSIONS:
-        return load_transcript(path, rep_speaker=rep_speaker)
+        return check_turn_limit(load_transcript(path, rep_speaker=rep_speaker), settings, path.name)
     probe_recording(path, settings.max_upload_mb)
     return None
+
+
+def check_turn_limit(transcript: Transcript, settings: Settings, name: str) -> Transcript:
+    """Refuse a transcript with more turns than settings.max_turns (bounded indexing work)."""
+    turns = len(transcript.segments)
+    if turns > settings.max_turns:
+        raise InputError(f"{name}: has {turns} speaker turns, over the limit of {settings.max_turns}; "
+                         "split the call, or raise CALLREVIEW_MAX_TURNS")
+    return transcript
 
 
 def _transcribe(path: Path, settings: Settings, channels: str, rep_speaker: str | None,

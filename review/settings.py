@@ -67,11 +67,18 @@ class Settings:
     llm_threads: int = field(default=1, metadata=_meta("CPU threads for the local engine."))
     redact: bool = field(default=True, metadata=_meta(
         "Redact emails, phone and card numbers before text goes to a non-local endpoint."))
+    max_turns: int = field(default=5000, metadata=_meta(
+        "Most speaker turns a reviewed call may have (hours of talk are a few thousand); a longer "
+        "transcript is refused before it is indexed."))
 
     @property
     def home_path(self) -> Path:
         p = Path(os.path.expanduser(self.home))
-        p.mkdir(parents=True, exist_ok=True)
+        try:
+            p.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # e.g. CALLREVIEW_HOME names a file
+            raise ConfigError(f"data folder CALLREVIEW_HOME={p} cannot be used ({exc.strerror or exc}); "
+                              "set CALLREVIEW_HOME to a folder you can write") from None
         return p
 
     @property
