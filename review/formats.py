@@ -237,9 +237,10 @@ def _pieces_to_segments(pieces: list[_Piece]) -> list[Segment]:
     for piece in sorted(pieces, key=lambda p: p.start):
         tokens = piece.text.split()
         step = (piece.end - piece.start) / len(tokens)
-        words = [
-            Word(start=round(piece.start + i * step, 3), end=round(piece.start + (i + 1) * step, 3),
-                 word=" " + token, probability=1.0)
+        words = [  # built from our own floats: no validation needed (it dominated long files)
+            Word.model_construct(start=round(piece.start + i * step, 3),
+                                 end=round(piece.start + (i + 1) * step, 3), word=" " + token,
+                                 probability=1.0)
             for i, token in enumerate(tokens)
         ]
         last = segments[-1] if segments else None
@@ -254,13 +255,23 @@ def _pieces_to_segments(pieces: list[_Piece]) -> list[Segment]:
     return segments
 
 
-def load_transcript(path: str | Path, rep_speaker: str | None = None) -> Transcript:
+def _turn_count(pieces: list[_Piece]) -> int:
+    """How many turns the pieces make (consecutive pieces of one named speaker are one)."""
+    ordered = sorted(pieces, key=lambda p: p.start)
+    return sum(1 for i, p in enumerate(ordered)
+               if i == 0 or p.speaker != ordered[i - 1].speaker or p.speaker == UNKNOWN_SPEAKER)
+
+
+def load_transcript(path: str | Path, rep_speaker: str | None = None,
+                    max_turns: int | None = None) -> Transcript:
     """Read a transcript file into a Transcript with roles and metrics.
 
     path: a .vtt, .srt, .txt or .json file; the content decides the parser, so a .txt that
         holds WebVTT is read as WebVTT.
     rep_speaker: the speaker who is the rep (see review.speakers.assign_roles); for our own
         JSON, None keeps the roles stored in the file.
+    max_turns: refuse a file with more speaker turns than this (checked before turns are
+        built, so a huge file is refused quickly); None = no limit.
 
     Raises InputError for a missing, empty, binary or unsupported file, a subtitle file with
     no cues, or an invalid JSON transcript.
@@ -286,7 +297,10 @@ def load_transcript(path: str | Path, rep_speaker: str | None = None) -> Transcr
     head = text.lstrip()
     if suffix == ".json" or head.startswith("{"):
         try:
-            return load_json_transcript(path, text, rep_speaker)
+            transcript = load_json_transcript(path, text, rep_speaker)
+            if max_turns is not None and len(transcript.segments) > max_turns:
+                raise turn_limit_error(path.name, len(transcript.segments), max_turns)
+            return transcript
         except InputError:
             if suffix == ".json":
                 raise
@@ -301,6 +315,8 @@ def load_transcript(path: str | Path, rep_speaker: str | None = None) -> Transcr
         if not pieces:
             raise _fail(path, "has no transcript text; export the call as WebVTT or SRT")
 
+    if max_turns is not None and (turns := _turn_count(pieces)) > max_turns:
+        raise turn_limit_error(path.name, turns, max_turns)
     # "Alex (rep): ..." (as transcript_to_text writes) says who the rep is.
     rep_hint = None
     for piece in pieces:
@@ -319,6 +335,11 @@ def load_transcript(path: str | Path, rep_speaker: str | None = None) -> Transcr
         metrics.patience_s = None  # pauses are invented by the estimate, not measured
     return Transcript(segments=segments, metrics=metrics, duration=duration,
                       source=TranscriptSource(file=path.name, format=kind), warnings=warnings)
+
+
+def turn_limit_error(name: str, turns: int, max_turns: int) -> InputError:
+    return InputError(f"{name}: has {turns} speaker turns, over the limit of {max_turns}; "
+                      "split the call, or raise CALLREVIEW_MAX_TURNS")
 
 
 # --------------------------------------------------------------------------- writing

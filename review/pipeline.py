@@ -225,17 +225,17 @@ def _preflight(path: Path, settings: Settings, rep_speaker: str | None) -> Trans
     from .formats import TRANSCRIPT_EXTENSIONS, load_transcript
 
     if path.suffix.lower() in TRANSCRIPT_EXTENSIONS:
-        return check_turn_limit(load_transcript(path, rep_speaker=rep_speaker), settings, path.name)
+        return load_transcript(path, rep_speaker=rep_speaker, max_turns=settings.max_turns)
     probe_recording(path, settings.max_upload_mb)
     return None
 
 
 def check_turn_limit(transcript: Transcript, settings: Settings, name: str) -> Transcript:
     """Refuse a transcript with more turns than settings.max_turns (bounded indexing work)."""
-    turns = len(transcript.segments)
-    if turns > settings.max_turns:
-        raise InputError(f"{name}: has {turns} speaker turns, over the limit of {settings.max_turns}; "
-                         "split the call, or raise CALLREVIEW_MAX_TURNS")
+    from .formats import turn_limit_error
+
+    if len(transcript.segments) > settings.max_turns:
+        raise turn_limit_error(name, len(transcript.segments), settings.max_turns)
     return transcript
 
 
