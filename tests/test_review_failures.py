@@ -362,3 +362,27 @@ def test_a_stored_nan_metric_does_not_break_the_reps_later_reviews(settings, tmp
     assert second.draft.rep == "Sam Park"
     assert len(services.store.rep_history("Sam Park", "bant")) == 2
     assert len(services.store.rep_trend_rows("Sam Park", "bant")) == 2
+
+
+def test_the_apps_upload_path_keeps_nothing_of_a_bad_file(settings, monkeypatch):
+    from review.ui import processing, state
+
+    services = make_services(settings)
+    monkeypatch.setattr(state, "services", lambda: services)
+    for name, data in (("random.wav", np.random.default_rng(2).bytes(40_000)), ("empty.vtt", b""),
+                       ("deep.json", b"[" * 100_000 + b"]" * 100_000)):
+        outcome = processing.review_upload(name, data, "bant", None, None, "discovery")
+        assert outcome.kind == "error" and outcome.message.startswith(name) and "\n" not in outcome.message
+        _nothing_kept(services)
+
+
+@pytest.mark.parametrize(("driver_says", "we_say"), [
+    ("attempt to write a readonly database", "the database is read-only"),
+    ("database or disk is full", "the disk is full"),
+    ("database is locked", "another process is holding it"),
+])
+def test_store_errors_name_their_real_cause(driver_says, we_say):
+    from review.store.base import _known_cause
+
+    advice = _known_cause(driver_says, "sqlite:///x.db")
+    assert we_say in advice and "CALLREVIEW_DATABASE_URL" not in advice.replace("set CALLREVIEW_DATABASE_URL to a writable", "")
