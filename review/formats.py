@@ -26,7 +26,8 @@ from .speakers import (
     split_role_suffix,
     split_speaker_prefixes,
 )
-from .transcript_json import MAX_CALL_SECONDS, first_non_finite, load_json_transcript
+from .timestamps import clock, parse_clock
+from .transcript_json import first_non_finite, load_json_transcript
 from .types import Segment, Transcript, TranscriptSource, Word
 
 TRANSCRIPT_EXTENSIONS = {".vtt", ".srt", ".txt", ".json"}
@@ -80,26 +81,9 @@ def _decode(path: Path, data: bytes, allow_legacy: bool) -> str:
                 "export the call as WebVTT or SRT")
 
 
-def _seconds(stamp: str) -> float:
-    """Seconds of "[H:]MM:SS[.mmm]"; ValueError says what is wrong with an impossible time."""
-    if stamp.startswith("-"):
-        raise ValueError(f"time {stamp!r} is negative")
-    clock, _, fraction = stamp.replace(",", ".").partition(".")
-    parts = [int(part) for part in clock.split(":")]
-    if parts[-1] >= 60 or (len(parts) == 3 and parts[1] >= 60):
-        raise ValueError(f"time {stamp!r} is not a time (minutes and seconds must be below 60)")
-    total = 0
-    for part in parts:
-        total = total * 60 + part
-    total += float("0." + fraction) if fraction else 0.0
-    if total > MAX_CALL_SECONDS:
-        raise ValueError(f"time {stamp!r} is over 24 hours")
-    return total
-
-
 def _line_seconds(path: Path, number: int, stamp: str) -> float:
     try:
-        return _seconds(stamp)
+        return parse_clock(stamp)
     except ValueError as exc:
         raise _fail(path, f"line {number}: {exc}; fix the timestamp") from None
 
@@ -380,14 +364,6 @@ def write_json_atomic(path: str | Path, model_or_dict: BaseModel | dict | list) 
         raise
 
 
-def _clock(seconds: float, millis: bool = False) -> str:
-    ms_total = int(round(max(0.0, seconds) * 1000))
-    hours, rest = divmod(ms_total, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, ms = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}" + (f".{ms:03d}" if millis else "")
-
-
 def transcript_to_text(t: Transcript) -> str:
     """Readable transcript, one turn a line: "[00:01:05] Alex (rep): text".
 
@@ -397,7 +373,7 @@ def transcript_to_text(t: Transcript) -> str:
     lines = []
     for seg in sorted(t.segments, key=lambda s: (s.start, s.id)):
         who = seg.speaker if seg.role == "unknown" else f"{seg.speaker} ({seg.role})"
-        lines.append(f"[{_clock(seg.start)}] {who}: {seg.text}")
+        lines.append(f"[{clock(seg.start)}] {who}: {seg.text}")
     return "\n".join(lines)
 
 
@@ -411,5 +387,5 @@ def transcript_to_vtt(t: Transcript) -> str:
         text = html.escape(seg.text, quote=False)
         if seg.speaker != UNKNOWN_SPEAKER:
             text = f"<v {html.escape(seg.speaker, quote=False)}>{text}</v>"
-        out += [str(n), f"{_clock(seg.start, True)} --> {_clock(seg.end, True)}", text, ""]
+        out += [str(n), f"{clock(seg.start, True)} --> {clock(seg.end, True)}", text, ""]
     return "\n".join(out)

@@ -35,8 +35,6 @@ import numpy as np
 from .errors import ConfigError
 from .settings import Settings
 from .types import Transcript
-
-EMBED_BATCH = 256  # texts per call to the embedding function
 from .windows import (  # noqa: F401 (re-exported: the index's public names)
     WINDOW_AFTER,
     WINDOW_BEFORE,
@@ -48,6 +46,8 @@ from .windows import (  # noqa: F401 (re-exported: the index's public names)
     methodology_sha256,
     window_document,
 )
+
+EMBED_BATCH = 256  # texts per call to the embedding function
 
 
 class CallIndex:

@@ -208,7 +208,7 @@ def test_old_duplicate_rows_survive_the_unique_index_migration(tmp_path):
     engine = create_engine(url)
     migrate(engine, until=2)
     with engine.begin() as conn:
-        for n in range(2):
+        for _ in range(2):
             conn.execute(text("INSERT INTO calls (audio_sha256, filename, created_at, status) "
                               "VALUES ('ab', 'x.vtt', '2026-01-01', 'new')"))
     engine.dispose()
