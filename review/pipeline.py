@@ -132,6 +132,10 @@ def review_file(
     call_date: ISO date of the call (default today); call_type: e.g. discovery, demo, negotiation.
     channels: auto | mono | split, for audio. progress: callback(stage, fraction, message).
     A file already in the store (same content hash) is not transcribed again.
+
+    A file that cannot be read is refused before its upload is kept or a call recorded. Once
+    the call exists, any failure marks it `failed` with a one-line reason (see retry_call);
+    an OSError (e.g. a full disk) is raised as a StoreError naming the retry command.
     """
     from .audio import check_input_file
     from .methodology import MethodologyLibrary

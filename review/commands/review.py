@@ -1,4 +1,5 @@
-"""`callreview review FILE_OR_FOLDER --methodology NAME [--rep NAME] [--out DIR]`."""
+"""`callreview review FILE_OR_FOLDER --methodology NAME [--rep NAME] [--out DIR]`, and
+`callreview review --retry CALL_ID` (a failed or interrupted call, from its kept upload)."""
 
 from __future__ import annotations
 
