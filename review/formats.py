@@ -81,6 +81,15 @@ def _decode(path: Path, data: bytes, allow_legacy: bool) -> str:
                 "export the call as WebVTT or SRT")
 
 
+def _is_clock(stamp: str) -> bool:
+    """True for a possible time ("Ana 10:75" is text that ends in a number, not a header)."""
+    try:
+        parse_clock(stamp)
+    except ValueError:
+        return False
+    return True
+
+
 def _line_seconds(path: Path, number: int, stamp: str) -> float:
     try:
         return parse_clock(stamp)
@@ -164,8 +173,8 @@ def _parse_plain_text(path: Path, text: str) -> tuple[list[_Piece], list[str]]:
             continue
         stamp = _LINE_TIMESTAMP.match(line)
         header = None if stamp else _NAME_THEN_TIME.match(line)
-        if header and looks_like_speaker_name(header.group(1)):
-            stamps.append(_line_seconds(path, number, header.group(2)))
+        if header and looks_like_speaker_name(header.group(1)) and _is_clock(header.group(2)):
+            stamps.append(parse_clock(header.group(2)))
             headers.append(header.group(1))
             bodies.append("")
             continue

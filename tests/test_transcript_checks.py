@@ -145,3 +145,10 @@ def test_impossible_plain_text_timestamps_are_rejected_with_the_line(tmp_path):
 def test_ordinary_times_still_read(tmp_path):
     t = load_transcript(_vtt(tmp_path, ("01:02:03.500", "01:02:05.000")))
     assert (t.segments[0].start, t.segments[0].end) == (3723.5, 3725.0)
+
+
+def test_a_name_then_an_impossible_time_is_text_not_a_header(tmp_path):
+    f = tmp_path / "call.txt"
+    f.write_text("Ana: the meeting moved\nAna Lopez 10:75\nBen: fine\n")
+    t = load_transcript(f)
+    assert "Ana Lopez 10:75" in t.segments[0].text
