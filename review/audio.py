@@ -106,6 +106,32 @@ def _riff_truncated(p: Path) -> bool:
     return declared not in (8, 0xFFFFFFFF + 8) and p.stat().st_size < declared
 
 
+_OGG_MAX_PAGE = 27 + 255 + 255 * 255  # header, segment table, body
+
+
+def _ogg_truncated(p: Path) -> bool:
+    """An Ogg (Opus, Vorbis) file that does not end with a whole end-of-stream page was cut short.
+
+    FFmpeg reads an Ogg file's duration from its last page, so a file cut in the middle
+    declares exactly what it still holds; the missing end-of-stream flag is the witness.
+    """
+    size = p.stat().st_size
+    with open(p, "rb") as fh:
+        if fh.read(4) != b"OggS":
+            return False
+        fh.seek(max(0, size - _OGG_MAX_PAGE))
+        tail = fh.read()
+    at = tail.rfind(b"OggS")
+    while at >= 0:
+        header = tail[at: at + 27]
+        if len(header) == 27 and header[4] == 0:  # stream structure version 0: a real page header
+            segments = tail[at + 27: at + 27 + header[26]]
+            end = at + 27 + header[26] + sum(segments)
+            return len(segments) < header[26] or end != len(tail) or not header[5] & 0x04
+        at = tail.rfind(b"OggS", 0, at)
+    return True
+
+
 def _probe(p: Path) -> tuple[int, float | None]:
     """Channel count and declared duration (None when the container does not say)."""
     import av
@@ -131,6 +157,28 @@ def _probe(p: Path) -> tuple[int, float | None]:
         ) from None
 
 
+def probe_recording(path: str | os.PathLike, max_mb: int) -> Path:
+    """Check, without decoding it, that a file is a recording we can read: size, container,
+    an audio track, not cut short. Cheap enough to run before a file is kept or a call recorded.
+
+    Args:
+        path: the recording.
+        max_mb: largest accepted file size in MB.
+    """
+    p = check_input_file(path, max_mb)
+    _probe(p)
+    _check_not_truncated(p)
+    return p
+
+
+def _check_not_truncated(p: Path) -> None:
+    if _riff_truncated(p):
+        raise InputError(f"{p}: WAV file is truncated (shorter than its header says); copy or export it again")
+    if _ogg_truncated(p):
+        raise InputError(f"{p}: Ogg file is truncated (it stops before its end-of-stream page); "
+                         "copy or export it again")
+
+
 def decode(path: str | os.PathLike, channels: str = "auto", max_mb: int = 500,
            sha256: str | None = None) -> DecodedAudio:
     """Decode a recording to 16 kHz float32, split into left/right when that separates speakers.
@@ -148,8 +196,7 @@ def decode(path: str | os.PathLike, channels: str = "auto", max_mb: int = 500,
         raise InputError(f"--channels {channels!r} is not one of {', '.join(CHANNEL_MODES)}")
     p = check_input_file(path, max_mb)
     file_channels, declared = _probe(p)
-    if _riff_truncated(p):
-        raise InputError(f"{p}: WAV file is truncated (shorter than its header says); copy or export it again")
+    _check_not_truncated(p)
     import av
 
     try:

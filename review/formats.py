@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from .errors import InputError
 from .files import write_atomic
@@ -25,8 +25,9 @@ from .speakers import (
     split_role_suffix,
     split_speaker_prefixes,
 )
-from .timefmt import clock
-from .types import TRANSCRIPT_FORMAT_VERSION, Segment, Transcript, TranscriptSource, Word
+from .timefmt import clock, parse_clock
+from .transcript_json import first_non_finite, load_json_transcript
+from .types import Segment, Transcript, TranscriptSource, Word
 
 TRANSCRIPT_EXTENSIONS = {".vtt", ".srt", ".txt", ".json"}
 MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024  # hours of talk are a few MB; more is not a transcript
@@ -34,6 +35,9 @@ ESTIMATED_WORDS_PER_MINUTE = 150.0
 
 _TIME = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
 _CUE_TIMING = re.compile(rf"^\s*({_TIME})\s*-->\s*({_TIME})")
+# Any "a --> b" line is a cue timing; its times are then read strictly (see _cue_times).
+_ARROW = re.compile(r"^\s*(\S*)\s*-->\s*(\S*)")
+_STAMP_SHAPE = re.compile(r"-?\d+(?::\d+){1,2}(?:[.,]\d+)?")
 _VOICE_TAG = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]*)>")
 _ANY_TAG = re.compile(r"<[^>]*>")
 _LINE_TIMESTAMP = re.compile(rf"^\s*[\[(]({_TIME})[\])]\s*(.*)$")
@@ -76,26 +80,50 @@ def _decode(path: Path, data: bytes, allow_legacy: bool) -> str:
                 "export the call as WebVTT or SRT")
 
 
-def _seconds(stamp: str) -> float:
-    clock, _, fraction = stamp.replace(",", ".").partition(".")
-    total = 0
-    for part in clock.split(":"):
-        total = total * 60 + int(part)
-    return total + (float("0." + fraction) if fraction else 0.0)
+def _is_clock(stamp: str) -> bool:
+    """True for a possible time ("Ana 10:75" is text that ends in a number, not a header)."""
+    try:
+        parse_clock(stamp)
+    except ValueError:
+        return False
+    return True
 
 
-def _parse_cues(path: Path, text: str) -> list[_Piece]:
+def _line_seconds(path: Path, number: int, stamp: str) -> float:
+    try:
+        return parse_clock(stamp)
+    except ValueError as exc:
+        raise _fail(path, f"line {number}: {exc}; fix the timestamp") from None
+
+
+def _cue_times(path: Path, number: int, line: str, warnings: list[str]) -> tuple[float, float] | None:
+    """The (start, end) of a "start --> end" line; None (with a warning) when it holds no times."""
+    arrow = _ARROW.match(line)
+    stamps = (arrow.group(1), arrow.group(2)) if arrow else ("", "")
+    if not all(_STAMP_SHAPE.fullmatch(stamp) for stamp in stamps):
+        warnings.append(f"line {number}: cue timing {line.strip()[:60]!r} is not readable, so that "
+                        "cue was skipped; fix its timestamps to include it")
+        return None
+    start, end = (_line_seconds(path, number, stamp) for stamp in stamps)
+    if end < start:
+        raise _fail(path, f"line {number}: the cue ends ({stamps[1]}) before it starts ({stamps[0]}); "
+                    "fix the cue timing")
+    return start, end
+
+
+def _parse_cues(path: Path, text: str) -> tuple[list[_Piece], list[str]]:
     """WebVTT and SRT cues: a "start --> end" line, then text lines up to a blank line."""
     cues: list[tuple[float, float, list[str]]] = []
+    warnings: list[str] = []
     cue_lines: list[str] | None = None  # text lines of the cue being read
-    for line in text.split("\n"):
-        timing = _CUE_TIMING.match(line)
-        if timing:
+    for number, line in enumerate(text.split("\n"), start=1):
+        if "-->" in line:
             if cue_lines and cue_lines[-1].strip().isdigit():
                 cue_lines.pop()  # the next cue's number, in an SRT without blank lines between cues
-            start, end = _seconds(timing.group(1)), _seconds(timing.group(2))
-            cue_lines = []
-            cues.append((start, max(start, end), cue_lines))
+            times = _cue_times(path, number, line, warnings)
+            cue_lines = None if times is None else []
+            if times is not None:
+                cues.append((times[0], times[1], cue_lines))
         elif not line.strip():
             cue_lines = None  # a blank line ends a cue; ids, NOTE and STYLE blocks are not cues
         elif cue_lines is not None:
@@ -130,26 +158,26 @@ def _parse_cues(path: Path, text: str) -> list[_Piece]:
             pieces.append(_Piece(start, end, speaker_label(who or UNKNOWN_SPEAKER), words))
     if not pieces:
         raise _fail(path, "has no cues with text; export the call as WebVTT or SRT with captions")
-    return pieces
+    return pieces, warnings
 
 
-def _parse_plain_text(text: str) -> tuple[list[_Piece], list[str]]:
+def _parse_plain_text(path: Path, text: str) -> tuple[list[_Piece], list[str]]:
     """ "Name: text" lines; an unprefixed line continues the previous turn. Timings are estimated
     from word counts unless a line starts with "[HH:MM:SS]" or "(MM:SS)"."""
     stamps: list[float | None] = []
     bodies: list[str] = []
     headers: list[str | None] = []  # Otter-style "Name  0:05" on a line of its own
-    for line in text.split("\n"):
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         stamp = _LINE_TIMESTAMP.match(line)
         header = None if stamp else _NAME_THEN_TIME.match(line)
-        if header and looks_like_speaker_name(header.group(1)):
-            stamps.append(_seconds(header.group(2)))
+        if header and looks_like_speaker_name(header.group(1)) and _is_clock(header.group(2)):
+            stamps.append(parse_clock(header.group(2)))
             headers.append(header.group(1))
             bodies.append("")
             continue
-        stamps.append(_seconds(stamp.group(1)) if stamp else None)
+        stamps.append(_line_seconds(path, number, stamp.group(1)) if stamp else None)
         headers.append(None)
         bodies.append(stamp.group(2) if stamp else line)
     prefixed = split_speaker_prefixes(bodies)
@@ -201,9 +229,10 @@ def _pieces_to_segments(pieces: list[_Piece]) -> list[Segment]:
     for piece in sorted(pieces, key=lambda p: p.start):
         tokens = piece.text.split()
         step = (piece.end - piece.start) / len(tokens)
-        words = [
-            Word(start=round(piece.start + i * step, 3), end=round(piece.start + (i + 1) * step, 3),
-                 word=" " + token, probability=1.0)
+        words = [  # built from our own floats: no validation needed (it dominated long files)
+            Word.model_construct(start=round(piece.start + i * step, 3),
+                                 end=round(piece.start + (i + 1) * step, 3), word=" " + token,
+                                 probability=1.0)
             for i, token in enumerate(tokens)
         ]
         last = segments[-1] if segments else None
@@ -218,51 +247,23 @@ def _pieces_to_segments(pieces: list[_Piece]) -> list[Segment]:
     return segments
 
 
-def _field_name(loc: tuple) -> str:
-    name = ""
-    for part in loc:
-        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
-    return name or "top level"
+def _turn_count(pieces: list[_Piece]) -> int:
+    """How many turns the pieces make (consecutive pieces of one named speaker are one)."""
+    ordered = sorted(pieces, key=lambda p: p.start)
+    return sum(1 for i, p in enumerate(ordered)
+               if i == 0 or p.speaker != ordered[i - 1].speaker or p.speaker == UNKNOWN_SPEAKER)
 
 
-def _load_json(path: Path, text: str, rep_speaker: str | None) -> Transcript:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _fail(path, f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
-                    "fix it or re-create the transcript") from None
-    if not isinstance(data, dict):
-        raise _fail(path, "is not a transcript: expected a JSON object with 'segments' and 'source'")
-    if isinstance(data.get("version"), int) and data["version"] > TRANSCRIPT_FORMAT_VERSION:
-        raise _fail(path, f"field version: transcript format {data['version']} is newer than this "
-                    f"callreview reads ({TRANSCRIPT_FORMAT_VERSION}); upgrade callreview")
-    try:
-        transcript = Transcript.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        message = " ".join(str(first["msg"]).split())
-        raise _fail(path, f"field {_field_name(first['loc'])}: {message}; fix that field or "
-                    "re-create the transcript") from None
-    seen: set[int] = set()
-    for i, seg in enumerate(transcript.segments):
-        if seg.id in seen:
-            raise _fail(path, f"field segments[{i}].id: duplicate segment id {seg.id}; ids must be unique")
-        if seg.end < seg.start:
-            raise _fail(path, f"field segments[{i}].end: {seg.end} is before start {seg.start}")
-        seen.add(seg.id)
-    if rep_speaker:  # a new rep changes roles, and roles change patience
-        transcript.segments = assign_roles(transcript.segments, rep_speaker)
-        transcript.metrics = compute_metrics(transcript.segments, transcript.duration)
-    return transcript
-
-
-def load_transcript(path: str | Path, rep_speaker: str | None = None) -> Transcript:
+def load_transcript(path: str | Path, rep_speaker: str | None = None,
+                    max_turns: int | None = None) -> Transcript:
     """Read a transcript file into a Transcript with roles and metrics.
 
     path: a .vtt, .srt, .txt or .json file; the content decides the parser, so a .txt that
         holds WebVTT is read as WebVTT.
     rep_speaker: the speaker who is the rep (see review.speakers.assign_roles); for our own
         JSON, None keeps the roles stored in the file.
+    max_turns: refuse a file with more speaker turns than this (checked before turns are
+        built, so a huge file is refused quickly); None = no limit.
 
     Raises InputError for a missing, empty, binary or unsupported file, a subtitle file with
     no cues, or an invalid JSON transcript.
@@ -288,7 +289,10 @@ def load_transcript(path: str | Path, rep_speaker: str | None = None) -> Transcr
     head = text.lstrip()
     if suffix == ".json" or head.startswith("{"):
         try:
-            return _load_json(path, text, rep_speaker)
+            transcript = load_json_transcript(path, text, rep_speaker)
+            if max_turns is not None and len(transcript.segments) > max_turns:
+                raise turn_limit_error(path.name, len(transcript.segments), max_turns)
+            return transcript
         except InputError:
             if suffix == ".json":
                 raise
@@ -296,13 +300,15 @@ def load_transcript(path: str | Path, rep_speaker: str | None = None) -> Transcr
     has_cues = any(_CUE_TIMING.match(line) for line in text.split("\n"))
     if head.startswith("WEBVTT") or suffix in {".vtt", ".srt"} or has_cues:
         kind = "vtt" if head.startswith("WEBVTT") or suffix == ".vtt" else "srt"
-        pieces = _parse_cues(path, text)
+        pieces, warnings = _parse_cues(path, text)
     else:
         kind = "text"
-        pieces, warnings = _parse_plain_text(text)
+        pieces, warnings = _parse_plain_text(path, text)
         if not pieces:
             raise _fail(path, "has no transcript text; export the call as WebVTT or SRT")
 
+    if max_turns is not None and (turns := _turn_count(pieces)) > max_turns:
+        raise turn_limit_error(path.name, turns, max_turns)
     # "Alex (rep): ..." (as transcript_to_text writes) says who the rep is.
     rep_hint = None
     for piece in pieces:
@@ -323,6 +329,11 @@ def load_transcript(path: str | Path, rep_speaker: str | None = None) -> Transcr
                       source=TranscriptSource(file=path.name, format=kind), warnings=warnings)
 
 
+def turn_limit_error(name: str, turns: int, max_turns: int) -> InputError:
+    return InputError(f"{name}: has {turns} speaker turns, over the limit of {max_turns}; "
+                      "split the call, or raise CALLREVIEW_MAX_TURNS")
+
+
 # --------------------------------------------------------------------------- writing
 
 
@@ -335,8 +346,18 @@ def write_json_atomic(path: str | Path, model_or_dict: BaseModel | dict | list) 
     """
     path = Path(path)
     data = model_or_dict.model_dump(mode="json") if isinstance(model_or_dict, BaseModel) else model_or_dict
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    try:  # NaN and Infinity are not JSON: refuse before anything is written
+        text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        raise InputError(f"{path}: not written: field {first_non_finite(data)} is not a finite number") from None
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; give a file name to write the JSON to")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text + "\n")
+    except OSError as exc:  # a full disk, a vanished folder: say so, the old file stays as it was
+        raise InputError(f"{path}: cannot write there ({exc.strerror or exc}); nothing was changed; "
+                         "free some space or choose another file") from None
 
 
 def transcript_to_text(t: Transcript) -> str:

@@ -45,6 +45,8 @@ from .windows import (
     methodology_sha256,
 )
 
+EMBED_BATCH = 256  # texts per call to the embedding function
+
 
 class CallIndex:
     """chromadb collections for criteria and transcript windows, with one embedding function.
@@ -134,10 +136,16 @@ class CallIndex:
         """Unit vectors for `texts` (one call to the embedding function), shape (n, dims)."""
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        vectors = np.asarray(self.embedding_function(list(texts)), dtype=np.float32)
+        texts = list(texts)
+        # in slices, so a long call never holds every intermediate activation at once
+        parts = [np.asarray(self.embedding_function(texts[i : i + EMBED_BATCH]), dtype=np.float32)
+                 for i in range(0, len(texts), EMBED_BATCH)]
+        shapes = [p.shape for p in parts]
+        vectors = np.concatenate(parts) if all(len(sh) == 2 and sh[1] == shapes[0][1] for sh in shapes) \
+            else np.zeros((0,), dtype=np.float32)
         if vectors.ndim != 2 or len(vectors) != len(texts):
             raise ConfigError(
-                f"the embedding function returned {vectors.shape} for {len(texts)} texts; "
+                f"the embedding function returned {shapes} for {len(texts)} texts; "
                 "check CALLREVIEW_EMBEDDING"
             )
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -307,8 +315,12 @@ class CallIndex:
             for w in windows
         ]
         ids = [w.window_id for w in windows]
-        self._add(collection, ids, vectors[: len(windows)], [w.text for w in windows], metadatas)
-        self._add(turns, ids, vectors[len(windows) :], [w.focal_text for w in windows], metadatas)
+        try:
+            self._add(collection, ids, vectors[: len(windows)], [w.text for w in windows], metadatas)
+            self._add(turns, ids, vectors[len(windows) :], [w.focal_text for w in windows], metadatas)
+        except BaseException:
+            self.delete_call(call_id)  # never half a call in the index
+            raise
         return len(windows)
 
     def window_vectors(self, call_id: str, kind: str = "windows") -> dict[int, np.ndarray]:
@@ -328,8 +340,9 @@ class CallIndex:
         for kind in ("windows", "turns"):
             collection = self._collection(kind)
             ids = collection.get(where={"call_id": call_id}, include=[])["ids"]
-            if ids:
-                collection.delete(ids=ids)
+            step = max(1, int(self.client.get_max_batch_size()))
+            for i in range(0, len(ids), step):  # one delete of 50,000 ids is too many SQL variables
+                collection.delete(ids=ids[i : i + step])
             if kind == "windows":
                 removed = len(ids)
         return removed

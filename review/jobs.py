@@ -133,7 +133,17 @@ def submit_review(store: Store, settings: Settings, source: bytes | Path, filena
     source: the file's bytes or path. filename: the name the user gave it.
     """
     from .hashing import sha256_bytes, sha256_file
+    from .pipeline import preflight
 
+    # a file the pipeline cannot read is refused before anything is kept or queued
+    if isinstance(source, bytes):
+        # (the folder name is one the app strips from messages: they name the file as uploaded)
+        with tempfile.TemporaryDirectory(prefix="callreview-upload-") as folder:
+            named = Path(folder) / (Path(filename).name or "upload")
+            named.write_bytes(source)
+            preflight(named, settings, options.rep_speaker)
+    else:
+        preflight(Path(source), settings, options.rep_speaker)
     sha = sha256_bytes(source) if isinstance(source, bytes) else sha256_file(Path(source))
     stored = store.keep_upload(source, sha, filename)
     job, created = store.add_job(dedupe_key=dedupe_key(sha, options), file_sha256=sha,

@@ -73,6 +73,14 @@ calls = Table(
     Column("created_at", String(40), nullable=False),
     Column("status", String(20), nullable=False),
     Column("error", Text),
+    # m003: the review in progress ("host:pid" and its start), so a killed one is found stale
+    Column("review_owner", String(300)),
+    Column("review_started_at", String(40)),
+    # m003: a later call with the same bytes (made before the unique index); None for the first
+    Column("duplicate_of", Integer),
+    Index("ux_calls_sha", "audio_sha256", unique=True,
+          sqlite_where=text("audio_sha256 IS NOT NULL AND duplicate_of IS NULL"),
+          postgresql_where=text("audio_sha256 IS NOT NULL AND duplicate_of IS NULL")),
 )
 
 transcripts = Table(
@@ -107,6 +115,9 @@ reviews = Table(
     Column("draft_json", Text),
     # (call_id, id): the latest review of each call is found from this index alone.
     Index("ix_reviews_call_id_id", "call_id", "id"),
+    # m003: one review per call and review inputs, so concurrent reviews store one
+    Index("ux_reviews_call_cache_key", "call_id", "cache_key", unique=True,
+          sqlite_where=text("cache_key IS NOT NULL"), postgresql_where=text("cache_key IS NOT NULL")),
 )
 
 overrides = Table(
@@ -280,10 +291,36 @@ def m002_transcript_search_text(conn: Connection) -> None:
         ))
 
 
+def m004_review_claims_and_unique_calls(conn: Connection) -> None:
+    """Who is reviewing a call (so a killed review is found), and unique calls and reviews.
+
+    Calls stored twice with the same bytes before this (a race) stay, marked duplicate_of the
+    first; of reviews stored twice with one cache key for one call, the newest keeps the key
+    (it is only a cache lookup), so the unique indexes can be built without losing a row.
+    """
+    for column, kind in (("review_owner", "VARCHAR(300)"), ("review_started_at", "VARCHAR(40)"),
+                         ("duplicate_of", "INTEGER")):
+        conn.execute(text(f"ALTER TABLE calls ADD COLUMN {column} {kind}"))
+    conn.execute(text(
+        "UPDATE calls SET duplicate_of = (SELECT MIN(c2.id) FROM calls c2 "
+        "WHERE c2.audio_sha256 = calls.audio_sha256) "
+        "WHERE audio_sha256 IS NOT NULL AND id > (SELECT MIN(c3.id) FROM calls c3 "
+        "WHERE c3.audio_sha256 = calls.audio_sha256)"))
+    conn.execute(text(
+        "UPDATE reviews SET cache_key = NULL WHERE cache_key IS NOT NULL AND id < "
+        "(SELECT MAX(r2.id) FROM reviews r2 WHERE r2.call_id = reviews.call_id "
+        "AND r2.cache_key = reviews.cache_key)"))
+    conn.execute(text("CREATE UNIQUE INDEX ux_calls_sha ON calls (audio_sha256) "
+                      "WHERE audio_sha256 IS NOT NULL AND duplicate_of IS NULL"))
+    conn.execute(text("CREATE UNIQUE INDEX ux_reviews_call_cache_key ON reviews (call_id, cache_key) "
+                      "WHERE cache_key IS NOT NULL"))
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     m001_calls_reviews_documents,
     m002_transcript_search_text,
     m003_jobs_users_teams,
+    m004_review_claims_and_unique_calls,
 ]
 
 

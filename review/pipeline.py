@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .errors import CallreviewError, InputError
+from .errors import CallreviewError, InputError, StoreError
 from .hashing import sha256_file, sha256_json, transcript_sha256
 from .settings import Settings
 from .types import CoachingDraft, Scorecard, Transcript
@@ -90,6 +90,8 @@ def cache_key(transcript: Transcript, methodology_sha: str, services: Services, 
         "redact": services.settings.redact,
         "history": [(h.provenance.transcript_sha256, h.provenance.created_at) for h in history],
     }
+    if engine:  # the same model name at another endpoint is another model (rules keep their keys)
+        parts["endpoint"] = getattr(engine, "base_url", None) or services.settings.llm_base_url
     from .store.records import review_cache_key
 
     return review_cache_key(**parts)
@@ -115,22 +117,31 @@ def review_file(
     call_date: ISO date of the call (default today); call_type: e.g. discovery, demo, negotiation.
     channels: auto | mono | split, for audio. progress: callback(stage, fraction, message).
     A file already in the store (same content hash) is not transcribed again.
+
+    A file that cannot be read is refused before its upload is kept or a call recorded. Once
+    the call exists, any failure marks it `failed` with a one-line reason (see retry_call);
+    an OSError (e.g. a full disk) is raised as a StoreError naming the retry command.
     """
+    from .audio import check_input_file
     from .methodology import MethodologyLibrary
-    from .transcribe import transcript_from_file
 
     progress = progress or _noop
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file; check the path")
-    loaded = MethodologyLibrary(services.settings).get(methodology)  # fail fast on a bad name
+    settings = services.settings
+    loaded = MethodologyLibrary(settings).get(methodology)  # fail fast on a bad name
     store = services.store
+    store.mark_interrupted_reviews()
+    check_input_file(path, settings.max_upload_mb)  # empty or too large: before anything is kept
     sha = sha256_file(path)  # the one hash of this recording in this review
     call = store.find_call_by_sha(sha)
-    transcript = store.get_transcript(call.id) if call else None
+    transcript = None
     if call is None:
+        # a file that cannot be read leaves nothing behind: no upload kept, no call recorded
+        transcript = preflight(path, settings, rep_speaker)
         stored = store.keep_upload(path, sha, path.name)
-        call_id = store.add_call(
+        call_id, created = store.claim_call(
             audio_sha256=sha,
             filename=path.name,
             stored_path=str(stored),
@@ -141,27 +152,92 @@ def review_file(
             title=title or path.stem,
         )
     else:
-        call_id = call.id
-        # the same recording again: what the manager says about it now wins (e.g. a rep named late)
+        call_id, created = call.id, False
+    if not created:  # the same recording again: what the manager says about it now wins
         store.update_call_details(call_id, rep=rep, call_date=call_date, title=title)
-    if transcript is None:
-        progress("transcribe", 0.0, f"Transcribing {path.name}")
-        try:
-            transcript = transcript_from_file(
-                path,
-                services.settings,
-                channels=channels,
-                rep_speaker=rep_speaker,
-                progress=lambda done, total: progress("transcribe", done / total if total else 1.0, ""),
-                sha256=sha,
-            )
-        except CallreviewError as exc:
-            store.update_call_status(call_id, "failed", str(exc))
-            raise
-        store.save_transcript(call_id, transcript)
-        store.update_call_status(call_id, "transcribed")
-    progress("transcribe", 1.0, "Transcript ready")
-    return _review_transcript(call_id, transcript, loaded, services, progress)
+    store.begin_review(call_id)
+    try:
+        stored_transcript = store.get_transcript(call_id)
+        if stored_transcript is None:
+            if transcript is None:
+                transcript = _transcribe(path, settings, channels, rep_speaker, progress, sha)
+                check_turn_limit(transcript, settings, path.name)
+            store.save_transcript(call_id, transcript)
+            store.update_call_status(call_id, "transcribed")
+        else:
+            transcript = check_turn_limit(stored_transcript, settings, path.name)
+        progress("transcribe", 1.0, "Transcript ready")
+        return _review_transcript(call_id, transcript, loaded, services, progress)
+    except BaseException as exc:
+        reason = failure_reason(exc)
+        try:  # any failure leaves the call failed with its reason, never half-done
+            store.update_call_status(call_id, "failed", reason)
+        except Exception:  # noqa: BLE001  the store itself is the problem (a full disk): keep the first error
+            pass
+        if isinstance(exc, OSError):
+            raise StoreError(f"{path.name}: the review stopped: {reason}; fix that, then run "
+                             f"callreview review --retry {call_id}") from None
+        raise
+
+
+def retry_call(call_id: int, services: Services, methodology: str | None = None,
+               progress: Progress | None = None) -> ReviewResult:
+    """Review a stored call again from its kept upload (the retry path of a failed review).
+
+    call_id: the call. methodology: id or name; None = the methodology the call was made with.
+    """
+    call = services.store.get_call(call_id)
+    if call is None:
+        raise InputError(f"call {call_id} does not exist in the store; see the Calls page for ids")
+    if not call.stored_path or not Path(call.stored_path).is_file():
+        raise InputError(f"call {call_id}: its upload {call.stored_path} is gone; review the "
+                         "original file again instead")
+    return review_file(call.stored_path, services, methodology or call.methodology_id or "discovery",
+                       progress=progress)
+
+
+def failure_reason(exc: BaseException) -> str:
+    """One line saying why a review stopped, for the call's error column."""
+    if isinstance(exc, CallreviewError):
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted (Ctrl-C); retry the review"
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc} ({getattr(exc, 'filename', None) or 'disk'})"
+    text = (str(exc).strip().splitlines() or [""])[0]
+    return f"unexpected {type(exc).__name__}: {text}"[:500]
+
+
+def preflight(path: Path, settings: Settings, rep_speaker: str | None = None) -> Transcript | None:
+    """Read a transcript file now (cheap) or check that a recording decodes at all."""
+    from .audio import probe_recording
+    from .formats import TRANSCRIPT_EXTENSIONS, load_transcript
+
+    if path.suffix.lower() in TRANSCRIPT_EXTENSIONS:
+        return load_transcript(path, rep_speaker=rep_speaker, max_turns=settings.max_turns)
+    probe_recording(path, settings.max_upload_mb)
+    return None
+
+
+def check_turn_limit(transcript: Transcript, settings: Settings, name: str) -> Transcript:
+    """Refuse a transcript with more turns than settings.max_turns (bounded indexing work)."""
+    from .formats import turn_limit_error
+
+    if len(transcript.segments) > settings.max_turns:
+        raise turn_limit_error(name, len(transcript.segments), settings.max_turns)
+    return transcript
+
+
+def _transcribe(path: Path, settings: Settings, channels: str, rep_speaker: str | None,
+                progress: Progress, sha256: str) -> Transcript:
+    from .transcribe import transcript_from_file
+
+    progress("transcribe", 0.0, f"Transcribing {path.name}")
+    return transcript_from_file(
+        path, settings, channels=channels, rep_speaker=rep_speaker,
+        progress=lambda done, total: progress("transcribe", done / total if total else 1.0, ""),
+        sha256=sha256,
+    )
 
 
 def _review_transcript(call_id, transcript, loaded, services, progress) -> ReviewResult:
@@ -176,27 +252,25 @@ def _review_transcript(call_id, transcript, loaded, services, progress) -> Revie
     key = cache_key(transcript, loaded.sha256, services, history)
     cached = store.find_review_by_cache_key(key)
     if cached is not None and cached.call_id == call_id:
+        store.update_call_status(call_id, "reviewed")  # ends this run's claim on the call
         progress("store", 1.0, "Served from the store (unchanged call and settings)")
         return ReviewResult(call_id, cached.id, transcript, cached.scorecard, cached.draft, True)
 
-    try:
-        progress("index", 0.0, "Indexing the methodology and the call")
-        services.index.index_methodology(loaded)
-        services.index.index_transcript(str(call_id), transcript)
-        candidates = retrieve_candidates(services.index, str(call_id), transcript, loaded.methodology)
-        progress("index", 1.0, "Evidence candidates found")
+    # a failure from here on is recorded by review_file; the stored transcript is where a retry starts
+    progress("index", 0.0, "Indexing the methodology and the call")
+    services.index.index_methodology(loaded)
+    services.index.index_transcript(str(call_id), transcript)
+    candidates = retrieve_candidates(services.index, str(call_id), transcript, loaded.methodology)
+    progress("index", 1.0, "Evidence candidates found")
 
-        progress("score", 0.0, f"Scoring against {loaded.methodology.name}")
-        scorecard = score_call(transcript, loaded, candidates, services.engine, services.settings)
-        progress("score", 1.0, "Scorecard ready")
+    progress("score", 0.0, f"Scoring against {loaded.methodology.name}")
+    scorecard = score_call(transcript, loaded, candidates, services.engine, services.settings)
+    progress("score", 1.0, "Scorecard ready")
 
-        progress("coach", 0.0, "Drafting the SLED coaching agenda")
-        polish = UsageTally()
-        draft = draft_coaching(scorecard, loaded.methodology, history=history, rep=call.rep,
-                               engine=services.engine, usage=polish)
-    except CallreviewError as exc:  # the transcript stays stored; a retry starts from it
-        store.update_call_status(call_id, "failed", str(exc))
-        raise
+    progress("coach", 0.0, "Drafting the SLED coaching agenda")
+    polish = UsageTally()
+    draft = draft_coaching(scorecard, loaded.methodology, history=history, rep=call.rep,
+                           engine=services.engine, usage=polish)
     if polish.calls:  # the review's token usage covers the coaching call too, not only scoring
         usage = dict(scorecard.provenance.token_usage)
         for name, value in polish.as_dict().items():

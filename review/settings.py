@@ -81,11 +81,18 @@ class Settings:
         "[auth] section of .streamlit/secrets.toml; accounts still name the role and team)."))
     session_hours: float = field(default=12.0, metadata=_meta(
         "A signed-in app session ends after this many hours."))
+    max_turns: int = field(default=5000, metadata=_meta(
+        "Most speaker turns a reviewed call may have (hours of talk are a few thousand); a longer "
+        "transcript is refused before it is indexed."))
 
     @property
     def home_path(self) -> Path:
         p = Path(os.path.expanduser(self.home))
-        p.mkdir(parents=True, exist_ok=True)
+        try:
+            p.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # e.g. CALLREVIEW_HOME names a file
+            raise ConfigError(f"data folder CALLREVIEW_HOME={p} cannot be used ({exc.strerror or exc}); "
+                              "set CALLREVIEW_HOME to a folder you can write") from None
         return p
 
     @property

@@ -1,5 +1,5 @@
-"""The one formatter of moments in a call: `mm:ss` under an hour, `h:mm:ss` from an hour, and
-`hh:mm:ss.mmm` for subtitle files."""
+"""Moments in a call as text, both ways: the one formatter (`mm:ss` under an hour, `h:mm:ss` from
+an hour, `hh:mm:ss.mmm` for subtitle files) and the one strict parser of transcript clock times."""
 
 from __future__ import annotations
 
@@ -22,3 +22,26 @@ def clock(seconds: float | None, always_hours: bool = False, millis: bool = Fals
     else:
         text = f"{minutes:02d}:{secs:02d}"
     return text + (f".{ms:03d}" if millis else "")
+
+
+def parse_clock(stamp: str) -> float:
+    """Seconds of "[H:]MM:SS[.mmm]" (a comma works as the decimal mark, as in SRT).
+
+    Raises ValueError saying what is wrong with a negative, impossible (minutes or seconds of
+    60 or more) or over-a-day time; callers add the file and line.
+    """
+    from .transcript_json import MAX_CALL_SECONDS
+
+    if stamp.startswith("-"):
+        raise ValueError(f"time {stamp!r} is negative")
+    hms, _, fraction = stamp.replace(",", ".").partition(".")
+    parts = [int(part) for part in hms.split(":")]
+    if parts[-1] >= 60 or (len(parts) == 3 and parts[1] >= 60):
+        raise ValueError(f"time {stamp!r} is not a time (minutes and seconds must be below 60)")
+    total = 0
+    for part in parts:
+        total = total * 60 + part
+    total += float("0." + fraction) if fraction else 0.0
+    if total > MAX_CALL_SECONDS:
+        raise ValueError(f"time {stamp!r} is over 24 hours")
+    return total

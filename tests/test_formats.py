@@ -337,7 +337,7 @@ def _valid_json() -> dict:
         (lambda d: d.update(colour="blue"), "field colour: Extra inputs are not permitted"),
         (lambda d: d.pop("source"), "field source: Field required"),
         (lambda d: d["segments"][2].update(id=0), "field segments[2].id: duplicate segment id 0"),
-        (lambda d: d["segments"][0].update(end=-1.0), "field segments[0].end: -1.0 is before start"),
+        (lambda d: d["segments"][1].update(end=0.0), "field segments[1].end: 0.0 is before start"),
         (lambda d: d.update(version=99), "field version: transcript format 99 is newer"),
     ],
 )

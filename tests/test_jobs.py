@@ -89,13 +89,22 @@ def test_the_same_file_and_options_is_one_job_and_a_second_run_does_nothing(sett
 
 def test_a_failed_review_is_recorded_on_the_job_with_its_one_line_reason(settings, store):
     fake = FakePipeline(store)
-    job, _ = jobs.submit_review(store, settings, b"RIFF-not-really", "broken.wav", _options())
+    data = (TRANSCRIPTS / "zoom_demo.vtt").read_bytes()
+    job, _ = jobs.submit_review(store, settings, data, "broken.vtt", _options())
     assert jobs.run_job(job.id, settings, services=Services(settings, store, None, None), review=fake) == "failed"
     failed = store.get_job(job.id)
     assert failed.status == "failed"
-    assert failed.error.startswith("broken.wav: cannot decode") and "callreview-job-" not in failed.error
-    again, created = jobs.submit_review(store, settings, b"RIFF-not-really", "broken.wav", _options())
+    assert failed.error.startswith("broken.vtt: cannot decode") and "callreview-job-" not in failed.error
+    again, created = jobs.submit_review(store, settings, data, "broken.vtt", _options())
     assert created and again.id != job.id  # submitting a failed file again retries it
+
+
+def test_a_file_that_cannot_be_read_is_refused_before_it_is_kept_or_queued(settings, store):
+    with pytest.raises(InputError, match="is not a readable audio file"):
+        jobs.submit_review(store, settings, b"RIFF-not-really", "broken.wav", _options())
+    assert store.list_jobs() == []
+    uploads = settings.home_path / "uploads"
+    assert not uploads.exists() or not any(uploads.iterdir())
 
 
 def test_a_job_whose_worker_died_is_queued_again_and_completes_once(settings, store, monkeypatch):

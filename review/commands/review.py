@@ -1,8 +1,12 @@
-"""`callreview review FILE_OR_FOLDER --methodology NAME [--rep NAME] [--out DIR]`."""
+"""`callreview review FILE_OR_FOLDER --methodology NAME [--rep NAME] [--out DIR]`, and
+`callreview review --retry CALL_ID` (a failed or interrupted call, from its kept upload)."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from ..errors import CallreviewError, InputError
@@ -16,8 +20,11 @@ def register(sub) -> None:
         description="Transcribe -> index -> score -> coach. A folder reviews every recording and "
         "transcript in it and carries on past a bad file.",
     )
-    p.add_argument("path", metavar="FILE_OR_FOLDER")
-    p.add_argument("--methodology", "-m", default="discovery", help="methodology id or name (default: discovery)")
+    p.add_argument("path", metavar="FILE_OR_FOLDER", nargs="?")
+    p.add_argument("--retry", type=int, metavar="CALL_ID",
+                   help="review a stored call again from its kept upload (e.g. one that failed)")
+    p.add_argument("--methodology", "-m", help="methodology id or name (default: discovery, or the "
+                   "call's own with --retry)")
     p.add_argument("--rep", help="the rep's name (for history, patterns and trends)")
     p.add_argument("--rep-speaker", help="which transcript speaker is the rep (default: left channel / first speaker)")
     p.add_argument("--out", help="folder for transcript.json, scorecard.json, agenda.md, prep_note.md")
@@ -46,25 +53,44 @@ def _inputs(path: Path) -> list[Path]:
     return [path]
 
 
+OUTPUT_NAMES = ("transcript.json", "scorecard.json", "agenda.md", "prep_note.md")
+
+
 def write_outputs(result, out_dir: Path) -> list[Path]:
-    """Write the review's files; everything is rendered first, then each file replaced atomically."""
+    """Write the review's files as one set: all are written to a temporary folder beside
+    `out_dir` first and only then moved into place, so a failed write leaves the folder as it was."""
     from ..formats import write_json_atomic
     from ..render import agenda_to_markdown, prep_note_to_markdown, write_text_atomic
 
+    out_dir = Path(out_dir)
     agenda = agenda_to_markdown(result.draft, result.scorecard)
     prep = prep_note_to_markdown(result.draft, result.scorecard)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"--out {out_dir} is a file; give a folder for the review's files "
+                         "(the review itself is saved in the store)")
+    staging: Path | None = None
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(out_dir / "transcript.json", result.transcript)
-        write_json_atomic(out_dir / "scorecard.json", result.scorecard)
-        write_text_atomic(out_dir / "agenda.md", agenda)
-        write_text_atomic(out_dir / "prep_note.md", prep)
-    except OSError as exc:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.", suffix=".tmp"))
+        write_json_atomic(staging / "transcript.json", result.transcript)
+        write_json_atomic(staging / "scorecard.json", result.scorecard)
+        write_text_atomic(staging / "agenda.md", agenda)
+        write_text_atomic(staging / "prep_note.md", prep)
+        if not out_dir.exists():
+            os.rename(staging, out_dir)
+        else:
+            for name in OUTPUT_NAMES:
+                os.replace(staging / name, out_dir / name)
+    except (OSError, InputError) as exc:
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise InputError(
-            f"{out_dir}: cannot write the review there ({exc.strerror or exc}); choose another --out folder "
-            "(the review itself is saved in the store)"
+            f"{out_dir}: cannot write the review there ({detail}); choose another --out folder "
+            "(the review itself is saved in the store; nothing was written)"
         ) from None
-    return [out_dir / n for n in ("transcript.json", "scorecard.json", "agenda.md", "prep_note.md")]
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+    return [out_dir / n for n in OUTPUT_NAMES]
 
 
 def _progress(name: str):
@@ -90,18 +116,24 @@ def summary(result) -> str:
 
 def run(args) -> int:
     from ..methodology import MethodologyLibrary
-    from ..pipeline import Services, review_file
+    from ..pipeline import Services, failure_reason, review_file
     from ..settings import load_settings
 
     settings = load_settings(llm_engine=args.engine, whisper_model=args.model)
+    if args.retry is not None:
+        return _retry(args, settings)
+    if not args.path:
+        raise InputError("give a FILE_OR_FOLDER to review, or --retry CALL_ID")
+    methodology = args.methodology or "discovery"
     files = _inputs(Path(args.path))
     # a bad name is the command's error, not each file's: say it once, before any work
-    MethodologyLibrary(settings).get(args.methodology)
+    MethodologyLibrary(settings).get(methodology)
     if args.queue:
         if args.out:
             raise InputError("--out needs the review now; drop --queue, or export from the app when the job is done")
         from .jobs import queue_files
 
+        args.methodology = methodology
         return queue_files(files, args, settings)
     services = Services.from_settings(settings)
     failed = 0
@@ -111,7 +143,7 @@ def run(args) -> int:
         sub = f.stem if stems.count(f.stem) == 1 else f.name.replace(".", "_")
         try:
             result = review_file(
-                f, services, args.methodology, rep=args.rep, call_date=args.call_date,
+                f, services, methodology, rep=args.rep, call_date=args.call_date,
                 call_type=args.call_type, rep_speaker=args.rep_speaker, channels=args.channels,
                 progress=_progress(f.name),
             )
@@ -126,7 +158,27 @@ def run(args) -> int:
                 raise
             failed += 1
             print(f"callreview: error: {exc} (skipped; carrying on)", file=sys.stderr)
+        except Exception as exc:  # noqa: BLE001  one file's unexpected failure must not stop the folder
+            if len(files) == 1:
+                raise
+            failed += 1
+            print(f"callreview: error: {f}: {failure_reason(exc)} (skipped; carrying on)", file=sys.stderr)
     if failed:
         print(f"callreview: {failed} of {len(files)} files failed; see the errors above", file=sys.stderr)
         return 1
+    return 0
+
+
+def _retry(args, settings) -> int:
+    from ..pipeline import Services, retry_call
+
+    if args.path:
+        raise InputError("give either FILE_OR_FOLDER or --retry CALL_ID, not both")
+    services = Services.from_settings(settings)
+    result = retry_call(args.retry, services, args.methodology, progress=_progress(f"call {args.retry}"))
+    print(f"== call {result.call_id}")
+    print(summary(result))
+    if args.out:
+        written = write_outputs(result, Path(args.out))
+        print(f"Wrote {', '.join(str(p) for p in written)}")
     return 0

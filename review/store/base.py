@@ -33,6 +33,19 @@ def _first_line(err: BaseException, secret: str | None) -> str:
     return line.replace(secret, "***") if secret else line
 
 
+def _known_cause(detail: str, shown: str) -> str | None:
+    """What to do about a driver error whose cause is clear from its text, else None."""
+    low = detail.lower()
+    if "readonly" in low or "read-only" in low or "permission denied" in low:
+        return (f"the database is read-only ({detail}); make the file and its folder writable, "
+                "or set CALLREVIEW_DATABASE_URL to a writable one")
+    if "disk is full" in low or "no space left" in low or "disk full" in low:
+        return f"the disk is full ({detail}); free some space, then try again"
+    if "locked" in low or "busy" in low:
+        return f"{detail}; another process is holding it, try again in a moment"
+    return None
+
+
 def _sqlite_events(engine: Engine, wal: bool) -> None:
     """Foreign keys on, WAL for files, and BEGIN IMMEDIATE for write transactions.
 
@@ -130,6 +143,9 @@ class StoreBase:
                 f"{url.database} is not a SQLite database ({detail}); move it aside or set "
                 "CALLREVIEW_DATABASE_URL to another file"
             )
+        known = _known_cause(detail, self.display_url)
+        if known:
+            return StoreError(f"cannot open the store at {self.display_url}: {known}")
         return StoreError(
             f"cannot open the store at {self.display_url}: {detail}; check CALLREVIEW_DATABASE_URL "
             "and that the database server is running"
@@ -169,10 +185,9 @@ class StoreBase:
                 with conn.begin():
                     yield conn
         except sa_exc.DBAPIError as err:
-            raise StoreError(
-                f"cannot write the store at {self.display_url}: {_first_line(err, self._password)}; "
-                "try again (another process may be holding it)"
-            ) from None
+            detail = _first_line(err, self._password)
+            advice = _known_cause(detail, self.display_url) or f"{detail}; try again"
+            raise StoreError(f"cannot write the store at {self.display_url}: {advice}") from None
 
     @staticmethod
     def _require(conn: Connection, table, row_id: int, what: str) -> None:

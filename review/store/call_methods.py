@@ -3,12 +3,15 @@ list (with transcript text search), rep names, and keeping uploaded files."""
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 from collections.abc import Collection
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import exc as sa_exc
 
 from ..errors import StoreError
 from ..files import PRIVATE, write_atomic
@@ -58,6 +61,53 @@ class CallMethods(StoreBase):
                 created_at=utc_now(), status=status, error=None,
             )).inserted_primary_key[0])
 
+    def claim_call(self, *, audio_sha256: str, filename: str, **details) -> tuple[int, bool]:
+        """The call holding these bytes, recorded now if there is none: (call id, created).
+
+        Safe against concurrent uploads of one file: a unique index on the hash lets exactly
+        one insert win; the others get the winner's call. details: as for add_call.
+        """
+        for _attempt in range(2):
+            existing = self.find_call_by_sha(audio_sha256)
+            if existing is not None:
+                return existing.id, False
+            try:
+                return self.add_call(audio_sha256=audio_sha256, filename=filename, **details), True
+            except StoreError as err:
+                if not isinstance(err.__context__, sa_exc.IntegrityError):
+                    raise
+        existing = self.find_call_by_sha(audio_sha256)
+        if existing is None:
+            raise StoreError(f"cannot record call {filename}: the store refused it twice; try again")
+        return existing.id, False
+
+    def begin_review(self, call_id: int) -> None:
+        """Mark the call as being reviewed by this process (see mark_interrupted_reviews)."""
+        with self._write() as conn:
+            self._require(conn, calls, call_id, "call")
+            conn.execute(update(calls).where(calls.c.id == call_id).values(
+                review_owner=_owner(), review_started_at=utc_now()))
+
+    def mark_interrupted_reviews(self, max_age_hours: float = 6.0) -> list[int]:
+        """Mark failed, with the reason "interrupted", every review whose process is gone.
+
+        A review owned by a process of this machine that no longer runs is stale at once; one
+        owned by another machine when it started more than max_age_hours ago. Returns the ids.
+        """
+        with self._read() as conn:
+            rows = conn.execute(select(calls.c.id, calls.c.review_owner, calls.c.review_started_at)
+                                .where(calls.c.review_owner.is_not(None))).all()
+        stale = [row for row in rows if _is_stale(row.review_owner, row.review_started_at, max_age_hours)]
+        for row in stale:
+            with self._write() as conn:
+                conn.execute(update(calls).where(and_(
+                    calls.c.id == row.id, calls.c.review_owner == row.review_owner)).values(
+                    status="failed", review_owner=None, review_started_at=None,
+                    error=(f"interrupted: the review started {row.review_started_at} by "
+                           f"{row.review_owner} did not finish; retry with "
+                           f"callreview review --retry {row.id}")))
+        return [row.id for row in stale]
+
     def get_call(self, call_id: int) -> Call | None:
         """The call with this id, or None."""
         with self._read() as conn:
@@ -75,9 +125,12 @@ class CallMethods(StoreBase):
     def update_call_status(self, call_id: int, status: str, error: str | None = None) -> None:
         """Set a call's status ("new", "transcribed", "reviewed", "failed") and error message."""
         _check_status(status)
+        values: dict = {"status": status, "error": error}
+        if status in ("reviewed", "failed"):  # the review is over: nobody owns it any more
+            values.update(review_owner=None, review_started_at=None)
         with self._write() as conn:
             self._require(conn, calls, call_id, "call")
-            conn.execute(update(calls).where(calls.c.id == call_id).values(status=status, error=error))
+            conn.execute(update(calls).where(calls.c.id == call_id).values(**values))
 
     def update_call_details(self, call_id: int, **details: str | None) -> None:
         """Correct who and what a call is: `rep`, `call_date`, `call_type`, `title` (None = keep)."""
@@ -118,6 +171,7 @@ class CallMethods(StoreBase):
         """
         _check_date("date_from", date_from)
         _check_date("date_to", date_to)
+        self.mark_interrupted_reviews()
         latest = (
             select(reviews.c.call_id, func.max(reviews.c.id).label("review_id"))
             .group_by(reviews.c.call_id).subquery()
@@ -177,6 +231,27 @@ class CallMethods(StoreBase):
         if not re.fullmatch(r"[0-9a-f]{64}", sha256 or ""):
             raise StoreError(f"upload sha256 {sha256!r} is not 64 lower-case hex digits")
         return _keep_upload(self.uploads_dir, src, sha256, filename)
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _is_stale(owner: str, started_at: str | None, max_age_hours: float) -> bool:
+    host, _, pid = owner.rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except OSError:  # it exists but belongs to someone else
+            return False
+        return False
+    try:
+        started = datetime.fromisoformat(started_at or "")
+    except ValueError:
+        return True
+    return datetime.now(UTC) - started > timedelta(hours=max_age_hours)
 
 
 def _check_status(status: str) -> None:

@@ -26,6 +26,9 @@ class Call:
     created_at: str
     status: str
     error: str | None
+    review_owner: str | None = None  # "host:pid" of the review in progress, None when none is
+    review_started_at: str | None = None
+    duplicate_of: int | None = None  # the first call with the same bytes (stored before m003)
 
 
 @dataclass

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 
+from pydantic import ValidationError
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import exc as sa_exc
 
 from ..errors import StoreError
 from ..hashing import transcript_sha256
@@ -19,6 +21,7 @@ from ..migrations import (
     transcripts,
     utc_now,
 )
+from ..transcript_json import check_finite
 from ..types import CoachingDraft, Scorecard, Transcript
 from .base import StoreBase, _check_date
 from .records import ReviewRecord
@@ -34,6 +37,7 @@ class ReviewMethods(StoreBase):
         Also refreshes the call's search text, and its duration when that was unknown.
         call_id: the call. transcript: the Transcript.
         """
+        check_finite(transcript, f"call {call_id}'s transcript")  # JSON would store it as null
         body = transcript.model_dump_json()
         sha = transcript_sha256(transcript)
         with self._write() as conn:
@@ -70,7 +74,13 @@ class ReviewMethods(StoreBase):
             query = query.where(transcripts.c.version == version)
         with self._read() as conn:
             body = conn.scalar(query)
-        return Transcript.model_validate_json(body) if body is not None else None
+        if body is None:
+            return None
+        try:
+            return Transcript.model_validate_json(body)
+        except ValidationError as err:  # e.g. a NaN an older version stored as null
+            raise StoreError(f"call {call_id}'s stored transcript is damaged ({_first_error(err)}); "
+                             f"review the recording again with callreview review --retry {call_id}") from None
 
     def transcript_versions(self, call_id: int) -> list[int]:
         """The call's transcript version numbers, oldest first."""
@@ -93,6 +103,22 @@ class ReviewMethods(StoreBase):
         call_id: the call. scorecard: the AI's Scorecard. draft: the CoachingDraft, or None when
             no draft was made. cache_key: see review_cache_key; find_review_by_cache_key finds it.
         """
+        check_finite(scorecard, f"the review of call {call_id}")
+        try:
+            return self._insert_review(call_id, scorecard, draft, cache_key)
+        except StoreError as err:
+            if cache_key is None or not isinstance(err.__context__, sa_exc.IntegrityError):
+                raise
+            # another process stored this very review first (same call, same inputs): use it
+            winner = self.find_review_by_cache_key(cache_key)
+            if winner is None or winner.call_id != call_id:
+                raise
+            self.update_call_status(call_id, "reviewed")
+            return winner.id
+
+    def _insert_review(
+        self, call_id: int, scorecard: Scorecard, draft: CoachingDraft | None, cache_key: str | None
+    ) -> int:
         prov = scorecard.provenance
         now = utc_now()
         with self._write() as conn:
@@ -120,7 +146,8 @@ class ReviewMethods(StoreBase):
                     for key, content in seeds
                 ])
             conn.execute(update(calls).where(calls.c.id == call_id)
-                         .values(status="reviewed", error=None))
+                         .values(status="reviewed", error=None, review_owner=None,
+                                 review_started_at=None))
             return review_id
 
     def _reviews(self, query) -> list[ReviewRecord]:
@@ -210,7 +237,7 @@ class ReviewMethods(StoreBase):
             override_rows = conn.execute(
                 select(overrides).where(overrides.c.review_id.in_(ids)).order_by(overrides.c.id)
             ).mappings().all() if ids else []
-            cards = {r["id"]: Scorecard.model_validate_json(r["scorecard_json"]) for r in rows}
+            cards = {r["id"]: _load_scorecard(r["scorecard_json"]) for r in rows}
             # The rep's speaker label: from the evidence quotes (cut from the transcript with
             # roles), else from the transcript itself, which is much larger to parse.
             rep_speakers = {
@@ -249,11 +276,39 @@ def _review_record(row) -> ReviewRecord:
         "prompt_sha256", "methodology_id", "methodology_version", "methodology_sha256",
         "total_percent", "focus_criterion_id", "cache_key")}
     draft = row["draft_json"]
-    return ReviewRecord(
-        **values,
-        scorecard=Scorecard.model_validate_json(row["scorecard_json"]),
-        draft=CoachingDraft.model_validate_json(draft) if draft else None,
-    )
+    try:
+        scorecard = _load_scorecard(row["scorecard_json"])
+        coaching = CoachingDraft.model_validate_json(draft) if draft else None
+    except ValidationError as err:
+        raise StoreError(f"review {row['id']} in the store is damaged ({_first_error(err)}); "
+                         f"review call {row['call_id']} again") from None
+    return ReviewRecord(**values, scorecard=scorecard, draft=coaching)
+
+
+def _load_scorecard(body: str) -> Scorecard:
+    """A stored scorecard. Older versions stored a NaN metric as null, which no longer
+    validates; metrics are derived numbers, so such a null reads as "not measured" (0), and
+    one bad old row never breaks the rep's later reviews."""
+    try:
+        return Scorecard.model_validate_json(body)
+    except ValidationError:
+        data = json.loads(body)
+        metrics = data.get("metrics")
+        if not isinstance(metrics, dict):
+            raise
+        for speaker in (metrics.get("speakers") or {}).values():
+            if isinstance(speaker, dict):
+                for name, value in speaker.items():
+                    speaker[name] = 0 if value is None else value
+        if metrics.get("interactivity") is None:
+            metrics["interactivity"] = 0.0
+        return Scorecard.model_validate(data)
+
+
+def _first_error(err: ValidationError) -> str:
+    first = err.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{where}: {' '.join(str(first['msg']).split())}"
 
 
 def _evidence_rep_speakers(card: Scorecard) -> list[str]:
