@@ -26,7 +26,7 @@ from .render_docs import (
 from .types import CoachingDraft, EvidenceQuote, Scorecard
 
 __all__ = [
-    "CSV_COLUMNS", "OVERRIDE_COLUMNS", "agenda_to_markdown", "find_unicode_font", "format_quote",
+    "CSV_COLUMNS", "OVERRIDE_COLUMNS", "agenda_to_markdown", "csv_safe", "find_unicode_font", "format_quote",
     "markdown_to_docx", "markdown_to_pdf", "prep_note_to_markdown", "scorecard_to_csv", "scorecard_to_json",
     "scorecard_to_markdown", "timestamp", "to_latin1", "write_text_atomic",
 ]
@@ -182,6 +182,20 @@ CSV_COLUMNS = ["id", "name", "section", "score", "max_score", "verdict", "eviden
 OVERRIDE_COLUMNS = ["manager_score", "manager_verdict", "manager_note"]
 
 
+# OWASP "CSV injection": a spreadsheet runs a cell that starts with one of these as a formula
+# (=HYPERLINK(...) phones home, @SUM(...) runs). Such cells get a leading apostrophe, which
+# spreadsheets show as text; a plain number ("-1", "+2.5") cannot be a formula and is kept.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
+
+
+def csv_safe(value: object) -> object:
+    """`value` made safe for a spreadsheet cell: text starting with = + - @ tab or CR is prefixed with '."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def _override_value(override: object, key: str) -> str:
     value = override.get(key) if isinstance(override, Mapping) else getattr(override, key, None)
     return "" if value is None else str(value)
@@ -189,6 +203,7 @@ def _override_value(override: object, key: str) -> str:
 
 def scorecard_to_csv(scorecard: Scorecard, overrides: Mapping[str, object] | None = None) -> str:
     """One row per criterion; evidence quotes joined as `[mm:ss] Speaker: "quote"` separated by " | ".
+    Text cells that a spreadsheet would run as a formula are escaped (`csv_safe`).
 
     scorecard: the scorecard. overrides: optional manager overrides by criterion id, each a mapping
     or object with any of score, verdict, note; adds the columns manager_score, manager_verdict,
@@ -218,7 +233,7 @@ def scorecard_to_csv(scorecard: Scorecard, overrides: Mapping[str, object] | Non
         if overrides is not None:
             o = overrides.get(c.id)
             row += ["", "", ""] if o is None else [_override_value(o, k) for k in ("score", "verdict", "note")]
-        writer.writerow(row)
+        writer.writerow([csv_safe(cell) for cell in row])
     return out.getvalue()
 
 
