@@ -16,14 +16,13 @@ exact cosine over the call's windows (a call has tens to hundreds), ties broken 
 
 from __future__ import annotations
 
-import functools
-import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 
 from .index import CallIndex
+from .keywords import search_keyword
 from .schema import Criterion
 from .types import Candidate, Transcript
 from .windows import Window, _unwrap, build_windows
@@ -60,18 +59,10 @@ class RetrievalConfig:
 DEFAULT_CONFIG = RetrievalConfig()
 
 
-@functools.lru_cache(maxsize=1024)
-def _compile(pattern: str) -> re.Pattern:
-    try:
-        return re.compile(pattern, re.IGNORECASE)
-    except re.error:  # a keyword that is not a valid regex is matched as plain text
-        return re.compile(re.escape(pattern), re.IGNORECASE)
-
-
 def keyword_hits(criterion: Criterion, texts: list[str]) -> list[str]:
     """The criterion's keyword patterns that match at least one of `texts` (each turn separately,
     so patterns anchored with ^ mean the start of a turn), in the criterion's order."""
-    return [k for k in criterion.keywords if any(_compile(k).search(t) for t in texts)]
+    return [k for k in criterion.keywords if any(search_keyword(k, t) for t in texts)]
 
 
 def role_allows(shown_by: str, role: str) -> bool:

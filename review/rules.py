@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
+from .keywords import search_keyword
 from .schema import Criterion
 from .types import Candidate, Segment, Transcript
 
@@ -103,22 +103,14 @@ _WANTS_NUMBER = re.compile(r"\b(number|numbers|quantif\w*|amount|range|baseline|
 _WANTS_DATE = re.compile(r"\b(dates?|day|deadline|period|calendar)\b", re.I)
 
 
-@lru_cache(maxsize=512)
-def _compiled(pattern: str) -> re.Pattern | None:
-    try:
-        return re.compile(pattern, re.I | re.M)
-    except re.error:
-        return re.compile(re.escape(pattern), re.I)  # a plain phrase that is not a valid regex
-
-
 def keyword_hits(criterion: Criterion, text: str) -> list[str]:
-    """The criterion's keyword patterns that match `text` (each pattern once)."""
-    return [k for k in criterion.keywords if _compiled(k).search(text)]
+    """The criterion's keyword patterns that match `text` (each pattern once; bounded, see review.keywords)."""
+    return [k for k in criterion.keywords if search_keyword(k, text, multiline=True)]
 
 
 def matched_phrase(pattern: str, text: str) -> str:
     """The words of `text` that `pattern` matched, for a rationale a manager can read."""
-    m = _compiled(pattern).search(text)
+    m = search_keyword(pattern, text, multiline=True)
     return m.group(0).strip() if m else pattern
 
 

@@ -35,6 +35,8 @@ def register(subparsers) -> None:
     p = actions.add_parser("import", help="add a methodology YAML or playbook to the team's library")
     p.add_argument("file", metavar="FILE", help="a methodology .yaml, or a playbook .md / .txt")
     p.add_argument("--id", dest="new_id", metavar="NEW_ID", help="store it under this id instead")
+    p.add_argument("--replace", action="store_true",
+                   help="replace the team methodology that already has this id (its file is kept in versions/)")
     p.set_defaults(handler=run_import)
 
 
@@ -117,7 +119,8 @@ def run_import(args: argparse.Namespace) -> int:
     library = MethodologyLibrary(settings)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        loaded = library.import_file(args.file, engine=_make_engine(settings), new_id=args.new_id)
+        loaded = library.import_file(args.file, engine=_make_engine(settings), new_id=args.new_id,
+                                     replace=args.replace)
     for w in caught:
         if issubclass(w.category, PlaybookImportWarning):
             print(f"callreview: warning: {w.message}", file=sys.stderr)
@@ -125,4 +128,6 @@ def run_import(args: argparse.Namespace) -> int:
             warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     m = loaded.methodology
     print(f"Imported {m.id} v{m.version}, {len(m.criteria)} criteria -> {loaded.path}")
+    if loaded.backup is not None:
+        print(f"Replaced the previous {m.id}; it is kept at {loaded.backup}")
     return 0

@@ -97,6 +97,8 @@ def _library(current) -> None:
     st.markdown("**Add your team's playbook** (a methodology .yaml, or a playbook as .md or .txt)")
     upload = st.file_uploader("Methodology or playbook", key="settings_playbook",
                               type=["yaml", "yml", "md", "markdown", "txt"])
+    replace = st.checkbox("Replace the team methodology with the same id (the old file is kept in versions/)",
+                          key="settings_replace_methodology")
     c1, c2, _ = st.columns([1, 1, 3])
     validate = c1.button("Validate", key="settings_validate", disabled=upload is None)
     do_import = c2.button("Import", key="settings_import", disabled=upload is None, type="primary")
@@ -106,11 +108,13 @@ def _library(current) -> None:
         path = Path(folder) / Path(upload.name).name
         path.write_bytes(upload.getvalue())
         try:
-            loaded = library.validate_file(path) if validate else library.import_file(path)
+            loaded = library.validate_file(path) if validate else library.import_file(path, replace=replace)
         except Exception as exc:
             st.error(state.error_line(exc, upload.name))
             return
     verb = "is valid" if validate else "was imported"
+    if loaded.backup is not None:
+        verb += f" (the previous version is kept at {loaded.backup})"
     st.success(f"{upload.name} {verb}: {loaded.methodology.name} ({loaded.methodology.id}), "
                f"{len(loaded.methodology.criteria)} criteria.", icon=":material/check:")
     _describe(loaded)
