@@ -132,11 +132,17 @@ class CallIndex:
             )
         return self._collections[kind]
 
-    def embed(self, texts: list[str]) -> np.ndarray:
-        """Unit vectors for `texts` (one call to the embedding function), shape (n, dims)."""
+    def embed(self, texts: list[str], speakers: list[str] | None = None) -> np.ndarray:
+        """Unit vectors for `texts` (one call to the embedding function), shape (n, dims).
+
+        speakers: the call's speaker labels, so a redacting (remote) function can mask their names.
+        """
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        vectors = np.asarray(self.embedding_function(list(texts)), dtype=np.float32)
+        function = self.embedding_function
+        if speakers and hasattr(function, "for_speakers"):
+            function = function.for_speakers(speakers)
+        vectors = np.asarray(function(list(texts)), dtype=np.float32)
         if vectors.ndim != 2 or len(vectors) != len(texts):
             raise ConfigError(
                 f"the embedding function returned {vectors.shape} for {len(texts)} texts; "
@@ -301,7 +307,7 @@ class CallIndex:
         self.delete_call(call_id)
         if not windows:
             return 0
-        vectors = self.embed([w.text for w in windows] + [w.focal_text for w in windows])
+        vectors = self.embed([w.text for w in windows] + [w.focal_text for w in windows], transcript.speakers())
         metadatas = [
             {
                 "call_id": call_id,

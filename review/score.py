@@ -92,7 +92,8 @@ def _unscored(criterion: Criterion, rationale: str) -> CriterionScore:
 def _ask_batch(transcript, methodology, batch, shown, engine, prompt, settings, tally, counts) -> dict[str, dict]:
     """One request for a batch of criteria; criterion id -> its answer entry (the first one given)."""
     union = sorted({sid for c in batch for sid in shown[c.id]})
-    turns = render_turns(transcript, union, settings.redact and not engine.local, counts)
+    turns = render_turns(transcript, union, settings.redact and not engine.local, counts,
+                         redact_names=getattr(settings, "redact_names", False))
     system, user = build_prompt(prompt, methodology.name, shown, batch, turns)
     answer, usage = engine.complete_json(system, user, answer_schema(batch), ANSWER_NAME)
     tally.add(usage)
@@ -233,7 +234,8 @@ def score_call(transcript: Transcript, loaded_methodology, candidates: dict[str,
                      f"\"{_one_line(seg.text, 80)}\"; never used as evidence")
     if counts.total:
         flags.append(f"redacted {counts.emails} email(s), {counts.phones} phone number(s), {counts.cards} card "
-                     "number(s) before sending text to the endpoint")
+                     f"number(s), {counts.ibans} IBAN(s), {counts.names} name(s), {counts.addresses} address(es) "
+                     "before sending text to the endpoint")
 
     sections, total, total_max, percent = _totals(methodology, scores)
     ranked = sorted((s for s in scores if s.score > 0 and s.evidence),
