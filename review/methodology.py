@@ -98,9 +98,11 @@ def parse_methodology_bytes(raw: bytes, label: str) -> Methodology:
         mark = exc.problem_mark or exc.context_mark
         where = f"{label}:{mark.line + 1}:{mark.column + 1}" if mark else label
         problem = exc.problem or exc.context or "unreadable"
+        problem = " ".join(str(problem).split())
         raise MethodologyError(f"{where}: invalid YAML: {problem}; fix the indentation/quoting there") from None
-    except yaml.YAMLError as exc:
-        raise MethodologyError(f"{label}: invalid YAML: {exc}; fix the file's syntax") from None
+    except yaml.YAMLError as exc:  # e.g. a control character: libyaml's message spans two lines
+        problem = " ".join(str(exc).replace('in "<unicode string>",', "at").split())
+        raise MethodologyError(f"{label}: invalid YAML: {problem}; fix the file's syntax") from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):
