@@ -118,6 +118,7 @@ class InjectionDetector:
         self.probes = tuple(probes if probes is not None else load_probes())
         self.threshold = threshold
         self._probe_vectors: np.ndarray | None = None
+        self._seen: dict[str, float] = {}  # sentence -> its similarity, bounded
 
     def _function(self) -> EmbedFn:
         if self._embed is None:
@@ -136,10 +137,13 @@ class InjectionDetector:
         """For each text (a turn), whether it addresses the grader."""
         result = [bool(INJECTION.search(t)) for t in texts]
         todo = [(i, s) for i, t in enumerate(texts) if not result[i] for s in sentences(t) if _gated(s)]
-        if todo:
-            scores = self.similarities([s for _, s in todo])
-            for (i, sentence), score in zip(todo, scores, strict=True):
-                result[i] = result[i] or bool(score + cue_bonus(sentence) >= self.threshold)
+        new = list(dict.fromkeys(s for _, s in todo if s not in self._seen))
+        if new:  # a call scored against several methodologies is embedded once
+            if len(self._seen) > 20_000:
+                self._seen.clear()
+            self._seen.update(zip(new, (float(x) for x in self.similarities(new)), strict=True))
+        for i, sentence in todo:
+            result[i] = result[i] or self._seen[sentence] + cue_bonus(sentence) >= self.threshold
         return result
 
 
