@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from test_app import seams, store  # noqa: F401  (fixtures for the Settings page test)
 
 from review.cli import main
 from review.errors import MethodologyError
@@ -255,3 +256,36 @@ def test_an_invalid_team_file_with_that_name_is_not_overwritten_silently(setting
     assert broken.read_text() == "id: team_demo\nname: [unfinished\n"
     loaded = library.import_file(SAMPLES / "team_demo.yaml", replace=True)
     assert loaded.backup.read_text() == "id: team_demo\nname: [unfinished\n"
+
+
+# --------------------------------------------------------------------------- the app's Settings page
+
+
+@pytest.mark.usefixtures("seams")
+def test_the_settings_page_refuses_a_bomb_and_replaces_only_when_ticked(settings):
+    from test_app import app
+
+    at = app("settings")
+    bomb = ((SAMPLES / "team_demo.yaml").read_text() + ALIAS_BOMB.replace("a: &a", "x_a: &a")).encode()
+    at.file_uploader(key="settings_playbook").set_value(("bomb.yaml", bomb, "text/yaml"))
+    at.run()
+    started = time.monotonic()
+    next(b for b in at.button if b.label == "Validate").click().run()
+    assert time.monotonic() - started < 10
+    assert len(at.error) == 1 and "aliases" in at.error[0].value and "\n" not in at.error[0].value
+
+    good = (SAMPLES / "team_demo.yaml").read_bytes()
+    at.file_uploader(key="settings_playbook").set_value(("team_demo.yaml", good, "text/yaml"))
+    at.run()
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert any("was imported" in s.value for s in at.success)
+    newer = good.replace(b'version: "2.1"', b'version: "2.2"')
+    at.file_uploader(key="settings_playbook").set_value(("team_demo.yaml", newer, "text/yaml"))
+    at.run()
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert len(at.error) == 1 and "--replace" in at.error[0].value
+    assert (settings.user_methodology_path / "team_demo.yaml").read_bytes() == good
+    at.checkbox(key="settings_replace_methodology").check().run()
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert any("previous version is kept at" in s.value for s in at.success)
+    assert (settings.user_methodology_path / "team_demo.yaml").read_bytes() == newer
