@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from review.ui import state
+from review.ui.safe_text import md_text
 
 ENGINES = {"rules": "Offline rules engine (no LLM, nothing leaves this machine)",
            "openai": "OpenAI-compatible endpoint (OpenAI, Azure, Ollama, vLLM, llama.cpp server)",
@@ -63,15 +64,15 @@ def _engine_form(current) -> None:
 
 def _describe(loaded) -> None:
     m = loaded.methodology
-    st.markdown(f"**{m.name}** `{m.id}` version {m.version} \u00b7 {loaded.origin} \u00b7 "
+    st.markdown(f"**{md_text(m.name)}** `{m.id}` version {md_text(m.version)} \u00b7 {loaded.origin} \u00b7 "
                 f"{len(m.criteria)} criteria")
-    st.markdown(m.description)
+    st.markdown(md_text(m.description))  # an imported playbook's text: shown as written, never rendered
     if m.source:
-        st.caption(f"Source: {m.source}")
+        st.caption(f"Source: {md_text(m.source)}")
     for section in m.sections:
-        st.markdown(f"**{section.name}**")
+        st.markdown(f"**{md_text(section.name)}**")
         for c in (c for c in m.criteria if c.section == section.id):
-            st.markdown(f"- **{c.name}** ({c.max_score} points): {c.question}")
+            st.markdown(f"- **{md_text(c.name)}** ({c.max_score} points): {md_text(c.question)}")
 
 
 def _library(current) -> None:
