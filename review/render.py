@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .errors import InputError
+from .markdown_text import escape_markdown
 from .render_docs import (
     find_unicode_font,
     markdown_to_docx,
@@ -39,16 +40,20 @@ def timestamp(seconds: float) -> str:
     return f"[{h}:{m:02d}:{sec:02d}]" if h else f"[{m:02d}:{sec:02d}]"
 
 
-def format_quote(q: EvidenceQuote, limit: int | None = None) -> str:
+def format_quote(q: EvidenceQuote, limit: int | None = None, markdown: bool = False) -> str:
     """One evidence moment: timestamp, speaker and the verbatim quote.
 
     q: the quote. limit: cut a longer quote at a word boundary and mark the cut with an ellipsis
-    (what remains is still verbatim); None keeps it whole.
+    (what remains is still verbatim); None keeps it whole. markdown: for a Markdown document, the
+    speaker and quote are escaped (review.markdown_text), so what was said is never rendered.
     """
     text = q.quote
     if limit is not None and len(text) > limit:
         text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " \u2026"
-    return f"{timestamp(q.start)} {q.speaker}: \u201c{text}\u201d"
+    speaker = q.speaker
+    if markdown:
+        text, speaker = escape_markdown(text), escape_markdown(speaker)
+    return f"{timestamp(q.start)} {speaker}: \u201c{text}\u201d"
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -137,8 +142,9 @@ def scorecard_to_markdown(scorecard: Scorecard, call_title: str | None = None) -
         lines.append("")
     lines += ["## Criteria", ""]
     for c in scorecard.criteria:
-        lines += [f"### {c.name} \u2014 {c.score}/{c.max_score} ({c.verdict.replace('_', ' ')})", "", c.rationale, ""]
-        lines += [f"- {format_quote(q)}" for q in c.evidence] or ["- No quote in this call."]
+        lines += [f"### {escape_markdown(c.name)} \u2014 {c.score}/{c.max_score} ({c.verdict.replace('_', ' ')})",
+                  "", escape_markdown(c.rationale), ""]
+        lines += [f"- {format_quote(q, markdown=True)}" for q in c.evidence] or ["- No quote in this call."]
         lines.append("")
     speakers = scorecard.metrics.speakers
     if speakers:

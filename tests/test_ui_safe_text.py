@@ -59,3 +59,27 @@ def test_the_review_page_shows_hostile_text_escaped(store):  # noqa: F811
     for source in carrying:
         for pattern in UNESCAPED:
             assert not pattern.search(source), (pattern.pattern, source)
+
+
+def test_markdown_exports_and_the_agenda_escape_what_was_said(tmp_path):
+    from datetime import date
+
+    from docx import Document
+    from test_coach import REP, make_methodology, make_scorecard, quote
+
+    from review.coach import draft_coaching
+    from review.render import agenda_to_markdown, markdown_to_docx, scorecard_to_markdown
+
+    card = make_scorecard({"agenda_set": 2, "open_questions": 1, "next_step": 0},
+                          evidence={"open_questions": [quote(4, 65, HOSTILE)]})
+    card.criteria[1] = card.criteria[1].model_copy(update={"rationale": HOSTILE})
+    draft = draft_coaching(card, make_methodology(), rep=REP, today=date(2026, 3, 2))
+    for markdown in (scorecard_to_markdown(card), agenda_to_markdown(draft, card), draft.prep_note_markdown):
+        carrying = [line for line in markdown.splitlines() if "host/p.png" in line]
+        assert carrying
+        for line in carrying:
+            for pattern in UNESCAPED:
+                assert not pattern.search(line.lstrip("- ").split("** ", 1)[-1]), (pattern.pattern, line)
+    path = markdown_to_docx(agenda_to_markdown(draft, card), tmp_path / "agenda.docx")
+    text = "\n".join(p.text for p in Document(str(path)).paragraphs)
+    assert BEACON in text and "\\[" not in text  # the DOCX shows the words as said, without escapes

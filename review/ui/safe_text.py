@@ -11,22 +11,6 @@ as itself, so the manager sees exactly the words that were said.
 
 from __future__ import annotations
 
-import re
+from review.markdown_text import escape_markdown as md_text
 
-# Always significant: emphasis, code, links/images/directives ([...]), HTML, headings, tables, LaTeX,
-# strikethrough, entities. At the start of a line: list and quote markers. Anywhere: `:name:`
-# shortcodes (emoji, :material/icon:) and bare links (http://, www.). Other punctuation ("04:10", "it's", "$"-free prices) stays
-# as typed, so the text reads naturally in the page source too.
-_ALWAYS = re.compile(r"([\\`*_\[\]<>#|$~&])")
-_LINE_START = re.compile(r"^(\s*)(\d*)([-+>=.)])", re.M)
-_SHORTCODE = re.compile(r":([\w/+\-]+):")
-_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(://)|\b(www)(\.)")
-
-
-def md_text(text: object) -> str:
-    """`text` made inert inside Markdown: special characters escaped, newlines kept as line breaks."""
-    escaped = _ALWAYS.sub(r"\\\1", "" if text is None else str(text))
-    escaped = _LINE_START.sub(lambda m: m.group(1) + m.group(2) + "\\" + m.group(3), escaped)
-    escaped = _SHORTCODE.sub(r"\\:\1\\:", escaped)
-    escaped = _AUTOLINK.sub(lambda m: "\\://" if m.group(1) else m.group(2) + "\\.", escaped)  # no bare links
-    return "  \n".join(escaped.splitlines()) if "\n" in escaped else escaped
+__all__ = ["md_text"]
