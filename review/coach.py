@@ -31,6 +31,7 @@ from .coach_analysis import (
 )
 from .coaching_models import CoachingModels, load_coaching_models
 from .errors import LLMError, MethodologyError
+from .markdown_text import escape_markdown
 from .render import format_quote, timestamp
 from .schema import Methodology
 from .types import ActionItem, AgendaSection, CoachingDraft, EvidenceQuote, Scorecard
@@ -118,7 +119,7 @@ def _lead_analysis(x: _Ctx) -> str:
         "",
         "**Then the evidence:**",
     ]
-    lines += [f"- **{label}:** {format_quote(q)}" for label, q in x.moments] or [
+    lines += [f"- **{label}:** {format_quote(q, markdown=True)}" for label, q in x.moments] or [
         f"- No moment in this call shows {x.focus.name.lower()}"
         + (
             f"; play the {_section_name(x.meth, x.focus.criterion.section).lower()} part of the call together"
@@ -130,7 +131,7 @@ def _lead_analysis(x: _Ctx) -> str:
     if x.focus.score is not None:
         lines.append(
             f"- Scorecard: {x.focus.score.score}/{x.focus.score.max_score}, {x.focus.score.verdict.replace('_', ' ')} "
-            f"\u2014 {x.focus.score.rationale}"
+            f"\u2014 {escape_markdown(x.focus.score.rationale)}"
         )
     lines += ["", f"**Pattern:** {x.pattern.text}.", "", "**Metrics that matter:**"]
     lines += [f"- {a.line}" for a in x.activities] or ["- No conversation metrics for the rep on this call."]
@@ -248,7 +249,7 @@ def _prep_note(x: _Ctx) -> str:
     ]
     lines += [f"{i}. {q}" for i, q in enumerate(x.questions[:3], 1)]
     lines += ["", "**Key moments:**"]
-    lines += [f"- {label}: {format_quote(q, PREP_NOTE_QUOTE_CHARS)}" for label, q in x.moments[:3]] or [
+    lines += [f"- {label}: {format_quote(q, PREP_NOTE_QUOTE_CHARS, markdown=True)}" for label, q in x.moments[:3]] or [
         "- No quoted moment for the focus in this call."
     ]
     return "\n".join(lines)
@@ -278,7 +279,8 @@ def _clean_model_text(text: object, limit: int) -> str:
         return ""
     sentences = re.split(r"(?<=[.!?])\s+", " ".join(text.split()))
     kept = [s for s in sentences if s and not _QUOTE_OR_TIME.search(s)]
-    return " ".join(kept)[:limit].strip()
+    return escape_markdown(  # it goes into the agenda's Markdown: never rendered
+        " ".join(kept)[:limit].strip())
 
 
 def _polish(x: _Ctx, engine, usage) -> None:

@@ -7,7 +7,8 @@
   (shipped in `review/data/`, Apache-2.0, see `review/data/NOTICE-minilm.txt`), mean-pooled
   over the attention mask and L2-normalised: 384-d vectors, no network.
 - ``openai``: the embeddings endpoint of any OpenAI-compatible server (`embedding_model`,
-  `llm_api_key`, `llm_base_url`).
+  `llm_api_key`, `llm_base_url`). The texts leave the machine, so with `redact` on (the default)
+  they are redacted first (`RedactingEncoder`), exactly as text sent to a non-local LLM.
 - ``sentence-transformers:<name or path>``: chromadb's SentenceTransformerEmbeddingFunction
   (optional extra `callreview[sentence-transformers]`).
 
@@ -207,6 +208,51 @@ class OpenAIEncoder:
         return {"embedding": "openai", "model": self.model, "base_url": self.base_url}
 
 
+class RedactingEncoder:
+    """An encoder whose texts leave the machine: each text is redacted (review.redact) first,
+    exactly as text sent to a non-local LLM, so a remote embedding endpoint never receives the
+    emails, phone, card or IBAN numbers (and, with names=on, the speakers' names and addresses)
+    that redaction promises to hide.
+
+    inner: the remote encoder. redact_names: also mask names and addresses. names: the name
+    parts to mask (set per call through `with_names`).
+    """
+
+    _OWN = ("inner", "redact_names", "names")
+
+    def __init__(self, inner: Any, redact_names: bool = False, names: tuple[str, ...] = ()) -> None:
+        self.inner = inner
+        self.redact_names = redact_names
+        self.names = names
+
+    def __getattr__(self, name: str) -> Any:  # the inner encoder's options (model, batch_size, ...)
+        if name in RedactingEncoder._OWN:
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in RedactingEncoder._OWN:
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self.inner, name, value)
+
+    def with_names(self, speakers: list[str]) -> RedactingEncoder:
+        """The same encoder, also masking these speakers' names (when redact_names is on)."""
+        from .redact import name_parts
+
+        names = name_parts(speakers) if self.redact_names else ()
+        return RedactingEncoder(self.inner, self.redact_names, names)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        from .redact import redact
+
+        return self.inner.embed([redact(t, names=self.names, addresses=self.redact_names) for t in texts])
+
+    def config(self) -> dict[str, Any]:
+        # the vectors differ from unredacted ones: a separate identity keeps their collections apart
+        return {**self.inner.config(), "redacted": "names" if self.redact_names else "numbers"}
+
+
 def _l2_normalise(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.clip(norms, 1e-12, None)
@@ -239,6 +285,11 @@ def _chroma_adapter_class() -> type:
 
         def get_config(self) -> dict[str, Any]:
             return self.encoder.config()
+
+        def for_speakers(self, speakers: list[str]) -> Any:
+            """This function for one call: a redacting encoder also masks these speakers' names."""
+            with_names = getattr(self.encoder, "with_names", None)
+            return type(self)(with_names(speakers)) if with_names else self
 
         @staticmethod
         def build_from_config(config: dict[str, Any]) -> Any:
@@ -281,6 +332,8 @@ def make_embedding_function(settings: Settings, openai_client: Any = None) -> An
             timeout_s=settings.llm_timeout_s,
             max_retries=settings.llm_max_retries,
         )
+        if settings.redact:  # the texts leave the machine: redact them as for a remote LLM
+            encoder = RedactingEncoder(encoder, redact_names=settings.redact_names)
         return _chroma_adapter_class()(encoder)
     if choice.startswith("sentence-transformers:"):
         model = choice.split(":", 1)[1].strip()

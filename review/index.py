@@ -132,13 +132,19 @@ class CallIndex:
             )
         return self._collections[kind]
 
-    def embed(self, texts: list[str]) -> np.ndarray:
-        """Unit vectors for `texts` (one call to the embedding function), shape (n, dims)."""
+    def embed(self, texts: list[str], speakers: list[str] | None = None) -> np.ndarray:
+        """Unit vectors for `texts` (one call to the embedding function), shape (n, dims).
+
+        speakers: the call's speaker labels, so a redacting (remote) function can mask their names.
+        """
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
+        function = self.embedding_function
+        if speakers and hasattr(function, "for_speakers"):  # redaction of the speakers' names, if on
+            function = function.for_speakers(speakers)
         texts = list(texts)
         # in slices, so a long call never holds every intermediate activation at once
-        parts = [np.asarray(self.embedding_function(texts[i : i + EMBED_BATCH]), dtype=np.float32)
+        parts = [np.asarray(function(texts[i : i + EMBED_BATCH]), dtype=np.float32)
                  for i in range(0, len(texts), EMBED_BATCH)]
         shapes = [p.shape for p in parts]
         vectors = np.concatenate(parts) if all(len(sh) == 2 and sh[1] == shapes[0][1] for sh in shapes) \
@@ -300,7 +306,7 @@ class CallIndex:
         self.delete_call(call_id)
         if not windows:
             return 0
-        vectors = self.embed([w.text for w in windows] + [w.focal_text for w in windows])
+        vectors = self.embed([w.text for w in windows] + [w.focal_text for w in windows], transcript.speakers())
         metadatas = [
             {
                 "call_id": call_id,

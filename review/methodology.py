@@ -22,8 +22,12 @@ from pydantic import BaseModel, ValidationError
 from .errors import CallreviewError, InputError, MethodologyError
 from .files import write_atomic
 from .hashing import sha256_bytes
+from .safe_yaml import MAX_METHODOLOGY_BYTES, bounded_text, check_nodes, field_path, too_big
 from .schema import SLUG, Methodology
 from .settings import Settings
+
+__all__ = ["MAX_METHODOLOGY_BYTES", "LoadedMethodology", "MethodologyLibrary", "field_path",
+           "load_methodology_file", "methodology_to_yaml", "parse_methodology_bytes"]
 
 Origin = Literal["shipped", "team"]
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -36,12 +40,14 @@ class LoadedMethodology:
 
     methodology: the parsed file. path: the file it was read from. sha256: hex digest of the
     file bytes, recorded with every scorecard. origin: "shipped" (repository) or "team" (imported).
+    backup: after an import that replaced a team file, where the previous file was kept.
     """
 
     methodology: Methodology
     path: Path
     sha256: str
     origin: Origin
+    backup: Path | None = None
 
 
 # --------------------------------------------------------------------------- parsing
@@ -61,6 +67,9 @@ def load_methodology_file(path: str | Path, origin: Origin = "team") -> LoadedMe
 
 def _read_bytes(path: Path) -> bytes:
     try:
+        size = path.stat().st_size
+        if size > MAX_METHODOLOGY_BYTES:  # checked before reading: never load a huge file into memory
+            raise too_big(size, str(path))
         return path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: no such file; check the path") from None
@@ -76,11 +85,10 @@ def parse_methodology_bytes(raw: bytes, label: str) -> Methodology:
     """Validate methodology YAML held in memory.
 
     raw: the file bytes. label: the file name used at the start of every error message.
+    Files over MAX_METHODOLOGY_BYTES, nested deeper than MAX_YAML_DEPTH or holding more than
+    MAX_YAML_NODES nodes (aliases expanded) are refused before any of them is built.
     """
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise MethodologyError(f"{label}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+    text = bounded_text(raw, label, _YAML_LOADER)
     loader = _YAML_LOADER(text)
     try:
         root = loader.get_single_node()
@@ -89,9 +97,11 @@ def parse_methodology_bytes(raw: bytes, label: str) -> Methodology:
         mark = exc.problem_mark or exc.context_mark
         where = f"{label}:{mark.line + 1}:{mark.column + 1}" if mark else label
         problem = exc.problem or exc.context or "unreadable"
+        problem = " ".join(str(problem).split())
         raise MethodologyError(f"{where}: invalid YAML: {problem}; fix the indentation/quoting there") from None
-    except yaml.YAMLError as exc:
-        raise MethodologyError(f"{label}: invalid YAML: {exc}; fix the file's syntax") from None
+    except yaml.YAMLError as exc:  # e.g. a control character: libyaml's message spans two lines
+        problem = " ".join(str(exc).replace('in "<unicode string>",', "at").split())
+        raise MethodologyError(f"{label}: invalid YAML: {problem}; fix the file's syntax") from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):
@@ -99,38 +109,11 @@ def parse_methodology_bytes(raw: bytes, label: str) -> Methodology:
             f"{label}: the file must be a YAML mapping with the keys "
             f"{', '.join(Methodology.model_fields)}; see methodology/discovery.yaml for an example"
         )
-    _reject_duplicate_keys(root, label)
+    check_nodes(root, label)
     try:
         return Methodology.model_validate(data)
     except ValidationError as exc:
         raise MethodologyError(_describe(exc, data, root, label)) from None
-
-
-def _reject_duplicate_keys(node: yaml.Node, label: str, path: tuple = ()) -> None:
-    """YAML silently keeps the last of two equal keys; in a hand-edited file that hides a mistake."""
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key, value in node.value:
-            if not isinstance(key, yaml.ScalarNode):
-                continue
-            if key.value in seen:
-                raise MethodologyError(
-                    f"{label}:{key.start_mark.line + 1}: {field_path(path) or 'top level'}: key "
-                    f"'{key.value}' appears twice; keep only one"
-                )
-            seen.add(key.value)
-            _reject_duplicate_keys(value, label, (*path, key.value))
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _reject_duplicate_keys(item, label, (*path, i))
-
-
-def field_path(loc: tuple) -> str:
-    """("criteria", 3, "weigth") -> "criteria[3].weigth"."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def _line_of(root: yaml.Node, loc: tuple) -> int | None:
@@ -209,6 +192,10 @@ def _problem(err: dict, loc: tuple) -> str:
                 f"(e.g. {re.sub(r'[^a-z0-9]+', '_', str(got).lower()).strip('_') or 'my_id'!r})")
     if kind == "string_type":
         return f"expected text, got {shown}; put the value in quotes"
+    if kind == "too_long":
+        ctx = err.get("ctx") or {}
+        return (f"{ctx.get('actual_length', 'too many')} entries, over the limit of {ctx.get('max_length')}; "
+                f"remove some or split the methodology (see the limits in methodology/README.md)")
     if kind in ("too_short", "list_type", "dict_type", "model_type", "model_attributes_type"):
         return f"{err['msg'].lower()} (got {shown}); fix the structure there"
     message = err["msg"].removeprefix("Value error, ")
@@ -259,7 +246,7 @@ def _replace_id(raw: bytes, new_id: str) -> bytes:
     text = raw.decode("utf-8", errors="replace")
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         return raw  # unchanged: validating it reports the syntax error with its line
     if not isinstance(root, yaml.MappingNode):
         return raw
@@ -363,6 +350,7 @@ class MethodologyLibrary:
                 raise MethodologyError(
                     f"--id {new_id!r} is not a valid id; use lower-case letters, digits, '_' or '-'"
                 )
+            bounded_text(raw, str(path), _YAML_LOADER)  # bounds first: _replace_id composes the YAML in pure Python
             raw = _replace_id(raw, new_id)
         return parse_methodology_bytes(raw, str(path)), raw
 
@@ -375,12 +363,19 @@ class MethodologyLibrary:
         methodology, raw = self._convert(path)
         return LoadedMethodology(methodology, path, sha256_bytes(raw), "team")
 
-    def import_file(self, path: str | Path, engine=None, new_id: str | None = None) -> LoadedMethodology:
+    def import_file(
+        self, path: str | Path, engine=None, new_id: str | None = None, replace: bool = False
+    ) -> LoadedMethodology:
         """Validate a methodology YAML or playbook and store it in the team folder as <id>.yaml.
 
         path: the file to import. engine: an LLM ChatEngine for playbooks, or None for the
         deterministic parse. new_id: store under this id instead of the file's own.
-        Nothing is written unless the result validates; the write is atomic.
+        replace: allow replacing the team methodology (or file) that already has this id; the
+        previous file is first copied to `<team folder>/versions/<id>.<UTC time>.yaml`.
+        Without it, an id already in the library is an error naming the methodology it belongs to
+        (two playbooks with one title must never silently overwrite each other). Importing the
+        very same bytes again changes nothing. Nothing is written unless the result validates;
+        the write is atomic.
         """
         path = Path(path)
         methodology, raw = self._convert(path, engine=engine, new_id=new_id)
@@ -391,11 +386,41 @@ class MethodologyLibrary:
                 f"{path}: id '{methodology.id}' is a shipped methodology; import it under another "
                 f"id with --id NEW_ID"
             )
-        # Re-importing a team methodology replaces its file, wherever it was saved.
+        # A team methodology keeps its file, wherever it was saved; an invalid file with the id's
+        # name is replaced only with `replace` too.
         target = clash.path if clash is not None else self.team_dir / f"{methodology.id}.yaml"
+        backup = None
+        if target.exists():
+            if target.read_bytes() == raw:
+                return LoadedMethodology(methodology, target, sha256_bytes(raw), "team")
+            if not replace:
+                what = (f"the team methodology '{clash.methodology.name}' ({len(clash.methodology.criteria)} "
+                        f"criteria, {target})" if clash is not None else f"the file {target}")
+                raise MethodologyError(
+                    f"{path}: id '{methodology.id}' is already used by {what}; import it under another "
+                    f"id with --id NEW_ID, or replace that one with --replace (its file is kept as a backup)"
+                )
+            backup = self._back_up(target, methodology.id)
         self.team_dir.mkdir(parents=True, exist_ok=True)
         try:
             write_atomic(target, raw)
         except OSError as exc:
             raise InputError(f"{target}: cannot write the methodology ({exc.strerror}); check the folder") from None
-        return LoadedMethodology(methodology, target, sha256_bytes(raw), "team")
+        return LoadedMethodology(methodology, target, sha256_bytes(raw), "team", backup)
+
+    def _back_up(self, target: Path, methodology_id: str) -> Path:
+        """Copy a team file that is about to be replaced into `versions/`, named by the UTC time."""
+        import shutil
+        from datetime import UTC, datetime
+
+        folder = self.team_dir / "versions"
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        backup = folder / f"{methodology_id}.{stamp}.yaml"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(target, backup)
+        except OSError as exc:
+            raise InputError(
+                f"{backup}: cannot keep a backup of {target} ({exc.strerror}); nothing was replaced; check the folder"
+            ) from None
+        return backup

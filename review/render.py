@@ -16,12 +16,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .errors import InputError
+from .markdown_text import escape_markdown
 from .render_docs import write_export
 from .timefmt import clock
 from .types import CoachingDraft, EvidenceQuote, Scorecard
 
 __all__ = [
-    "CSV_COLUMNS", "OVERRIDE_COLUMNS", "agenda_to_markdown", "format_quote", "prep_note_to_markdown",
+    "CSV_COLUMNS", "OVERRIDE_COLUMNS", "agenda_to_markdown", "csv_safe", "format_quote", "prep_note_to_markdown",
     "scorecard_to_csv", "scorecard_to_json", "scorecard_to_markdown", "timestamp", "write_text_atomic",
 ]
 
@@ -31,16 +32,20 @@ def timestamp(seconds: float) -> str:
     return f"[{clock(seconds)}]"
 
 
-def format_quote(q: EvidenceQuote, limit: int | None = None) -> str:
+def format_quote(q: EvidenceQuote, limit: int | None = None, markdown: bool = False) -> str:
     """One evidence moment: timestamp, speaker and the verbatim quote.
 
     q: the quote. limit: cut a longer quote at a word boundary and mark the cut with an ellipsis
-    (what remains is still verbatim); None keeps it whole.
+    (what remains is still verbatim); None keeps it whole. markdown: for a Markdown document, the
+    speaker and quote are escaped (review.markdown_text), so what was said is never rendered.
     """
     text = q.quote
     if limit is not None and len(text) > limit:
         text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " \u2026"
-    return f"{timestamp(q.start)} {q.speaker}: \u201c{text}\u201d"
+    speaker = q.speaker
+    if markdown:
+        text, speaker = escape_markdown(text), escape_markdown(speaker)
+    return f"{timestamp(q.start)} {speaker}: \u201c{text}\u201d"
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -129,8 +134,9 @@ def scorecard_to_markdown(scorecard: Scorecard, call_title: str | None = None) -
         lines.append("")
     lines += ["## Criteria", ""]
     for c in scorecard.criteria:
-        lines += [f"### {c.name} \u2014 {c.score}/{c.max_score} ({c.verdict.replace('_', ' ')})", "", c.rationale, ""]
-        lines += [f"- {format_quote(q)}" for q in c.evidence] or ["- No quote in this call."]
+        lines += [f"### {escape_markdown(c.name)} \u2014 {c.score}/{c.max_score} ({c.verdict.replace('_', ' ')})",
+                  "", escape_markdown(c.rationale), ""]
+        lines += [f"- {format_quote(q, markdown=True)}" for q in c.evidence] or ["- No quote in this call."]
         lines.append("")
     speakers = scorecard.metrics.speakers
     if speakers:
@@ -174,6 +180,20 @@ CSV_COLUMNS = ["id", "name", "section", "score", "max_score", "verdict", "eviden
 OVERRIDE_COLUMNS = ["manager_score", "manager_verdict", "manager_note"]
 
 
+# OWASP "CSV injection": a spreadsheet runs a cell that starts with one of these as a formula
+# (=HYPERLINK(...) phones home, @SUM(...) runs). Such cells get a leading apostrophe, which
+# spreadsheets show as text; a plain number ("-1", "+2.5") cannot be a formula and is kept.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
+
+
+def csv_safe(value: object) -> object:
+    """`value` made safe for a spreadsheet cell: text starting with = + - @ tab or CR is prefixed with '."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def _override_value(override: object, key: str) -> str:
     value = override.get(key) if isinstance(override, Mapping) else getattr(override, key, None)
     return "" if value is None else str(value)
@@ -181,6 +201,7 @@ def _override_value(override: object, key: str) -> str:
 
 def scorecard_to_csv(scorecard: Scorecard, overrides: Mapping[str, object] | None = None) -> str:
     """One row per criterion; evidence quotes joined as `[mm:ss] Speaker: "quote"` separated by " | ".
+    Text cells that a spreadsheet would run as a formula are escaped (`csv_safe`).
 
     scorecard: the scorecard. overrides: optional manager overrides by criterion id, each a mapping
     or object with any of score, verdict, note; adds the columns manager_score, manager_verdict,
@@ -210,7 +231,7 @@ def scorecard_to_csv(scorecard: Scorecard, overrides: Mapping[str, object] | Non
         if overrides is not None:
             o = overrides.get(c.id)
             row += ["", "", ""] if o is None else [_override_value(o, k) for k in ("score", "verdict", "note")]
-        writer.writerow(row)
+        writer.writerow([csv_safe(cell) for cell in row])
     return out.getvalue()
 
 

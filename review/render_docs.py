@@ -64,18 +64,20 @@ def _blocks(markdown: str) -> list[tuple]:
 
 def _runs(text: str) -> list[tuple[str, str]]:
     """Inline runs: (style, text) with style "" / "B" / "I" / "C" (code)."""
+    from .markdown_text import unescape_markdown  # escaped call text (\\[, \\*) shows as written
+
     runs = []
     for part in _INLINE.split(text):
         if not part:
             continue
         if part.startswith("**") and part.endswith("**") and len(part) > 4:
-            runs.append(("B", part[2:-2]))
+            runs.append(("B", unescape_markdown(part[2:-2])))
         elif part.startswith("`") and part.endswith("`") and len(part) > 2:
             runs.append(("C", part[1:-1]))
         elif part.startswith("*") and part.endswith("*") and len(part) > 2:
-            runs.append(("I", part[1:-1]))
+            runs.append(("I", unescape_markdown(part[1:-1])))
         else:
-            runs.append(("", part))
+            runs.append(("", unescape_markdown(part)))
     return runs
 
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .keywords import compile_keyword, keyword_hits
+from .keywords import keyword_hits, search_keyword
 from .schema import Criterion
 from .timefmt import clock
 from .types import Candidate, Segment, Transcript
@@ -106,7 +106,7 @@ _WANTS_DATE = re.compile(r"\b(dates?|day|deadline|period|calendar)\b", re.I)
 
 def matched_phrase(pattern: str, text: str) -> str:
     """The words of `text` that `pattern` matched, for a rationale a manager can read."""
-    m = compile_keyword(pattern).search(text)
+    m = search_keyword(pattern, text, multiline=True)
     return m.group(0).strip() if m else pattern
 
 

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from . import rules
 from .evidence import resolve_evidence
 from .hashing import transcript_sha256
+from .injection import INJECTION, InjectionDetector, default_detector
 from .llm import ENGINE_LABELS, ChatEngine, UsageTally
 from .prompts import Prompt, load_prompt
 from .redact import RedactionCounts
@@ -44,17 +45,7 @@ from .score_prompt import (
 from .timefmt import clock
 from .types import Candidate, CriterionScore, Provenance, Scorecard, SectionTotal, Transcript
 
-__all__ = ["CLOSE", "OPEN", "estimate_tokens", "score_call"]
-
-# Text addressed to the reviewer/model rather than to the other person on the call.
-INJECTION = re.compile(
-    r"\b(ignore|disregard|forget)\b[^.?!]{0,40}\b(instructions?|prompt|rules|guidelines)\b"
-    r"|\b(give|award|score)\b[^.?!]{0,30}\b(full|maximum|max|perfect|top)\b[^.?!]{0,15}\b(marks?|scores?|points)\b"
-    r"|\b(system prompt|you are an ai|as an ai|language model|the (ai|llm|model|grader|reviewer) (should|must))\b"
-    r"|</?\s*transcript_turns\s*>",
-    re.I,
-)
-
+__all__ = ["CLOSE", "INJECTION", "OPEN", "estimate_tokens", "score_call"]
 
 def estimate_tokens(text: str) -> int:
     """Rough token count: words and punctuation marks (close to BPE counts for English).
@@ -85,7 +76,8 @@ def _unscored(criterion: Criterion, rationale: str) -> CriterionScore:
 def _ask_batch(transcript, methodology, batch, shown, engine, prompt, settings, tally, counts) -> dict[str, dict]:
     """One request for a batch of criteria; criterion id -> its answer entry (the first one given)."""
     union = sorted({sid for c in batch for sid in shown[c.id]})
-    turns = render_turns(transcript, union, settings.redact and not engine.local, counts)
+    turns = render_turns(transcript, union, settings.redact and not engine.local, counts,
+                         redact_names=getattr(settings, "redact_names", False))
     system, user = build_prompt(prompt, methodology.name, shown, batch, turns)
     answer, usage = engine.complete(system, user, answer_model(batch), ANSWER_NAME)
     tally.add(usage)
@@ -96,7 +88,7 @@ def _ask_batch(transcript, methodology, batch, shown, engine, prompt, settings, 
 
 
 def _score_with_engine(transcript, methodology, candidates, engine, prompt, settings, tally, counts, flags,
-                       max_batch):
+                       max_batch, injections: set[int]):
     """criterion id -> CriterionScore for every criterion, with one request per batch."""
     shown = {c.id: candidate_segment_ids(candidates.get(c.id, [])) for c in methodology.criteria}
     scores = {c.id: _unscored(c, "No turn of the call was retrieved as evidence for this criterion.")
@@ -112,22 +104,25 @@ def _score_with_engine(transcript, methodology, candidates, engine, prompt, sett
                 flags.append(f"{criterion.id}: the model's answer left this criterion out twice; scored 0")
                 scores[criterion.id] = _unscored(criterion, "Scored 0: the model gave no answer for this criterion.")
             else:
-                scores[criterion.id] = _accept(transcript, criterion, entry, set(shown[criterion.id]), flags)
+                scores[criterion.id] = _accept(transcript, criterion, entry, set(shown[criterion.id]), flags,
+                                               injections)
     return scores
 
 
-def _is_injection(transcript: Transcript, segment_id: int) -> bool:
-    seg = transcript.segment(segment_id)
-    return seg is not None and bool(INJECTION.search(seg.text))
+def find_injections(transcript: Transcript, detector: InjectionDetector | None = None) -> set[int]:
+    """Ids of the turns that address the grader rather than the other person (review.injection)."""
+    detector = detector or default_detector()
+    segments = transcript.segments
+    return {seg.id for seg, hit in zip(segments, detector.flags([s.text for s in segments]), strict=True) if hit}
 
 
-def _accept(transcript, criterion, answer, shown: set[int], flags) -> CriterionScore:
+def _accept(transcript, criterion, answer, shown: set[int], flags, injections: set[int]) -> CriterionScore:
     """Apply the guarantees to the model's answer entry for one criterion.
 
     shown: the segment ids listed for THIS criterion; evidence elsewhere is dropped and flagged.
     """
     evidence = answer.get("evidence") if isinstance(answer.get("evidence"), list) else []
-    injected = {sid for sid in shown if _is_injection(transcript, sid)}
+    injected = shown & injections
     refs = [r for r in evidence if not (isinstance(r, dict) and r.get("segment_id") in injected)]
     dropped = [f"segment {r['segment_id']}: addresses the reviewer, not evidence of the criterion"
                for r in evidence if isinstance(r, dict) and r.get("segment_id") in injected]
@@ -156,19 +151,19 @@ def _accept(transcript, criterion, answer, shown: set[int], flags) -> CriterionS
     )
 
 
-def _without_injection(transcript: Transcript, cands: list[Candidate]) -> list[Candidate]:
+def _without_injection(transcript: Transcript, cands: list[Candidate], injections: set[int]) -> list[Candidate]:
     """Candidates minus the turns that address the reviewer (they are never evidence)."""
     out = []
     for cand in cands:
         keep = [sid for sid in cand.segment_ids if transcript.segment(sid) is not None
-                and not _is_injection(transcript, sid)]
+                and sid not in injections]
         if keep:
             out.append(cand.model_copy(update={"segment_ids": keep}))
     return out
 
 
-def _score_with_rules(transcript, criterion, cands) -> CriterionScore:
-    cands = _without_injection(transcript, cands)
+def _score_with_rules(transcript, criterion, cands, injections: set[int]) -> CriterionScore:
+    cands = _without_injection(transcript, cands, injections)
     result = rules.score_criterion(transcript, criterion, cands)
     quotes, dropped = resolve_evidence(transcript, result.refs, set(candidate_segment_ids(cands)))
     return CriterionScore(
@@ -196,7 +191,7 @@ def _totals(methodology, scores: list[CriterionScore]):
 
 def score_call(transcript: Transcript, loaded_methodology, candidates: dict[str, list[Candidate]],
                engine: ChatEngine | None, settings, prompt: Prompt | None = None,
-               max_batch: int = MAX_BATCH) -> Scorecard:
+               max_batch: int = MAX_BATCH, injection: InjectionDetector | None = None) -> Scorecard:
     """Score every criterion of the methodology for one call.
 
     transcript: the call, with segment ids, roles and word timestamps (unredacted, local).
@@ -206,24 +201,29 @@ def score_call(transcript: Transcript, loaded_methodology, candidates: dict[str,
     settings: review.settings.Settings (uses .redact).
     prompt: the scoring prompt; default prompts/score_criterion.yaml.
     max_batch: the most criteria scored by one LLM request (criteria without candidates cost none).
+    injection: the prompt-injection detector; None uses the shipped one (regexes + MiniLM probes).
+    Turns it flags are listed in the scorecard's flags and never accepted as evidence.
     """
     methodology = loaded_methodology.methodology
+    injections = find_injections(transcript, injection)
     if engine is not None and prompt is None:
         prompt = load_prompt("score_criterion")
     tally, counts, flags = UsageTally(), RedactionCounts(), []
     if engine is None:
-        scores = [_score_with_rules(transcript, c, candidates.get(c.id, [])) for c in methodology.criteria]
+        scores = [_score_with_rules(transcript, c, candidates.get(c.id, []), injections)
+                  for c in methodology.criteria]
     else:
         by_id = _score_with_engine(transcript, methodology, candidates, engine, prompt, settings, tally, counts,
-                                   flags, max_batch)
+                                   flags, max_batch, injections)
         scores = [by_id[c.id] for c in methodology.criteria]
-    suspicious = [s for s in transcript.segments if INJECTION.search(s.text)]
+    suspicious = [s for s in transcript.segments if s.id in injections]
     for seg in suspicious:
         flags.append(f"possible prompt injection at {clock(seg.start)} (segment {seg.id}, {seg.role}): "
                      f"\"{_one_line(seg.text, 80)}\"; never used as evidence")
     if counts.total:
         flags.append(f"redacted {counts.emails} email(s), {counts.phones} phone number(s), {counts.cards} card "
-                     "number(s) before sending text to the endpoint")
+                     f"number(s), {counts.ibans} IBAN(s), {counts.names} name(s), {counts.addresses} address(es) "
+                     "before sending text to the endpoint")
 
     sections, total, total_max, percent = _totals(methodology, scores)
     ranked = sorted((s for s in scores if s.score > 0 and s.evidence),

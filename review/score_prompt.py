@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 
 from .prompts import Prompt
-from .redact import RedactionCounts, redact
+from .redact import RedactionCounts, name_parts, redact
 from .schema import Criterion
 from .types import Candidate, Transcript
 
@@ -45,12 +45,15 @@ def batches(criteria: list[Criterion], size: int = MAX_BATCH) -> list[list[Crite
     return [criteria[i:i + per] for i in range(0, len(criteria), per)]
 
 
-def render_turns(transcript: Transcript, segment_ids: list[int], redact_text: bool, counts: RedactionCounts) -> str:
+def render_turns(transcript: Transcript, segment_ids: list[int], redact_text: bool, counts: RedactionCounts,
+                 redact_names: bool = False) -> str:
     """The turns as numbered lines "[id] role: text"; delimiter look-alikes inside are neutralised.
 
-    transcript: the call. segment_ids: the turns to show, in order. redact_text: mask emails, phone
-    and card numbers (for engines off the machine). counts: tally of what was redacted.
+    transcript: the call. segment_ids: the turns to show, in order. redact_text: mask emails, phone,
+    card and IBAN numbers (for engines off the machine). counts: tally of what was redacted.
+    redact_names: with redact_text, also mask the speakers' names and street addresses.
     """
+    names = name_parts(transcript.speakers()) if redact_names else ()
     lines = []
     for sid in segment_ids:
         seg = transcript.segment(sid)
@@ -59,7 +62,7 @@ def render_turns(transcript: Transcript, segment_ids: list[int], redact_text: bo
         text = " ".join(seg.text.split())
         text = re.sub(r"<\s*/?\s*transcript_turns\s*>", "[removed tag]", text, flags=re.I)
         if redact_text:
-            text = redact(text, counts)
+            text = redact(text, counts, names=names, addresses=redact_names)
         lines.append(f"[{sid}] {seg.role}: {text}")
     return "\n".join(lines)
 

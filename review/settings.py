@@ -63,7 +63,9 @@ class Settings:
     llm_gguf_path: str = field(default="", metadata=_meta("GGUF file for the local engine."))
     llm_threads: int = field(default=1, metadata=_meta("CPU threads for the local engine."))
     redact: bool = field(default=True, metadata=_meta(
-        "Redact emails, phone and card numbers before text goes to a non-local endpoint."))
+        "Redact emails, phone, card and IBAN numbers before text goes to a non-local LLM or embedding endpoint."))
+    redact_names: bool = field(default=False, metadata=_meta(
+        "Also redact the speakers' names and street addresses/postcodes (needs CALLREVIEW_REDACT on)."))
     # team deployment
     queue_url: str = field(default="", metadata=_meta(
         "Job queue: empty = Huey's SQLite queue in the data folder (one machine); "

@@ -194,3 +194,49 @@ def test_identity_differs_between_models():
     )
     minilm = make_embedding_function(load_settings(env={}))
     assert len({embedding_identity(a), embedding_identity(b), embedding_identity(minilm)}) == 3
+
+
+PRIVATE = ("Mail jo.lee@acme.co.uk, call 4155550177 or +44 20 7946 0958; card 4111.1111.1111.1111, "
+           "IBAN GB82 WEST 1234 5698 7654 32. Alex Rivera here, at 350 Mission Street on 2026-12-14.")
+
+
+def _sent(stub) -> str:
+    return " ".join(text for request in stub.requests for text in request["input"])
+
+
+def test_a_remote_embedding_receives_redacted_text_only():
+    """Issue 12 item 1: what is embedded off the machine is redacted exactly as an LLM prompt."""
+    stub = StubEmbeddings()
+    ef = make_embedding_function(_openai_settings(), openai_client=SimpleNamespace(embeddings=stub))
+    ef([PRIVATE])
+    sent = _sent(stub)
+    for secret in ("jo.lee@acme.co.uk", "4155550177", "7946 0958", "4111.1111", "GB82 WEST"):
+        assert secret not in sent
+    assert "[EMAIL]" in sent and "[PHONE]" in sent and "[CARD]" in sent and "[IBAN]" in sent
+    assert "2026-12-14" in sent and "Alex Rivera" in sent  # dates kept; names only with redact_names
+
+
+def test_remote_embedding_masks_the_speakers_names_with_redact_names(tmp_path):
+    from review.index import CallIndex
+    from review.types import Segment, Transcript, TranscriptSource
+
+    stub = StubEmbeddings()
+    settings = _openai_settings(redact_names=True, home=str(tmp_path))
+    ef = make_embedding_function(settings, openai_client=SimpleNamespace(embeddings=stub))
+    ef.for_speakers(["Alex Rivera", "customer"])([PRIVATE])
+    sent = _sent(stub)
+    assert "Alex" not in sent and "Rivera" not in sent and "Mission Street" not in sent and "[NAME]" in sent
+    # through the index: the call's speaker labels reach the redaction
+    stub.requests.clear()
+    segment = Segment(id=0, speaker="Alex Rivera", role="rep", start=0.0, end=3.0, text=PRIVATE)
+    index = CallIndex(settings, embedding_function=ef)
+    index.index_transcript("call-1", Transcript(segments=[segment], source=TranscriptSource(file="c.json", format="json")))
+    sent = _sent(stub)
+    assert sent and "Rivera" not in sent and "jo.lee@" not in sent and "[NAME]" in sent
+
+
+def test_redaction_off_or_local_embeddings_send_text_unchanged():
+    stub = StubEmbeddings()
+    ef = make_embedding_function(_openai_settings(redact=False), openai_client=SimpleNamespace(embeddings=stub))
+    ef([PRIVATE])
+    assert _sent(stub) == PRIVATE

@@ -279,9 +279,12 @@ def test_reimport_replaces_only_after_the_new_file_validates(library, tmp_path):
     assert folder_snapshot(library.team_dir) == before
     newer = tmp_path / "newer.yaml"
     newer.write_text((SAMPLES / "team_demo.yaml").read_text().replace('version: "2.1"', 'version: "2.2"'))
-    assert library.import_file(newer).methodology.version == "2.2"
+    with pytest.raises(MethodologyError, match="--replace"):  # same id: never replaced silently
+        library.import_file(newer)
+    assert folder_snapshot(library.team_dir) == before
+    assert library.import_file(newer, replace=True).methodology.version == "2.2"
     assert library.get("team_demo").methodology.version == "2.2"
-    assert len(list(library.team_dir.iterdir())) == 1
+    assert [p.name for p in library.team_dir.iterdir() if p.is_file()] == ["team_demo.yaml"]
 
 
 def test_import_markdown_playbook(library):

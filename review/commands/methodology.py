@@ -39,6 +39,8 @@ def register(subparsers) -> None:
     p.add_argument("--id", dest="new_id", metavar="NEW_ID", help="store it under this id instead")
     p.add_argument("--yes", action="store_true",
                    help="save an LLM-drafted playbook without asking (the draft is still printed)")
+    p.add_argument("--replace", action="store_true",
+                   help="replace the team methodology that already has this id (its file is kept in versions/)")
     p.set_defaults(handler=run_import)
 
 
@@ -117,10 +119,16 @@ def run_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if path.suffix.lower() in PLAYBOOK_SUFFIXES:
         return _import_playbook(args, settings, library, path)
-    loaded = library.import_file(path, new_id=args.new_id)
+    loaded = library.import_file(path, new_id=args.new_id, replace=args.replace)
+    _print_imported(loaded)
+    return 0
+
+
+def _print_imported(loaded: LoadedMethodology) -> None:
     m = loaded.methodology
     print(f"Imported {m.id} v{m.version}, {len(m.criteria)} criteria -> {loaded.path}")
-    return 0
+    if loaded.backup is not None:
+        print(f"Replaced the previous {m.id}; it is kept at {loaded.backup}")
 
 
 def _confirmed(args: argparse.Namespace) -> bool | None:
@@ -154,7 +162,8 @@ def _import_playbook(args: argparse.Namespace, settings: Settings, library: Meth
     if drafted_by_llm:
         answer = _confirmed(args)
         if answer is None:
-            again = f"{args.file}{f' --id {args.new_id}' if args.new_id else ''} --yes"
+            again = (f"{args.file}{f' --id {args.new_id}' if args.new_id else ''}"
+                     f"{' --replace' if args.replace else ''} --yes")
             print(f"callreview: nothing saved: the LLM's draft needs your review; check it above, then run "
                   f"`callreview methodology import {again}` to save it", file=sys.stderr)
             return 1
@@ -164,4 +173,6 @@ def _import_playbook(args: argparse.Namespace, settings: Settings, library: Meth
     loaded = save_methodology(library, result.methodology, path, args.new_id)
     m = loaded.methodology
     print(f"Imported {m.id} v{m.version}, {len(m.criteria)} criteria -> {loaded.path}")
+    if loaded.backup is not None:
+        print(f"Replaced the previous {m.id}; it is kept at {loaded.backup}")
     return 0

@@ -27,13 +27,14 @@ def read_input_bytes(path: Path) -> bytes:
 
 
 def save_methodology(library: MethodologyLibrary, methodology: Methodology, source: str | PurePath,
-                     new_id: str | None = None) -> LoadedMethodology:
+                     new_id: str | None = None, replace: bool = False) -> LoadedMethodology:
     """Store a drafted methodology in the team library as `<id>.yaml`.
 
     library: where to save. methodology: the reviewed draft. source: the playbook's file name
     (names the temporary YAML, so messages point at the playbook). new_id: store under this id.
+    replace: replace the team methodology that has this id already (its file is kept in versions/).
     """
     with tempfile.TemporaryDirectory(prefix="callreview-playbook-") as folder:
         staged = Path(folder) / f"{PurePath(source).stem or 'playbook'}.yaml"
         staged.write_bytes(methodology_to_yaml(methodology))
-        return library.import_file(staged, new_id=new_id)
+        return library.import_file(staged, new_id=new_id, replace=replace)

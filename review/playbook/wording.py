@@ -161,6 +161,8 @@ def _base_verb(word: str) -> str | None:
 
 def _with_article(phrase: str, head_index: int) -> str:
     words = phrase.split()
+    if not words:  # nothing left to name (e.g. a line that is only punctuation and a number)
+        return phrase
     first, head = words[0].lower(), words[min(head_index, len(words) - 1)].lower()
     plural = head.endswith("s") and not head.endswith("ss")
     if first in DETERMINERS or first in MASS_NOUNS or plural or first[:1].isdigit() or words[0][:1].isupper() \

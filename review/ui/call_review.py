@@ -9,6 +9,7 @@ import streamlit as st
 
 from review.timefmt import clock
 from review.ui import charts, state
+from review.ui.safe_text import md_text
 
 
 def _play_from(call_id: int, seconds: float) -> None:
@@ -43,12 +44,12 @@ def _header(call, review) -> None:
     if review.draft is not None:
         with c2:
             st.caption("Coaching focus")
-            st.markdown(f"**{review.draft.focus_criterion_name}**  \n{review.draft.pattern}")
+            st.markdown(f"**{md_text(review.draft.focus_criterion_name)}**  \n{md_text(review.draft.pattern)}")
     c3.metric("Length", clock(call.duration))
     if c4.button("Open coaching prep", type="primary", icon=":material/edit_note:", key="to_prep"):
         state.go("prep", call.id, review.id)
     for flag in card.flags:
-        st.warning(flag, icon=":material/flag:")
+        st.warning(md_text(flag), icon=":material/flag:")
 
 
 def _override_box(store, review, criterion, latest) -> None:
@@ -77,9 +78,9 @@ def _criterion(store, call, review, criterion, latest) -> None:
     shown = f"{criterion.score}/{criterion.max_score}"
     if latest is not None:
         shown = f"{latest.score}/{criterion.max_score} (manager; AI {criterion.score}/{criterion.max_score})"
-    label = f"{criterion.name} \u2014 {shown} \u00b7 {verdict}"
+    label = f"{md_text(criterion.name)} \u2014 {shown} \u00b7 {verdict}"
     with st.expander(label, icon=state.VERDICT_ICONS[criterion.verdict], expanded=criterion.verdict != "met"):
-        st.markdown(criterion.rationale)
+        st.markdown(md_text(criterion.rationale))
         if not criterion.evidence:
             st.caption("No evidence quote in the transcript.")
         for i, quote in enumerate(criterion.evidence):
@@ -87,14 +88,15 @@ def _criterion(store, call, review, criterion, latest) -> None:
             c1.button(clock(quote.start), key=f"play_{criterion.id}_{i}", icon=":material/play_arrow:",
                       on_click=_play_from, args=(call.id, quote.start),
                       help="Play the call from this moment")
-            c2.markdown(f"\u201c{quote.quote}\u201d \u2014 *{state.speaker_label(quote.speaker, quote.role, call.rep)}*")
+            c2.markdown(f"\u201c{md_text(quote.quote)}\u201d \u2014 "
+                        f"*{md_text(state.speaker_label(quote.speaker, quote.role, call.rep))}*")
         if criterion.dropped_evidence:
             st.caption(f"Evidence the model cited that is not in the transcript was dropped: "
-                       f"{', '.join(criterion.dropped_evidence)}")
+                       f"{md_text(', '.join(criterion.dropped_evidence))}")
         st.markdown("**AI score** " + f"{criterion.score}/{criterion.max_score} ({verdict})")
         for o in store.override_history(review.id, criterion.id):
-            st.markdown(f"**Manager score** {o.score}/{criterion.max_score} \u2014 {o.comment} "
-                        f":gray[({o.author}, {o.created_at[:16].replace('T', ' ')})]")
+            st.markdown(f"**Manager score** {o.score}/{criterion.max_score} \u2014 {md_text(o.comment)} "
+                        f":gray[({md_text(o.author)}, {o.created_at[:16].replace('T', ' ')})]")
         _override_box(store, review, criterion, latest)
 
 
@@ -120,13 +122,13 @@ def _transcript(transcript, call_id: int, rep_name: str | None) -> None:
         st.info("No transcript stored for this call.")
         return
     for w in transcript.warnings:
-        st.warning(w, icon=":material/warning:")
+        st.warning(md_text(w), icon=":material/warning:")
     with st.container(height=520):
         for seg in transcript.segments:
             c1, c2 = st.columns([1, 8])
             c1.button(clock(seg.start), key=f"seg_{seg.id}", on_click=_play_from,
                       args=(call_id, seg.start), type="tertiary")
-            c2.markdown(f"**{state.speaker_label(seg.speaker, seg.role, rep_name)}**  \n{seg.text}")
+            c2.markdown(f"**{md_text(state.speaker_label(seg.speaker, seg.role, rep_name))}**  \n{md_text(seg.text)}")
 
 
 def _comments(store, call) -> None:
@@ -145,7 +147,7 @@ def _comments(store, call) -> None:
         c1, c2 = st.columns([1, 8], vertical_alignment="center")
         c1.button(clock(c.at_s), key=f"comment_play_{i}", on_click=_play_from, args=(call.id, c.at_s),
                   icon=":material/play_arrow:")
-        c2.markdown(f"{c.text} :gray[\u2014 {c.author}, {c.created_at[:10]}]")
+        c2.markdown(f"{md_text(c.text)} :gray[\u2014 {md_text(c.author)}, {c.created_at[:10]}]")
 
 
 def render() -> None:

@@ -12,6 +12,7 @@ import streamlit as st
 
 from review.errors import EditConflict
 from review.ui import exports, state
+from review.ui.safe_text import md_text
 
 SOLUTION_LABELS = {"training": "Training", "coaching": "Coaching", "feedback": "Feedback", "other": "Other"}
 
@@ -116,17 +117,17 @@ def _coaching_summary(draft) -> None:
     c1, c2 = st.columns(2)
     with c1.container(border=True):
         st.markdown("#### Focus skill")
-        st.markdown(f"**{draft.focus_criterion_name}**")
-        st.markdown(f"Pattern across the rep's calls: **{draft.pattern}**")
+        st.markdown(f"**{md_text(draft.focus_criterion_name)}**")
+        st.markdown(f"Pattern across the rep's calls: **{md_text(draft.pattern)}**")
     with c2.container(border=True):
         st.markdown("#### Solution Chart")
-        st.markdown(f"Recommended: **{SOLUTION_LABELS[draft.solution]}** \u2014 {draft.solution_reason}")
+        st.markdown(f"Recommended: **{SOLUTION_LABELS[draft.solution]}** \u2014 {md_text(draft.solution_reason)}")
         if draft.confirm_questions:
-            st.markdown("Confirm first:\n" + "\n".join(f"- {q}" for q in draft.confirm_questions))
+            st.markdown("Confirm first:\n" + "\n".join(f"- {md_text(q)}" for q in draft.confirm_questions))
     if draft.roam:
         with st.expander("ROAM diagnosis", icon=":material/explore:"):
             for name, text in draft.roam.items():
-                st.markdown(f"**{name.capitalize()}:** {text}")
+                st.markdown(f"**{md_text(name.capitalize())}:** {md_text(text)}")
 
 
 def render() -> None:

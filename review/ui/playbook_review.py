@@ -7,12 +7,12 @@ the two clicks, tied to the uploaded file's hash so a different upload never sav
 
 from __future__ import annotations
 
-import hashlib
 import warnings
 from pathlib import PurePath
 
 import streamlit as st
 
+from review.hashing import sha256_bytes
 from review.ui import state
 
 DRAFT_KEY = "settings_playbook_draft"
@@ -61,9 +61,10 @@ def _show(result, problems: list[str]) -> None:
                                             *(f"avoid: \u201c{e}\u201d" for e in criterion.poor_examples)]))
 
 
-def render(library, current, upload, start: bool) -> None:
-    """Draft the uploaded playbook when `start` (the Import button), show a pending draft, save on Save."""
-    digest = hashlib.sha256(upload.getvalue()).hexdigest()
+def render(library, current, upload, start: bool, replace: bool = False) -> None:
+    """Draft the uploaded playbook when `start` (the Import button), show a pending draft, save on Save
+    (replacing the team methodology with the same id only when `replace`)."""
+    digest = sha256_bytes(upload.getvalue())
     if start:
         _draft(current, upload, digest)
     pending = st.session_state.get(DRAFT_KEY)
@@ -81,10 +82,11 @@ def render(library, current, upload, start: bool) -> None:
         from review.playbook.save import save_methodology
 
         try:
-            loaded = save_methodology(library, result.methodology, upload.name)
+            loaded = save_methodology(library, result.methodology, upload.name, replace=replace)
         except Exception as exc:
             st.error(state.error_line(exc, upload.name))
             return
         st.session_state.pop(DRAFT_KEY, None)
-        st.success(f"{upload.name} was imported: {loaded.methodology.name} ({loaded.methodology.id}), "
+        kept = f" (the previous version is kept at {loaded.backup})" if loaded.backup is not None else ""
+        st.success(f"{upload.name} was imported{kept}: {loaded.methodology.name} ({loaded.methodology.id}), "
                    f"{len(loaded.methodology.criteria)} criteria.", icon=":material/check:")

@@ -11,6 +11,7 @@ import streamlit as st
 
 from review.errors import CallreviewError
 from review.ui import state
+from review.ui.safe_text import md_text
 
 ENGINES = {"rules": "Offline rules engine (no LLM, nothing leaves this machine)",
            "openai": "OpenAI-compatible endpoint (OpenAI, Azure, Ollama, vLLM, llama.cpp server)",
@@ -64,15 +65,15 @@ def _engine_form(current) -> None:
 
 def _describe(loaded) -> None:
     m = loaded.methodology
-    st.markdown(f"**{m.name}** `{m.id}` version {m.version} \u00b7 {loaded.origin} \u00b7 "
+    st.markdown(f"**{md_text(m.name)}** `{m.id}` version {md_text(m.version)} \u00b7 {loaded.origin} \u00b7 "
                 f"{len(m.criteria)} criteria")
-    st.markdown(m.description)
+    st.markdown(md_text(m.description))  # an imported playbook's text: shown as written, never rendered
     if m.source:
-        st.caption(f"Source: {m.source}")
+        st.caption(f"Source: {md_text(m.source)}")
     for section in m.sections:
-        st.markdown(f"**{section.name}**")
+        st.markdown(f"**{md_text(section.name)}**")
         for c in (c for c in m.criteria if c.section == section.id):
-            st.markdown(f"- **{c.name}** ({c.max_score} points): {c.question}")
+            st.markdown(f"- **{md_text(c.name)}** ({c.max_score} points): {md_text(c.question)}")
 
 
 def _library(current) -> None:
@@ -102,13 +103,15 @@ def _library(current) -> None:
     st.markdown("**Add your team's playbook** (a methodology .yaml, or a playbook as .md, .txt or .docx)")
     upload = st.file_uploader("Methodology or playbook", key="settings_playbook",
                               type=["yaml", "yml", "md", "markdown", "txt", "docx"])
+    replace = st.checkbox("Replace the team methodology with the same id (the old file is kept in versions/)",
+                          key="settings_replace_methodology")
     c1, c2, _ = st.columns([1, 1, 3])
     validate = c1.button("Validate", key="settings_validate", disabled=upload is None)
     do_import = c2.button("Import", key="settings_import", disabled=upload is None, type="primary")
     from review.ui import playbook_review
 
     if playbook_review.handles(upload) and not validate:  # a playbook is reviewed before it is saved
-        playbook_review.render(library, current, upload, start=do_import)
+        playbook_review.render(library, current, upload, start=do_import, replace=replace)
         return
     if upload is None or not (validate or do_import):
         return
@@ -116,11 +119,13 @@ def _library(current) -> None:
         path = Path(folder) / Path(upload.name).name
         path.write_bytes(upload.getvalue())
         try:
-            loaded = library.validate_file(path) if validate else library.import_file(path)
+            loaded = library.validate_file(path) if validate else library.import_file(path, replace=replace)
         except Exception as exc:
             st.error(state.error_line(exc, upload.name))
             return
     verb = "is valid" if validate else "was imported"
+    if loaded.backup is not None:
+        verb += f" (the previous version is kept at {loaded.backup})"
     st.success(f"{upload.name} {verb}: {loaded.methodology.name} ({loaded.methodology.id}), "
                f"{len(loaded.methodology.criteria)} criteria.", icon=":material/check:")
     _describe(loaded)
