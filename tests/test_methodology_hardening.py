@@ -220,7 +220,8 @@ def test_two_playbooks_with_one_title_never_silently_replace_each_other(settings
 
     assert main(["methodology", "import", str(team_b)]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1
+    [error] = [line for line in err.splitlines() if line.startswith("callreview: error:")]  # one line
+    err = error
     assert "'discovery_playbook' is already used by the team methodology 'Discovery Playbook' (3 criteria" in err
     assert "--id NEW_ID" in err and "--replace" in err
     assert stored.read_bytes() == original

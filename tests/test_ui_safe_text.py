@@ -68,7 +68,8 @@ def test_markdown_exports_and_the_agenda_escape_what_was_said(tmp_path):
     from test_coach import REP, make_methodology, make_scorecard, quote
 
     from review.coach import draft_coaching
-    from review.render import agenda_to_markdown, markdown_to_docx, scorecard_to_markdown
+    from review.render import agenda_to_markdown, scorecard_to_markdown
+    from review.render_docs import markdown_to_docx
 
     card = make_scorecard({"agenda_set": 2, "open_questions": 1, "next_step": 0},
                           evidence={"open_questions": [quote(4, 65, HOSTILE)]})
