@@ -170,7 +170,7 @@ def _import_playbook(args: argparse.Namespace, settings: Settings, library: Meth
         if not answer:
             print("Not saved.")
             return 1
-    loaded = save_methodology(library, result.methodology, path, args.new_id)
+    loaded = save_methodology(library, result.methodology, path, args.new_id, replace=args.replace)
     m = loaded.methodology
     print(f"Imported {m.id} v{m.version}, {len(m.criteria)} criteria -> {loaded.path}")
     if loaded.backup is not None:

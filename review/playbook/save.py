@@ -11,7 +11,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path, PurePath
 
-from ..errors import InputError
+from ..errors import CallreviewError, InputError
 from ..methodology import LoadedMethodology, MethodologyLibrary, methodology_to_yaml
 from ..schema import Methodology
 
@@ -37,4 +37,7 @@ def save_methodology(library: MethodologyLibrary, methodology: Methodology, sour
     with tempfile.TemporaryDirectory(prefix="callreview-playbook-") as folder:
         staged = Path(folder) / f"{PurePath(source).stem or 'playbook'}.yaml"
         staged.write_bytes(methodology_to_yaml(methodology))
-        return library.import_file(staged, new_id=new_id, replace=replace)
+        try:
+            return library.import_file(staged, new_id=new_id, replace=replace)
+        except CallreviewError as exc:  # name the playbook the manager gave, not the staged copy
+            raise type(exc)(str(exc).replace(str(staged), str(source))) from None
