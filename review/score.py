@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 
 from . import rules
 from .evidence import resolve_evidence
+from .judge import Judgement, judge_note
 from .llm import ENGINE_LABELS, ChatEngine, UsageTally
 from .prompts import Prompt, load_prompt
 from .redact import RedactionCounts
@@ -188,6 +189,34 @@ def _score_with_rules(transcript, criterion, cands) -> CriterionScore:
     )
 
 
+def _score_with_judge(transcript, criterion, cands, judgement) -> CriterionScore:
+    """The rules engine's level, gated by the judge's verdict on presence (review.judge).
+
+    Present: the rules' level, at least the lowest level above 0, with the judge's sentence first
+    in the evidence. Absent: 0, whatever the topic-level signals say.
+    """
+    cands = _without_injection(transcript, cands)
+    result = rules.score_criterion(transcript, criterion, cands)
+    allowed = {s.id for s in transcript.segments if not INJECTION.search(s.text)}
+    if judgement.present:
+        score = max(result.score, 1)
+        refs = [{"segment_id": sid} for sid in judgement.evidence if sid in allowed]
+        refs += [r for r in result.refs if r not in refs]
+        rationale = f"{result.rationale} {judge_note(judgement)}" if result.score else (
+            f"{criterion.levels[score].label} ({score}/{criterion.max_score}): {judge_note(judgement)}")
+    else:
+        score, refs = 0, []
+        rationale = f"{criterion.levels[0].label} (0/{criterion.max_score}): {judge_note(judgement)}"
+    quotes, dropped = resolve_evidence(transcript, refs[:3], allowed)
+    if score > 0 and not quotes:
+        score, rationale = 0, f"{criterion.levels[0].label} (0/{criterion.max_score}): no evidence resolved."
+    return CriterionScore(
+        id=criterion.id, name=criterion.name, section=criterion.section, score=score,
+        max_score=criterion.max_score, weight=criterion.weight, verdict=verdict_for(score, criterion),
+        evidence=quotes, rationale=rationale, dropped_evidence=dropped,
+    )
+
+
 def _totals(methodology, scores: list[CriterionScore]):
     counted = [s for s in scores if s.verdict != "not_applicable"]
     sections = []
@@ -206,7 +235,7 @@ def _totals(methodology, scores: list[CriterionScore]):
 
 def score_call(transcript: Transcript, loaded_methodology, candidates: dict[str, list[Candidate]],
                engine: ChatEngine | None, settings, prompt: Prompt | None = None,
-               max_batch: int = MAX_BATCH) -> Scorecard:
+               max_batch: int = MAX_BATCH, judgements: dict[str, Judgement] | None = None) -> Scorecard:
     """Score every criterion of the methodology for one call.
 
     transcript: the call, with segment ids, roles and word timestamps (unredacted, local).
@@ -216,13 +245,18 @@ def score_call(transcript: Transcript, loaded_methodology, candidates: dict[str,
     settings: review.settings.Settings (uses .redact).
     prompt: the scoring prompt; default prompts/score_criterion.yaml.
     max_batch: the most criteria scored by one LLM request (criteria without candidates cost none).
+    judgements: the discriminating judge's findings (review.judge.judge_call, calibrated or not);
+        with the offline engine they decide presence. None: the rules engine alone.
     """
     methodology = loaded_methodology.methodology
     if engine is not None and prompt is None:
         prompt = load_prompt("score_criterion")
     tally, counts, flags = UsageTally(), RedactionCounts(), []
     if engine is None:
-        scores = [_score_with_rules(transcript, c, candidates.get(c.id, [])) for c in methodology.criteria]
+        scores = [_score_with_rules(transcript, c, candidates.get(c.id, [])) if judgements is None
+                  or c.id not in judgements else
+                  _score_with_judge(transcript, c, candidates.get(c.id, []), judgements[c.id])
+                  for c in methodology.criteria]
     else:
         by_id = _score_with_engine(transcript, methodology, candidates, engine, prompt, settings, tally, counts,
                                    flags, max_batch)
