@@ -96,9 +96,63 @@ def fit(examples: list[Example]) -> CalibrationModel | None:
     return CalibrationModel(weights=[float(v) for v in w], examples=len(examples), positives=int(positives))
 
 
-def apply(judgement: judge.Judgement, model: CalibrationModel | None) -> judge.Judgement:
+def apply(judgement: judge.Judgement, model: CalibrationModel | None, version: int = 0) -> judge.Judgement:
     """The judgement as the team's calibrated model decides it (unchanged without a model)."""
     if model is None or not judgement.best_sentence:
         return judgement
     p = model.probability(judgement.features)
-    return replace(judgement, present=p >= 0.5, calibrated=model.examples, probability=p)
+    return replace(judgement, present=p >= 0.5, calibrated=model.examples, probability=p,
+                   calibration_version=version)
+
+
+@dataclass
+class ActiveCalibration:
+    model: CalibrationModel
+    version: int
+
+
+def _examples_sha(examples) -> str:
+    import hashlib
+    import json
+
+    raw = [(e.review_id, e.present, e.source, e.created_at) for e in examples]
+    return hashlib.sha256(json.dumps(raw).encode()).hexdigest()
+
+
+def last_resets(store, methodology_id: str) -> dict[str, str]:
+    """criterion id -> when its calibration was last reset (corrections before it no longer count)."""
+    return {r.criterion_id: r.created_at for r in store.calibration_history(methodology_id) if r.model is None}
+
+
+def refresh(store, methodology_id: str, criterion_ids: list[str]) -> dict[str, ActiveCalibration]:
+    """The calibration each criterion is scored with, refitted when its examples changed.
+
+    store: review.store.Store. A new fit is stored as a new version; with too few examples (or one
+    answer only) a criterion keeps its last model, or stays uncalibrated.
+    Returns criterion id -> the active model and its version, for calibrated criteria only.
+    """
+    history = store.calibration_history(methodology_id)
+    latest = {r.criterion_id: r for r in history}
+    examples = store.labelled_examples(methodology_id, last_resets(store, methodology_id))
+    active: dict[str, ActiveCalibration] = {}
+    for cid in criterion_ids:
+        mine = examples.get(cid, [])
+        sha = _examples_sha(mine)
+        record = latest.get(cid)
+        if record is not None and record.examples_sha256 == sha:
+            if record.model is not None:
+                active[cid] = ActiveCalibration(CalibrationModel.from_dict(record.model), record.version)
+            continue
+        model = fit([Example(e.features, e.present) for e in mine])
+        if model is not None:
+            version = store.save_calibration(methodology_id, cid, model.to_dict(), model.examples, model.positives,
+                                             sha)
+            active[cid] = ActiveCalibration(model, version)
+        elif record is not None and record.model is not None:
+            active[cid] = ActiveCalibration(CalibrationModel.from_dict(record.model), record.version)
+    return active
+
+
+def reset(store, methodology_id: str, criterion_id: str, author: str = "manager") -> int:
+    """Back to the uncalibrated judge; corrections made before now are not used again. The version."""
+    return store.save_calibration(methodology_id, criterion_id, None, 0, 0, "reset", author=author)

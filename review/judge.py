@@ -29,6 +29,7 @@ from .schema import Criterion
 from .types import Transcript
 
 Embed = Callable[[list[str]], np.ndarray]
+JUDGE_VERSION = "1"  # bump when a change here changes verdicts (reviews cached by it are redone)
 
 # Weights of a sentence's signals in its score (set on the tuning half; see the module docstring).
 # Tuning-half grid (mean kappa over the 11 strategies): the margin to the other criteria is the
@@ -69,6 +70,7 @@ class Judgement:
     sentence_scores: list[tuple[int, float]] = field(default_factory=list)
     calibrated: int = 0  # manager-labelled examples of the calibration model that decided, 0 if none
     probability: float | None = None  # the calibration model's probability of presence
+    calibration_version: int = 0  # the stored version of that model
 
 
 def split_sentences(transcript: Transcript) -> list[Sentence]:

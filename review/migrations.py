@@ -149,7 +149,34 @@ call_text = Table(
     Column("text", Text, nullable=False),  # lower-cased plain text of the latest transcript
 )
 
-TABLES = [schema_version, calls, transcripts, reviews, overrides, comments, documents, call_text]
+evidence_marks = Table(
+    "evidence_marks", METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("review_id", Integer, ForeignKey("reviews.id"), nullable=False, index=True),
+    Column("criterion_id", String(100), nullable=False),
+    Column("segment_id", Integer, nullable=False),
+    Column("verdict", String(10), nullable=False),  # "right" or "wrong"
+    Column("author", String(200), nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+calibrations = Table(
+    "calibrations", METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("methodology_id", String(100), nullable=False),
+    Column("criterion_id", String(100), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("examples", Integer, nullable=False),
+    Column("positives", Integer, nullable=False),
+    Column("model_json", Text),  # NULL: a reset (the uncalibrated judge from here on)
+    Column("examples_sha256", String(64), nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    UniqueConstraint("methodology_id", "criterion_id", "version", name="uq_calibrations_criterion_version"),
+)
+
+TABLES = [schema_version, calls, transcripts, reviews, overrides, comments, documents, call_text,
+          evidence_marks, calibrations]
 
 
 def transcript_search_text(segment_texts: list[str]) -> str:
@@ -276,9 +303,41 @@ def m002_transcript_search_text(conn: Connection) -> None:
         ))
 
 
+def m003_evidence_marks_calibrations(conn: Connection) -> None:
+    """The manager's right / wrong marks on evidence quotes, and the per-criterion calibration
+    models fitted from marks and overrides (append-only versions; a NULL model is a reset)."""
+    md = MetaData()
+    Table("reviews", md, Column("id", Integer, primary_key=True))  # the foreign key's target only
+    Table(
+        "evidence_marks", md,
+        Column("id", Integer, primary_key=True),
+        Column("review_id", Integer, ForeignKey("reviews.id"), nullable=False, index=True),
+        Column("criterion_id", String(100), nullable=False),
+        Column("segment_id", Integer, nullable=False),
+        Column("verdict", String(10), nullable=False),
+        Column("author", String(200), nullable=False),
+        Column("created_at", String(40), nullable=False),
+    ).create(conn)
+    Table(
+        "calibrations", md,
+        Column("id", Integer, primary_key=True),
+        Column("methodology_id", String(100), nullable=False),
+        Column("criterion_id", String(100), nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("examples", Integer, nullable=False),
+        Column("positives", Integer, nullable=False),
+        Column("model_json", Text),
+        Column("examples_sha256", String(64), nullable=False),
+        Column("author", String(200), nullable=False),
+        Column("created_at", String(40), nullable=False),
+        UniqueConstraint("methodology_id", "criterion_id", "version", name="uq_calibrations_criterion_version"),
+    ).create(conn)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     m001_calls_reviews_documents,
     m002_transcript_search_text,
+    m003_evidence_marks_calibrations,
 ]
 
 

@@ -85,11 +85,13 @@ def _coaching_sha() -> str:
     return h.hexdigest()
 
 
-def cache_key(transcript: Transcript, methodology_sha: str, services: Services, history=()) -> str:
+def cache_key(transcript: Transcript, methodology_sha: str, services: Services, history=(),
+              calibration: dict[str, int] | None = None) -> str:
     """Everything that decides a review's content; equal keys give equal reviews.
 
     history: the rep's earlier scorecards the coaching pattern is drawn from (a new earlier call
     changes the pattern, so it changes the key).
+    calibration: criterion id -> the version of its calibrated model (a new fit changes the key).
     """
     from .prompts import load_prompt
 
@@ -107,6 +109,11 @@ def cache_key(transcript: Transcript, methodology_sha: str, services: Services, 
         "redact": services.settings.redact,
         "history": [(h.provenance.transcript_sha256, h.provenance.created_at) for h in history],
     }
+    if engine is None:  # the offline judge and the team's calibration decide presence
+        from .judge import JUDGE_VERSION
+
+        parts["judge"] = JUDGE_VERSION
+        parts["calibration"] = calibration or {}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
@@ -187,7 +194,13 @@ def _review_transcript(call_id, transcript, loaded, services, progress) -> Revie
     store = services.store
     call = store.get_call(call_id)
     history = store.rep_history(call.rep, loaded.methodology.id, before=call_id) if call.rep else []
-    key = cache_key(transcript, loaded.sha256, services, history)
+    calibrated = {}
+    if services.engine is None:
+        from .calibration import refresh
+
+        calibrated = refresh(store, loaded.methodology.id, [c.id for c in loaded.methodology.criteria])
+    key = cache_key(transcript, loaded.sha256, services, history,
+                    {cid: a.version for cid, a in calibrated.items()})
     cached = store.find_review_by_cache_key(key)
     if cached is not None and cached.call_id == call_id:
         progress("store", 1.0, "Served from the store (unchanged call and settings)")
@@ -201,7 +214,16 @@ def _review_transcript(call_id, transcript, loaded, services, progress) -> Revie
         progress("index", 1.0, "Evidence candidates found")
 
         progress("score", 0.0, f"Scoring against {loaded.methodology.name}")
-        scorecard = score_call(transcript, loaded, candidates, services.engine, services.settings)
+        judgements = None
+        if services.engine is None:
+            from .calibration import apply
+            from .judge import judge_call
+
+            judgements = judge_call(transcript, loaded.methodology.criteria, services.index.embed)
+            judgements = {cid: apply(j, calibrated[cid].model, calibrated[cid].version) if cid in calibrated
+                          else j for cid, j in judgements.items()}
+        scorecard = score_call(transcript, loaded, candidates, services.engine, services.settings,
+                               judgements=judgements)
         progress("score", 1.0, "Scorecard ready")
 
         progress("coach", 0.0, "Drafting the SLED coaching agenda")

@@ -292,6 +292,11 @@ def score_call(transcript: Transcript, loaded_methodology, candidates: dict[str,
         transcript_sha256=transcript_sha256(transcript),
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         token_usage=usage,
+        judge_signals={} if judgements is None or engine is not None else
+        {cid: [round(x, 4) for x in j.features] for cid, j in judgements.items()},
+        calibration={} if judgements is None or engine is not None else
+        {cid: {"version": j.calibration_version, "examples": j.calibrated}
+         for cid, j in judgements.items() if j.calibrated},
     )
     return Scorecard(
         methodology_id=methodology.id, methodology_name=methodology.name, criteria=scores, sections=sections,

@@ -30,6 +30,7 @@ from ..migrations import (
 from ..types import CoachingDraft, Scorecard, Transcript
 from .call_methods import CallMethods
 from .document_methods import DocumentMethods
+from .feedback_methods import CalibrationRecord, EvidenceMark, FeedbackMethods, LabelledExample
 from .records import (
     CALL_STATUSES,
     Call,
@@ -44,6 +45,9 @@ from .review_methods import ReviewMethods
 
 __all__ = [
     "CALL_STATUSES",
+    "CalibrationRecord",
+    "EvidenceMark",
+    "LabelledExample",
     "Call",
     "CallRow",
     "CoachingDraft",
@@ -70,7 +74,7 @@ __all__ = [
 ]
 
 
-class Store(CallMethods, ReviewMethods, DocumentMethods):
+class Store(CallMethods, ReviewMethods, DocumentMethods, FeedbackMethods):
     """All persistent state of callreview. Safe to share between threads (an in-memory SQLite
     store is one shared connection, meant for tests and single-user demos).
 
