@@ -190,18 +190,26 @@ def _score_with_rules(transcript, criterion, cands) -> CriterionScore:
 
 
 def _score_with_judge(transcript, criterion, cands, judgement) -> CriterionScore:
-    """The rules engine's level, gated by the judge's verdict on presence (review.judge).
+    """The rules engine's level, with the judge deciding presence (review.judge).
 
-    Present: the rules' level, at least the lowest level above 0, with the judge's sentence first
-    in the evidence. Absent: 0, whatever the topic-level signals say.
+    The judge decides whether the criterion is there at all; the rules engine keeps deciding how
+    well (the level), and overrules the judge only where its own top level is corroborated: on a
+    scale with levels in between (0..2 or more), the top level needs the buyer's engagement and
+    several signals, which topic alone does not give; on a yes/no scale any match is the top, so
+    there the judge alone decides. Criteria about the form of the rep's questions over the whole
+    call ("open questions") are not about one topic and stay with the rules engine.
     """
     cands = _without_injection(transcript, cands)
     result = rules.score_criterion(transcript, criterion, cands)
+    if rules.is_call_form_criterion(criterion):
+        return _score_with_rules(transcript, criterion, cands)
     allowed = {s.id for s in transcript.segments if not INJECTION.search(s.text)}
-    if judgement.present:
+    corroborated = criterion.max_score >= 2 and result.score == criterion.max_score
+    judged = [{"segment_id": sid} for sid in judgement.evidence if sid in allowed]
+    if judgement.present or corroborated:
         score = max(result.score, 1)
-        refs = [{"segment_id": sid} for sid in judgement.evidence if sid in allowed]
-        refs += [r for r in result.refs if r not in refs]
+        refs = (result.refs + judged) if corroborated else (judged + result.refs)
+        refs = [r for i, r in enumerate(refs) if r not in refs[:i]]
         rationale = f"{result.rationale} {judge_note(judgement)}" if result.score else (
             f"{criterion.levels[score].label} ({score}/{criterion.max_score}): {judge_note(judgement)}")
     else:
