@@ -236,14 +236,15 @@ def sales_set(folder: Path, scorer: Scorer, methodologies: dict[str, LoadedMetho
 class RealSet:
     """The labelled real dialogues: transcripts, dialogue labels and which turn holds which strategy."""
 
-    def __init__(self, folder: Path, limit: int | None = None):
+    def __init__(self, folder: Path, limit: int | None = None, half: str = "report"):
         labels_path = folder / "labels.json"
         if not labels_path.is_file():
             raise SystemExit(f"agreement: {labels_path} is missing; --persuasion needs dialogues/*.txt + labels.json")
         self.labels = json.loads(labels_path.read_text(encoding="utf-8"))
         ids = sorted(self.labels, key=lambda i: hashlib.sha256(i.encode()).hexdigest())
         self.tune = [i for i in ids if split_half(i) == "tune"]
-        self.report = [i for i in ids if split_half(i) == "report"][:limit]
+        # the half scored: the reporting half, or the tuning half while tuning (`--half tune`)
+        self.report = [i for i in ids if split_half(i) == half][:limit]
         self.folder = folder
         self._transcripts: dict[str, Transcript] = {}
 
@@ -348,6 +349,8 @@ def main(argv: list[str] | None = None, engine=None) -> int:
     parser.add_argument("--persuasion", default=str(PERSUASION), metavar="DIR")
     parser.add_argument("--calls", default=str(REPO / "tests" / "data" / "calls"), metavar="DIR")
     parser.add_argument("--heldout", default=str(REPO / "tests" / "data" / "heldout"), metavar="DIR")
+    parser.add_argument("--half", default="report", choices=["report", "tune"],
+                        help="score the real set's tuning half instead (for tuning; figures come from report)")
     parser.add_argument("--sets", default="dev,heldout,real,curve", help="comma-separated subset")
     parser.add_argument("--cache", default=str(Path.home() / ".cache" / "callreview" / "agreement-embeddings.pkl"))
     args = parser.parse_args(argv)
@@ -373,7 +376,7 @@ def main(argv: list[str] | None = None, engine=None) -> int:
                     f"sales {key} set ({folder}), verdicts met / partly_met / not_met")
         folder = Path(args.persuasion)
         if sets & {"real", "curve"}:
-            data = RealSet(folder, limit=40 if args.quick else None)
+            data = RealSet(folder, limit=40 if args.quick else None, half=args.half)
             yaml_m = load_methodology_file(folder / "persuasion.yaml", origin="shipped") \
                 if (folder / "persuasion.yaml").is_file() else load_methodology_file(PERSUASION / "persuasion.yaml")
             playbook = folder / "playbook.md" if (folder / "playbook.md").is_file() else PERSUASION / "playbook.md"
@@ -383,8 +386,9 @@ def main(argv: list[str] | None = None, engine=None) -> int:
             if "real" in sets:
                 for title, loaded in shapes:
                     real_set(data, scorer, loaded, strategy_map(loaded, yaml_m)).print(
-                        f"real set ({folder}), {title}, reporting half: {len(data.report)} dialogues "
-                        "(tuned on the other half), presence per strategy")
+                        f"real set ({folder}), {title}, {args.half}ing half: {len(data.report)} dialogues "
+                        f"({'tuned on the other half' if args.half == 'report' else 'the half tuned on'}), "
+                        "presence per strategy")
             if "curve" in sets and engine is None and scorer.use_judge:
                 sizes = tuple(n for n in CURVE if n <= (20 if args.quick else 50))
                 print(f"\nlearning curve (YAML methodology): N labelled tuning-half calls as manager feedback, "

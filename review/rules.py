@@ -116,6 +116,11 @@ def keyword_hits(criterion: Criterion, text: str) -> list[str]:
     return [k for k in criterion.keywords if _compiled(k).search(text)]
 
 
+def keyword_hits_one(pattern: str, text: str) -> bool:
+    """Whether one keyword pattern matches `text`."""
+    return bool(_compiled(pattern).search(text))
+
+
 def matched_phrase(pattern: str, text: str) -> str:
     """The words of `text` that `pattern` matched, for a rationale a manager can read."""
     m = _compiled(pattern).search(text)

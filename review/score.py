@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 
 from . import rules
 from .evidence import resolve_evidence
-from .judge import Judgement, judge_note
+from .judge import THRESHOLD, Judgement, judge_note
 from .llm import ENGINE_LABELS, ChatEngine, UsageTally
 from .prompts import Prompt, load_prompt
 from .redact import RedactionCounts
@@ -189,6 +189,22 @@ def _score_with_rules(transcript, criterion, cands) -> CriterionScore:
     )
 
 
+# A keyword pattern that hits in more than this share of the call's turns is the call's topic.
+RARE_KEYWORD_SHARE = 0.15
+# ... and such a match tips the judge's verdict when its best sentence is at most this far below threshold.
+KEYWORD_TIP = 0.15
+
+
+def _rare_keyword_match(transcript, criterion, result) -> bool:
+    """The rules matched a turn on a keyword pattern that is rare in this call (not its topic)."""
+    turns = transcript.segments
+    for pattern in {h for s in result.signals if s.matches for h in s.hits}:
+        share = sum(bool(rules.keyword_hits_one(pattern, t.text)) for t in turns) / max(len(turns), 1)
+        if share <= RARE_KEYWORD_SHARE:
+            return True
+    return False
+
+
 def _score_with_judge(transcript, criterion, cands, judgement) -> CriterionScore:
     """The rules engine's level, with the judge deciding presence (review.judge).
 
@@ -204,7 +220,9 @@ def _score_with_judge(transcript, criterion, cands, judgement) -> CriterionScore
     if rules.is_call_form_criterion(criterion):
         return _score_with_rules(transcript, criterion, cands)
     allowed = {s.id for s in transcript.segments if not INJECTION.search(s.text)}
-    corroborated = criterion.max_score >= 2 and result.score == criterion.max_score
+    corroborated = (criterion.max_score >= 2 and result.score == criterion.max_score) or (
+        result.score > 0 and judgement.score >= THRESHOLD - KEYWORD_TIP
+        and _rare_keyword_match(transcript, criterion, result))
     judged = [{"segment_id": sid} for sid in judgement.evidence if sid in allowed]
     if judgement.present or corroborated:
         score = max(result.score, 1)
