@@ -295,22 +295,48 @@ def real_set(data: RealSet, scorer: Scorer, loaded: LoadedMethodology, strategie
     return table
 
 
+def _fit_all(loaded, strategies, data, judged: dict, ids: list[str]) -> dict:
+    return {c.id: calibration.fit([calibration.Example(judged[d][c.id].features, data.present(d, strategies[c.id]))
+                                   for d in ids]) for c in loaded.methodology.criteria if c.id in strategies}
+
+
 def learning_curve(data: RealSet, scorer: Scorer, loaded: LoadedMethodology, strategies: dict[str, str],
-                   sizes=CURVE) -> list[tuple[int, float, int]]:
-    """(N labelled tuning calls, mean kappa on the reporting half, criteria calibrated)."""
-    report_j = {did: scorer.judgements(data.transcript(did), loaded) for did in data.report}
-    tune_j = {did: scorer.judgements(data.transcript(did), loaded) for did in data.tune[:max(sizes)]}
+                   sizes=CURVE) -> list[tuple[int, float, float, float, int]]:
+    """Per N: (N, mean kappa with the overrides' calibration only, with the marked quotes only, with
+    both (what the product does), criteria calibrated), on the scored half.
+
+    N labelled tuning-half calls give, per criterion, what a manager gives: an override (present
+    or not: a call-level example for review.calibration) and, where the judge cited a quote, a
+    right / wrong mark on it (right when that sentence is labelled with the strategy), which the
+    judge then uses as the team's own good / poor examples.
+    """
+    criteria = loaded.methodology.criteria
+    base = judge.embed_criteria(criteria, scorer.embed)
+    tune_ids = data.tune[:max(sizes)]
+
+    def judge_all(ids, vectors):
+        return {d: judge.judge_call(data.transcript(d), criteria, scorer.embed, vectors) for d in ids}
+
+    report_base, tune_base = judge_all(data.report, base), judge_all(tune_ids, base)
     out = []
     for n in sizes:
-        models = {}
-        for c in loaded.methodology.criteria:
-            if c.id not in strategies:
-                continue
-            examples = [calibration.Example(tune_j[d][c.id].features, data.present(d, strategies[c.id]))
-                        for d in data.tune[:n]]
-            models[c.id] = calibration.fit(examples)
-        table = real_set(data, scorer, loaded, strategies, models, report_j)
-        out.append((n, table.mean_kappa(), sum(m is not None for m in models.values())))
+        labelled = data.tune[:n]
+        marks: dict[str, tuple[list[str], list[str]]] = {}
+        for d in labelled:
+            for cid, j in tune_base[d].items():
+                if cid in strategies and j.present and j.best_sentence:
+                    right = any(strategies[cid] in s["strategies"] and " ".join(s["text"].split()) ==
+                                " ".join(j.best_sentence.split())
+                                for turn in data.labels[d]["turns"] for s in turn["sentences"])
+                    marks.setdefault(cid, ([], []))[0 if right else 1].append(j.best_sentence)
+        models = _fit_all(loaded, strategies, data, tune_base, labelled)
+        only_calibration = real_set(data, scorer, loaded, strategies, models, report_base).mean_kappa()
+        marked = judge.embed_criteria(criteria, scorer.embed, marks)
+        report_marked, tune_marked = judge_all(data.report, marked), judge_all(labelled, marked)
+        only_marks = real_set(data, scorer, loaded, strategies, None, report_marked).mean_kappa()
+        both_models = _fit_all(loaded, strategies, data, tune_marked, labelled)
+        both = real_set(data, scorer, loaded, strategies, both_models, report_marked).mean_kappa()
+        out.append((n, only_calibration, only_marks, both, sum(m is not None for m in both_models.values())))
     return out
 
 
@@ -393,9 +419,10 @@ def main(argv: list[str] | None = None, engine=None) -> int:
                 sizes = tuple(n for n in CURVE if n <= (20 if args.quick else 50))
                 print(f"\nlearning curve (YAML methodology): N labelled tuning-half calls as manager feedback, "
                       f"mean kappa on the {len(data.report)} reporting dialogues")
-                print(f"{'N':>4} {'mean kappa':>11} {'criteria calibrated':>20}")
-                for n, k, calibrated in learning_curve(data, scorer, yaml_m, strategy_map(yaml_m, yaml_m), sizes):
-                    print(f"{n:>4} {k:>11.2f} {calibrated:>20}")
+                print(f"{'N':>4} {'overrides':>10} {'marks':>7} {'both':>6} {'criteria calibrated':>20}")
+                for n, only_cal, only_marks, both, calibrated in learning_curve(
+                        data, scorer, yaml_m, strategy_map(yaml_m, yaml_m), sizes):
+                    print(f"{n:>4} {only_cal:>10.2f} {only_marks:>7.2f} {both:>6.2f} {calibrated:>20}")
     finally:
         embed.save()
     print(f"\nscoring time: {scorer.seconds:.1f} s")

@@ -71,6 +71,7 @@ class Judgement:
     calibrated: int = 0  # manager-labelled examples of the calibration model that decided, 0 if none
     probability: float | None = None  # the calibration model's probability of presence
     calibration_version: int = 0  # the stored version of that model
+    evidence_sentences: list[str] = field(default_factory=list)  # the sentence of each evidence turn
 
 
 def split_sentences(transcript: Transcript) -> list[Sentence]:
@@ -99,11 +100,20 @@ class CriterionVectors:
     poor: np.ndarray  # (n poor examples, d), may be empty
 
 
-def embed_criteria(criteria: Sequence[Criterion], embed: Embed) -> dict[str, CriterionVectors]:
+def embed_criteria(criteria: Sequence[Criterion], embed: Embed,
+                   team_examples: dict[str, tuple[list[str], list[str]]] | None = None) -> dict[str, CriterionVectors]:
+    """Vectors of each criterion's probes (question, good examples) and poor examples.
+
+    team_examples: criterion id -> (sentences the manager marked right, marked wrong): the team's
+        own examples, added to the methodology's good and poor examples.
+    """
     texts: list[str] = []
     spans = {}
+    team_examples = team_examples or {}
     for c in criteria:
-        good, poor = criterion_probes(c), [p.strip() for p in c.poor_examples if p.strip()]
+        right, wrong = team_examples.get(c.id, ([], []))
+        good = criterion_probes(c) + list(right)
+        poor = [p.strip() for p in c.poor_examples if p.strip()] + list(wrong)
         spans[c.id] = (len(texts), len(good), len(poor))
         texts += good + poor
     vectors = np.asarray(embed(texts), dtype=np.float32)
@@ -164,15 +174,18 @@ def judge_sentences(sentences: list[Sentence], vectors: np.ndarray, criteria: Se
         best = int(order[0])
         over = [int(i) for i in order if score[i] >= THRESHOLD]
         evidence: list[int] = []
+        evidence_sentences: list[str] = []
         for i in over or [best]:
             if sentences[i].segment_id not in evidence:
                 evidence.append(sentences[i].segment_id)
+                evidence_sentences.append(sentences[i].text)
         features = [float(score[best]), float(sim[best, j]), float(sim[best, j] - background), float(margin[best]),
                     float(keyword[eligible].sum()), float(len(over)), background]
         out[c.id] = Judgement(
             criterion_id=c.id, present=bool(score[best] >= THRESHOLD), score=float(score[best]),
             evidence=evidence[:3], best_sentence=sentences[best].text, features=features,
             sentence_scores=[(sentences[i].segment_id, float(score[i])) for i in order[:5]],
+            evidence_sentences=evidence_sentences[:3],
         )
     return out
 

@@ -86,12 +86,13 @@ def _coaching_sha() -> str:
 
 
 def cache_key(transcript: Transcript, methodology_sha: str, services: Services, history=(),
-              calibration: dict[str, int] | None = None) -> str:
+              calibration: dict | None = None) -> str:
     """Everything that decides a review's content; equal keys give equal reviews.
 
     history: the rep's earlier scorecards the coaching pattern is drawn from (a new earlier call
     changes the pattern, so it changes the key).
-    calibration: criterion id -> the version of its calibrated model (a new fit changes the key).
+    calibration: criterion id -> the version of its calibrated model (a new fit changes the key),
+        and "marked": the quotes the manager marked right / wrong (the judge's own examples).
     """
     from .prompts import load_prompt
 
@@ -194,13 +195,14 @@ def _review_transcript(call_id, transcript, loaded, services, progress) -> Revie
     store = services.store
     call = store.get_call(call_id)
     history = store.rep_history(call.rep, loaded.methodology.id, before=call_id) if call.rep else []
-    calibrated = {}
+    calibrated, marked = {}, {}
     if services.engine is None:
-        from .calibration import refresh
+        from .calibration import last_resets, refresh
 
         calibrated = refresh(store, loaded.methodology.id, [c.id for c in loaded.methodology.criteria])
+        marked = store.marked_quotes(loaded.methodology.id, last_resets(store, loaded.methodology.id))
     key = cache_key(transcript, loaded.sha256, services, history,
-                    {cid: a.version for cid, a in calibrated.items()})
+                    {cid: a.version for cid, a in calibrated.items()} | ({"marked": marked} if marked else {}))
     cached = store.find_review_by_cache_key(key)
     if cached is not None and cached.call_id == call_id:
         progress("store", 1.0, "Served from the store (unchanged call and settings)")
@@ -217,13 +219,19 @@ def _review_transcript(call_id, transcript, loaded, services, progress) -> Revie
         judgements = None
         if services.engine is None:
             from .calibration import apply
-            from .judge import judge_call
+            from .judge import embed_criteria, judge_call
 
-            judgements = judge_call(transcript, loaded.methodology.criteria, services.index.embed)
+            criteria = loaded.methodology.criteria
+            judgements = judge_call(transcript, criteria, services.index.embed,
+                                    embed_criteria(criteria, services.index.embed, marked))
             judgements = {cid: apply(j, calibrated[cid].model, calibrated[cid].version) if cid in calibrated
                           else j for cid, j in judgements.items()}
         scorecard = score_call(transcript, loaded, candidates, services.engine, services.settings,
                                judgements=judgements)
+        for cid, (right, wrong) in marked.items():  # the judge compared sentences with these too
+            if right or wrong:
+                scorecard.provenance.calibration[cid] = scorecard.provenance.calibration.get(cid, {}) | {
+                    "marked_right": len(right), "marked_wrong": len(wrong)}
         progress("score", 1.0, "Scorecard ready")
 
         progress("coach", 0.0, "Drafting the SLED coaching agenda")

@@ -223,11 +223,15 @@ def _score_with_judge(transcript, criterion, cands, judgement) -> CriterionScore
     corroborated = (criterion.max_score >= 2 and result.score == criterion.max_score) or (
         result.score > 0 and judgement.score >= THRESHOLD - KEYWORD_TIP
         and _rare_keyword_match(transcript, criterion, result))
-    judged = [{"segment_id": sid} for sid in judgement.evidence if sid in allowed]
+    # the judge's evidence is a sentence: the quote is that sentence, cut verbatim from its turn
+    sentences = judgement.evidence_sentences or [None] * len(judgement.evidence)
+    judged = [{"segment_id": sid} | ({"quote": text} if text else {})
+              for sid, text in zip(judgement.evidence, sentences, strict=False) if sid in allowed]
     if judgement.present or corroborated:
         score = max(result.score, 1)
         refs = (result.refs + judged) if corroborated else (judged + result.refs)
-        refs = [r for i, r in enumerate(refs) if r not in refs[:i]]
+        seen: set[int] = set()
+        refs = [r for r in refs if not (r["segment_id"] in seen or seen.add(r["segment_id"]))]
         rationale = f"{result.rationale} {judge_note(judgement)}" if result.score else (
             f"{criterion.levels[score].label} ({score}/{criterion.max_score}): {judge_note(judgement)}")
     else:

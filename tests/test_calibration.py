@@ -111,7 +111,8 @@ def test_marks_in_the_cli_calibrate_a_later_review_and_reset_undoes_it(cli, sett
                        "--rep-speaker", "Persuader")
     assert code == 0, err
     newest = store.latest_review(max(c.id for c in store.list_calls()))
-    assert newest.scorecard.provenance.calibration[cid] == {"version": 1, "examples": 5}
+    assert newest.scorecard.provenance.calibration[cid] == {"version": 1, "examples": 5,
+                                                             "marked_right": 3, "marked_wrong": 2}
     assert "calibrated model (5 manager-labelled examples)" in next(
         x for x in newest.scorecard.criteria if x.id == cid).rationale
     code, out, _ = cli("calibration", "list")
@@ -124,6 +125,7 @@ def test_marks_in_the_cli_calibrate_a_later_review_and_reset_undoes_it(cli, sett
     assert code == 0, err
     after = store.latest_review(max(c.id for c in store.list_calls()))
     assert after.id != newest.id and cid not in after.scorecard.provenance.calibration
+    assert store.marked_quotes("persuasion", calibration.last_resets(store, "persuasion")).get(cid) is None
     assert "reset" in cli("calibration", "list")[1]
 
 

@@ -125,6 +125,34 @@ class FeedbackMethods(StoreBase):
             out.setdefault(criterion_id, []).append(example)
         return out
 
+    def marked_quotes(self, methodology_id: str, since: dict[str, str] | None = None
+                      ) -> dict[str, tuple[list[str], list[str]]]:
+        """criterion id -> (quotes marked right, quotes marked wrong): the team's own examples.
+
+        The latest mark of each quote counts; since: criterion id -> ISO time of its last reset.
+        """
+        since = since or {}
+        latest: dict[tuple[int, str, int], tuple[str, str]] = {}
+        with self._read() as conn:
+            rows = conn.execute(select(evidence_marks, reviews.c.scorecard_json)
+                                .join(reviews, reviews.c.id == evidence_marks.c.review_id)
+                                .where(reviews.c.methodology_id == methodology_id)
+                                .order_by(evidence_marks.c.id)).mappings().all()
+        cards: dict[int, dict] = {}
+        for r in rows:
+            if r["created_at"] <= since.get(r["criterion_id"], ""):
+                continue
+            card = cards.setdefault(r["review_id"], json.loads(r["scorecard_json"]))
+            quote = next((q["quote"] for c in card.get("criteria", []) if c.get("id") == r["criterion_id"]
+                          for q in c.get("evidence", []) if q.get("segment_id") == r["segment_id"]), None)
+            if quote:
+                latest[(r["review_id"], r["criterion_id"], r["segment_id"])] = (r["verdict"], quote)
+        out: dict[str, tuple[list[str], list[str]]] = {}
+        for (_, criterion_id, _), (verdict, quote) in sorted(latest.items()):
+            right, wrong = out.setdefault(criterion_id, ([], []))
+            (right if verdict == "right" else wrong).append(quote)
+        return out
+
     def save_calibration(self, methodology_id: str, criterion_id: str, model: dict | None, examples: int,
                          positives: int, examples_sha256: str, author: str = "callreview") -> int:
         """Append the next version of a criterion's calibration (model None: a reset); its version."""

@@ -47,7 +47,13 @@ def calibration_note(store, review, criterion) -> None:
     info = review.scorecard.provenance.calibration.get(criterion.id)
     if not info:
         return
-    st.caption(f"Calibrated for your team on {info['examples']} manager-labelled examples "
-               f"(version {info['version']}).")
+    parts = []
+    if info.get("examples"):
+        parts.append(f"Calibrated for your team on {info['examples']} manager-labelled examples "
+                     f"(version {info['version']}).")
+    if info.get("marked_right") or info.get("marked_wrong"):
+        parts.append(f"The judge also compared this call with {info.get('marked_right', 0)} quote(s) you marked "
+                     f"right and {info.get('marked_wrong', 0)} marked wrong.")
+    st.caption(" ".join(parts))
     st.button("Reset calibration", key=f"reset_cal_{review.id}_{criterion.id}", icon=":material/restart_alt:",
               on_click=_reset, args=(store, review.scorecard.methodology_id, criterion.id))
