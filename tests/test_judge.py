@@ -169,3 +169,14 @@ def test_on_real_dialogues_the_cited_turn_mostly_holds_the_strategy(real):
             if j.present:
                 hits.append(cid in labelled.get(" ".join(j.best_sentence.split()), []))
     assert len(hits) >= 40 and np.mean(hits) >= 0.45, (len(hits), np.mean(hits))
+
+
+def test_quotes_the_manager_marked_become_the_judges_examples():
+    t = call(("rep", "We can start you on the small plan with the team licence."), ("customer", "Okay."))
+    plain = judge.judge_call(t, CRITERIA, bag_of_words)["budget"]
+    team = {"budget": (["start you on the small plan with the team licence"], [])}
+    taught = judge.judge_call(t, CRITERIA, bag_of_words, judge.embed_criteria(CRITERIA, bag_of_words, team))["budget"]
+    assert not plain.present and taught.present and taught.score > plain.score
+    wrong = {"budget": ([], ["start you on the small plan with the team licence"])}
+    untaught = judge.judge_call(t, CRITERIA, bag_of_words, judge.embed_criteria(CRITERIA, bag_of_words, wrong))
+    assert untaught["budget"].score < plain.score
