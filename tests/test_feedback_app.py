@@ -10,11 +10,11 @@ from review.score import score_call
 from review.types import Candidate
 
 
-def with_signals(store, result, best: float) -> int:
+def with_signals(db, result, best: float) -> int:
     """Store the review again with the judge's signals in its provenance (what the pipeline keeps)."""
     card = result.scorecard.model_copy(deep=True)
     card.provenance.judge_signals = {"agenda_set": [best, best, 0.1, 0.2, 1.0, 1.0, 0.3]}
-    return store.save_review(result.call_id, card, result.draft, None)
+    return db.save_review(result.call_id, card, result.draft, None)
 
 
 def test_marks_in_the_app_calibrate_a_later_review(seams, store):  # noqa: F811
