@@ -220,9 +220,10 @@ def _score_with_judge(transcript, criterion, cands, judgement) -> CriterionScore
     if rules.is_call_form_criterion(criterion):
         return _score_with_rules(transcript, criterion, cands)
     allowed = {s.id for s in transcript.segments if not INJECTION.search(s.text)}
-    corroborated = (criterion.max_score >= 2 and result.score == criterion.max_score) or (
-        result.score > 0 and judgement.score >= THRESHOLD - KEYWORD_TIP
-        and _rare_keyword_match(transcript, criterion, result))
+    rare_keyword = result.score > 0 and _rare_keyword_match(transcript, criterion, result)
+    corroborated = rare_keyword and (
+        (criterion.max_score >= 2 and result.score == criterion.max_score)
+        or judgement.score >= THRESHOLD - KEYWORD_TIP)
     # the judge's evidence is a sentence: the quote is that sentence, cut verbatim from its turn
     sentences = judgement.evidence_sentences or [None] * len(judgement.evidence)
     judged = [{"segment_id": sid} | ({"quote": text} if text else {})
