@@ -135,3 +135,31 @@ def test_a_mark_names_what_is_wrong_in_one_line(settings):
         store.add_evidence_mark(42, "c", 1, "right")
     with pytest.raises(StoreError, match="right or wrong"):
         store.add_evidence_mark(42, "c", 1, "maybe")
+
+
+def test_overrides_and_marks_are_examples_the_latest_override_winning(settings):
+    from test_app import draft_for, scorecard_for, transcript
+
+    store = Store.from_settings(settings)
+    t = transcript()
+    review_ids = []
+    for i, best in enumerate((0.9, 0.2, 0.8, 0.3, 0.7, 0.25)):
+        call_id = store.add_call(filename=f"c{i}.json", audio_sha256=None, stored_path=None, rep="A",
+                                 call_date="2026-11-20", call_type="discovery", methodology_id="discovery",
+                                 title=f"c{i}")
+        card = scorecard_for(t)
+        card.provenance.judge_signals = {"agenda_set": features(best)}
+        review_ids.append(store.save_review(call_id, card, draft_for(), None))
+    store.add_evidence_mark(review_ids[0], "agenda_set", 2, "right")
+    store.add_evidence_mark(review_ids[1], "agenda_set", 2, "right")
+    store.add_override(review_ids[1], "agenda_set", 0, "no agenda, only small talk")  # wins over the mark
+    for rid, score in zip(review_ids[2:], (2, 0, 1, 0), strict=True):
+        store.add_override(rid, "agenda_set", score, "manager's view")
+    examples = store.labelled_examples("discovery")["agenda_set"]
+    assert [(e.review_id, e.present, e.source) for e in examples] == [
+        (review_ids[0], True, "mark"), (review_ids[1], False, "override"), (review_ids[2], True, "override"),
+        (review_ids[3], False, "override"), (review_ids[4], True, "override"), (review_ids[5], False, "override")]
+    active = calibration.refresh(store, "discovery", ["agenda_set"])
+    assert active["agenda_set"].version == 1 and active["agenda_set"].model.examples == 6
+    assert calibration.refresh(store, "discovery", ["agenda_set"])["agenda_set"].version == 1  # unchanged: no refit
+    assert store.marked_quotes("discovery") == {"agenda_set": ([q.quote for q in scorecard_for(t).criteria[0].evidence] * 2, [])}
