@@ -1,45 +1,65 @@
-"""Agreement of each available scoring engine with the dev-set labels.
+"""Agreement of the scoring engine with human labels: Cohen's kappa and evidence precision.
 
-    python benchmarks/agreement.py [--retrieval auto|real|all-turns|oracle] [--engines rules,openai,local]
+    python benchmarks/agreement.py [--engine rules|openai] [--quick] [--persuasion DIR]
+                                   [--calls DIR] [--heldout DIR] [--cache FILE]
 
-Dev set: tests/data/calls/*.yaml, each with labels `<methodology>/<criterion>: verdict`. For every
-labelled criterion we build the transcript (review.dialogue.dialogue_to_transcript), retrieve
-candidates, score with each engine and compare verdicts (met / partly_met / not_met).
+Sets:
+- sales dev (tests/data/calls) and sales held-out (tests/data/heldout): calls written for the
+  project, labels `<methodology>/<criterion>: met|partly_met|not_met`, evidence turns tagged;
+  retrieval as in the pipeline (review.index + review.retrieve, in-memory chromadb); kappa over
+  the three verdicts.
+- real (PersuasionForGood, benchmarks/data/persuasion or --persuasion DIR with the same layout:
+  dialogues/*.txt + labels.json): 11 strategies, presence per dialogue (score > 0), kappa per
+  strategy against the dialogue's labels; scored with the YAML methodology written from the
+  scheme's definitions (persuasion.yaml) and with the team playbook (playbook.md) imported by the
+  same code as `callreview methodology import`. Only the REPORTING half is scored: a dialogue is in
+  the tuning half when the first 8 hex digits of sha256(id) are even. The judge's constants were
+  set on the tuning half only.
+- learning curve: kappa on the reporting half after N labelled tuning-half dialogues were given
+  as manager feedback (review.calibration), N = 0, 5, 10, 20, 50.
 
-Retrieval:
-- real: review.index + review.retrieve with an in-memory chromadb (EphemeralClient) and the
-  configured embedding function (the pipeline's path);
-- all-turns: every turn is a candidate with similarity 0 (keyword signals only; no embeddings);
-- oracle: the turns the dialogue tags as evidence for the criterion (scoring given perfect
-  retrieval; an upper bound, not a product figure);
-- auto: real if review.retrieve and review.index exist, else all-turns (said in the output).
+Evidence precision: of the criteria the engine found present, the share whose lead quote is a
+turn the humans tagged for it (sales: the turn's evidence tags; real: a sentence of the turn is
+labelled with the strategy); "all" counts every quote cited.
 
-Engines: rules always; openai if CALLREVIEW_LLM_BASE_URL is set; local if CALLREVIEW_LLM_GGUF_PATH
-names a file. Prints per-criterion agreement and Cohen's kappa, and pooled figures per engine.
+Engines: rules (the offline default: the rules engine with the discriminating judge deciding
+presence; `--no-judge` for the rules alone) or openai (any OpenAI-compatible endpoint from the
+settings, CALLREVIEW_LLM_BASE_URL / _MODEL / _API_KEY). Sentence vectors are cached in --cache
+(default ~/.cache/callreview/agreement-embeddings.pkl) so a second run costs little CPU.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import hashlib
+import json
 import os
+import pickle
 import sys
 import time
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from review import calibration, judge  # noqa: E402
 from review.dialogue import dialogue_to_transcript, load_dialogue  # noqa: E402
-from review.methodology import load_methodology_file  # noqa: E402
+from review.formats import load_transcript  # noqa: E402
+from review.methodology import LoadedMethodology, load_methodology_file  # noqa: E402
+from review.playbook_import import playbook_to_methodology, slugify  # noqa: E402
 from review.settings import load_settings  # noqa: E402
-from review.types import Candidate  # noqa: E402
+from review.types import Candidate, Transcript  # noqa: E402
 
 VERDICTS = ["met", "partly_met", "not_met"]
+PERSUASION = REPO / "benchmarks" / "data" / "persuasion"
+CURVE = (0, 5, 10, 20, 50)
+REP_SPEAKER = "Persuader"
 
 
-def cohen_kappa(a: list[str], b: list[str]) -> float | None:
+def cohen_kappa(a: list, b: list) -> float | None:
     """Cohen's kappa of two raters over the same items; None when undefined (chance agreement 1)."""
     n = len(a)
     if n == 0:
@@ -52,129 +72,360 @@ def cohen_kappa(a: list[str], b: list[str]) -> float | None:
     return (observed - expected) / (1 - expected)
 
 
-def _all_turns(transcript, methodology) -> dict[str, list[Candidate]]:
-    out = {}
-    for c in methodology.criteria:
-        out[c.id] = [
-            Candidate(criterion_id=c.id, segment_ids=[s.id], speaker=s.speaker, role=s.role, start=s.start,
-                      end=s.end, text=s.text, similarity=0.0)
-            for s in transcript.segments
-        ]
-    return out
+def split_half(dialogue_id: str) -> str:
+    """'tune' or 'report', fixed by the id's hash (the same for a held-out set kept elsewhere)."""
+    return "tune" if int(hashlib.sha256(dialogue_id.encode()).hexdigest()[:8], 16) % 2 == 0 else "report"
 
 
-def _oracle(dialogue, transcript, methodology) -> dict[str, list[Candidate]]:
-    out = defaultdict(list)
-    for i, turn in enumerate(dialogue.turns):
-        for tag in turn.evidence:
-            mid, _, cid = tag.partition("/")
-            if mid == methodology.id:
-                s = transcript.segments[i]
-                out[cid].append(Candidate(criterion_id=cid, segment_ids=[s.id], speaker=s.speaker, role=s.role,
-                                          start=s.start, end=s.end, text=s.text, similarity=1.0))
-    return dict(out)
+class CachedEmbed:
+    """The configured embedding function with a text -> vector cache (optionally on disk)."""
+
+    def __init__(self, settings, path: Path | None):
+        from review.embeddings import make_embedding_function
+
+        self.inner = make_embedding_function(settings)
+        self.path = path
+        self.cache: dict[str, np.ndarray] = {}
+        if path is not None and path.is_file():
+            self.cache = pickle.loads(path.read_bytes())
+        self.added = 0
+
+    def __call__(self, input: list[str]) -> np.ndarray:  # noqa: A002 (chromadb's argument name)
+        missing = [t for t in dict.fromkeys(input) if t not in self.cache]
+        if missing:
+            for text, vector in zip(missing, self.inner(missing), strict=True):
+                self.cache[text] = np.asarray(vector, dtype=np.float32)
+            self.added += len(missing)
+        if not input:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.stack([self.cache[t] for t in input])
+
+    @staticmethod
+    def name() -> str:
+        return "agreement-cached"
+
+    def get_config(self) -> dict:
+        return {"inner": getattr(self.inner, "get_config", dict)()}
+
+    def save(self) -> None:
+        if self.path is not None and self.added:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_bytes(pickle.dumps(self.cache))
+            os.replace(tmp, self.path)
 
 
-class _RealRetrieval:
-    def __init__(self, settings):
-        import chromadb
+class Table:
+    """Per criterion: (label, predicted) pairs and evidence hits."""
 
-        from review.index import CallIndex
+    def __init__(self):
+        self.pairs: dict[str, list[tuple]] = defaultdict(list)
+        self.lead: dict[str, list[bool]] = defaultdict(list)
+        self.quotes: dict[str, list[bool]] = defaultdict(list)
 
-        self.index = CallIndex(settings, client=chromadb.EphemeralClient())
+    def add(self, key: str, label, predicted, cited_ok: list[bool]) -> None:
+        self.pairs[key].append((label, predicted))
+        if cited_ok:
+            self.lead[key].append(cited_ok[0])
+            self.quotes[key] += cited_ok
 
-    def __call__(self, call_id, transcript, loaded):
+    def kappas(self) -> dict[str, float | None]:
+        return {k: cohen_kappa([a for a, _ in v], [b for _, b in v]) for k, v in self.pairs.items()}
+
+    def mean_kappa(self) -> float:
+        ks = [k for k in self.kappas().values() if k is not None]
+        return float(np.mean(ks)) if ks else float("nan")
+
+    def print(self, title: str) -> None:
+        print(f"\n{title}")
+        print(f"{'criterion':44} {'n':>4} {'agree':>6} {'kappa':>6} {'prec':>6} {'all':>6}")
+        every_l, every_p = [], []
+        for key in sorted(self.pairs):
+            labels, preds = zip(*self.pairs[key], strict=True)
+            every_l += labels
+            every_p += preds
+            agree = sum(a == b for a, b in self.pairs[key]) / len(labels)
+            k = cohen_kappa(list(labels), list(preds))
+            print(f"{key:44} {len(labels):>4} {agree:>6.0%} {_f(k):>6} {_rate(self.lead[key]):>6} "
+                  f"{_rate(self.quotes[key]):>6}")
+        lead = [x for v in self.lead.values() for x in v]
+        quotes = [x for v in self.quotes.values() for x in v]
+        agree = sum(a == b for a, b in zip(every_l, every_p, strict=True)) / max(len(every_l), 1)
+        print(f"{'ALL (pooled kappa)':44} {len(every_l):>4} {agree:>6.0%} {_f(cohen_kappa(every_l, every_p)):>6} "
+              f"{_rate(lead):>6} {_rate(quotes):>6}")
+        print(f"{'MEAN kappa over criteria':44} {'':>4} {'':>6} {_f(self.mean_kappa()):>6}")
+
+
+def _f(k: float | None) -> str:
+    return "n/a" if k is None or k != k else f"{k:.2f}"
+
+
+def _rate(hits: list[bool]) -> str:
+    return f"{sum(hits) / len(hits):.0%}" if hits else "-"
+
+
+def _all_turns(transcript: Transcript, methodology) -> dict[str, list[Candidate]]:
+    return {c.id: [Candidate(criterion_id=c.id, segment_ids=[s.id], focal_segment_id=s.id, speaker=s.speaker,
+                             role=s.role, start=s.start, end=s.end, text=s.text, similarity=0.0)
+                   for s in transcript.segments] for c in methodology.criteria}
+
+
+class Scorer:
+    """One engine + judge setting, scoring a transcript against a loaded methodology."""
+
+    def __init__(self, settings, embed: CachedEmbed, engine, use_judge: bool):
+        self.settings, self.embed, self.engine, self.use_judge = settings, embed, engine, use_judge
+        self._index = None
+        self._criterion_vectors: dict[str, dict] = {}
+        self.seconds = 0.0
+
+    def index(self):
+        if self._index is None:
+            import chromadb
+
+            from review.index import CallIndex
+
+            self._index = CallIndex(self.settings, client=chromadb.EphemeralClient(), embedding_function=self.embed)
+        return self._index
+
+    def judgements(self, transcript: Transcript, loaded: LoadedMethodology) -> dict[str, judge.Judgement]:
+        key = loaded.sha256
+        if key not in self._criterion_vectors:
+            self._criterion_vectors[key] = judge.embed_criteria(loaded.methodology.criteria, self.embed)
+        return judge.judge_call(transcript, loaded.methodology.criteria, self.embed, self._criterion_vectors[key])
+
+    def score(self, call_id: str, transcript: Transcript, loaded: LoadedMethodology, retrieval: str,
+              judgements: dict | None = None):
         from review.retrieve import retrieve_candidates
+        from review.score import score_call
 
-        return retrieve_candidates(self.index, call_id, transcript, loaded)
+        t0 = time.perf_counter()
+        if retrieval == "real":
+            index = self.index()
+            index.index_methodology(loaded)
+            index.index_transcript(call_id, transcript)
+            candidates = retrieve_candidates(index, call_id, transcript, loaded.methodology)
+        else:
+            candidates = _all_turns(transcript, loaded.methodology)
+        if judgements is None and self.use_judge and self.engine is None:
+            judgements = self.judgements(transcript, loaded)
+        card = score_call(transcript, loaded, candidates, self.engine, self.settings,
+                          judgements=judgements if self.engine is None else None)
+        self.seconds += time.perf_counter() - t0
+        return card
 
 
-def _engines(settings, wanted: set[str]):
-    from review.llm import make_chat_engine
-
-    engines = {"rules": None} if "rules" in wanted else {}
-    if "openai" in wanted and os.environ.get("CALLREVIEW_LLM_BASE_URL"):
-        engines["openai"] = make_chat_engine(load_settings(llm_engine="openai"))
-    if "local" in wanted and settings.llm_gguf_path and Path(settings.llm_gguf_path).is_file():
-        engines["local"] = make_chat_engine(load_settings(llm_engine="local"))
-    return engines
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--retrieval", default="auto", choices=["auto", "real", "all-turns", "oracle"])
-    parser.add_argument("--engines", default="rules,openai,local")
-    parser.add_argument("--calls", default=str(REPO / "tests" / "data" / "calls"))
-    args = parser.parse_args(argv)
-
-    from review.score import score_call
-
-    settings = load_settings()
-    retrieval = args.retrieval
-    have_real = all(importlib.util.find_spec(m) for m in ("review.retrieve", "review.index", "review.embeddings"))
-    if retrieval == "auto":
-        retrieval = "real" if have_real else "all-turns"
-        if not have_real:
-            print("note: review.retrieve / review.index not there yet; using every turn as a candidate "
-                  "(keyword signals only)")
-    real = _RealRetrieval(settings) if retrieval == "real" else None
-
-    methodologies = {}
-    for path in sorted((REPO / "methodology").glob("*.yaml")):
-        loaded = load_methodology_file(path, origin="shipped")
-        methodologies[loaded.methodology.id] = loaded
-    engines = _engines(settings, set(args.engines.split(",")))
-    # engine -> criterion key -> [(label, predicted)]
-    pairs: dict[str, dict[str, list[tuple[str, str]]]] = {e: defaultdict(list) for e in engines}
-    tokens = {e: [0, 0] for e in engines}
-    seconds = dict.fromkeys(engines, 0.0)
-    dialogues = sorted(Path(args.calls).glob("*.yaml"))
-    for path in dialogues:
+def sales_set(folder: Path, scorer: Scorer, methodologies: dict[str, LoadedMethodology]) -> Table:
+    table = Table()
+    for path in sorted(folder.glob("*.yaml")):
         dialogue = load_dialogue(path)
         transcript = dialogue_to_transcript(dialogue)
         for mid, loaded in methodologies.items():
             wanted = {k.split("/", 1)[1]: v for k, v in dialogue.labels.items() if k.startswith(mid + "/")}
             if not wanted:
                 continue
-            if retrieval == "real":
-                candidates = real(dialogue.id, transcript, loaded)
-            elif retrieval == "oracle":
-                candidates = _oracle(dialogue, transcript, loaded.methodology)
-            else:
-                candidates = _all_turns(transcript, loaded.methodology)
-            for name, engine in engines.items():
-                t0 = time.perf_counter()
-                card = score_call(transcript, loaded, candidates, engine, settings)
-                seconds[name] += time.perf_counter() - t0
-                usage = card.provenance.token_usage
-                tokens[name][0] += usage.get("prompt_tokens", 0)
-                tokens[name][1] += usage.get("transcript_tokens", 0)
-                for cs in card.criteria:
-                    if cs.id in wanted and wanted[cs.id] in VERDICTS:
-                        verdict = "not_met" if cs.verdict == "not_applicable" else cs.verdict
-                        pairs[name][f"{mid}/{cs.id}"].append((wanted[cs.id], verdict))
+            card = scorer.score(dialogue.id, transcript, loaded, "real")
+            for cs in card.criteria:
+                if cs.id in wanted and wanted[cs.id] in VERDICTS:
+                    verdict = "not_met" if cs.verdict == "not_applicable" else cs.verdict
+                    ok = [f"{mid}/{cs.id}" in dialogue.turns[q.segment_id].evidence for q in cs.evidence]
+                    table.add(f"{mid}/{cs.id}", wanted[cs.id], verdict, ok if cs.score > 0 else [])
+    return table
 
-    print(f"dev set: {len(dialogues)} calls, retrieval: {retrieval}")
-    for name in engines:
-        rows = pairs[name]
-        print(f"\nengine: {name}")
-        print(f"{'criterion':32} {'n':>3} {'agree':>6} {'kappa':>6}   confusions (label->predicted)")
-        all_l, all_p = [], []
-        for key in sorted(rows):
-            labels, preds = zip(*rows[key], strict=True)
-            all_l += labels
-            all_p += preds
-            agree = sum(a == b for a, b in rows[key]) / len(rows[key])
-            k = cohen_kappa(list(labels), list(preds))
-            wrong = ", ".join(f"{a}->{b}" for a, b in rows[key] if a != b)
-            print(f"{key:32} {len(labels):>3} {agree:>6.0%} {'n/a' if k is None else f'{k:.2f}':>6}   {wrong}")
-        k = cohen_kappa(all_l, all_p)
-        agree = sum(a == b for a, b in zip(all_l, all_p, strict=True)) / max(len(all_l), 1)
-        print(f"{'ALL (pooled)':32} {len(all_l):>3} {agree:>6.0%} {'n/a' if k is None else f'{k:.2f}':>6}")
-        if tokens[name][0]:
-            print(f"prompt tokens / transcript tokens: {tokens[name][0] / max(tokens[name][1], 1):.2f} "
-                  "(rough tokenizer, per methodology review)")
-        print(f"scoring time: {seconds[name]:.1f} s")
+
+class RealSet:
+    """The labelled real dialogues: transcripts, dialogue labels and which turn holds which strategy."""
+
+    def __init__(self, folder: Path, limit: int | None = None, half: str = "report"):
+        labels_path = folder / "labels.json"
+        if not labels_path.is_file():
+            raise SystemExit(f"agreement: {labels_path} is missing; --persuasion needs dialogues/*.txt + labels.json")
+        self.labels = json.loads(labels_path.read_text(encoding="utf-8"))
+        ids = sorted(self.labels, key=lambda i: hashlib.sha256(i.encode()).hexdigest())
+        self.tune = [i for i in ids if split_half(i) == "tune"]
+        # the half scored: the reporting half, or the tuning half while tuning (`--half tune`)
+        self.report = [i for i in ids if split_half(i) == half][:limit]
+        self.folder = folder
+        self._transcripts: dict[str, Transcript] = {}
+
+    def transcript(self, dialogue_id: str) -> Transcript:
+        if dialogue_id not in self._transcripts:
+            self._transcripts[dialogue_id] = load_transcript(self.folder / "dialogues" / f"{dialogue_id}.txt",
+                                                             rep_speaker=REP_SPEAKER)
+        return self._transcripts[dialogue_id]
+
+    def present(self, dialogue_id: str, strategy: str) -> bool:
+        return strategy in self.labels[dialogue_id]["strategies"]
+
+    def turn_holds(self, dialogue_id: str, segment_text: str, strategy: str) -> bool:
+        text = " ".join(segment_text.split())
+        return any(strategy in s["strategies"] and " ".join(s["text"].split()) in text
+                   for turn in self.labels[dialogue_id]["turns"] for s in turn["sentences"])
+
+
+def strategy_map(loaded: LoadedMethodology, reference: LoadedMethodology) -> dict[str, str]:
+    """criterion id -> strategy label: the YAML's ids are the labels; imported criteria by name."""
+    by_name = {slugify(c.name, c.id): c.id for c in reference.methodology.criteria}
+    out = {}
+    for c in loaded.methodology.criteria:
+        key = c.id if c.id in {r.id for r in reference.methodology.criteria} else by_name.get(slugify(c.name, c.id))
+        if key:
+            out[c.id] = key
+    return out
+
+
+def real_set(data: RealSet, scorer: Scorer, loaded: LoadedMethodology, strategies: dict[str, str],
+             calibrations: dict | None = None, cached: dict | None = None) -> Table:
+    table = Table()
+    for did in data.report:
+        transcript = data.transcript(did)
+        judgements = None
+        if scorer.engine is None and scorer.use_judge:
+            judgements = (cached or {}).get(did) or scorer.judgements(transcript, loaded)
+            if calibrations:
+                judgements = {k: calibration.apply(j, calibrations.get(k)) for k, j in judgements.items()}
+        card = scorer.score(did, transcript, loaded, "all-turns", judgements)
+        for cs in card.criteria:
+            if cs.id not in strategies:
+                continue
+            label = strategies[cs.id]
+            ok = [data.turn_holds(did, transcript.segment(q.segment_id).text, label)
+                  for q in cs.evidence] if cs.score > 0 else []
+            table.add(label, data.present(did, label), cs.score > 0, ok)
+    return table
+
+
+def _fit_all(loaded, strategies, data, judged: dict, ids: list[str]) -> dict:
+    return {c.id: calibration.fit([calibration.Example(judged[d][c.id].features, data.present(d, strategies[c.id]))
+                                   for d in ids]) for c in loaded.methodology.criteria if c.id in strategies}
+
+
+def learning_curve(data: RealSet, scorer: Scorer, loaded: LoadedMethodology, strategies: dict[str, str],
+                   sizes=CURVE) -> list[tuple[int, float, float, float, int]]:
+    """Per N: (N, mean kappa with the overrides' calibration only, with the marked quotes only, with
+    both (what the product does), criteria calibrated), on the scored half.
+
+    N labelled tuning-half calls give, per criterion, what a manager gives: an override (present
+    or not: a call-level example for review.calibration) and, where the judge cited a quote, a
+    right / wrong mark on it (right when that sentence is labelled with the strategy), which the
+    judge then uses as the team's own good / poor examples.
+    """
+    criteria = loaded.methodology.criteria
+    base = judge.embed_criteria(criteria, scorer.embed)
+    tune_ids = data.tune[:max(sizes)]
+
+    def judge_all(ids, vectors):
+        return {d: judge.judge_call(data.transcript(d), criteria, scorer.embed, vectors) for d in ids}
+
+    report_base, tune_base = judge_all(data.report, base), judge_all(tune_ids, base)
+    out = []
+    for n in sizes:
+        labelled = data.tune[:n]
+        marks: dict[str, tuple[list[str], list[str]]] = {}
+        for d in labelled:
+            for cid, j in tune_base[d].items():
+                if cid in strategies and j.present and j.best_sentence:
+                    right = any(strategies[cid] in s["strategies"] and " ".join(s["text"].split()) ==
+                                " ".join(j.best_sentence.split())
+                                for turn in data.labels[d]["turns"] for s in turn["sentences"])
+                    marks.setdefault(cid, ([], []))[0 if right else 1].append(j.best_sentence)
+        models = _fit_all(loaded, strategies, data, tune_base, labelled)
+        only_calibration = real_set(data, scorer, loaded, strategies, models, report_base).mean_kappa()
+        marked = judge.embed_criteria(criteria, scorer.embed, marks)
+        report_marked, tune_marked = judge_all(data.report, marked), judge_all(labelled, marked)
+        only_marks = real_set(data, scorer, loaded, strategies, None, report_marked).mean_kappa()
+        both_models = _fit_all(loaded, strategies, data, tune_marked, labelled)
+        both = real_set(data, scorer, loaded, strategies, both_models, report_marked).mean_kappa()
+        out.append((n, only_calibration, only_marks, both, sum(m is not None for m in both_models.values())))
+    return out
+
+
+def load_methodologies() -> dict[str, LoadedMethodology]:
+    out = {}
+    for path in sorted((REPO / "methodology").glob("*.yaml")):
+        loaded = load_methodology_file(path, origin="shipped")
+        out[loaded.methodology.id] = loaded
+    return out
+
+
+def imported_playbook(path: Path) -> LoadedMethodology:
+    """The playbook as `callreview methodology import` turns it into a methodology (no LLM)."""
+    methodology = playbook_to_methodology(path.read_text(encoding="utf-8"), path.name)
+    sha = hashlib.sha256(methodology.model_dump_json().encode()).hexdigest()
+    return LoadedMethodology(methodology=methodology, path=path, sha256=sha, origin="team")
+
+
+def make_engine(name: str, settings):
+    """None for the offline engine; the OpenAI-compatible engine when an endpoint is configured."""
+    if name == "rules":
+        return None
+    from review.llm import make_chat_engine
+
+    if not settings.llm_base_url:
+        return "skip"
+    return make_chat_engine(load_settings(llm_engine="openai"))
+
+
+def main(argv: list[str] | None = None, engine=None) -> int:
+    """Run the benchmark; `engine` overrides --engine (tests pass a fake ChatEngine here)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engine", default="rules", choices=["rules", "openai"])
+    parser.add_argument("--no-judge", action="store_true", help="the rules engine alone (before the judge)")
+    parser.add_argument("--quick", action="store_true", help="40 reporting dialogues, curve to 20, YAML only")
+    parser.add_argument("--persuasion", default=str(PERSUASION), metavar="DIR")
+    parser.add_argument("--calls", default=str(REPO / "tests" / "data" / "calls"), metavar="DIR")
+    parser.add_argument("--heldout", default=str(REPO / "tests" / "data" / "heldout"), metavar="DIR")
+    parser.add_argument("--half", default="report", choices=["report", "tune"],
+                        help="score the real set's tuning half instead (for tuning; figures come from report)")
+    parser.add_argument("--sets", default="dev,heldout,real,curve", help="comma-separated subset")
+    parser.add_argument("--cache", default=str(Path.home() / ".cache" / "callreview" / "agreement-embeddings.pkl"))
+    args = parser.parse_args(argv)
+
+    settings = load_settings()
+    if engine is None:
+        engine = make_engine(args.engine, settings)
+        if engine == "skip":
+            print("agreement: --engine openai needs an endpoint: set CALLREVIEW_LLM_BASE_URL (and _MODEL, "
+                  "_API_KEY); skipped")
+            return 0
+    embed = CachedEmbed(settings, Path(args.cache) if args.cache else None)
+    scorer = Scorer(settings, embed, engine, use_judge=not args.no_judge)
+    sets = set(args.sets.split(","))
+    name = "rules" if engine is None else getattr(engine, "name", "llm")
+    label = f"{name}{' + judge' if engine is None and scorer.use_judge else ''}"
+    print(f"engine: {label}")
+    try:
+        methodologies = load_methodologies()
+        for key, folder in (("dev", args.calls), ("heldout", args.heldout)):
+            if key in sets:
+                sales_set(Path(folder), scorer, methodologies).print(
+                    f"sales {key} set ({folder}), verdicts met / partly_met / not_met")
+        folder = Path(args.persuasion)
+        if sets & {"real", "curve"}:
+            data = RealSet(folder, limit=40 if args.quick else None, half=args.half)
+            yaml_m = load_methodology_file(folder / "persuasion.yaml", origin="shipped") \
+                if (folder / "persuasion.yaml").is_file() else load_methodology_file(PERSUASION / "persuasion.yaml")
+            playbook = folder / "playbook.md" if (folder / "playbook.md").is_file() else PERSUASION / "playbook.md"
+            shapes = [("YAML methodology", yaml_m)]
+            if not args.quick:
+                shapes.append(("imported playbook", imported_playbook(playbook)))
+            if "real" in sets:
+                for title, loaded in shapes:
+                    real_set(data, scorer, loaded, strategy_map(loaded, yaml_m)).print(
+                        f"real set ({folder}), {title}, {args.half}ing half: {len(data.report)} dialogues "
+                        f"({'tuned on the other half' if args.half == 'report' else 'the half tuned on'}), "
+                        "presence per strategy")
+            if "curve" in sets and engine is None and scorer.use_judge:
+                sizes = tuple(n for n in CURVE if n <= (20 if args.quick else 50))
+                print(f"\nlearning curve (YAML methodology): N labelled tuning-half calls as manager feedback, "
+                      f"mean kappa on the {len(data.report)} reporting dialogues")
+                print(f"{'N':>4} {'overrides':>10} {'marks':>7} {'both':>6} {'criteria calibrated':>20}")
+                for n, only_cal, only_marks, both, calibrated in learning_curve(
+                        data, scorer, yaml_m, strategy_map(yaml_m, yaml_m), sizes):
+                    print(f"{n:>4} {only_cal:>10.2f} {only_marks:>7.2f} {both:>6.2f} {calibrated:>20}")
+    finally:
+        embed.save()
+    print(f"\nscoring time: {scorer.seconds:.1f} s")
     return 0
 
 

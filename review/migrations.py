@@ -73,10 +73,10 @@ calls = Table(
     Column("created_at", String(40), nullable=False),
     Column("status", String(20), nullable=False),
     Column("error", Text),
-    # m003: the review in progress ("host:pid" and its start), so a killed one is found stale
+    # m004: the review in progress ("host:pid" and its start), so a killed one is found stale
     Column("review_owner", String(300)),
     Column("review_started_at", String(40)),
-    # m003: a later call with the same bytes (made before the unique index); None for the first
+    # m004: a later call with the same bytes (made before the unique index); None for the first
     Column("duplicate_of", Integer),
     Index("ux_calls_sha", "audio_sha256", unique=True,
           sqlite_where=text("audio_sha256 IS NOT NULL AND duplicate_of IS NULL"),
@@ -115,7 +115,7 @@ reviews = Table(
     Column("draft_json", Text),
     # (call_id, id): the latest review of each call is found from this index alone.
     Index("ix_reviews_call_id_id", "call_id", "id"),
-    # m003: one review per call and review inputs, so concurrent reviews store one
+    # m004: one review per call and review inputs, so concurrent reviews store one
     Index("ux_reviews_call_cache_key", "call_id", "cache_key", unique=True,
           sqlite_where=text("cache_key IS NOT NULL"), postgresql_where=text("cache_key IS NOT NULL")),
 )
@@ -161,10 +161,36 @@ call_text = Table(
     Column("text", Text, nullable=False),  # lower-cased plain text of the latest transcript
 )
 
+evidence_marks = Table(
+    "evidence_marks", METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("review_id", Integer, ForeignKey("reviews.id"), nullable=False, index=True),
+    Column("criterion_id", String(100), nullable=False),
+    Column("segment_id", Integer, nullable=False),
+    Column("verdict", String(10), nullable=False),  # "right" or "wrong"
+    Column("author", String(200), nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+calibrations = Table(
+    "calibrations", METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("methodology_id", String(100), nullable=False),
+    Column("criterion_id", String(100), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("examples", Integer, nullable=False),
+    Column("positives", Integer, nullable=False),
+    Column("model_json", Text),  # NULL: a reset (the uncalibrated judge from here on)
+    Column("examples_sha256", String(64), nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    UniqueConstraint("methodology_id", "criterion_id", "version", name="uq_calibrations_criterion_version"),
+)
+
 jobs, users, team_reps = team_tables(METADATA)
 
 TABLES = [schema_version, calls, transcripts, reviews, overrides, comments, documents, call_text,
-          jobs, users, team_reps]
+          jobs, users, team_reps, evidence_marks, calibrations]
 
 
 def transcript_search_text(segment_texts: list[str]) -> str:
@@ -316,11 +342,43 @@ def m004_review_claims_and_unique_calls(conn: Connection) -> None:
                       "WHERE cache_key IS NOT NULL"))
 
 
+def m005_evidence_marks_calibrations(conn: Connection) -> None:
+    """The manager's right / wrong marks on evidence quotes, and the per-criterion calibration
+    models fitted from marks and overrides (append-only versions; a NULL model is a reset)."""
+    md = MetaData()
+    Table("reviews", md, Column("id", Integer, primary_key=True))  # the foreign key's target only
+    Table(
+        "evidence_marks", md,
+        Column("id", Integer, primary_key=True),
+        Column("review_id", Integer, ForeignKey("reviews.id"), nullable=False, index=True),
+        Column("criterion_id", String(100), nullable=False),
+        Column("segment_id", Integer, nullable=False),
+        Column("verdict", String(10), nullable=False),
+        Column("author", String(200), nullable=False),
+        Column("created_at", String(40), nullable=False),
+    ).create(conn)
+    Table(
+        "calibrations", md,
+        Column("id", Integer, primary_key=True),
+        Column("methodology_id", String(100), nullable=False),
+        Column("criterion_id", String(100), nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("examples", Integer, nullable=False),
+        Column("positives", Integer, nullable=False),
+        Column("model_json", Text),
+        Column("examples_sha256", String(64), nullable=False),
+        Column("author", String(200), nullable=False),
+        Column("created_at", String(40), nullable=False),
+        UniqueConstraint("methodology_id", "criterion_id", "version", name="uq_calibrations_criterion_version"),
+    ).create(conn)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     m001_calls_reviews_documents,
     m002_transcript_search_text,
     m003_jobs_users_teams,
     m004_review_claims_and_unique_calls,
+    m005_evidence_marks_calibrations,
 ]
 
 

@@ -68,11 +68,14 @@ def _coaching_sha() -> str:
     return sha256_json([[path.name, sha256_file(path)] for path in sorted(coaching_dir().glob("*.yaml"))])
 
 
-def cache_key(transcript: Transcript, methodology_sha: str, services: Services, history=()) -> str:
+def cache_key(transcript: Transcript, methodology_sha: str, services: Services, history=(),
+              calibration: dict | None = None) -> str:
     """Everything that decides a review's content; equal keys give equal reviews.
 
     history: the rep's earlier scorecards the coaching pattern is drawn from (a new earlier call
     changes the pattern, so it changes the key).
+    calibration: criterion id -> the version of its calibrated model (a new fit changes the key),
+        and "marked": the quotes the manager marked right / wrong (the judge's own examples).
     """
     from .prompts import load_prompt
 
@@ -92,6 +95,11 @@ def cache_key(transcript: Transcript, methodology_sha: str, services: Services, 
     }
     if engine:  # the same model name at another endpoint is another model (rules keep their keys)
         parts["endpoint"] = getattr(engine, "base_url", None) or services.settings.llm_base_url
+    else:  # the offline judge and the team's calibration decide presence
+        from .judge import JUDGE_VERSION
+
+        parts["judge"] = JUDGE_VERSION
+        parts["calibration"] = calibration or {}
     from .store.records import review_cache_key
 
     return review_cache_key(**parts)
@@ -249,7 +257,14 @@ def _review_transcript(call_id, transcript, loaded, services, progress) -> Revie
     store = services.store
     call = store.get_call(call_id)
     history = store.rep_history(call.rep, loaded.methodology.id, before=call_id) if call.rep else []
-    key = cache_key(transcript, loaded.sha256, services, history)
+    calibrated, marked = {}, {}
+    if services.engine is None:
+        from .calibration import last_resets, refresh
+
+        calibrated = refresh(store, loaded.methodology.id, [c.id for c in loaded.methodology.criteria])
+        marked = store.marked_quotes(loaded.methodology.id, last_resets(store, loaded.methodology.id))
+    key = cache_key(transcript, loaded.sha256, services, history,
+                    {cid: a.version for cid, a in calibrated.items()} | ({"marked": marked} if marked else {}))
     cached = store.find_review_by_cache_key(key)
     if cached is not None and cached.call_id == call_id:
         store.update_call_status(call_id, "reviewed")  # ends this run's claim on the call
@@ -264,7 +279,22 @@ def _review_transcript(call_id, transcript, loaded, services, progress) -> Revie
     progress("index", 1.0, "Evidence candidates found")
 
     progress("score", 0.0, f"Scoring against {loaded.methodology.name}")
-    scorecard = score_call(transcript, loaded, candidates, services.engine, services.settings)
+    judgements = None
+    if services.engine is None:
+        from .calibration import apply
+        from .judge import embed_criteria, judge_call
+
+        criteria = loaded.methodology.criteria
+        judgements = judge_call(transcript, criteria, services.index.embed,
+                                embed_criteria(criteria, services.index.embed, marked))
+        judgements = {cid: apply(j, calibrated[cid].model, calibrated[cid].version) if cid in calibrated
+                      else j for cid, j in judgements.items()}
+    scorecard = score_call(transcript, loaded, candidates, services.engine, services.settings,
+                           judgements=judgements)
+    for cid, (right, wrong) in marked.items():  # the judge compared sentences with these too
+        if right or wrong:
+            scorecard.provenance.calibration[cid] = scorecard.provenance.calibration.get(cid, {}) | {
+                "marked_right": len(right), "marked_wrong": len(wrong)}
     progress("score", 1.0, "Scorecard ready")
 
     progress("coach", 0.0, "Drafting the SLED coaching agenda")

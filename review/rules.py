@@ -277,6 +277,11 @@ def _score_open_questions(transcript: Transcript, criterion: Criterion) -> RuleR
     return RuleResult(score, refs, f"{level.label} ({score}/{top}): {'; '.join(parts)}.", signals)
 
 
+def is_call_form_criterion(criterion: Criterion) -> bool:
+    """A criterion about the form of the rep's questions over the whole call, not about one topic."""
+    return criterion.needs_question and bool(_ABOUT_OPEN_QUESTIONS.search(f"{criterion.name} {criterion.question}"))
+
+
 def score_criterion(transcript: Transcript, criterion: Criterion, candidates: list[Candidate]) -> RuleResult:
     """Score one criterion from its candidate windows (question form from the whole call).
 
@@ -284,7 +289,7 @@ def score_criterion(transcript: Transcript, criterion: Criterion, candidates: li
     criterion: the methodology criterion, with keywords, shown_by, needs_question and levels.
     candidates: the retrieved windows for this criterion (may be empty).
     """
-    if criterion.needs_question and _ABOUT_OPEN_QUESTIONS.search(f"{criterion.name} {criterion.question}"):
+    if is_call_form_criterion(criterion):
         return _score_open_questions(transcript, criterion)
     top = criterion.max_score
     signals = _turn_signals(transcript, criterion, candidates)

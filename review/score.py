@@ -27,6 +27,8 @@ from . import rules
 from .evidence import resolve_evidence
 from .hashing import transcript_sha256
 from .injection import INJECTION, InjectionDetector, default_detector
+from .judge import THRESHOLD, Judgement, judge_note
+from .keywords import search_keyword
 from .llm import ENGINE_LABELS, ChatEngine, UsageTally
 from .prompts import Prompt, load_prompt
 from .redact import RedactionCounts
@@ -173,6 +175,65 @@ def _score_with_rules(transcript, criterion, cands, injections: set[int]) -> Cri
     )
 
 
+# A keyword pattern that hits in more than this share of the call's turns is the call's topic.
+RARE_KEYWORD_SHARE = 0.15
+# ... and such a match tips the judge's verdict when its best sentence is at most this far below threshold.
+KEYWORD_TIP = 0.15
+
+
+def _rare_keyword_match(transcript, criterion, result) -> bool:
+    """The rules matched a turn on a keyword pattern that is rare in this call (not its topic)."""
+    turns = transcript.segments
+    for pattern in {h for s in result.signals if s.matches for h in s.hits}:
+        share = sum(bool(search_keyword(pattern, t.text, multiline=True)) for t in turns) / max(len(turns), 1)
+        if share <= RARE_KEYWORD_SHARE:
+            return True
+    return False
+
+
+def _score_with_judge(transcript, criterion, cands, judgement, injections: set[int]) -> CriterionScore:
+    """The rules engine's level, with the judge deciding presence (review.judge).
+
+    The judge decides whether the criterion is there at all; the rules engine keeps deciding how
+    well (the level), and overrules the judge only where its own top level is corroborated: on a
+    scale with levels in between (0..2 or more), the top level needs the buyer's engagement and
+    several signals, which topic alone does not give; on a yes/no scale any match is the top, so
+    there the judge alone decides. Criteria about the form of the rep's questions over the whole
+    call ("open questions") are not about one topic and stay with the rules engine.
+    """
+    cands = _without_injection(transcript, cands, injections)
+    result = rules.score_criterion(transcript, criterion, cands)
+    if rules.is_call_form_criterion(criterion):
+        return _score_with_rules(transcript, criterion, cands, injections)
+    allowed = {s.id for s in transcript.segments} - injections
+    rare_keyword = result.score > 0 and _rare_keyword_match(transcript, criterion, result)
+    corroborated = rare_keyword and (
+        (criterion.max_score >= 2 and result.score == criterion.max_score)
+        or judgement.score >= THRESHOLD - KEYWORD_TIP)
+    # the judge's evidence is a sentence: the quote is that sentence, cut verbatim from its turn
+    sentences = judgement.evidence_sentences or [None] * len(judgement.evidence)
+    judged = [{"segment_id": sid} | ({"quote": text} if text else {})
+              for sid, text in zip(judgement.evidence, sentences, strict=False) if sid in allowed]
+    if judgement.present or corroborated:
+        score = max(result.score, 1)
+        refs = (result.refs + judged) if corroborated else (judged + result.refs)
+        seen: set[int] = set()
+        refs = [r for r in refs if not (r["segment_id"] in seen or seen.add(r["segment_id"]))]
+        rationale = f"{result.rationale} {judge_note(judgement)}" if result.score else (
+            f"{criterion.levels[score].label} ({score}/{criterion.max_score}): {judge_note(judgement)}")
+    else:
+        score, refs = 0, []
+        rationale = f"{criterion.levels[0].label} (0/{criterion.max_score}): {judge_note(judgement)}"
+    quotes, dropped = resolve_evidence(transcript, refs[:3], allowed)
+    if score > 0 and not quotes:
+        score, rationale = 0, f"{criterion.levels[0].label} (0/{criterion.max_score}): no evidence resolved."
+    return CriterionScore(
+        id=criterion.id, name=criterion.name, section=criterion.section, score=score,
+        max_score=criterion.max_score, weight=criterion.weight, verdict=verdict_for(score, criterion),
+        evidence=quotes, rationale=rationale, dropped_evidence=dropped,
+    )
+
+
 def _totals(methodology, scores: list[CriterionScore]):
     counted = [s for s in scores if s.verdict != "not_applicable"]
     sections = []
@@ -191,7 +252,8 @@ def _totals(methodology, scores: list[CriterionScore]):
 
 def score_call(transcript: Transcript, loaded_methodology, candidates: dict[str, list[Candidate]],
                engine: ChatEngine | None, settings, prompt: Prompt | None = None,
-               max_batch: int = MAX_BATCH, injection: InjectionDetector | None = None) -> Scorecard:
+               max_batch: int = MAX_BATCH, injection: InjectionDetector | None = None,
+               judgements: dict[str, Judgement] | None = None) -> Scorecard:
     """Score every criterion of the methodology for one call.
 
     transcript: the call, with segment ids, roles and word timestamps (unredacted, local).
@@ -203,6 +265,8 @@ def score_call(transcript: Transcript, loaded_methodology, candidates: dict[str,
     max_batch: the most criteria scored by one LLM request (criteria without candidates cost none).
     injection: the prompt-injection detector; None uses the shipped one (regexes + MiniLM probes).
     Turns it flags are listed in the scorecard's flags and never accepted as evidence.
+    judgements: the discriminating judge's findings (review.judge.judge_call, calibrated or not);
+        with the offline engine they decide presence. None: the rules engine alone.
     """
     methodology = loaded_methodology.methodology
     injections = find_injections(transcript, injection)
@@ -210,7 +274,9 @@ def score_call(transcript: Transcript, loaded_methodology, candidates: dict[str,
         prompt = load_prompt("score_criterion")
     tally, counts, flags = UsageTally(), RedactionCounts(), []
     if engine is None:
-        scores = [_score_with_rules(transcript, c, candidates.get(c.id, []), injections)
+        scores = [_score_with_rules(transcript, c, candidates.get(c.id, []), injections) if judgements is None
+                  or c.id not in judgements else
+                  _score_with_judge(transcript, c, candidates.get(c.id, []), judgements[c.id], injections)
                   for c in methodology.criteria]
     else:
         by_id = _score_with_engine(transcript, methodology, candidates, engine, prompt, settings, tally, counts,
@@ -248,6 +314,11 @@ def score_call(transcript: Transcript, loaded_methodology, candidates: dict[str,
         transcript_sha256=transcript_sha256(transcript),
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         token_usage=usage,
+        judge_signals={} if judgements is None or engine is not None else
+        {cid: [round(x, 4) for x in j.features] for cid, j in judgements.items()},
+        calibration={} if judgements is None or engine is not None else
+        {cid: {"version": j.calibration_version, "examples": j.calibrated}
+         for cid, j in judgements.items() if j.calibrated},
     )
     return Scorecard(
         methodology_id=methodology.id, methodology_name=methodology.name, criteria=scores, sections=sections,

@@ -156,6 +156,11 @@ class Provenance(_Model):
     transcript_sha256: str
     created_at: str
     token_usage: dict = Field(default_factory=dict)  # prompt_tokens, completion_tokens, calls
+    # The discriminating judge's call-level signals per criterion (review.judge.FEATURES), kept so a
+    # manager's later correction of this review is a labelled example for calibration.
+    judge_signals: dict[str, list[float]] = Field(default_factory=dict)
+    # Criteria decided by the team's calibrated model: criterion id -> {"version", "examples"}.
+    calibration: dict[str, dict] = Field(default_factory=dict)
 
 
 class Scorecard(_Model):

@@ -30,6 +30,7 @@ from ..migrations import (
 from ..types import CoachingDraft, Scorecard, Transcript
 from .call_methods import CallMethods
 from .document_methods import DocumentMethods
+from .feedback_methods import CalibrationRecord, EvidenceMark, FeedbackMethods, LabelledExample
 from .job_methods import Job, JobMethods
 from .records import (
     CALL_STATUSES,
@@ -46,6 +47,9 @@ from .user_methods import User, UserMethods
 
 __all__ = [
     "CALL_STATUSES",
+    "CalibrationRecord",
+    "EvidenceMark",
+    "LabelledExample",
     "Call",
     "CallRow",
     "CoachingDraft",
@@ -74,7 +78,7 @@ __all__ = [
 ]
 
 
-class Store(CallMethods, ReviewMethods, DocumentMethods, JobMethods, UserMethods):
+class Store(CallMethods, ReviewMethods, DocumentMethods, JobMethods, UserMethods, FeedbackMethods):
     """All persistent state of callreview. Safe to share between threads (an in-memory SQLite
     store is one shared connection, meant for tests and single-user demos).
 

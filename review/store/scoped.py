@@ -35,6 +35,8 @@ _CHECKED: dict[str, tuple[str, bool]] = {
     "get_document": ("review", False),
     "document_history": ("review", False),
     "restore_document": ("review", True),
+    "add_evidence_mark": ("review", True),
+    "evidence_marks": ("review", False),
     "rep_history": ("rep", False),
     "rep_trend_rows": ("rep", False),
     "keep_upload": ("free", True),
@@ -43,7 +45,7 @@ _CHECKED: dict[str, tuple[str, bool]] = {
     "close": ("free", False),
 }
 # write methods whose `author` is the signed-in person, whatever the page passed
-_AUTHORED = {"add_override", "add_comment", "save_document", "restore_document"}
+_AUTHORED = {"add_override", "add_comment", "save_document", "restore_document", "add_evidence_mark"}
 _ADMIN_ONLY_TEXT = "only an admin may do this; ask an admin of this callreview"
 
 

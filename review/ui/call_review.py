@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from review.timefmt import clock
-from review.ui import charts, state
+from review.ui import charts, feedback, state
 from review.ui.safe_text import md_text
 
 
@@ -73,7 +73,7 @@ def _override_box(store, review, criterion, latest) -> None:
             st.rerun()
 
 
-def _criterion(store, call, review, criterion, latest) -> None:
+def _criterion(store, call, review, criterion, latest, marks) -> None:
     verdict = state.VERDICT_LABELS[criterion.verdict]
     shown = f"{criterion.score}/{criterion.max_score}"
     if latest is not None:
@@ -84,7 +84,8 @@ def _criterion(store, call, review, criterion, latest) -> None:
         if not criterion.evidence:
             st.caption("No evidence quote in the transcript.")
         for i, quote in enumerate(criterion.evidence):
-            c1, c2 = st.columns([1, 7], vertical_alignment="center")
+            c1, c2, c3 = st.columns([1, 6, 1], vertical_alignment="center")
+            feedback.quote_marks(c3, store, review, criterion, i, marks)
             c1.button(clock(quote.start), key=f"play_{criterion.id}_{i}", icon=":material/play_arrow:",
                       on_click=_play_from, args=(call.id, quote.start),
                       help="Play the call from this moment")
@@ -94,6 +95,7 @@ def _criterion(store, call, review, criterion, latest) -> None:
             st.caption(f"Evidence the model cited that is not in the transcript was dropped: "
                        f"{md_text(', '.join(criterion.dropped_evidence))}")
         st.markdown("**AI score** " + f"{criterion.score}/{criterion.max_score} ({verdict})")
+        feedback.calibration_note(store, review, criterion)
         for o in store.override_history(review.id, criterion.id):
             st.markdown(f"**Manager score** {o.score}/{criterion.max_score} \u2014 {md_text(o.comment)} "
                         f":gray[({md_text(o.author)}, {o.created_at[:16].replace('T', ' ')})]")
@@ -103,6 +105,7 @@ def _criterion(store, call, review, criterion, latest) -> None:
 def _scorecard(store, call, review) -> None:
     card = review.scorecard
     latest = store.overrides(review.id)
+    marks = feedback.latest_marks(store, review)
     names = state.section_names(card.methodology_id)
     if card.sections:
         cols = st.columns(len(card.sections))
@@ -114,7 +117,7 @@ def _scorecard(store, call, review) -> None:
         if len(sections) > 1:
             st.subheader(names.get(section, section) or "Criteria")
         for criterion in (c for c in card.criteria if c.section == section):
-            _criterion(store, call, review, criterion, latest.get(criterion.id))
+            _criterion(store, call, review, criterion, latest.get(criterion.id), marks)
 
 
 def _transcript(transcript, call_id: int, rep_name: str | None) -> None:

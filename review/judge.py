@@ -1,0 +1,215 @@
+"""The discriminating judge: is a criterion present in this call, and which sentence shows it?
+
+A real conversation stays on one topic, so every turn is "close to" every criterion of a
+methodology written for that topic. Similarity alone says "met" everywhere. The judge scores
+each sentence the criterion's speaker said by how much MORE it looks like this criterion than
+  - the call's own background: the mean similarity of the call's sentences to the criterion
+    (the topic every sentence shares), and
+  - the other criteria of the methodology (the margin to the closest other criterion),
+and by whether it looks more like the criterion's poor examples than its good ones; the
+keyword patterns and the question form (criteria that must be asked) stay. The call's verdict
+is the best sentence's score against one threshold; the evidence is that sentence's turn.
+
+Every number here is global (no per-criterion, per-methodology or per-dataset value); they were
+set on the tuning half of the real labelled dialogues (benchmarks/agreement.py) only.
+
+Measured (benchmarks/agreement.py, MiniLM): on the real set's reporting half (127 PersuasionForGood
+dialogues, 11 strategies, a methodology written from the definitions) mean kappa 0.34 (pooled 0.45;
+similarity with one threshold: about 0.2), evidence precision 54%; with the rules engine keeping the
+levels (review.score), the sales dev set 0.66 mean (rules alone 0.72) and the held-out set 0.48 (0.48).
+
+Sentence vectors come through the embedding seam (`embed(texts) -> array of unit vectors`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .rules import is_question, keyword_hits
+from .schema import Criterion
+from .types import Transcript
+
+Embed = Callable[[list[str]], np.ndarray]
+JUDGE_VERSION = "1"  # bump when a change here changes verdicts (reviews cached by it are redone)
+
+# Weights of a sentence's signals in its score (set on the tuning half; see the module docstring).
+# Tuning-half grid (mean kappa over the 11 strategies): the margin to the other criteria is the
+# strongest signal (0 -> 2 took the tuning mean from about 0.25 to 0.37); background and poor
+# examples change it by less than 0.01 either way and stay for what they guard against.
+W_SIMILARITY = 0.5  # closeness to the criterion's question and good examples
+W_BACKGROUND = 0.5  # ... above the call's own mean closeness to it
+W_MARGIN = 2.0  # ... above the closest other criterion
+W_KEYWORD = 0.5  # a keyword pattern of the criterion, weighed by how rare its hits are in the call
+W_POOR = 1.0  # closer to a poor example than to the good ones counts against
+THRESHOLD = 0.52  # a call's best sentence score at or above this: the criterion is present
+MIN_WORDS = 3  # shorter sentences ("Hi!", "Sure.") carry no strategy
+
+FEATURES = ("best_score", "best_similarity", "best_background", "best_margin", "keyword_sentences",
+            "sentences_over_threshold", "background")
+
+_SPLIT = re.compile(r"(?<=[.!?])\s+")
+
+
+@dataclass
+class Sentence:
+    segment_id: int
+    text: str
+    role: str
+    question: bool
+
+
+@dataclass
+class Judgement:
+    """The judge's finding for one criterion in one call."""
+
+    criterion_id: str
+    present: bool
+    score: float  # the best sentence's score (compare with THRESHOLD)
+    evidence: list[int]  # segment ids, strongest first
+    best_sentence: str
+    features: list[float]  # call-level signals, in FEATURES order (for calibration)
+    sentence_scores: list[tuple[int, float]] = field(default_factory=list)
+    calibrated: int = 0  # manager-labelled examples of the calibration model that decided, 0 if none
+    probability: float | None = None  # the calibration model's probability of presence
+    calibration_version: int = 0  # the stored version of that model
+    evidence_sentences: list[str] = field(default_factory=list)  # the sentence of each evidence turn
+
+
+def split_sentences(transcript: Transcript) -> list[Sentence]:
+    """Every sentence of every turn, with its turn's id and role."""
+    out = []
+    for seg in transcript.segments:
+        for text in _SPLIT.split(seg.text.strip()):
+            text = text.strip()
+            if text:
+                out.append(Sentence(seg.id, text, seg.role, is_question(text)))
+    return out
+
+
+def criterion_probes(criterion: Criterion) -> list[str]:
+    """The texts a sentence is compared with: the question and the good examples."""
+    return [criterion.question.strip(), *[e.strip() for e in criterion.good_examples if e.strip()]]
+
+
+def _speaker_ok(criterion: Criterion, role: str) -> bool:
+    return criterion.shown_by == "either" or role in (criterion.shown_by, "unknown")
+
+
+@dataclass
+class CriterionVectors:
+    good: np.ndarray  # (n probes, d)
+    poor: np.ndarray  # (n poor examples, d), may be empty
+
+
+def embed_criteria(criteria: Sequence[Criterion], embed: Embed,
+                   team_examples: dict[str, tuple[list[str], list[str]]] | None = None) -> dict[str, CriterionVectors]:
+    """Vectors of each criterion's probes (question, good examples) and poor examples.
+
+    team_examples: criterion id -> (sentences the manager marked right, marked wrong): the team's
+        own examples, added to the methodology's good and poor examples.
+    """
+    texts: list[str] = []
+    spans = {}
+    team_examples = team_examples or {}
+    for c in criteria:
+        right, wrong = team_examples.get(c.id, ([], []))
+        good = criterion_probes(c) + list(right)
+        poor = [p.strip() for p in c.poor_examples if p.strip()] + list(wrong)
+        spans[c.id] = (len(texts), len(good), len(poor))
+        texts += good + poor
+    vectors = np.asarray(embed(texts), dtype=np.float32)
+    out = {}
+    for c in criteria:
+        start, n_good, n_poor = spans[c.id]
+        out[c.id] = CriterionVectors(vectors[start:start + n_good], vectors[start + n_good:start + n_good + n_poor])
+    return out
+
+
+def judge_call(transcript: Transcript, criteria: Sequence[Criterion], embed: Embed,
+               criterion_vectors: dict[str, CriterionVectors] | None = None,
+               sentence_vectors: np.ndarray | None = None) -> dict[str, Judgement]:
+    """Judge every criterion in one call.
+
+    transcript: the call, with roles.
+    criteria: all criteria of the methodology (each is judged against the others).
+    embed: the embedding seam; texts -> unit vectors.
+    criterion_vectors / sentence_vectors: precomputed vectors (benchmarks cache them); computed
+        with `embed` when None.
+    """
+    sentences = [s for s in split_sentences(transcript) if len(s.text.split()) >= MIN_WORDS]
+    if criterion_vectors is None:
+        criterion_vectors = embed_criteria(criteria, embed)
+    if sentence_vectors is None:
+        sentence_vectors = np.asarray(embed([s.text for s in sentences]), dtype=np.float32)
+    return judge_sentences(sentences, sentence_vectors, criteria, criterion_vectors)
+
+
+def judge_sentences(sentences: list[Sentence], vectors: np.ndarray, criteria: Sequence[Criterion],
+                    criterion_vectors: dict[str, CriterionVectors]) -> dict[str, Judgement]:
+    """The judge on sentences already split and embedded (vectors row i is sentences[i])."""
+    n = len(sentences)
+    if n == 0:
+        return {c.id: Judgement(c.id, False, 0.0, [], "", [0.0] * len(FEATURES)) for c in criteria}
+    # similarity of every sentence to every criterion: best over its probes
+    sim = np.stack([(vectors @ criterion_vectors[c.id].good.T).max(axis=1) for c in criteria], axis=1)
+    out = {}
+    for j, c in enumerate(criteria):
+        cv = criterion_vectors[c.id]
+        eligible = np.array([_speaker_ok(c, s.role) and (s.question or not c.needs_question) for s in sentences])
+        speaker = np.array([_speaker_ok(c, s.role) for s in sentences])
+        background = float(sim[speaker, j].mean()) if speaker.any() else 0.0
+        others = np.delete(sim, j, axis=1)
+        margin = sim[:, j] - (others.max(axis=1) if others.shape[1] else 0.0)
+        poor = (vectors @ cv.poor.T).max(axis=1) if len(cv.poor) else np.full(n, -1.0)
+        worse = np.maximum(0.0, poor - sim[:, j])
+        keyword = np.array([bool(keyword_hits(c, s.text)) for s in sentences], dtype=np.float32)
+        # a pattern that hits in most of the speaker's sentences is the call's topic, not evidence
+        rarity = 1.0 - float(keyword[speaker].mean()) if speaker.any() else 1.0
+        score = (W_SIMILARITY * sim[:, j] + W_BACKGROUND * (sim[:, j] - background) + W_MARGIN * margin
+                 + W_KEYWORD * rarity * keyword - W_POOR * worse)
+        score = np.where(eligible, score, -np.inf)
+        if not eligible.any():
+            out[c.id] = Judgement(c.id, False, 0.0, [], "", [0.0] * 6 + [background])
+            continue
+        order = np.argsort(-score)
+        best = int(order[0])
+        over = [int(i) for i in order if score[i] >= THRESHOLD]
+        evidence: list[int] = []
+        evidence_sentences: list[str] = []
+        for i in over or [best]:
+            if sentences[i].segment_id not in evidence:
+                evidence.append(sentences[i].segment_id)
+                evidence_sentences.append(sentences[i].text)
+        features = [float(score[best]), float(sim[best, j]), float(sim[best, j] - background), float(margin[best]),
+                    float(keyword[eligible].sum()), float(len(over)), background]
+        out[c.id] = Judgement(
+            criterion_id=c.id, present=bool(score[best] >= THRESHOLD), score=float(score[best]),
+            evidence=evidence[:3], best_sentence=sentences[best].text, features=features,
+            sentence_scores=[(sentences[i].segment_id, float(score[i])) for i in order[:5]],
+            evidence_sentences=evidence_sentences[:3],
+        )
+    return out
+
+
+def judge_note(judgement: Judgement) -> str:
+    """One sentence for the rationale: what the judge decided and on what."""
+    if judgement.calibrated:
+        how = (f"the team's calibrated model ({judgement.calibrated} manager-labelled examples) gives "
+               f"{judgement.probability:.0%}")
+    else:
+        how = f"sentence score {judgement.score:.2f} against threshold {THRESHOLD:.2f}"
+    if judgement.present:
+        return (f"Judge: “{_short(judgement.best_sentence)}” is closer to this criterion than to the call's "
+                f"background and the other criteria ({how}).")
+    if not judgement.best_sentence:
+        return "Judge: no sentence by the right speaker (or no question, where one is needed) to weigh."
+    return (f"Judge: no sentence is specific to this criterion rather than the call's topic (best: "
+            f"“{_short(judgement.best_sentence)}”, {how}).")
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

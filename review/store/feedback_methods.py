@@ -1,0 +1,190 @@
+"""Store methods for learning from the manager: right / wrong marks on evidence quotes, the
+labelled examples they and the score overrides make, and the calibration models fitted on them
+(append-only versions; a reset is a version without a model)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, insert, select
+
+from ..errors import StoreError
+from ..migrations import calibrations, evidence_marks, overrides, reviews, utc_now
+from .base import StoreBase
+
+MARKS = ("right", "wrong")
+
+
+@dataclass
+class EvidenceMark:
+    id: int
+    review_id: int
+    criterion_id: str
+    segment_id: int
+    verdict: str
+    author: str
+    created_at: str
+
+
+@dataclass
+class LabelledExample:
+    """One (review, criterion) the manager labelled: the judge's signals and the answer."""
+
+    review_id: int
+    criterion_id: str
+    features: list[float]
+    present: bool
+    source: str  # "override" or "mark"
+    created_at: str
+
+
+@dataclass
+class CalibrationRecord:
+    methodology_id: str
+    criterion_id: str
+    version: int
+    examples: int
+    positives: int
+    model: dict | None  # None: reset to the uncalibrated judge
+    examples_sha256: str
+    author: str
+    created_at: str
+
+
+class FeedbackMethods(StoreBase):
+    """The evidence-mark and calibration part of `review.store.Store` (uses its get_review)."""
+
+    def add_evidence_mark(self, review_id: int, criterion_id: str, segment_id: int, verdict: str,
+                          author: str = "manager") -> int:
+        """Record that a quote the review cites for a criterion is right or wrong evidence.
+
+        review_id: the review. criterion_id: a criterion of its scorecard. segment_id: the turn
+        of a quote cited for it. verdict: "right" or "wrong". author: who.
+        """
+        if verdict not in MARKS:
+            raise StoreError(f"evidence mark {verdict!r} is not right or wrong; use one of those")
+        review = self.get_review(review_id)
+        if review is None:
+            raise StoreError(f"review {review_id} does not exist in the store; run `callreview calls` for ids")
+        criterion = next((c for c in review.scorecard.criteria if c.id == criterion_id), None)
+        if criterion is None:
+            raise StoreError(f"mark: criterion '{criterion_id}' is not in review {review_id}'s scorecard; "
+                             f"pick one of {', '.join(c.id for c in review.scorecard.criteria)}")
+        cited = [q.segment_id for q in criterion.evidence]
+        if segment_id not in cited:
+            raise StoreError(f"mark: segment {segment_id} is not a quote of '{criterion_id}' in review {review_id}"
+                             f" (its quotes: {', '.join(map(str, cited)) or 'none'})")
+        with self._write() as conn:
+            return int(conn.execute(insert(evidence_marks).values(
+                review_id=review_id, criterion_id=criterion_id, segment_id=segment_id, verdict=verdict,
+                author=author, created_at=utc_now(),
+            )).inserted_primary_key[0])
+
+    def evidence_marks(self, review_id: int) -> list[EvidenceMark]:
+        """Every mark on the review's quotes, oldest first."""
+        query = select(evidence_marks).where(evidence_marks.c.review_id == review_id).order_by(evidence_marks.c.id)
+        with self._read() as conn:
+            return [EvidenceMark(**r) for r in conn.execute(query).mappings()]
+
+    def labelled_examples(self, methodology_id: str, since: dict[str, str] | None = None
+                          ) -> dict[str, list[LabelledExample]]:
+        """criterion id -> the manager's labelled examples for the methodology's criteria.
+
+        One example per (review, criterion): the latest override (score > 0 means present) wins;
+        else the latest evidence mark (right: present; wrong: the judge's evidence, on which it
+        decided, does not show it). Reviews without the judge's signals give no example.
+        since: criterion id -> ISO time; only corrections made after it count (a reset).
+        """
+        since = since or {}
+        with self._read() as conn:
+            rows = conn.execute(select(reviews.c.id, reviews.c.scorecard_json)
+                                .where(reviews.c.methodology_id == methodology_id)).all()
+            signals = {}
+            for review_id, card_json in rows:
+                provenance = json.loads(card_json).get("provenance", {})
+                signals[review_id] = provenance.get("judge_signals") or {}
+            ids = list(signals)
+            found: dict[tuple[int, str], LabelledExample] = {}
+            if not ids:
+                return {}
+            for r in conn.execute(select(evidence_marks).where(evidence_marks.c.review_id.in_(ids))
+                                  .order_by(evidence_marks.c.id)).mappings():
+                features = signals[r["review_id"]].get(r["criterion_id"])
+                if features and r["created_at"] > since.get(r["criterion_id"], ""):
+                    found[(r["review_id"], r["criterion_id"])] = LabelledExample(
+                        r["review_id"], r["criterion_id"], features, r["verdict"] == "right", "mark", r["created_at"])
+            for r in conn.execute(select(overrides).where(overrides.c.review_id.in_(ids))
+                                  .order_by(overrides.c.id)).mappings():
+                features = signals[r["review_id"]].get(r["criterion_id"])
+                if features and r["created_at"] > since.get(r["criterion_id"], ""):
+                    found[(r["review_id"], r["criterion_id"])] = LabelledExample(
+                        r["review_id"], r["criterion_id"], features, r["score"] > 0, "override", r["created_at"])
+        out: dict[str, list[LabelledExample]] = {}
+        for (_, criterion_id), example in sorted(found.items()):
+            out.setdefault(criterion_id, []).append(example)
+        return out
+
+    def marked_quotes(self, methodology_id: str, since: dict[str, str] | None = None
+                      ) -> dict[str, tuple[list[str], list[str]]]:
+        """criterion id -> (quotes marked right, quotes marked wrong): the team's own examples.
+
+        The latest mark of each quote counts; since: criterion id -> ISO time of its last reset.
+        """
+        since = since or {}
+        latest: dict[tuple[int, str, int], tuple[str, str]] = {}
+        with self._read() as conn:
+            rows = conn.execute(select(evidence_marks, reviews.c.scorecard_json)
+                                .join(reviews, reviews.c.id == evidence_marks.c.review_id)
+                                .where(reviews.c.methodology_id == methodology_id)
+                                .order_by(evidence_marks.c.id)).mappings().all()
+        cards: dict[int, dict] = {}
+        for r in rows:
+            if r["created_at"] <= since.get(r["criterion_id"], ""):
+                continue
+            card = cards.setdefault(r["review_id"], json.loads(r["scorecard_json"]))
+            quote = next((q["quote"] for c in card.get("criteria", []) if c.get("id") == r["criterion_id"]
+                          for q in c.get("evidence", []) if q.get("segment_id") == r["segment_id"]), None)
+            if quote:
+                latest[(r["review_id"], r["criterion_id"], r["segment_id"])] = (r["verdict"], quote)
+        out: dict[str, tuple[list[str], list[str]]] = {}
+        for (_, criterion_id, _), (verdict, quote) in sorted(latest.items()):
+            right, wrong = out.setdefault(criterion_id, ([], []))
+            (right if verdict == "right" else wrong).append(quote)
+        return out
+
+    def save_calibration(self, methodology_id: str, criterion_id: str, model: dict | None, examples: int,
+                         positives: int, examples_sha256: str, author: str = "callreview") -> int:
+        """Append the next version of a criterion's calibration (model None: a reset); its version."""
+        with self._write() as conn:
+            latest = conn.scalar(select(func.max(calibrations.c.version)).where(and_(
+                calibrations.c.methodology_id == methodology_id, calibrations.c.criterion_id == criterion_id)))
+            version = int(latest or 0) + 1
+            conn.execute(insert(calibrations).values(
+                methodology_id=methodology_id, criterion_id=criterion_id, version=version, examples=examples,
+                positives=positives, model_json=None if model is None else json.dumps(model),
+                examples_sha256=examples_sha256, author=author, created_at=utc_now(),
+            ))
+        return version
+
+    def calibration_history(self, methodology_id: str | None = None) -> list[CalibrationRecord]:
+        """Every calibration version (of one methodology, or all), oldest first."""
+        query = select(calibrations).order_by(calibrations.c.id)
+        if methodology_id is not None:
+            query = query.where(calibrations.c.methodology_id == methodology_id)
+        with self._read() as conn:
+            return [_record(r) for r in conn.execute(query).mappings()]
+
+    def calibrations(self, methodology_id: str | None = None) -> list[CalibrationRecord]:
+        """The latest version of each criterion's calibration (resets included)."""
+        latest: dict[tuple[str, str], CalibrationRecord] = {}
+        for record in self.calibration_history(methodology_id):
+            latest[(record.methodology_id, record.criterion_id)] = record
+        return list(latest.values())
+
+
+def _record(row) -> CalibrationRecord:
+    data = dict(row)
+    data.pop("id")
+    raw = data.pop("model_json")
+    return CalibrationRecord(model=None if raw is None else json.loads(raw), **data)

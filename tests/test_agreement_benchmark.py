@@ -1,0 +1,64 @@
+"""benchmarks/agreement.py runs from the repository with the offline judge and with an LLM engine
+behind the seam (a fake here), on the committed real dialogues; without an endpoint `--engine openai`
+says so in one line."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "tests" / "data" / "persuasion"
+
+
+@pytest.fixture(scope="module")
+def agreement():
+    spec = importlib.util.spec_from_file_location("agreement_benchmark", REPO / "benchmarks" / "agreement.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def present_everywhere():
+    """An LLM engine at the seam (tests/fakes) that finds every criterion met citing the call's first
+    turn (always shown: every turn is)."""
+    from fakes import fake_engine
+    from test_score import asked_ids
+
+    def answer(request):
+        return {"criteria": [{"id": i, "score": 1, "verdict": "met", "rationale": "fake",
+                              "evidence": [{"segment_id": 0, "quote": ""}]} for i in asked_ids(request.schema)]}
+
+    return fake_engine(default=answer, local=True)
+
+
+def test_the_llm_engine_is_measured_with_the_same_tables(agreement, settings, capsys, tmp_path):
+    from fakes import requests_of
+
+    engine = present_everywhere()
+    code = agreement.main(["--sets", "real", "--quick", "--persuasion", str(DATA), "--cache", str(tmp_path / "c.pkl")],
+                          engine=engine)
+    out = capsys.readouterr().out
+    assert code == 0 and len(requests_of(engine)) >= 20
+    assert "engine: fake" in out and "reporting half: 20 dialogues" in out
+    rows = [line for line in out.splitlines() if line.split() and line.split()[0] in {
+        "proposition-of-donation", "credibility-appeal", "personal-story"}]
+    assert len(rows) == 3 and all(line.split()[1] == "20" for line in rows)
+    assert "MEAN kappa over criteria" in out
+
+
+def test_the_offline_judge_on_the_real_subset_beats_chance(agreement, settings, capsys, tmp_path):
+    code = agreement.main(["--sets", "real", "--quick", "--persuasion", str(DATA), "--cache", str(tmp_path / "c.pkl")])
+    out = capsys.readouterr().out
+    assert code == 0 and "engine: rules + judge" in out
+    mean = float(next(line for line in out.splitlines() if line.startswith("MEAN kappa")).split()[-1])
+    assert mean > 0.2, out
+    assert (tmp_path / "c.pkl").is_file()  # the sentence vectors are cached for the next run
+
+
+def test_openai_without_an_endpoint_is_skipped_in_one_line(agreement, settings, capsys):
+    assert agreement.main(["--engine", "openai"]) == 0
+    out = capsys.readouterr().out.strip()
+    assert out.count("\n") == 0 and "CALLREVIEW_LLM_BASE_URL" in out and "skipped" in out
