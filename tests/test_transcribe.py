@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import wave
 from pathlib import Path
 from types import SimpleNamespace
@@ -24,6 +23,7 @@ from review.transcribe import (
     words_to_turns,
 )
 from review.types import Word
+from review.wer import word_error_rate
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "audio"
 JFK = SHARED / "jfk.flac"
@@ -32,23 +32,6 @@ LEFT_TEXT = "He began a confused complaint against the wizard, who had vanished 
 RIGHT_TEXT = "The horizon seems extremely distant."
 
 pytestmark = pytest.mark.skipif(not JFK.exists(), reason=f"shared test audio missing at {SHARED}")
-
-
-def normalise_words(text: str) -> list[str]:
-    """Lower case, punctuation removed ("30" stays "30": references here spell no numbers)."""
-    return re.sub(r"[^\w\s']", " ", text.lower()).split()
-
-
-def word_error_rate(reference: str, hypothesis: str) -> float:
-    """(substitutions + deletions + insertions) / reference words, by word-level Levenshtein."""
-    ref, hyp = normalise_words(reference), normalise_words(hypothesis)
-    previous = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        current = [i]
-        for j, h in enumerate(hyp, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h)))
-        previous = current
-    return previous[-1] / max(len(ref), 1)
 
 
 def write_wav(path: Path, samples: np.ndarray, rate: int = 16000) -> Path:
