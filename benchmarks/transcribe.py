@@ -51,9 +51,10 @@ from faster_whisper.audio import decode_audio
 from review.audio import channels_identical
 from review.settings import load_settings
 from review.transcribe import decoding_options, model_is_multilingual, resolve_model
+from review.whisper_models import models_folder
 
 settings = load_settings()
-path, _ = resolve_model(settings.whisper_model, settings.home_path)
+path, _ = resolve_model(settings.whisper_model, models_folder(settings))
 model = WhisperModel(path, device=settings.whisper_device, compute_type=settings.whisper_compute_type,
                      cpu_threads=settings.whisper_threads)
 options = decoding_options(settings, model_is_multilingual(model))
@@ -167,10 +168,11 @@ def wer_child(model_name: str) -> None:
     """In a child process: transcribe every sample and version with one model, print JSON."""
     from review.settings import load_settings
     from review.transcribe import decoding_options, load_model, model_is_multilingual, resolve_model, transcribe_samples
+    from review.whisper_models import models_folder
 
     settings = load_settings(whisper_model=model_name)
     started = time.perf_counter()
-    path, label = resolve_model(settings.whisper_model, settings.home_path)
+    path, label = resolve_model(settings.whisper_model, models_folder(settings))
     model = load_model(path, settings.whisper_device, settings.whisper_compute_type, settings.whisper_threads)
     options = decoding_options(settings, model_is_multilingual(model))
     load_s = time.perf_counter() - started

@@ -74,6 +74,9 @@ class Settings:
         "Your company's name; transcription favours it (with the product names and hot words)."))
     product_names: str = field(default="", metadata=_meta(
         "Comma-separated names of your products; transcription favours them."))
+    models_dir: str = field(default="", metadata=_meta(
+        "Folder for models assembled at first use (the embedded Whisper base, 145 MB); empty means "
+        "'models' in the data folder."))
 
     @property
     def home_path(self) -> Path:

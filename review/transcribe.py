@@ -38,19 +38,19 @@ MONO_WARNING = (
 )
 
 
-def resolve_model(name: str, home: str | os.PathLike | None = None) -> tuple[str, str]:
+def resolve_model(name: str, models_dir: str | os.PathLike | None = None) -> tuple[str, str]:
     """Where a Whisper model lives on disk, and the label recorded in provenance.
 
     Args:
         name: "embedded" (the shipped model chosen by measurement, see review.whisper_models),
             "embedded-tiny.en" or "embedded-base", a local folder holding a CTranslate2 Whisper
             model, or a faster-whisper model name already in the local cache.
-        home: the data folder the embedded base model is assembled into (default: the settings').
+        models_dir: the folder the embedded base model is assembled into (default: the settings').
     """
     if whisper_models.is_embedded(name):
-        if home is None:
-            home = load_settings().home_path
-        found = whisper_models.embedded_model(name, Path(home))
+        if models_dir is None:
+            models_dir = whisper_models.models_folder(load_settings())
+        found = whisper_models.embedded_model(name, Path(models_dir))
         return found.path, found.label
     expanded = os.path.expanduser(name)
     if os.path.isdir(expanded):
@@ -237,7 +237,7 @@ def transcribe_audio(
     from .speakers import assign_roles
 
     decoded = audio_io.decode(path, channels=channels, max_mb=settings.max_upload_mb)
-    model_path, model_label = resolve_model(settings.whisper_model, settings.home_path)
+    model_path, model_label = resolve_model(settings.whisper_model, whisper_models.models_folder(settings))
     model = load_model(model_path, settings.whisper_device, settings.whisper_compute_type, settings.whisper_threads)
     multilingual = model_is_multilingual(model)
     options = decoding_options(settings, multilingual)

