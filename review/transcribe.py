@@ -120,9 +120,16 @@ def decoding_options(settings: Settings, multilingual: bool = True) -> dict:
         multilingual: whether the model can detect and transcribe other languages than English;
             with an English-only model, language "auto" means English.
     """
+    from faster_whisper.tokenizer import _LANGUAGE_CODES
+
     language = settings.whisper_language.strip().lower()
-    if language == "auto":
-        language = None if multilingual else "en"
+    if language != "auto" and language not in _LANGUAGE_CODES:
+        raise ConfigError(f"CALLREVIEW_WHISPER_LANGUAGE={settings.whisper_language!r} is not a Whisper language "
+                          "code; use a code such as en, es, de, fr, or 'auto' to detect it")
+    if not multilingual:
+        language = "en"
+    elif language == "auto":
+        language = None
     return {
         "language": language,
         "beam_size": settings.whisper_beam_size,
@@ -243,9 +250,9 @@ def transcribe_audio(
     options = decoding_options(settings, multilingual)
     total = decoded.duration * len(decoded.channels)
     warnings: list[str] = []
-    if settings.whisper_language.strip().lower() == "auto" and not multilingual:
-        warnings.append(f"{model_label} knows English only, so language 'auto' was transcribed as English; "
-                        "set CALLREVIEW_WHISPER_MODEL=embedded-base for calls in other languages")
+    if settings.whisper_language.strip().lower() != "en" and not multilingual:
+        warnings.append(f"{model_label} knows English only, so language '{settings.whisper_language}' was "
+                        "transcribed as English; set CALLREVIEW_WHISPER_MODEL=embedded-base for other languages")
     language = options["language"] or "en"
     dropped = 0
     segments: list[Segment] = []

@@ -133,6 +133,9 @@ def test_hotwords_join_company_products_and_setting(settings):
     assert decoding_options(named)["hotwords"] == "Northfield Logistics, Kwikroute, DockSense, Tessera"
     assert decoding_options(replace(settings, whisper_language="auto"), multilingual=False)["language"] == "en"
     assert decoding_options(replace(settings, whisper_language="auto"))["language"] is None
+    assert decoding_options(replace(settings, whisper_language="de"), multilingual=False)["language"] == "en"
+    with pytest.raises(ConfigError, match="'spanish' is not a Whisper language code"):
+        decoding_options(replace(settings, whisper_language="spanish"))
 
 
 @needs_espeak
