@@ -134,7 +134,7 @@ def der_table() -> None:
     print(f"estimate used for mono audio: {diarize.ESTIMATE_GOOD_ENOUGH}")
 
 
-def wer_samples() -> list[tuple[str, str, "object"]]:
+def wer_samples() -> list[tuple[str, str, object]]:
     """(name, reference text, 16 kHz float32 samples) of real speech shipped in tests/data/audio."""
     from faster_whisper.audio import decode_audio
 
@@ -167,7 +167,13 @@ def version(samples, which: str):
 def wer_child(model_name: str) -> None:
     """In a child process: transcribe every sample and version with one model, print JSON."""
     from review.settings import load_settings
-    from review.transcribe import decoding_options, load_model, model_is_multilingual, resolve_model, transcribe_samples
+    from review.transcribe import (
+        decoding_options,
+        load_model,
+        model_is_multilingual,
+        resolve_model,
+        transcribe_samples,
+    )
     from review.whisper_models import models_folder
 
     settings = load_settings(whisper_model=model_name)
