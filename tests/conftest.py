@@ -9,7 +9,7 @@ import pytest
 from review.settings import load_settings
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_AUDIO = (REPO.parent / "shared" / "audio").resolve()
+SHARED_AUDIO = REPO / "tests" / "data" / "audio"  # copies of shared/audio, licences in its README.md
 DATA = REPO / "tests" / "data"
 
 
