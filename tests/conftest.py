@@ -13,11 +13,19 @@ DATA = REPO / "tests" / "data"
 AUDIO = DATA / "audio"  # real speech with licence notes in its README.md
 
 
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory):
+    """One folder for assembled models (the embedded Whisper base) for the whole session: assembled
+    once, loaded once per process, instead of 145 MB per test's data folder."""
+    return tmp_path_factory.mktemp("models")
+
+
 @pytest.fixture
-def settings(tmp_path, monkeypatch):
+def settings(tmp_path, monkeypatch, models_dir):
     """Settings with a fresh data folder; no CALLREVIEW_* variable of the caller leaks in."""
     for key in list(__import__("os").environ):
         if key.startswith("CALLREVIEW_") or key == "OPENAI_API_KEY":
             monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("CALLREVIEW_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CALLREVIEW_MODELS_DIR", str(models_dir))
     return load_settings()

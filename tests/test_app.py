@@ -518,6 +518,22 @@ def test_settings_never_render_the_key(seams, settings, monkeypatch):
     assert "Saved to" in texts(at) and secret not in everything_sent(at)
 
 
+def test_settings_save_company_products_and_language(seams, settings):
+    from review.settings import load_settings
+    from review.transcribe import decoding_options
+
+    at = app("settings")
+    at.text_input(key="settings_company_name").input("Northfield Logistics")
+    at.text_input(key="settings_product_names").input("Kwikroute, DockSense")
+    at.text_input(key="settings_language").input("auto")
+    next(b for b in at.button if b.label == "Save settings").click().run()
+    saved = load_settings()
+    assert (saved.company_name, saved.product_names, saved.whisper_language) == (
+        "Northfield Logistics", "Kwikroute, DockSense", "auto")
+    assert decoding_options(saved)["hotwords"] == "Northfield Logistics, Kwikroute, DockSense"
+    assert decoding_options(saved)["language"] is None
+
+
 def test_settings_methodology_library_validates_an_upload(seams):
     at = app("settings")
     assert "discovery" in [str(v) for v in at.selectbox(key="settings_view_methodology").options]

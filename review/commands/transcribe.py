@@ -28,7 +28,7 @@ def register(subparsers) -> None:
     )
     parser.add_argument("file", help="recording (wav, mp3, m4a, ogg/opus, webm, mp4, flac) or transcript file")
     parser.add_argument("--out", help="write the transcript as JSON to this file")
-    parser.add_argument("--model", help="faster-whisper model name or local folder; default: the embedded tiny.en")
+    parser.add_argument("--model", help="embedded (Whisper base, the default), embedded-tiny.en (faster, English only), or a faster-whisper model name or local folder")
     parser.add_argument(
         "--channels",
         choices=["auto", "mono", "split"],

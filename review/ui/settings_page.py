@@ -40,9 +40,17 @@ def _engine_form(current) -> None:
         st.subheader("Transcription")
         c1, c2 = st.columns(2)
         whisper = c1.text_input("Transcription model", value=current.whisper_model,
-                                help="'embedded' is the offline tiny.en model; or a faster-whisper model name or path")
-        hotwords = c2.text_input("Hot words", value=current.hotwords,
-                                 help="Comma-separated product and customer names to favour")
+                                help="'embedded' is the offline Whisper base model ('embedded-tiny.en' is faster, "
+                                     "English only); or a faster-whisper model name or path")
+        language = c2.text_input("Spoken language", value=current.whisper_language, key="settings_language",
+                                 help="A language code such as en, es, de; 'auto' detects it (not with tiny.en)")
+        c1, c2, c3 = st.columns(3)
+        company = c1.text_input("Company name", value=current.company_name, key="settings_company_name",
+                                help="Transcription favours your company's name")
+        products = c2.text_input("Product names", value=current.product_names, key="settings_product_names",
+                                 help="Comma-separated names of your products; transcription favours them")
+        hotwords = c3.text_input("Hot words", value=current.hotwords,
+                                 help="Other comma-separated names to favour (customers, competitors)")
         max_mb = st.number_input("Largest upload (MB)", min_value=1, max_value=10_000, value=current.max_upload_mb)
         if st.form_submit_button("Save settings", type="primary"):
             from review.settings import save_settings
@@ -50,6 +58,8 @@ def _engine_form(current) -> None:
             updates = {"llm_engine": engine, "llm_base_url": base_url.strip(), "llm_model": model.strip(),
                        "llm_api_key": key.strip(), "llm_gguf_path": gguf.strip(),
                        "whisper_model": whisper.strip() or "embedded", "hotwords": hotwords.strip(),
+                       "whisper_language": language.strip().lower() or "en", "company_name": company.strip(),
+                       "product_names": products.strip(),
                        "max_upload_mb": int(max_mb)}
             try:
                 path = save_settings(updates)
