@@ -12,7 +12,7 @@ import sys
 
 from .errors import CallreviewError
 
-COMMANDS = ["transcribe", "methodology", "index", "review", "app"]
+COMMANDS = ["transcribe", "methodology", "index", "review", "app", "voice"]
 
 
 def build_parser() -> argparse.ArgumentParser:

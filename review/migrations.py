@@ -149,7 +149,19 @@ call_text = Table(
     Column("text", Text, nullable=False),  # lower-cased plain text of the latest transcript
 )
 
-TABLES = [schema_version, calls, transcripts, reviews, overrides, comments, documents, call_text]
+voice_profiles = Table(
+    "voice_profiles", METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("rep", String(200), nullable=False, unique=True),  # as entered; matched ignoring case
+    Column("rep_key", String(200), nullable=False, unique=True),  # casefolded, single-spaced name
+    Column("embedding", Text, nullable=False),  # JSON list of 256 floats: mean voice (unit vector)
+    Column("n_samples", Integer, nullable=False),  # calls and samples averaged into it
+    Column("seconds", Float, nullable=False),  # speech behind it
+    Column("sources", Text, nullable=False),  # JSON list of {"kind", "name", "seconds", "added_at"}
+    Column("updated_at", String(40), nullable=False),
+)
+
+TABLES = [schema_version, calls, transcripts, reviews, overrides, comments, documents, call_text, voice_profiles]
 
 
 def transcript_search_text(segment_texts: list[str]) -> str:
@@ -276,9 +288,26 @@ def m002_transcript_search_text(conn: Connection) -> None:
         ))
 
 
+def m003_voice_profiles(conn: Connection) -> None:
+    """Each rep's voice profile: the mean voice embedding of their calls and samples."""
+    md = MetaData()
+    Table(
+        "voice_profiles", md,
+        Column("id", Integer, primary_key=True),
+        Column("rep", String(200), nullable=False, unique=True),
+        Column("rep_key", String(200), nullable=False, unique=True),
+        Column("embedding", Text, nullable=False),
+        Column("n_samples", Integer, nullable=False),
+        Column("seconds", Float, nullable=False),
+        Column("sources", Text, nullable=False),
+        Column("updated_at", String(40), nullable=False),
+    ).create(conn)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     m001_calls_reviews_documents,
     m002_transcript_search_text,
+    m003_voice_profiles,
 ]
 
 

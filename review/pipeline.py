@@ -162,12 +162,16 @@ def review_file(
     if transcript is None:
         progress("transcribe", 0.0, f"Transcribing {path.name}")
         try:
+            rep_name = store.get_call(call_id).rep
             transcript = transcript_from_file(
                 path,
                 services.settings,
                 channels=channels,
                 rep_speaker=rep_speaker,
                 progress=lambda done, total: progress("transcribe", done / total if total else 1.0, ""),
+                rep_name=rep_name,
+                rep_voice=store.voice_profile(rep_name) if rep_name else None,
+                rep_voice_sink=_learn_rep_voice(store, rep_name, path.name) if rep_name else None,
             )
         except CallreviewError as exc:
             store.update_call_status(call_id, "failed", str(exc))
@@ -176,6 +180,23 @@ def review_file(
         store.update_call_status(call_id, "transcribed")
     progress("transcribe", 1.0, "Transcript ready")
     return _review_transcript(call_id, transcript, loaded, services, progress)
+
+
+def _learn_rep_voice(store, rep: str, filename: str):
+    """A sink for transcription: the rep's channel of a two-channel call, averaged into their
+    voice profile (review.voices). A channel with too little speech is skipped, not an error."""
+    from .errors import InputError
+    from .voices import merged, voice_of
+
+    def sink(speaker: str, samples) -> None:
+        try:
+            embedding, seconds = voice_of(samples, f"{filename} ({speaker})")
+        except InputError:
+            return
+        source = {"kind": "call", "name": filename, "channel": speaker, "seconds": round(seconds, 1)}
+        store.save_voice_profile(merged(store.voice_profile(rep), rep, embedding, source))
+
+    return sink
 
 
 def _review_transcript(call_id, transcript, loaded, services, progress) -> ReviewResult:

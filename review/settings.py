@@ -44,7 +44,7 @@ class Settings:
     hotwords: str = field(default="", metadata=_meta(
         "Comma-separated product and customer names that transcription should favour."))
     diarizer: str = field(default="", metadata=_meta(
-        "Speakers for mono recordings: empty = one honest 'unknown' speaker; "
+        "Speakers for mono recordings: empty = found by voice with the built-in offline diarizer; "
         "'pyannote:<local pipeline folder or config.yaml>' runs pyannote.audio with weights you already "
         "have (pip install -e '.[diarization]')."))
     max_upload_mb: int = field(default=500, metadata=_meta("Largest recording or transcript accepted, in MB."))
@@ -67,6 +67,8 @@ class Settings:
     llm_threads: int = field(default=1, metadata=_meta("CPU threads for the local engine."))
     redact: bool = field(default=True, metadata=_meta(
         "Redact emails, phone and card numbers before text goes to a non-local endpoint."))
+    speakers: int = field(default=2, metadata=_meta(
+        "How many voices the built-in diarizer looks for in a mono recording (1 = no split)."))
 
     @property
     def home_path(self) -> Path:

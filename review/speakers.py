@@ -71,6 +71,31 @@ def assign_roles(segments: list[Segment], rep_speaker: str | None = None) -> lis
     return [seg.model_copy(update={"role": role_of(seg.speaker)}) for seg in segments]
 
 
+def display_names(segments: list[Segment], rep_name: str | None = None) -> dict[str, str]:
+    """Names to show for each speaker label: "Alex Rivera (rep)", "Customer", "Jordan (customer)".
+
+    segments: turns with roles set (`assign_roles`).
+    rep_name: the rep's name, for a rep whose label is not a name ("speaker_1").
+    Labels that are machine names (speaker_1) become the role; real names keep the name and add it.
+    """
+    roles: dict[str, str] = {}
+    for seg in sorted(segments, key=lambda s: (s.start, s.id)):
+        roles.setdefault(seg.speaker, seg.role)
+    customers = [sp for sp, role in roles.items() if role == "customer"]
+    names: dict[str, str] = {}
+    for speaker, role in roles.items():
+        machine = bool(re.fullmatch(r"speaker_\d+", speaker)) or speaker == UNKNOWN_SPEAKER
+        if role == "unknown":
+            names[speaker] = "Unknown speaker" if machine else speaker
+        elif not machine:
+            names[speaker] = f"{speaker} ({role})"
+        elif role == "rep":
+            names[speaker] = f"{rep_name} (rep)" if rep_name else "Rep"
+        else:
+            names[speaker] = "Customer" if len(customers) == 1 else f"Customer {customers.index(speaker) + 1}"
+    return names
+
+
 # --------------------------------------------------------------------------- speaker labels in text
 
 _NAME_PREFIX = re.compile(r"^\s*([^:\n]{1,40}?)\s*:(?:\s+(.*)|\s*)$")

@@ -161,8 +161,12 @@ def embed_partials(mels: np.ndarray, starts: list[int] | np.ndarray) -> np.ndarr
     return out
 
 
+MAX_VOICE_PARTIALS = 150  # a voice needs no more (about 2 minutes of speech; 2 s to compute)
+
+
 def embed_voice(audio: np.ndarray) -> np.ndarray:
-    """One unit vector for all of `audio` (one speaker): the mean of its partials, 1.3 per second.
+    """One unit vector for all of `audio` (one speaker): the mean of its partials, 1.3 per second
+    (at most MAX_VOICE_PARTIALS, evenly spread, so an hour-long channel costs no more).
 
     Args:
         audio: 16 kHz float32 samples of one voice, silence already removed or short.
@@ -172,5 +176,7 @@ def embed_voice(audio: np.ndarray) -> np.ndarray:
     step = int(round(SAMPLE_RATE / 1.3 / HOP))
     last = max(0, len(mels) - PARTIAL_FRAMES)
     starts = list(range(0, last + 1, step)) or [0]
+    if len(starts) > MAX_VOICE_PARTIALS:
+        starts = [starts[i] for i in np.linspace(0, len(starts) - 1, MAX_VOICE_PARTIALS).round().astype(int)]
     mean = embed_partials(mels, starts).mean(axis=0)
     return mean / max(float(np.linalg.norm(mean)), 1e-12)

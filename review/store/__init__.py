@@ -41,6 +41,7 @@ from .records import (
     review_cache_key,
 )
 from .review_methods import ReviewMethods
+from .voice_methods import VoiceMethods
 
 __all__ = [
     "CALL_STATUSES",
@@ -70,7 +71,7 @@ __all__ = [
 ]
 
 
-class Store(CallMethods, ReviewMethods, DocumentMethods):
+class Store(CallMethods, ReviewMethods, DocumentMethods, VoiceMethods):
     """All persistent state of callreview. Safe to share between threads (an in-memory SQLite
     store is one shared connection, meant for tests and single-user demos).
 
