@@ -365,7 +365,8 @@ def transcript_to_text(t: Transcript) -> str:
     """
     lines = []
     for seg in sorted(t.segments, key=lambda s: (s.start, s.id)):
-        who = seg.speaker if seg.role == "unknown" else f"{seg.speaker} ({seg.role})"
+        who = t.speaker_names.get(seg.speaker) or (
+            seg.speaker if seg.role == "unknown" else f"{seg.speaker} ({seg.role})")
         lines.append(f"[{_clock(seg.start)}] {who}: {seg.text}")
     return "\n".join(lines)
 
@@ -379,6 +380,6 @@ def transcript_to_vtt(t: Transcript) -> str:
     for n, seg in enumerate(sorted(t.segments, key=lambda s: (s.start, s.id)), start=1):
         text = html.escape(seg.text, quote=False)
         if seg.speaker != UNKNOWN_SPEAKER:
-            text = f"<v {html.escape(seg.speaker, quote=False)}>{text}</v>"
+            text = f"<v {html.escape(t.speaker_names.get(seg.speaker, seg.speaker), quote=False)}>{text}</v>"
         out += [str(n), f"{_clock(seg.start, True)} --> {_clock(seg.end, True)}", text, ""]
     return "\n".join(out)

@@ -41,6 +41,7 @@ from .score_prompt import (
     candidate_segment_ids,
     render_turns,
 )
+from .speakers import speaker_flags
 from .types import Candidate, CriterionScore, Provenance, Scorecard, SectionTotal, Transcript
 
 __all__ = ["CLOSE", "OPEN", "estimate_tokens", "score_call", "transcript_sha256"]
@@ -231,6 +232,7 @@ def score_call(transcript: Transcript, loaded_methodology, candidates: dict[str,
     for seg in suspicious:
         flags.append(f"possible prompt injection at {_clock(seg.start)} (segment {seg.id}, {seg.role}): "
                      f"\"{_one_line(seg.text, 80)}\"; never used as evidence")
+    flags += speaker_flags(transcript)
     if counts.total:
         flags.append(f"redacted {counts.emails} email(s), {counts.phones} phone number(s), {counts.cards} card "
                      "number(s) before sending text to the endpoint")

@@ -21,6 +21,7 @@ from . import audio as audio_io
 from . import diarize
 from .errors import ConfigError
 from .settings import Settings
+from .speakers import MONO_WARNING
 from .types import Segment, SpeakerAttribution, Transcript, TranscriptSource, Word
 from .voices import VoiceProfile
 
@@ -33,11 +34,6 @@ _LOW_AVG_LOGPROB = -1.0
 # Text that compresses this well is a repetition loop, the usual shape of invented text.
 _MAX_COMPRESSION_RATIO = 2.4
 
-MONO_WARNING = (
-    "one-channel recording: speakers could not be told apart, so all speech is under "
-    "'unknown' and per-speaker metrics are not available; record rep and customer on separate "
-    "channels (two-channel/stereo) for exact speakers"
-)
 RepVoiceSink = Callable[[str, np.ndarray], None]
 
 

@@ -11,7 +11,6 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from review import diarize
 from review.cli import main
 from review.errors import ConfigError
 from review.transcribe import (
