@@ -148,19 +148,20 @@ def _kmeans(points: np.ndarray, k: int, seed: int = 0, restarts: int = 8) -> np.
     return best
 
 
-def spectral_labels(embeddings: np.ndarray, k: int) -> np.ndarray:
+def spectral_labels(embeddings: np.ndarray, k: int, keep_share: float = 0.2) -> np.ndarray:
     """Cluster unit vectors into k groups: cosine affinity, each row pruned to its nearest
     neighbours, symmetrised; k-means on the normalised Laplacian's first k eigenvectors.
 
     Args:
         embeddings: (n, d) unit vectors, n <= MAX_CLUSTERED.
         k: number of clusters.
+        keep_share: share of each row's neighbours kept in the affinity (at least 10).
     """
     n = len(embeddings)
     if n <= k:
         return np.arange(n)
     affinity = np.clip(embeddings @ embeddings.T, 0.0, None)
-    keep = max(10, int(0.2 * n))  # nearest neighbours per row that stay connected
+    keep = max(10, int(keep_share * n))  # nearest neighbours per row that stay connected
     if keep < n:
         threshold = np.partition(affinity, n - keep, axis=1)[:, n - keep][:, None]
         affinity = np.where(affinity >= threshold, affinity, 0.0)
@@ -174,12 +175,35 @@ def spectral_labels(embeddings: np.ndarray, k: int) -> np.ndarray:
     return _kmeans(spectral, k)
 
 
+def best_partition(embeddings: np.ndarray, k: int) -> np.ndarray:
+    """Spectral clustering; when its split looks like one voice (separation under MIN_SEPARATION),
+    the best-separated of a sparser and a denser affinity and plain k-means, among splits that give
+    every speaker at least MIN_SPEAKER_SHARE of the windows.
+
+    One affinity sometimes splits a short call along something else than the voice (a synthetic
+    50 s call: separation 0.05 found, 0.10 for the true speakers); always taking the best-separated
+    split instead costs accuracy elsewhere (DER on the real sample 3.1 % -> 5.9 %), hence the fallback.
+    """
+    labels = spectral_labels(embeddings, k)
+    if _separation(embeddings, labels) >= MIN_SEPARATION or len(embeddings) <= k:
+        return labels
+    candidates = [labels] + [spectral_labels(embeddings, k, share) for share in (0.1, 0.35)]
+    candidates.append(_kmeans(embeddings, k))
+
+    def balanced(c: np.ndarray) -> bool:
+        counts = np.bincount(c, minlength=k)
+        return counts.min() / counts.sum() >= MIN_SPEAKER_SHARE
+
+    fair = [c for c in candidates[1:] if balanced(c)]
+    return max([labels, *fair], key=lambda c: _separation(embeddings, c))
+
+
 def cluster(embeddings: np.ndarray, k: int) -> np.ndarray:
     """Labels 0..k-1 for every embedding; memory bounded by MAX_CLUSTERED however many there are."""
     if len(embeddings) <= MAX_CLUSTERED:
-        return spectral_labels(embeddings, k)
+        return best_partition(embeddings, k)
     sample = np.linspace(0, len(embeddings) - 1, MAX_CLUSTERED).round().astype(int)
-    sample_labels = spectral_labels(embeddings[sample], k)
+    sample_labels = best_partition(embeddings[sample], k)
     centres = np.stack([embeddings[sample][sample_labels == c].mean(axis=0) for c in range(k)])
     labels = np.empty(len(embeddings), dtype=int)
     for a in range(0, len(embeddings), 8192):

@@ -1,6 +1,6 @@
 """One-off, offline: Resemblyzer's encoder parameters -> review/data/voice_encoder.npz (+ a test reference).
 
-    pip install torch resemblyzer   # into a scratch environment, never a runtime dependency
+    pip install torch resemblyzer librosa   # into a scratch environment, never runtime dependencies
     python tools/extract_voice_encoder.py PATH/TO/resemblyzer/pretrained.pt
 
 Keeps only the network (LSTM and projection) from the checkpoint, dropping the optimizer state and
@@ -42,8 +42,17 @@ def main() -> None:
         _, (hidden, _) = lstm(torch.from_numpy(batch))
         raw = torch.relu(linear(hidden[-1]))
         embeds = (raw / torch.norm(raw, dim=1, keepdim=True)).numpy()
+    extra = {}
+    try:  # librosa's own mel filters and frames, to check review.voice_encoder's front end against
+        import librosa
+
+        extra["librosa_filters"] = librosa.filters.mel(sr=16000, n_fft=400, n_mels=40).astype(np.float32)
+        extra["librosa_frames"] = librosa.feature.melspectrogram(
+            y=audio[:16000], sr=16000, n_fft=400, hop_length=160, n_mels=40).astype(np.float32).T
+    except ImportError:
+        print("librosa not installed: the reference has no librosa front end")
     np.savez_compressed(REPO / "tests" / "data" / "voice_encoder_reference.npz", starts=starts, mels=batch,
-                        embeddings=embeds)
+                        embeddings=embeds, **extra)
     print(f"{sum(v.size for v in state.values())} parameters written")
 
 
