@@ -9,13 +9,16 @@ import sys
 import types
 
 import pytest
-from conftest import SHARED_AUDIO
+from conftest import DATA
+from test_diarize import der
 
-from review.diarize import diarize_external, read_rttm
+from review.diarize import diarize_external
 from review.errors import ConfigError
 from review.transcribe import transcribe_audio
 
-RTTM = SHARED_AUDIO / "two_speakers_mono.rttm"
+AUDIO = DATA / "audio"
+RTTM = AUDIO / "two_speakers_mono.rttm"
+read_rttm = der.read_rttm
 
 
 class _Segment:
@@ -58,7 +61,7 @@ def fake_pyannote(monkeypatch, tmp_path):
 def test_mono_words_follow_the_diarizer_speakers(settings, fake_pyannote):
     config, calls = fake_pyannote
     settings.diarizer = f"pyannote:{config}"
-    t = transcribe_audio(SHARED_AUDIO / "two_speakers_mono.wav", settings)
+    t = transcribe_audio(AUDIO / "two_speakers_mono.wav", settings)
     assert calls == {"location": str(config), "sample_rate": 16000}
     assert {s.speaker for s in t.segments} == {"speaker_1", "speaker_2"}
     assert {s.role for s in t.segments} == {"rep", "customer"}
