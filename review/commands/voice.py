@@ -47,7 +47,7 @@ def enroll_sample(store, rep: str, path, max_mb: int, name: str | None = None):
         raise InputError("voice enroll: give the rep's name, e.g. \"Alex Rivera\"")
     checked = audio_io.check_input_file(path, max_mb)
     decoded = audio_io.decode(checked, channels="mono", max_mb=max_mb)
-    embedding, seconds = voice_of(decoded.channels[0], checked.name)
+    embedding, seconds = voice_of(decoded.channels[0], name or checked.name)
     source = {"kind": "sample", "name": name or checked.name, "seconds": round(seconds, 1)}
     profile = merged(store.voice_profile(rep), rep, embedding, source)
     store.save_voice_profile(profile)
