@@ -154,12 +154,15 @@ import numpy as np
 from faster_whisper.audio import decode_audio
 from review import diarize
 minutes = float(sys.argv[1])
-pieces = [decode_audio(p) for p in sys.argv[3:]]
-gap = np.zeros(16000, dtype=np.float32)
-block = np.concatenate([np.concatenate([p, gap]) for p in pieces])
+pieces = [np.concatenate([decode_audio(p), np.zeros(16000, dtype=np.float32)]) for p in sys.argv[3:]]
 n = int(minutes * 60 * 16000)
-audio = np.resize(block, n).astype(np.float32)  # repeated to length: one array, as a decoded call
-del pieces, block
+audio = np.empty(n, dtype=np.float32)  # one array, as a decoded call; filled in place (no temporaries)
+at, i = 0, 0
+while at < n:
+    piece = pieces[i % len(pieces)][: n - at]
+    audio[at : at + len(piece)] = piece
+    at, i = at + len(piece), i + 1
+del pieces
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 started = time.perf_counter()
 found = diarize.diarize(audio)
