@@ -24,7 +24,7 @@ from review.transcribe import (
 )
 from review.types import Word
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "audio"
+SHARED = Path(__file__).resolve().parent / "data" / "audio"  # copies of the shared test audio
 JFK = SHARED / "jfk.flac"
 JFK_TEXT = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
 LEFT_TEXT = "He began a confused complaint against the wizard, who had vanished behind the curtain on the left."
