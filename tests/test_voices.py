@@ -144,3 +144,20 @@ def test_voice_commands_enroll_list_delete(settings, tmp_path, capsys):
     assert store.voice_profile("Kevin Doyle").n_samples == 2  # a failed enrollment changes nothing
     assert main(["voice", "delete", "Kevin Doyle"]) == 0
     assert main(["voice", "delete", "Kevin Doyle"]) == 2
+
+
+def test_pipeline_learns_the_rep_voice_from_their_channel(settings, mono_call):
+    from faster_whisper.audio import decode_audio
+
+    from review.pipeline import _learn_rep_voice
+
+    store = Store.from_settings(settings)
+    sink = _learn_rep_voice(store, "Kevin Doyle", "call.flac")
+    sink("speaker_1", np.zeros(16000 * 5, dtype=np.float32))  # a silent channel: skipped, no error
+    assert store.voice_profile("Kevin Doyle") is None
+    samples = decode_audio(str(mono_call[0]))
+    sink("speaker_1", samples)
+    sink("speaker_1", samples)
+    profile = store.voice_profile("kevin doyle")
+    assert profile.n_samples == 2 and [s["kind"] for s in profile.sources] == ["call", "call"]
+    assert profile.sources[0]["channel"] == "speaker_1" and profile.seconds > 20
