@@ -1,5 +1,5 @@
 """What `callreview transcribe` costs over raw faster-whisper, which embedded model transcribes best,
-and how good the mono speaker estimate is.
+and how well mono speakers are found.
 
     python benchmarks/transcribe.py [AUDIO] [--repeat N] [--no-der] [--no-wer] [--no-overhead]
 
@@ -10,9 +10,10 @@ channels, iterate all segments). Each child's CPU seconds and peak RSS come from
 one child's figures never mix with another's. It prints the real-time factor (wall / audio
 seconds), CPU seconds, peak RSS and our overhead; the target is <= 5 %.
 
-Part 2 scores the weight-free mono speaker estimate (review.diarize) by diarization error rate
-with a 0.25 s collar on tests/data/audio/two_speakers_mono.wav (real speech, RTTM reference)
-and on a mono rendering of examples/discovery_call.yaml (synthesized, exact reference).
+Part 2 (diarization) runs benchmarks/diarization.py: the built-in mono diarizer's error rate
+(0.25 s collar) on the real two-person sample tests/data/audio/two_speakers_mono.wav and on
+synthetic two-voice calls wideband and 8 kHz phone band, the one-voice rule on one-voice audio, and
+with --words the share of words given the right role (see that file's docstring).
 
 Part 3 (tiny.en vs base) transcribes real speech with reference text (tests/data/audio: jfk.flac,
 both channels of stereo_two_speakers.wav, five LibriVox clips) with each embedded model, in a fresh
@@ -108,29 +109,10 @@ def overhead_table(audio: Path, repeat: int) -> None:
         print(f"overhead {label:10} {100 * (ours_m[key] - raw_m[key]) / raw_m[key]:+6.1f} %  (target <= 5 %)")
 
 
-def der_table() -> None:
-    from faster_whisper.audio import decode_audio
-
-    from review import diarize
-    from review.dialogue import load_dialogue
-    from review.synth import render_dialogue
-
-    rows = []
-    real = AUDIO / "two_speakers_mono.wav"
-    if real.exists():
-        samples = decode_audio(str(real))
-        reference = diarize.read_rttm(str(AUDIO / "two_speakers_mono.rttm"))
-        rows.append((real.name, diarize.diarization_error_rate(reference, diarize.estimate_speakers(samples))))
-    with tempfile.TemporaryDirectory() as tmp:
-        mono = Path(tmp) / "discovery_call_mono.wav"
-        timeline = render_dialogue(load_dialogue(REPO / "examples" / "discovery_call.yaml"), mono, layout="mono")
-        reference = [diarize.SpeakerTurn(s, e, role) for s, e, role in timeline]
-        hypothesis = diarize.estimate_speakers(decode_audio(str(mono)))
-        rows.append(("discovery_call (mono synth)", diarize.diarization_error_rate(reference, hypothesis)))
-    print("\nmono speaker estimate (weight-free MFCC + 2-cluster), DER with 0.25 s collar; use needs <= 20 %")
-    for name, der in rows:
-        print(f"{name:32}{100 * der:7.1f} %")
-    print(f"estimate used for mono audio: {diarize.ESTIMATE_GOOD_ENOUGH}")
+def der_table(words: bool = False) -> None:
+    """The diarization section: benchmarks/diarization.py in a child process (its own imports)."""
+    argv = [sys.executable, str(Path(__file__).with_name("diarization.py"))] + (["--words"] if words else [])
+    subprocess.run(argv, cwd=REPO, check=True)
 
 
 def wer_samples() -> list[tuple[str, str, object]]:
@@ -251,10 +233,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("audio", nargs="?", default=str(DEFAULT_AUDIO), help="recording to transcribe")
     parser.add_argument("--repeat", type=int, default=2, help="runs of each command (median shown)")
-    parser.add_argument("--no-der", action="store_true", help="skip the mono speaker-estimate scoring")
-    parser.add_argument("--no-wer", action="store_true", help="skip tiny.en vs base on real speech")
-    parser.add_argument("--no-overhead", action="store_true", help="skip the overhead vs raw faster-whisper")
-    parser.add_argument("--wer-child", help=argparse.SUPPRESS)
+    parser.add_argument("--no-der", action="store_true", help="skip the diarization section")
+    parser.add_argument("--words", action="store_true", help="diarization section: also the word-attribution rate")
     args = parser.parse_args()
     if args.wer_child:
         wer_child(args.wer_child)
@@ -264,7 +244,7 @@ def main() -> None:
     if not args.no_wer:
         wer_table()
     if not args.no_der:
-        der_table()
+        der_table(args.words)
 
 
 if __name__ == "__main__":

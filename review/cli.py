@@ -12,7 +12,7 @@ import sys
 
 from .errors import CallreviewError
 
-COMMANDS = ["transcribe", "methodology", "index", "review", "app", "jobs", "users", "feedback"]
+COMMANDS = ["transcribe", "methodology", "index", "review", "app", "jobs", "users", "feedback", "voice"]
 
 
 def build_parser() -> argparse.ArgumentParser:

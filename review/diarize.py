@@ -1,40 +1,42 @@
-"""Who speaks when in a one-channel recording, without any downloaded model.
+"""Who speaks when in a one-channel recording, offline, with numpy and onnxruntime only.
 
-Two-channel calls need none of this: the channel is the speaker. For mono audio the only
-weights we may use are those shipped inside a PyPI package, and none of the installed packages
-ships a speaker-embedding model. So this is a weight-free estimate: MFCC statistics over short
-windows of speech (speech found by the Silero VAD that ships in faster-whisper), clustered into
-two groups. `diarization_error_rate` scores it the standard way (0.25 s collar) so the choice
-between "estimated speakers" and one honest "unknown" speaker rests on a measurement
-(see `ESTIMATE_GOOD_ENOUGH` and benchmarks/transcribe.py).
+Two-channel calls need none of this: the channel is the speaker. For mono audio:
+speech regions (the Silero VAD that ships in faster-whisper) -> speech scaled to about -30 dBFS
+-> 1.6 s windows every 0.4 s -> voice embeddings (review.voice_encoder) -> spectral clustering
+into `n_speakers` groups -> each 10 ms of speech to the speaker of the nearest window -> turns.
+Words go to the speaker whose turns they overlap most (`speaker_at`).
+
+The embeddings alone cannot tell one voice from two (the two halves of one voice look as alike as
+two people), so after clustering `one_voice_reason` checks the evidence that there really are two
+(see its docstring for the rule and the figures it rests on); when it says one person is talking,
+the recording keeps one speaker and the result says why.
+
+Long calls: at most `MAX_CLUSTERED` windows are clustered (evenly spaced); every window then goes
+to the nearest cluster centre, so memory stays flat however long the call: a 2-hour call took
+593 s (0.08 x real time on 2 shared cores) at a peak RSS of 810 MB, 555 MB of it the process and
+the decoded audio before diarizing (benchmarks/diarization.py --long-minutes 120). benchmarks/der.py scores the result (diarization error, 0.25 s collar).
 """
 
 from __future__ import annotations
 
-import itertools
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import voice_encoder
 from .errors import ConfigError
 
 SAMPLE_RATE = 16000
-_FRAME = 400  # 25 ms
-_HOP = 160  # 10 ms
-_N_MELS = 40
-_N_MFCC = 20
-_WINDOW_S = 1.5
-_WINDOW_HOP_S = 0.5
-
-# Measured on /work/shared/audio/two_speakers_mono.wav (30 s, two people) against its RTTM with a
-# 0.25 s collar: DER 29 % with these windows (1.5 s, hop 0.5 s), and anywhere from 3 % to 46 % for
-# windows of 0.75-2 s and hops of 0.25-0.5 s (one cluster for everything scores 46 %); 29 % also on a
-# mono rendering of examples/discovery_call.yaml, whose two synthetic voices differ far more than
-# real callers do. An estimate that swings with a window length is not one to attribute quotes to
-# people with, and we require DER <= 20 %; so mono audio gets one honest "unknown" speaker.
-# Rerun the measurement with benchmarks/transcribe.py.
-ESTIMATE_GOOD_ENOUGH = False
+WINDOW_S = 1.6
+HOP_S = 0.4
+MIN_REGION_S = 0.3  # shorter speech gets its speaker from the nearest window, not its own
+MAX_CLUSTERED = 1500  # windows in the affinity matrix: 1500^2 float32 = 9 MB
+# One voice or two (see `one_voice_reason`): measured on the audio listed there.
+MIN_WINDOWS = 20
+MIN_SPEAKER_SHARE = 0.10
+MIN_SEPARATION = 0.08
+MAX_SWITCH_RATE = 0.12
 
 
 @dataclass(frozen=True)
@@ -44,121 +46,296 @@ class SpeakerTurn:
     speaker: str
 
 
-def _mel_filterbank(n_fft: int) -> np.ndarray:
-    def hz_to_mel(hz):
-        return 2595.0 * np.log10(1.0 + hz / 700.0)
+@dataclass
+class Diarization:
+    """Speaker turns of a mono recording and what they rest on.
 
-    def mel_to_hz(mel):
-        return 700.0 * (10 ** (mel / 2595.0) - 1.0)
-
-    mels = np.linspace(hz_to_mel(60.0), hz_to_mel(SAMPLE_RATE / 2 * 0.95), _N_MELS + 2)
-    bins = np.floor((n_fft + 1) * mel_to_hz(mels) / SAMPLE_RATE).astype(int)
-    bank = np.zeros((_N_MELS, n_fft // 2 + 1))
-    for m in range(1, _N_MELS + 1):
-        left, centre, right = bins[m - 1], bins[m], bins[m + 1]
-        for k in range(left, centre):
-            bank[m - 1, k] = (k - left) / max(centre - left, 1)
-        for k in range(centre, right):
-            bank[m - 1, k] = (right - k) / max(right - centre, 1)
-    return bank
-
-
-def mfcc(audio: np.ndarray) -> np.ndarray:
-    """MFCCs (without c0, so loudness does not decide the speaker), one row per 10 ms frame.
-
-    Args:
-        audio: 16 kHz float32 samples.
+    turns: speaker turns, speakers named speaker_1, speaker_2, ... in order of first speech.
+    voices: each speaker's mean voice embedding (unit vector), for matching voice profiles.
+    one_voice: why one speaker was kept instead of the requested count, or None.
+    separation: mean similarity of windows to their own speaker minus to the other (0 when one).
     """
-    n_fft = 512
-    if len(audio) < _FRAME:
-        return np.zeros((0, _N_MFCC - 1), dtype=np.float32)
-    emphasised = np.append(audio[0], audio[1:] - 0.97 * audio[:-1])
-    n_frames = 1 + (len(emphasised) - _FRAME) // _HOP
-    index = np.arange(_FRAME)[None, :] + _HOP * np.arange(n_frames)[:, None]
-    frames = emphasised[index] * np.hamming(_FRAME)
-    power = np.abs(np.fft.rfft(frames, n_fft)) ** 2 / n_fft
-    log_mel = np.log(power @ _mel_filterbank(n_fft).T + 1e-10)
-    # Orthonormal DCT-II of each log-mel row, as a matrix product.
-    k = np.arange(_N_MELS)
-    basis = np.cos(np.pi / _N_MELS * (k[None, :] + 0.5) * np.arange(_N_MFCC)[:, None])
-    basis *= np.sqrt(2.0 / _N_MELS)
-    basis[0] /= np.sqrt(2.0)
-    coeffs = (log_mel @ basis.T)[:, 1:]
-    return (coeffs - coeffs.mean(axis=0)).astype(np.float32)
+
+    turns: list[SpeakerTurn]
+    voices: dict[str, np.ndarray] = field(default_factory=dict)
+    one_voice: str | None = None
+    separation: float = 0.0
+
+    @property
+    def speakers(self) -> list[str]:
+        return list(dict.fromkeys(t.speaker for t in self.turns))
+
+
+VAD_BLOCK_S = 600  # the VAD copies its input a few times: run it 10 minutes at a time
 
 
 def speech_regions(audio: np.ndarray) -> list[tuple[float, float]]:
     """(start, end) seconds of speech, found by the Silero VAD shipped with faster-whisper.
+
+    Runs on 10-minute blocks (faster-whisper's VAD holds about three copies of what it is given:
+    1.7 GB for a 2-hour call at once); a region cut by a block boundary is joined again.
 
     Args:
         audio: 16 kHz float32 samples.
     """
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    stamps = get_speech_timestamps(audio, VadOptions(min_silence_duration_ms=200, speech_pad_ms=30))
-    return [(s["start"] / SAMPLE_RATE, s["end"] / SAMPLE_RATE) for s in stamps]
+    options = VadOptions(min_silence_duration_ms=200, speech_pad_ms=30)
+    block = VAD_BLOCK_S * SAMPLE_RATE
+    regions: list[tuple[float, float]] = []
+    for first in range(0, len(audio), block):
+        for stamp in get_speech_timestamps(audio[first : first + block], options):
+            start, end = (first + stamp["start"]) / SAMPLE_RATE, (first + stamp["end"]) / SAMPLE_RATE
+            if regions and start - regions[-1][1] < 0.05 and first and abs(start - first / SAMPLE_RATE) < 0.1:
+                regions[-1] = (regions[-1][0], end)
+            else:
+                regions.append((start, end))
+    return regions
 
 
-def estimate_speakers(audio: np.ndarray, n_speakers: int = 2) -> list[SpeakerTurn]:
-    """Estimated speaker turns of a mono recording: windows of speech clustered by voice.
+def _speech_gain(audio: np.ndarray, regions: list[tuple[float, float]]) -> float:
+    """The factor that brings the speech (not the silence) to about -30 dBFS."""
+    total, count = 0.0, 0
+    for start, end in regions:
+        part = audio[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)].astype(np.float64)
+        total += float(np.square(part).sum())
+        count += len(part)
+    rms = np.sqrt(total / count) if count else 0.0
+    return float(10 ** (voice_encoder.TARGET_DBFS / 20) / rms) if rms > 1e-8 else 1.0
 
-    Needs scipy (hierarchical clustering), which only this estimate uses.
 
-    Speakers are named "speaker_1", "speaker_2" in order of first appearance.
+def _windows(regions: list[tuple[float, float]], duration: float) -> list[tuple[float, float]]:
+    """(start, end) of the 1.6 s windows: every 0.4 s inside each region; one centred window on a
+    region shorter than 1.6 s (it borrows the audio around it)."""
+    out = []
+    for start, end in regions:
+        length = end - start
+        if length < MIN_REGION_S:
+            continue
+        if length <= WINDOW_S:
+            middle = (start + end) / 2
+            first = min(max(0.0, middle - WINDOW_S / 2), max(0.0, duration - WINDOW_S))
+            out.append((first, first + WINDOW_S))
+            continue
+        n = int(np.ceil((length - WINDOW_S) / HOP_S)) + 1
+        step = (length - WINDOW_S) / (n - 1)
+        out += [(start + i * step, start + i * step + WINDOW_S) for i in range(n)]
+    return out
+
+
+def _embed_windows(audio: np.ndarray, windows: list[tuple[float, float]], gain: float) -> np.ndarray:
+    """Voice embeddings of the windows, a stretch of audio at a time (no copy of the whole call)."""
+    out = np.zeros((len(windows), 256), dtype=np.float32)
+    i = 0
+    while i < len(windows):  # group windows that overlap into one stretch of mel frames
+        j = i + 1
+        while j < len(windows) and windows[j][0] < windows[j - 1][1] and j - i < 512:
+            j += 1
+        first = int(windows[i][0] * SAMPLE_RATE)
+        last = int(windows[j - 1][1] * SAMPLE_RATE)
+        mels = voice_encoder.mel_frames(audio[first:last] * gain)
+        starts = [int(round((w[0] * SAMPLE_RATE - first) / voice_encoder.HOP)) for w in windows[i:j]]
+        out[i:j] = voice_encoder.embed_partials(mels, starts)
+        i = j
+    return out
+
+
+def _kmeans(points: np.ndarray, k: int, seed: int = 0, restarts: int = 8) -> np.ndarray:
+    """Labels of k-means (k-means++ starts, best of `restarts`) on the rows of `points`."""
+    rng = np.random.default_rng(seed)
+    best, best_cost = np.zeros(len(points), dtype=int), np.inf
+    for _ in range(restarts):
+        centres = [points[rng.integers(len(points))]]
+        for _ in range(1, k):
+            dist = np.min([np.square(points - c).sum(axis=1) for c in centres], axis=0)
+            p = dist / dist.sum() if dist.sum() > 0 else None
+            centres.append(points[rng.choice(len(points), p=p)])
+        centres = np.array(centres)
+        for _ in range(100):
+            labels = np.square(points[:, None, :] - centres[None]).sum(axis=2).argmin(axis=1)
+            moved = np.array([points[labels == c].mean(axis=0) if np.any(labels == c) else centres[c]
+                              for c in range(k)])
+            if np.allclose(moved, centres):
+                break
+            centres = moved
+        cost = float(np.square(points - centres[labels]).sum())
+        if cost < best_cost:
+            best, best_cost = labels, cost
+    return best
+
+
+def spectral_labels(embeddings: np.ndarray, k: int, keep_share: float = 0.2) -> np.ndarray:
+    """Cluster unit vectors into k groups: cosine affinity, each row pruned to its nearest
+    neighbours, symmetrised; k-means on the normalised Laplacian's first k eigenvectors.
+
+    Args:
+        embeddings: (n, d) unit vectors, n <= MAX_CLUSTERED.
+        k: number of clusters.
+        keep_share: share of each row's neighbours kept in the affinity (at least 10).
+    """
+    n = len(embeddings)
+    if n <= k:
+        return np.arange(n)
+    affinity = np.clip(embeddings @ embeddings.T, 0.0, None)
+    keep = max(10, int(keep_share * n))  # nearest neighbours per row that stay connected
+    if keep < n:
+        threshold = np.partition(affinity, n - keep, axis=1)[:, n - keep][:, None]
+        affinity = np.where(affinity >= threshold, affinity, 0.0)
+    affinity = (affinity + affinity.T) / 2
+    degree = affinity.sum(axis=1)
+    scale = 1.0 / np.sqrt(np.maximum(degree, 1e-12))
+    laplacian = np.eye(n) - scale[:, None] * affinity * scale[None, :]
+    _, vectors = np.linalg.eigh(laplacian)
+    spectral = vectors[:, :k]
+    spectral /= np.maximum(np.linalg.norm(spectral, axis=1, keepdims=True), 1e-12)
+    return _kmeans(spectral, k)
+
+
+def best_partition(embeddings: np.ndarray, k: int) -> np.ndarray:
+    """Spectral clustering; when its split looks like one voice (separation under MIN_SEPARATION),
+    the best-separated of a sparser and a denser affinity and plain k-means, among splits that give
+    every speaker at least MIN_SPEAKER_SHARE of the windows.
+
+    One affinity sometimes splits a short call along something else than the voice (a synthetic
+    50 s call: separation 0.05 found, 0.10 for the true speakers); always taking the best-separated
+    split instead costs accuracy elsewhere (DER on the real sample 3.1 % -> 5.9 %), hence the fallback.
+    """
+    labels = spectral_labels(embeddings, k)
+    if _separation(embeddings, labels) >= MIN_SEPARATION or len(embeddings) <= k:
+        return labels
+    candidates = [labels] + [spectral_labels(embeddings, k, share) for share in (0.1, 0.35)]
+    candidates.append(_kmeans(embeddings, k))
+
+    def balanced(c: np.ndarray) -> bool:
+        counts = np.bincount(c, minlength=k)
+        return counts.min() / counts.sum() >= MIN_SPEAKER_SHARE
+
+    fair = [c for c in candidates[1:] if balanced(c)]
+    return max([labels, *fair], key=lambda c: _separation(embeddings, c))
+
+
+def cluster(embeddings: np.ndarray, k: int) -> np.ndarray:
+    """Labels 0..k-1 for every embedding; memory bounded by MAX_CLUSTERED however many there are."""
+    if len(embeddings) <= MAX_CLUSTERED:
+        return best_partition(embeddings, k)
+    sample = np.linspace(0, len(embeddings) - 1, MAX_CLUSTERED).round().astype(int)
+    sample_labels = best_partition(embeddings[sample], k)
+    centres = np.stack([embeddings[sample][sample_labels == c].mean(axis=0) for c in range(k)])
+    labels = np.empty(len(embeddings), dtype=int)
+    for a in range(0, len(embeddings), 8192):
+        labels[a : a + 8192] = (embeddings[a : a + 8192] @ centres.T).argmax(axis=1)
+    return labels
+
+
+def _separation(embeddings: np.ndarray, labels: np.ndarray) -> float:
+    """Mean over windows of (similarity to own speaker's centre - best similarity to another's)."""
+    ids = sorted(set(labels.tolist()))
+    if len(ids) < 2:
+        return 0.0
+    centres = np.stack([embeddings[labels == c].mean(axis=0) for c in ids])
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    sims = embeddings @ centres.T
+    own = sims[np.arange(len(labels)), np.searchsorted(ids, labels)]
+    sims[np.arange(len(labels)), np.searchsorted(ids, labels)] = -np.inf
+    return float(np.mean(own - sims.max(axis=1)))
+
+
+def _switch_rate(labels: np.ndarray, windows: list[tuple[float, float]]) -> float:
+    """Share of neighbouring windows (overlapping, so within one stretch of speech) that change speaker."""
+    pairs = [(i - 1, i) for i in range(1, len(windows)) if windows[i][0] < windows[i - 1][1]]
+    return sum(labels[a] != labels[b] for a, b in pairs) / len(pairs) if pairs else 0.0
+
+
+def one_voice_reason(labels: np.ndarray, separation: float, switch_rate: float) -> str | None:
+    """Why these clusters are one person talking rather than several, or None when they are not.
+
+    Measured (benchmarks/transcribe.py --diarization) on one-voice audio: jfk.flac, each channel of
+    stereo_two_speakers.wav, each person of two_speakers_mono.wav alone, four espeak-ng voices
+    alone (2-3 min each); and on two-voice audio: two_speakers_mono.wav, the mixed stereo sample,
+    four synthetic voice pairs wideband and 8 kHz phone band. Signs of one voice:
+    - too little speech to compare (under MIN_WINDOWS windows, about 10 s);
+    - a "speaker" with under MIN_SPEAKER_SHARE of the windows (a stray, not a person);
+    - separation under MIN_SEPARATION: windows barely closer to their own centre than to the other
+      (one voice 0.03-0.08 on the long files, two voices 0.094-0.32);
+    - the split flips within stretches of continuous speech (switch rate over MAX_SWITCH_RATE:
+      one voice 10-20 %, two voices 1-6 %).
+    Short real single-voice clips score separations of 0.08-0.15, as high as two real people,
+    so the first and last signs carry them; a long monologue of a very varied voice can still
+    be split in two (see README, "How speakers are found").
+    """
+    if len(labels) < MIN_WINDOWS:
+        return "one voice: too little speech to tell voices apart"
+    counts = np.bincount(labels)
+    counts = counts[counts > 0]
+    share = counts.min() / counts.sum() if len(counts) > 1 else 0.0
+    if share < MIN_SPEAKER_SHARE:
+        return f"one voice: a second speaker would hold only {share:.0%} of the speech"
+    if separation < MIN_SEPARATION:
+        return (f"one voice: the speech does not split into distinct voices "
+                f"(separation {separation:.2f} < {MIN_SEPARATION:.2f})")
+    if switch_rate > MAX_SWITCH_RATE:
+        return (f"one voice: the voices found alternate within continuous speech "
+                f"({switch_rate:.0%} of neighbouring windows)")
+    return None
+
+
+def _turns(regions, windows, labels, names) -> list[SpeakerTurn]:
+    """Each 10 ms of speech to the speaker of the window whose centre is nearest; runs -> turns."""
+    centres = np.array([(a + b) / 2 for a, b in windows])
+    turns: list[SpeakerTurn] = []
+    for start, end in regions:
+        frames = np.arange(start, end, 0.01)
+        if not len(frames):
+            continue
+        nearest = np.abs(centres[None, :] - frames[:, None]).argmin(axis=1) if len(frames) * len(centres) < 4e6 \
+            else np.clip(np.searchsorted(centres, frames), 0, len(centres) - 1)
+        who = [names[labels[i]] for i in nearest]
+        run_start = 0
+        for f in range(1, len(frames) + 1):
+            if f == len(frames) or who[f] != who[run_start]:
+                stop = end if f == len(frames) else float(frames[f])
+                turns.append(SpeakerTurn(round(float(frames[run_start]), 3), round(stop, 3), who[run_start]))
+                run_start = f
+    return turns
+
+
+def diarize(audio: np.ndarray, n_speakers: int = 2) -> Diarization:
+    """Speaker turns of a mono recording: speech windows clustered by voice.
 
     Args:
         audio: 16 kHz float32 samples.
-        n_speakers: how many speakers to find.
+        n_speakers: how many speakers to look for (1 skips clustering).
     """
-    from scipy.cluster.hierarchy import fcluster, linkage
-
-    features = mfcc(audio)
     regions = speech_regions(audio)
-    windows: list[tuple[float, float]] = []
-    for start, end in regions:
-        t = start
-        while True:
-            w_end = min(t + _WINDOW_S, end)
-            windows.append((t, w_end))
-            if w_end >= end:
-                break
-            t += _WINDOW_HOP_S
-    windows = [(s, e) for s, e in windows if e - s >= 0.3]
-    if len(windows) < n_speakers:
-        return [SpeakerTurn(s, e, "speaker_1") for s, e in regions]
-    vectors = []
-    for s, e in windows:
-        block = features[int(s * 100) : max(int(e * 100), int(s * 100) + 1)]
-        vectors.append(np.concatenate([block.mean(axis=0), block.std(axis=0)]))
-    matrix = np.array(vectors)
-    matrix = (matrix - matrix.mean(axis=0)) / (matrix.std(axis=0) + 1e-9)
-    labels = fcluster(linkage(matrix, method="ward"), n_speakers, criterion="maxclust")
-    # Each 10 ms frame takes the majority label of the windows covering it.
-    n_frames = int(len(audio) / SAMPLE_RATE * 100) + 1
-    votes = np.zeros((n_frames, n_speakers + 1))
-    for (s, e), label in zip(windows, labels, strict=True):
-        votes[int(s * 100) : int(e * 100), label] += 1
-    frame_label = votes.argmax(axis=1)
-    turns: list[SpeakerTurn] = []
+    if not regions:
+        return Diarization(turns=[])
+    windows = _windows(regions, len(audio) / SAMPLE_RATE)
+    if not windows:  # only very short speech: one speaker, nothing to compare
+        return Diarization([SpeakerTurn(s, e, "speaker_1") for s, e in regions],
+                           one_voice="one voice: too little speech to tell voices apart")
+    embeddings = _embed_windows(audio, windows, _speech_gain(audio, regions))
+    labels = cluster(embeddings, n_speakers) if n_speakers > 1 and len(windows) > n_speakers \
+        else np.zeros(len(windows), dtype=int)
+    separation = _separation(embeddings, labels)
+    reason = one_voice_reason(labels, separation, _switch_rate(labels, windows)) if n_speakers > 1 else None
+    if reason:
+        labels = np.zeros(len(windows), dtype=int)
+    # Name speakers by first appearance.
     names: dict[int, str] = {}
-    for start, end in regions:
-        a, b = int(start * 100), int(end * 100)
-        current, run_start = None, a
-        for f in range(a, b + 1):
-            label = frame_label[f] if f < b and f < n_frames else None
-            if label != current:
-                if current:
-                    name = names.setdefault(current, f"speaker_{len(names) + 1}")
-                    turns.append(SpeakerTurn(run_start / 100, f / 100, name))
-                current, run_start = label, f
-    return turns
+    for label in labels:
+        names.setdefault(int(label), f"speaker_{len(names) + 1}")
+    voices = {}
+    for label, name in names.items():
+        mean = embeddings[labels == label].mean(axis=0)
+        voices[name] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+    return Diarization(_turns(regions, windows, labels, names), voices, reason, round(separation, 3))
 
 
 def speaker_at(turns: list[SpeakerTurn], start: float, end: float) -> str | None:
     """The speaker whose turns overlap [start, end] the most, or None when none does.
 
     Args:
-        turns: speaker turns from `estimate_speakers`.
+        turns: speaker turns from `diarize`.
         start: interval start, seconds.
         end: interval end, seconds.
     """
@@ -173,68 +350,6 @@ def speaker_at(turns: list[SpeakerTurn], start: float, end: float) -> str | None
                       else min(abs(t.start - middle), abs(t.end - middle)), default=None)
         return nearest.speaker if nearest else None
     return max(overlap, key=overlap.get)
-
-
-def read_rttm(path: str) -> list[SpeakerTurn]:
-    """Speaker turns from an RTTM file (`SPEAKER file 1 start duration <NA> <NA> name ...`)."""
-    turns = []
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            parts = line.split()
-            if len(parts) >= 8 and parts[0] == "SPEAKER":
-                start, duration = float(parts[3]), float(parts[4])
-                turns.append(SpeakerTurn(start, start + duration, parts[7]))
-    return turns
-
-
-def diarization_error_rate(
-    reference: list[SpeakerTurn], hypothesis: list[SpeakerTurn], collar: float = 0.25, step: float = 0.01
-) -> float:
-    """Diarization error rate: (missed + false alarm + confusion) / reference speech time.
-
-    Scored on a 10 ms grid like NIST md-eval: frames within `collar` seconds of a reference
-    boundary are not scored, overlapping reference speech counts once per speaker, and
-    hypothesis speakers are mapped to reference speakers one-to-one to maximise agreement.
-
-    Args:
-        reference: true speaker turns.
-        hypothesis: estimated speaker turns.
-        collar: seconds around each reference boundary left unscored.
-        step: frame length in seconds.
-    """
-    end = max([t.end for t in reference + hypothesis] + [0.0])
-    n = int(np.ceil(end / step)) + 1
-    ref_names = sorted({t.speaker for t in reference})
-    hyp_names = sorted({t.speaker for t in hypothesis})
-
-    def grid(turns, names):
-        g = np.zeros((len(names), n), dtype=bool)
-        for t in turns:
-            g[names.index(t.speaker), int(round(t.start / step)) : int(round(t.end / step))] = True
-        return g
-
-    ref, hyp = grid(reference, ref_names), grid(hypothesis, hyp_names)
-    scored = np.ones(n, dtype=bool)
-    for t in reference:
-        for edge in (t.start, t.end):
-            scored[max(0, int(round((edge - collar) / step))) : int(round((edge + collar) / step))] = False
-    ref, hyp = ref[:, scored], hyp[:, scored]
-    agreement = ref.astype(float) @ hyp.T.astype(float)  # frames where ref i and hyp j both speak
-    # Best one-to-one mapping by trying every assignment: calls have a handful of speakers.
-    best: tuple[float, list[tuple[int, int]]] = (-1.0, [])
-    n_pairs = min(len(ref_names), len(hyp_names))
-    for ref_pick in itertools.permutations(range(len(ref_names)), n_pairs):
-        for hyp_pick in itertools.combinations(range(len(hyp_names)), n_pairs):
-            pairs = list(zip(ref_pick, hyp_pick, strict=True))
-            score = sum(agreement[i, j] for i, j in pairs)
-            if score > best[0]:
-                best = (score, pairs)
-    correct = np.zeros(ref.shape[1])
-    for i, j in best[1]:
-        correct += ref[i] & hyp[j]
-    errors = np.maximum(ref.sum(axis=0), hyp.sum(axis=0)) - correct
-    total = ref.sum()
-    return float(errors.sum() / total) if total else 0.0
 
 
 def diarize_external(audio: np.ndarray, spec: str, sample_rate: int = 16000) -> list[SpeakerTurn]:

@@ -368,7 +368,8 @@ def transcript_to_text(t: Transcript) -> str:
     """
     lines = []
     for seg in sorted(t.segments, key=lambda s: (s.start, s.id)):
-        who = seg.speaker if seg.role == "unknown" else f"{seg.speaker} ({seg.role})"
+        who = t.speaker_names.get(seg.speaker) or (
+            seg.speaker if seg.role == "unknown" else f"{seg.speaker} ({seg.role})")
         lines.append(f"[{clock(seg.start, always_hours=True)}] {who}: {seg.text}")
     return "\n".join(lines)
 
@@ -382,7 +383,7 @@ def transcript_to_vtt(t: Transcript) -> str:
     for n, seg in enumerate(sorted(t.segments, key=lambda s: (s.start, s.id)), start=1):
         text = html.escape(seg.text, quote=False)
         if seg.speaker != UNKNOWN_SPEAKER:
-            text = f"<v {html.escape(seg.speaker, quote=False)}>{text}</v>"
+            text = f"<v {html.escape(t.speaker_names.get(seg.speaker, seg.speaker), quote=False)}>{text}</v>"
         out += [str(n), f"{clock(seg.start, always_hours=True, millis=True)} --> "
                         f"{clock(seg.end, always_hours=True, millis=True)}", text, ""]
     return "\n".join(out)

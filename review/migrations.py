@@ -187,10 +187,22 @@ calibrations = Table(
     UniqueConstraint("methodology_id", "criterion_id", "version", name="uq_calibrations_criterion_version"),
 )
 
+voice_profiles = Table(
+    "voice_profiles", METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("rep", String(200), nullable=False, unique=True),  # as entered; matched ignoring case
+    Column("rep_key", String(200), nullable=False, unique=True),  # casefolded, single-spaced name
+    Column("embedding", Text, nullable=False),  # JSON list of 256 floats: mean voice (unit vector)
+    Column("n_samples", Integer, nullable=False),  # calls and samples averaged into it
+    Column("seconds", Float, nullable=False),  # speech behind it
+    Column("sources", Text, nullable=False),  # JSON list of {"kind", "name", "seconds", "added_at"}
+    Column("updated_at", String(40), nullable=False),
+)
+
 jobs, users, team_reps = team_tables(METADATA)
 
 TABLES = [schema_version, calls, transcripts, reviews, overrides, comments, documents, call_text,
-          jobs, users, team_reps, evidence_marks, calibrations]
+          jobs, users, team_reps, evidence_marks, calibrations, voice_profiles]
 
 
 def transcript_search_text(segment_texts: list[str]) -> str:
@@ -373,12 +385,29 @@ def m005_evidence_marks_calibrations(conn: Connection) -> None:
     ).create(conn)
 
 
+def m006_voice_profiles(conn: Connection) -> None:
+    """Each rep's voice profile: the mean voice embedding of their calls and samples."""
+    md = MetaData()
+    Table(
+        "voice_profiles", md,
+        Column("id", Integer, primary_key=True),
+        Column("rep", String(200), nullable=False, unique=True),
+        Column("rep_key", String(200), nullable=False, unique=True),
+        Column("embedding", Text, nullable=False),
+        Column("n_samples", Integer, nullable=False),
+        Column("seconds", Float, nullable=False),
+        Column("sources", Text, nullable=False),
+        Column("updated_at", String(40), nullable=False),
+    ).create(conn)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     m001_calls_reviews_documents,
     m002_transcript_search_text,
     m003_jobs_users_teams,
     m004_review_claims_and_unique_calls,
     m005_evidence_marks_calibrations,
+    m006_voice_profiles,
 ]
 
 

@@ -148,6 +148,10 @@ def review_file(
     if call is None:
         # a file that cannot be read leaves nothing behind: no upload kept, no call recorded
         transcript = preflight(path, settings, rep_speaker)
+        if transcript is not None and not transcript.speaker_names:  # "Alex Rivera (rep)", "Customer"
+            from .speakers import display_names
+
+            transcript.speaker_names = display_names(transcript.segments, rep)
         stored = store.keep_upload(path, sha, path.name)
         call_id, created = store.claim_call(
             audio_sha256=sha,
@@ -168,7 +172,7 @@ def review_file(
         stored_transcript = store.get_transcript(call_id)
         if stored_transcript is None:
             if transcript is None:
-                transcript = _transcribe(path, settings, channels, rep_speaker, progress, sha)
+                transcript = _transcribe(path, settings, channels, rep_speaker, progress, sha, store, call_id)
                 check_turn_limit(transcript, settings, path.name)
             store.save_transcript(call_id, transcript)
             store.update_call_status(call_id, "transcribed")
@@ -237,15 +241,37 @@ def check_turn_limit(transcript: Transcript, settings: Settings, name: str) -> T
 
 
 def _transcribe(path: Path, settings: Settings, channels: str, rep_speaker: str | None,
-                progress: Progress, sha256: str) -> Transcript:
+                progress: Progress, sha256: str, store, call_id: int) -> Transcript:
+    """Transcribe a recording; the call's rep names the rep's speaker and their voice profile picks
+    it on a mono call (a two-channel call adds to that profile)."""
     from .transcribe import transcript_from_file
 
     progress("transcribe", 0.0, f"Transcribing {path.name}")
+    rep_name = store.get_call(call_id).rep
     return transcript_from_file(
         path, settings, channels=channels, rep_speaker=rep_speaker,
         progress=lambda done, total: progress("transcribe", done / total if total else 1.0, ""),
-        sha256=sha256,
+        sha256=sha256, rep_name=rep_name,
+        rep_voice=store.voice_profile(rep_name) if rep_name else None,
+        rep_voice_sink=_learn_rep_voice(store, rep_name, path.name) if rep_name else None,
     )
+
+
+def _learn_rep_voice(store, rep: str, filename: str):
+    """A sink for transcription: the rep's channel of a two-channel call, averaged into their
+    voice profile (review.voices). A channel with too little speech is skipped, not an error."""
+    from .errors import InputError
+    from .voices import merged, voice_of
+
+    def sink(speaker: str, samples) -> None:
+        try:
+            embedding, seconds = voice_of(samples, f"{filename} ({speaker})")
+        except InputError:
+            return
+        source = {"kind": "call", "name": filename, "channel": speaker, "seconds": round(seconds, 1)}
+        store.save_voice_profile(merged(store.voice_profile(rep), rep, embedding, source))
+
+    return sink
 
 
 def _review_transcript(call_id, transcript, loaded, services, progress) -> ReviewResult:

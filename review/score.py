@@ -44,6 +44,7 @@ from .score_prompt import (
     candidate_segment_ids,
     render_turns,
 )
+from .speakers import speaker_flags
 from .timefmt import clock
 from .types import Candidate, CriterionScore, Provenance, Scorecard, SectionTotal, Transcript
 
@@ -286,6 +287,7 @@ def score_call(transcript: Transcript, loaded_methodology, candidates: dict[str,
     for seg in suspicious:
         flags.append(f"possible prompt injection at {clock(seg.start)} (segment {seg.id}, {seg.role}): "
                      f"\"{_one_line(seg.text, 80)}\"; never used as evidence")
+    flags += speaker_flags(transcript)
     if counts.total:
         flags.append(f"redacted {counts.emails} email(s), {counts.phones} phone number(s), {counts.cards} card "
                      f"number(s), {counts.ibans} IBAN(s), {counts.names} name(s), {counts.addresses} address(es) "

@@ -44,7 +44,7 @@ class Settings:
     hotwords: str = field(default="", metadata=_meta(
         "Comma-separated product and customer names that transcription should favour."))
     diarizer: str = field(default="", metadata=_meta(
-        "Speakers for mono recordings: empty = one honest 'unknown' speaker; "
+        "Speakers for mono recordings: empty = found by voice with the built-in offline diarizer; "
         "'pyannote:<local pipeline folder or config.yaml>' runs pyannote.audio with weights you already "
         "have (pip install -e '.[diarization]')."))
     max_upload_mb: int = field(default=500, metadata=_meta("Largest recording or transcript accepted, in MB."))
@@ -96,6 +96,8 @@ class Settings:
     models_dir: str = field(default="", metadata=_meta(
         "Folder for models assembled at first use (the embedded Whisper base, 145 MB); empty means "
         "'models' in the data folder."))
+    speakers: int = field(default=2, metadata=_meta(
+        "How many voices the built-in diarizer looks for in a mono recording (1 = no split)."))
 
     @property
     def home_path(self) -> Path:

@@ -12,9 +12,14 @@ import re
 from collections import Counter
 
 from .errors import ConfigError
-from .types import Segment
+from .types import Segment, Transcript
 
 UNKNOWN_SPEAKER = "unknown"
+MONO_WARNING = (
+    "one-channel recording: speakers could not be told apart, so all speech is under "
+    "'unknown' and per-speaker metrics are not available; record rep and customer on separate "
+    "channels (two-channel/stereo) for exact speakers"
+)
 # Two-channel recordings put the rep on the left channel, which transcription names speaker_1.
 LEFT_CHANNEL_SPEAKER = "speaker_1"
 
@@ -69,6 +74,43 @@ def assign_roles(segments: list[Segment], rep_speaker: str | None = None) -> lis
         return "rep" if speaker == rep else "customer"
 
     return [seg.model_copy(update={"role": role_of(seg.speaker)}) for seg in segments]
+
+
+def display_name(speaker: str, role: str, rep_name: str | None = None) -> str:
+    """How a speaker is shown: a machine label ("speaker_1") becomes "Alex Rivera (rep)" (or
+    "speaker_1 (rep)" without a rep name) or "Customer"; a real name keeps the name and adds the role.
+
+    speaker: the transcript's label. role: rep, customer or unknown. rep_name: the call's rep.
+    """
+    if re.fullmatch(r"speaker_?\d+", speaker):
+        if role == "rep" and rep_name:
+            return f"{rep_name} (rep)"
+        if role == "customer":
+            return "Customer"
+    return f"{speaker} ({role})" if role != "unknown" else speaker
+
+
+def display_names(segments: list[Segment], rep_name: str | None = None) -> dict[str, str]:
+    """`display_name` of every speaker of the transcript, by label.
+
+    segments: turns with roles set (`assign_roles`). rep_name: the rep's name, when known.
+    """
+    roles: dict[str, str] = {}
+    for seg in sorted(segments, key=lambda s: (s.start, s.id)):
+        roles.setdefault(seg.speaker, seg.role)
+    return {speaker: display_name(speaker, role, rep_name) for speaker, role in roles.items()}
+
+
+def speaker_flags(transcript: Transcript) -> list[str]:
+    """What a scorecard must say about the transcript's speakers: that they could not be told
+    apart (every turn "unknown"), or how they were found by voice and who was taken for the rep."""
+    if transcript.segments and all(s.speaker == UNKNOWN_SPEAKER for s in transcript.segments):
+        reason = next((w for w in transcript.warnings if w.startswith("one voice")), None)
+        return [MONO_WARNING + (f" ({reason})" if reason else "")]
+    info = transcript.attribution
+    if info is not None and info.method in ("voices", "external") and info.note:
+        return [f"speakers found by voice in a one-channel recording: {info.note}"]
+    return []
 
 
 # --------------------------------------------------------------------------- speaker labels in text

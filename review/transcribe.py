@@ -1,8 +1,9 @@
 """Recording -> speaker-attributed `Transcript` with faster-whisper.
 
 Two-channel calls are transcribed one channel at a time and merged by word start time, so the
-speaker of every word is exact (left = "speaker_1", right = "speaker_2"). One-channel calls get a
-single honest "unknown" speaker (see review.diarize for why). Decoding is set up against text
+speaker of every word is exact (left = "speaker_1", right = "speaker_2"). One-channel calls get
+their speakers by voice (review.diarize); where only one voice is found, all speech stays under one
+honest "unknown" speaker. Decoding is set up against text
 invented on silence: VAD removes non-speech first, the previous window's text never primes the
 next, and segments that look like silence or a repetition loop are dropped.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +22,9 @@ from . import audio as audio_io
 from . import diarize, whisper_models
 from .errors import ConfigError
 from .settings import Settings, load_settings
-from .types import Segment, Transcript, TranscriptSource, Word
+from .speakers import MONO_WARNING
+from .types import Segment, SpeakerAttribution, Transcript, TranscriptSource, Word
+from .voices import VoiceProfile
 
 Progress = Callable[[float, float], None]
 
@@ -31,11 +35,7 @@ _LOW_AVG_LOGPROB = -1.0
 # Text that compresses this well is a repetition loop, the usual shape of invented text.
 _MAX_COMPRESSION_RATIO = 2.4
 
-MONO_WARNING = (
-    "one-channel recording: speakers cannot be told apart reliably, so all speech is under "
-    "'unknown' and per-speaker metrics are not available; record rep and customer on separate "
-    "channels (two-channel/stereo) for exact speakers"
-)
+RepVoiceSink = Callable[[str, np.ndarray], None]
 
 
 def resolve_model(name: str, models_dir: str | os.PathLike | None = None) -> tuple[str, str]:
@@ -224,6 +224,43 @@ def _numbered(segments: list[Segment]) -> list[Segment]:
     return [s.model_copy(update={"id": i}) for i, s in enumerate(ordered)]
 
 
+@dataclass
+class _Attribution:
+    model: SpeakerAttribution
+    rep_speaker: str | None  # the rep chosen here (by voice profile), None to use the default
+
+    @property
+    def note(self) -> str:
+        return self.model.note
+
+
+def _attribution(method: str, segments: list[Segment], rep_speaker: str | None,
+                 rep_voice: VoiceProfile | None, voices: dict[str, np.ndarray]) -> _Attribution:
+    """How the rep is chosen: --rep-speaker, else the voice profile (mono with voices found),
+    else the left channel / the first speaker; and the line that says so."""
+    from .voices import match_note, similarities
+
+    speakers = list(dict.fromkeys(s.speaker for s in sorted(segments, key=lambda s: s.start)))
+    if method == "one voice":
+        return _Attribution(SpeakerAttribution(method=method, note="one voice found: no rep or customer"), None)
+    if rep_speaker:
+        return _Attribution(SpeakerAttribution(method=method, rep_chosen_by="rep speaker given",
+                                               note=f"rep is {rep_speaker} (given)"), None)
+    if method == "voices" and rep_voice is not None and voices:
+        scores = similarities(rep_voice, voices)
+        best = max(scores, key=scores.get)
+        note = match_note(rep_voice, scores, {})
+        return _Attribution(SpeakerAttribution(method=method, rep_chosen_by="voice profile", profile=rep_voice.rep,
+                                               similarity=scores, note=note), best)
+    if method == "channels":
+        return _Attribution(SpeakerAttribution(method=method, rep_chosen_by="left channel",
+                                               note="rep is speaker_1 (the left channel)"), None)
+    first = speakers[0] if speakers else None
+    hint = "" if method != "voices" else "; no voice profile for this rep: check who is the rep (--rep-speaker)"
+    return _Attribution(SpeakerAttribution(method=method, rep_chosen_by="first speaker" if first else "none",
+                                           note=f"rep is {first} (the first to speak){hint}" if first else ""), None)
+
+
 def transcribe_audio(
     path: str | os.PathLike,
     settings: Settings,
@@ -231,19 +268,27 @@ def transcribe_audio(
     rep_speaker: str | None = None,
     progress: Progress | None = None,
     sha256: str | None = None,
+    rep_name: str | None = None,
+    rep_voice: VoiceProfile | None = None,
+    rep_voice_sink: RepVoiceSink | None = None,
 ) -> Transcript:
     """Transcribe a recording into a speaker-attributed transcript with metrics.
 
     Args:
         path: a wav, mp3, m4a, ogg/opus, webm, mp4 or flac recording.
-        settings: model, device, compute type, threads, language, beam size, hotwords, size limit.
+        settings: model, device, compute type, threads, language, beam size, hotwords, size limit,
+            speakers (how many voices to look for in a mono recording), diarizer.
         channels: "auto" (split a two-channel file whose channels differ), "mono" or "split".
         rep_speaker: the speaker who is the rep ("speaker_1" = left channel by default).
         progress: optional callable(done_seconds, total_seconds), called as decoding advances.
         sha256: the recording's sha256 when the caller has it already (it is hashed once).
+        rep_name: the rep's name, for display names ("Alex Rivera (rep)").
+        rep_voice: the rep's voice profile; on a mono call without `rep_speaker` it picks the rep.
+        rep_voice_sink: called with (speaker, samples) of the rep's channel of a two-channel call,
+            to build the rep's voice profile.
     """
     from .metrics import compute_metrics
-    from .speakers import assign_roles
+    from .speakers import assign_roles, display_names
 
     decoded = audio_io.decode(path, channels=channels, max_mb=settings.max_upload_mb, sha256=sha256)
     model_path, model_label = resolve_model(settings.whisper_model, whisper_models.models_folder(settings))
@@ -259,6 +304,8 @@ def transcribe_audio(
     dropped = 0
     segments: list[Segment] = []
     labelled: list[tuple[str, Word]] = []
+    voices: dict[str, np.ndarray] = {}
+    method = "channels" if decoded.split else "voices"
     for index, samples in enumerate(decoded.channels):
         runs, language, n_dropped = transcribe_samples(
             model, samples, options, progress, offset=index * decoded.duration, total=total
@@ -266,33 +313,46 @@ def transcribe_audio(
         dropped += n_dropped
         if decoded.split:
             labelled += [(f"speaker_{index + 1}", w) for words in runs for w in words]
-        elif settings.diarizer or diarize.ESTIMATE_GOOD_ENOUGH:
-            if settings.diarizer:
-                turns = diarize.diarize_external(samples, settings.diarizer)
-            else:
-                turns = diarize.estimate_speakers(samples)
-            for words in runs:
-                for w in words:
-                    labelled.append((diarize.speaker_at(turns, w.start, w.end) or "unknown", w))
+            continue
+        if settings.diarizer:
+            method = "external"
+            turns = diarize.diarize_external(samples, settings.diarizer)
         else:
-            # No speaker information: keep Whisper's own segments as the units to quote.
-            segments += [_segment(words, "unknown") for words in runs]
+            found = diarize.diarize(samples, settings.speakers)
+            if found.one_voice or len(found.speakers) < 2:
+                method = "one voice"
+                if found.one_voice:
+                    warnings.append(f"{found.one_voice}; all speech is under 'unknown'")
+                # No speaker information: keep Whisper's own segments as the units to quote.
+                segments += [_segment(words, "unknown") for words in runs]
+                continue
+            turns, voices = found.turns, found.voices
+        for words in runs:
+            for w in words:
+                labelled.append((diarize.speaker_at(turns, w.start, w.end) or "unknown", w))
     segments = _numbered(segments + words_to_turns(labelled))
     if progress:
         progress(total, total)
     if decoded.channels_identical and channels != "split":
         warnings.append("both channels carry the same audio, so it was transcribed as one channel")
+    attribution = _attribution(method, segments, rep_speaker, rep_voice, voices)
+    if decoded.split and rep_voice_sink is not None:
+        rep = rep_speaker or "speaker_1"
+        if rep in ("speaker_1", "speaker_2"):
+            rep_voice_sink(rep, decoded.channels[int(rep[-1]) - 1])
     if not decoded.split and segments:
-        if settings.diarizer:
+        if method == "external":
             warnings.append(f"speakers of this mono recording were estimated by {settings.diarizer.split(':')[0]}; "
-                            "check who is the rep (--rep SPEAKER)")
+                            "check who is the rep (--rep-speaker SPEAKER)")
+        elif method == "voices":
+            warnings.append(f"speakers of this mono recording were found by voice; {attribution.note}")
         else:
             warnings.append(MONO_WARNING)
     if dropped:
         warnings.append(f"{dropped} segment(s) dropped as likely invented text (silence or repetition)")
     if not segments:
         warnings.append(f"no speech found in {decoded.path.name}; check that the recording has audible speech")
-    segments = assign_roles(segments, rep_speaker=rep_speaker)
+    segments = assign_roles(segments, rep_speaker=rep_speaker or attribution.rep_speaker)
     return Transcript(
         segments=segments,
         metrics=compute_metrics(segments, decoded.duration),
@@ -315,6 +375,8 @@ def transcribe_audio(
             channels="split" if decoded.split else "mono",
         ),
         warnings=warnings,
+        speaker_names=display_names(segments, rep_name),
+        attribution=attribution.model,
     )
 
 
@@ -325,6 +387,9 @@ def transcript_from_file(
     rep_speaker: str | None = None,
     progress: Progress | None = None,
     sha256: str | None = None,
+    rep_name: str | None = None,
+    rep_voice: VoiceProfile | None = None,
+    rep_voice_sink: RepVoiceSink | None = None,
 ) -> Transcript:
     """A transcript from any supported file: a transcript file is read, a recording transcribed.
 
@@ -335,11 +400,17 @@ def transcript_from_file(
         rep_speaker: the speaker who is the rep; default as in `review.speakers.assign_roles`.
         progress: for recordings: optional callable(done_seconds, total_seconds).
         sha256: for recordings: the file's sha256 when the caller has it already.
+        rep_name, rep_voice, rep_voice_sink: for recordings, as in `transcribe_audio`
+            (rep_name also names the rep of a transcript file).
     """
     from .formats import TRANSCRIPT_EXTENSIONS, load_transcript
+    from .speakers import display_names
 
     p = audio_io.check_input_file(path, settings.max_upload_mb)
     if p.suffix.lower() in TRANSCRIPT_EXTENSIONS:
-        return load_transcript(p, rep_speaker=rep_speaker)
+        transcript = load_transcript(p, rep_speaker=rep_speaker)
+        if not transcript.speaker_names:
+            transcript.speaker_names = display_names(transcript.segments, rep_name)
+        return transcript
     return transcribe_audio(p, settings, channels=channels, rep_speaker=rep_speaker, progress=progress,
-                            sha256=sha256)
+                            rep_name=rep_name, rep_voice=rep_voice, rep_voice_sink=rep_voice_sink, sha256=sha256)

@@ -66,6 +66,25 @@ class TranscriptSource(_Model):
     channels: str | None = None  # "split" or "mono" for audio
 
 
+class SpeakerAttribution(_Model):
+    """How the speakers of a transcript were found and how the rep was chosen (shown to users).
+
+    method: "channels" (two-channel recording), "voices" (mono, clustered by voice), "one voice"
+        (mono, one voice found: all speech under "unknown"), "external" (the `diarizer` setting),
+        or "file" (speaker labels from a transcript file).
+    rep_chosen_by: "rep speaker given", "voice profile", "left channel", "first speaker" or "none".
+    profile: the rep whose voice profile picked the rep's speaker, when one did.
+    similarity: each speaker's cosine similarity to that profile (-1..1).
+    note: one line saying all of that, for the transcript, the scorecard and the app.
+    """
+
+    method: str
+    rep_chosen_by: str = "none"
+    profile: str | None = None
+    similarity: dict[str, float] = Field(default_factory=dict)
+    note: str = ""
+
+
 class Transcript(_Model):
     version: int = TRANSCRIPT_FORMAT_VERSION
     segments: list[Segment] = Field(default_factory=list)
@@ -75,6 +94,12 @@ class Transcript(_Model):
     audio_sha256: str | None = None
     source: TranscriptSource
     warnings: list[str] = Field(default_factory=list)
+    # Speaker label -> name to show ("Alex Rivera (rep)", "Customer"); labels missing here show as is.
+    speaker_names: dict[str, str] = Field(default_factory=dict)
+    attribution: SpeakerAttribution | None = None
+
+    def display_name(self, speaker: str) -> str:
+        return self.speaker_names.get(speaker, speaker)
 
     def speakers(self) -> list[str]:
         seen: list[str] = []

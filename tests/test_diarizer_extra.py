@@ -10,12 +10,14 @@ import types
 
 import pytest
 from conftest import AUDIO
+from test_diarize import der
 
-from review.diarize import diarize_external, read_rttm
+from review.diarize import diarize_external
 from review.errors import ConfigError
 from review.transcribe import transcribe_audio
 
 RTTM = AUDIO / "two_speakers_mono.rttm"
+read_rttm = der.read_rttm
 
 
 class _Segment:

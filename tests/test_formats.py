@@ -222,7 +222,7 @@ def test_json_round_trip(tmp_path):
     assert load_transcript(f) == original
     data = json.loads(f.read_text(encoding="utf-8"))
     assert set(data) == {"version", "segments", "metrics", "duration", "language", "audio_sha256",
-                         "source", "warnings"}
+                         "source", "warnings", "speaker_names", "attribution"}
     assert list(f.parent.iterdir()) == [f]  # no temp file left behind
 
 

@@ -243,7 +243,7 @@ def test_a_recording_is_hashed_once_per_review(settings, embed, tmp_path, monkey
         hashed.append(str(path))
         return hashing.sha256_file(path)
 
-    def fake_transcribe(path, settings, channels="auto", rep_speaker=None, progress=None, sha256=None):
+    def fake_transcribe(path, settings, channels="auto", rep_speaker=None, progress=None, sha256=None, **voice):
         decoded = decode(path, sha256=sha256)  # the real decoder, given the pipeline's hash
         transcript = dialogue_to_transcript(load_dialogue(CALLS / "hr_onboarding_weak.yaml"))
         return transcript.model_copy(update={"audio_sha256": decoded.sha256})

@@ -84,7 +84,7 @@ def test_two_channel_call_attributes_every_turn(settings, tmp_path):
 
 
 @needs_espeak
-def test_mono_call_is_honest_about_speakers(settings, tmp_path):
+def test_mono_call_gets_speakers_by_voice(settings, tmp_path):
     timeline = render_dialogue(CALL, tmp_path / "call.wav", layout="mono")
     transcript = transcribe_audio(tmp_path / "call.wav", settings)
     assert transcript.source.channels == "mono"
@@ -92,10 +92,13 @@ def test_mono_call_is_honest_about_speakers(settings, tmp_path):
     right = sum(a == role for a, (_, _, role) in zip(attributed, timeline, strict=True))
     everything = " ".join(s.text for s in transcript.segments)
     wer = word_error_rate(" ".join(t.text for t in CALL.turns), everything)
-    print(f"mono synthesized call: WER {wer:.1%}, turns attributed right {right}/{len(timeline)} (all 'unknown')")
+    print(f"mono synthesized call: WER {wer:.1%}, turns attributed right {right}/{len(timeline)}")
     assert wer <= 0.25
-    assert right == 0 and {s.speaker for s in transcript.segments} == {"unknown"}
-    assert MONO_WARNING in transcript.warnings
+    # a 25 s call: too little speech to be sure of two voices is allowed, inventing wrong ones is not
+    if transcript.attribution.method == "one voice":
+        assert {s.speaker for s in transcript.segments} == {"unknown"} and MONO_WARNING in transcript.warnings
+    else:
+        assert right >= len(timeline) - 1 and MONO_WARNING not in transcript.warnings
 
 
 def test_missing_espeak_is_a_clear_error(tmp_path, monkeypatch):

@@ -44,6 +44,7 @@ from .records import (
 )
 from .review_methods import ReviewMethods
 from .user_methods import User, UserMethods
+from .voice_methods import VoiceMethods
 
 __all__ = [
     "CALL_STATUSES",
@@ -78,7 +79,8 @@ __all__ = [
 ]
 
 
-class Store(CallMethods, ReviewMethods, DocumentMethods, JobMethods, UserMethods, FeedbackMethods):
+class Store(CallMethods, ReviewMethods, DocumentMethods, JobMethods, UserMethods, FeedbackMethods,
+            VoiceMethods):
     """All persistent state of callreview. Safe to share between threads (an in-memory SQLite
     store is one shared connection, meant for tests and single-user demos).
 

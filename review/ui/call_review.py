@@ -179,6 +179,10 @@ def render() -> None:
     tab_card, tab_text, tab_metrics, tab_comments = st.tabs(
         ["Scorecard", "Transcript", "Talk metrics", "Comments"])
     with tab_card:
+        from review.speakers import speaker_flags
+
+        for line in speaker_flags(transcript) if transcript is not None else []:
+            st.warning(line, icon=":material/record_voice_over:")
         _scorecard(store, call, review)
     with tab_text:
         _transcript(transcript, call.id, call.rep)

@@ -161,6 +161,10 @@ def render() -> None:
     _engine_form(current)
     st.divider()
     _library(current)
+    st.divider()
+    from review.ui.voice_profiles import render_section
+
+    render_section(current)
 
 
 if __name__ == "__main__":
