@@ -15,7 +15,6 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from .errors import InputError
 from .render_docs import write_export
 from .timefmt import clock
 from .types import CoachingDraft, EvidenceQuote, Scorecard
