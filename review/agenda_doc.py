@@ -4,7 +4,10 @@ The manager edits the agenda part by part on the Coaching prep page; each part i
 versioned document in the store (review.store document methods):
 - "agenda/<part key>": the part's Markdown, edited as a list of talking points (one per line);
 - "agenda/actions": the action plan as JSON, a list of {action, owner, due, watch_criterion};
-- "prep_note": the manager's one-page prep note, Markdown.
+- "prep_note": the manager's one-page prep note, Markdown;
+- "draft": a redrafted CoachingDraft as JSON, when the manager redrafted the agenda after
+  overrides changed the focus (its parts are then saved as new versions of the documents above,
+  so the earlier text stays in their history).
 `edited_draft` puts the latest versions back into a CoachingDraft, which every export renders.
 """
 
@@ -20,12 +23,13 @@ from .errors import InputError
 from .types import ActionItem, CoachingDraft
 
 __all__ = [
-    "ACTIONS_KEY", "PREP_NOTE_KEY", "actions_from_rows", "actions_json", "actions_to_rows", "edited_draft",
-    "from_points", "part_key", "to_points", "without_action_table",
+    "ACTIONS_KEY", "DRAFT_KEY", "PREP_NOTE_KEY", "actions_from_rows", "actions_json", "actions_to_rows",
+    "base_draft", "documents_of", "edited_draft", "from_points", "part_key", "stored_actions", "to_points", "without_action_table",
 ]
 
 ACTIONS_KEY = "agenda/actions"
 PREP_NOTE_KEY = "prep_note"
+DRAFT_KEY = "draft"
 _LIST_ITEM = re.compile(r"^\s*(?:[-*]|\d+\.)\s")
 _TABLE_ROW = re.compile(r"^\s*\|")
 _ACTIONS = TypeAdapter(list[ActionItem])
@@ -94,7 +98,8 @@ def actions_json(actions: list[ActionItem]) -> str:
     return json.dumps([a.model_dump() for a in actions], indent=1, ensure_ascii=False)
 
 
-def _stored_actions(content: str) -> list[ActionItem]:
+def stored_actions(content: str) -> list[ActionItem]:
+    """The action plan from its stored JSON (InputError if it is not a list of actions)."""
     try:
         return _ACTIONS.validate_json(content)
     except ValidationError as exc:
@@ -102,12 +107,32 @@ def _stored_actions(content: str) -> list[ActionItem]:
                          "restore an earlier version from its history") from None
 
 
+def base_draft(draft: CoachingDraft, latest: Callable[[str], tuple[str, int] | None]) -> CoachingDraft:
+    """The draft the documents start from: the latest redraft if there is one, else the review's."""
+    found = latest(DRAFT_KEY)
+    if not found:
+        return draft
+    try:
+        return CoachingDraft.model_validate_json(found[0])
+    except ValidationError:
+        raise InputError("the stored redraft of this agenda is not a coaching draft; redraft it again") from None
+
+
+def documents_of(draft: CoachingDraft) -> dict[str, str]:
+    """Every document of a (re)draft, key -> content, as the store keeps them."""
+    docs = {part_key(s.key): without_action_table(s.body_markdown) if s.key == "develop_plan" else s.body_markdown
+            for s in draft.agenda}
+    return docs | {ACTIONS_KEY: actions_json(draft.actions), PREP_NOTE_KEY: draft.prep_note_markdown,
+                   DRAFT_KEY: draft.model_dump_json()}
+
+
 def edited_draft(draft: CoachingDraft, latest: Callable[[str], tuple[str, int] | None]) -> CoachingDraft:
     """The draft with the manager's latest saved parts, action plan and prep note.
 
-    draft: the drafted CoachingDraft. latest: document key -> (content, version) or None, e.g.
-    `lambda key: store.get_document(review_id, key)`.
+    draft: the review's CoachingDraft (a later redraft, if stored, replaces it). latest: document
+    key -> (content, version) or None, e.g. `lambda key: store.get_document(review_id, key)`.
     """
+    draft = base_draft(draft, latest)
     sections = []
     for section in draft.agenda:
         found = latest(part_key(section.key))
@@ -119,6 +144,6 @@ def edited_draft(draft: CoachingDraft, latest: Callable[[str], tuple[str, int] |
     note = latest(PREP_NOTE_KEY)
     return draft.model_copy(update={
         "agenda": sections,
-        "actions": _stored_actions(actions[0]) if actions else draft.actions,
+        "actions": stored_actions(actions[0]) if actions else draft.actions,
         "prep_note_markdown": note[0] if note else draft.prep_note_markdown,
     })
