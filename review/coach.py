@@ -159,21 +159,13 @@ def _explore_options(x: _Ctx) -> str:
             "review": f"Review the next {FOLLOW_UP_CALLS} calls together, the rep's view first.",
         }
         lines += ["", f"**Field Training on {x.focus.name}:**"]
-        lines += [
-            f"{i}. **{s.name}** \u2014 {s.manager_does} {applied[s.key]}"
-            for i, s in enumerate(x.models.field_training.steps, 1)
-        ]
+        lines += [f"{i}. **{s.name}** \u2014 {applied[s.key]}" for i, s in enumerate(x.models.field_training.steps, 1)]
     elif x.solution == "coaching":
-        sc_model = x.models.sales_coaching
-        lines += [
-            "",
-            "**Sales Coaching, starting with Engage (two-way):**",
-            *[f"- {q}" for q in sc_model.engage_questions],
-            "",
-        ]
-        lines += [f"{i}. **{s.name}** \u2014 {s.manager_does}" for i, s in enumerate(sc_model.steps, 1)]
+        steps = " \u2192 ".join(s.name for s in x.models.sales_coaching.steps)
+        lines += ["", f"**How we work on it (Sales Coaching):** {steps}. We talk it through together first "
+                  "(Engage), you choose what to change and how to practise it, then we review your next calls."]
         if crit:
-            lines.append(f"\nIf the rep proposes no practice, offer this drill: {crit.coaching.drill}")
+            lines += ["", f"**A drill to try:** {crit.coaching.drill}"]
     elif x.solution == "feedback":
         expected = crit.levels[-1].description if crit else x.focus.activity.benchmark
         lines += [
@@ -188,16 +180,8 @@ def _explore_options(x: _Ctx) -> str:
         lines += ["", f"**Find the obstacle:** {chart.option('other').what_to_do}"]
     if x.pattern.kind in ("first", "one_off"):
         if x.solution != "coaching":  # the seed: for a one-off, start two-way with Engage anyway
-            lines += [
-                "",
-                "**Start with Engage to validate:**",
-                *[f"- {q}" for q in x.models.sales_coaching.engage_questions],
-            ]
-        lines += [
-            "",
-            "*One observation may be an exception: validate in the Engage discussion and the rep's other "
-            "calls before committing to training.*",
-        ]
+            lines += ["", "**Start with Engage to validate:** we talk it through together before deciding."]
+        lines += ["", "*One call may be an exception: we look at your other calls before deciding on training.*"]
     return "\n".join(lines)
 
 

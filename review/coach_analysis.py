@@ -172,8 +172,7 @@ def choose_focus(scorecard: Scorecard, methodology: Methodology, activities: lis
             "gap",
             c.id,
             c.name,
-            f"the biggest gap on this call between what happened and what is expected "
-            f"({cs.score} of {cs.max_score}, expected {_target(c, cs)})",
+            "the biggest gap on this call between what happened and what is expected",
             c,
             cs,
             _target(c, cs),
