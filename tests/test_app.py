@@ -510,10 +510,13 @@ def test_exports_use_overrides_and_display_names(seams, store):
     assert rows["pain_quantified"]["verdict"] == "met" and rows["pain_quantified"]["ai_verdict"] == "not_met"
     assert rows["pain_quantified"]["manager_note"] == "asked about hours once" and rows["agenda_set"]["ai_score"] == ""
     assert "Alex Rivera (rep): \u201c" in rows["agenda_set"]["evidence"]
+    store.save_document(result.review_id, "agenda/lead_analysis", "- [00:10] Alex Rivera: \u201cHi Jordan\u201d", 1)
     at = app("prep", call_id=result.call_id)
+    assert "- [00:10] Alex Rivera (rep): \u201cHi Jordan\u201d" in [m.value for m in at.markdown]  # on the page
     preview = next(e for e in at.expander if e.label == "Preview the agenda as exported")
     agenda = preview.markdown[0].value
     assert "5/6 (83%)" in agenda and "## Prep note" not in agenda
+    assert "[00:10] Alex Rivera (rep): \u201cHi Jordan\u201d" in agenda  # and in the export
 
 
 # --------------------------------------------------------------------------- rep trends

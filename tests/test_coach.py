@@ -529,3 +529,23 @@ def test_rep_speaker_comes_from_the_transcript_metrics_first():
     assert rep_speaker(card, rep=REP) == BUYER
     card.metrics.rep_speaker = "nobody"  # not a speaker of the call: fall back to the rep argument
     assert rep_speaker(card, rep=REP) == REP
+
+
+def test_a_call_with_no_rep_identified_is_flagged_on_the_agenda_and_prep_note(meth):
+    from review.render import agenda_to_markdown, prep_note_to_markdown
+
+    named = _card_with_evidence()
+    assert draft_coaching(named, meth, rep=REP, today=TODAY).warnings == []
+    # nobody has the rep role and no speaker is called REP: the metrics cannot be the rep's
+    speakers = {"speaker_1": named.metrics.speakers[REP], "speaker_2": named.metrics.speakers[BUYER]}
+    nobody = named.model_copy(update={
+        "metrics": named.metrics.model_copy(update={"speakers": speakers, "rep_speaker": None}),
+        "criteria": [c.model_copy(update={"evidence": [q.model_copy(update={"speaker": "speaker_1", "role": "unknown"})
+                                                       for q in c.evidence]}) for c in named.criteria],
+    })
+    draft = draft_coaching(nobody, meth, rep=None, today=TODAY)
+    assert len(draft.warnings) == 1 and "no speaker of this call was identified as the rep" in draft.warnings[0]
+    assert "Rep talk ratio" not in draft.agenda[1].body_markdown  # no metrics attributed to a rep
+    agenda = agenda_to_markdown(draft, nobody)
+    assert agenda.index("**Warning:**") < agenda.index("## 1.") and "**Rep:** not named" in agenda
+    assert "**Warning:** no speaker" in prep_note_to_markdown(draft)

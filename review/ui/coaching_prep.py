@@ -28,6 +28,7 @@ from review.agenda_doc import (
     without_action_table,
 )
 from review.errors import CallreviewError, EditConflict
+from review.speaker_names import relabel_quotes
 from review.ui import exports, state
 
 SOLUTION_LABELS = {"training": "Training", "coaching": "Coaching", "feedback": "Feedback", "other": "Other"}
@@ -146,8 +147,11 @@ def _changed(store, review_id: int, key: str, content: str) -> None:
         _save(store, review_id, key, st.session_state[base])
 
 
-def _part(store, review_id: int, section) -> None:
-    """One SLED part: formatted; with Edit on, its talking points as an editable list."""
+def _part(store, review_id: int, section, names: dict[str, str]) -> None:
+    """One SLED part: formatted; with Edit on, its talking points as an editable list.
+
+    names: speaker label -> display name; quotes show (and, once edited, keep) the display name.
+    """
     key = part_key(section.key)
     fallback = without_action_table(section.body_markdown) if section.key == "develop_plan" else section.body_markdown
     _load(store, review_id, key, fallback)
@@ -159,7 +163,8 @@ def _part(store, review_id: int, section) -> None:
         import pandas as pd
 
         nonce = st.session_state.get(f"nonce_{doc}", 0)
-        origin = st.session_state.setdefault(f"origin_{doc}_{nonce}", to_points(st.session_state[doc]))
+        shown = to_points(relabel_quotes(st.session_state[doc], names))
+        origin = st.session_state.setdefault(f"origin_{doc}_{nonce}", shown)
         edited = st.data_editor(
             pd.DataFrame({"point": origin}, dtype="string"), key=f"points_{doc}_{nonce}", num_rows="dynamic",
             hide_index=True, width="stretch",
@@ -167,10 +172,11 @@ def _part(store, review_id: int, section) -> None:
                 "Talking points (one per row; **bold** and - lists are kept)", width="large")},
         )
         points = [str(p) for p in edited["point"].tolist() if isinstance(p, str) and p.strip()]
-        if points != to_points(st.session_state[doc]):
+        if points != shown:
             _changed(store, review_id, key, from_points(points))
     with st.container(border=True):
-        st.markdown(st.session_state[doc] or "*Nothing in this part yet: turn on Edit to add talking points.*")
+        text = relabel_quotes(st.session_state[doc], names)
+        st.markdown(text or "*Nothing in this part yet: turn on Edit to add talking points.*")
     if editing or st.session_state.get(_keys(review_id, key)[2]):
         _status(store, review_id, key)
 
@@ -217,7 +223,7 @@ def _action_plan(store, review_id: int, draft, names: dict[str, str]) -> None:
     _status(store, review_id, key)
 
 
-def _prep_note(store, review_id: int, draft) -> None:
+def _prep_note(store, review_id: int, draft, names: dict[str, str]) -> None:
     key = PREP_NOTE_KEY
     _load(store, review_id, key, draft.prep_note_markdown)
     doc, base, _, _ = _keys(review_id, key)
@@ -227,7 +233,7 @@ def _prep_note(store, review_id: int, draft) -> None:
                             label_visibility="collapsed")
         _changed(store, review_id, key, text)
     with st.container(border=True):
-        st.markdown(st.session_state[doc])
+        st.markdown(relabel_quotes(st.session_state[doc], names))
     _status(store, review_id, key)
 
 
@@ -318,18 +324,22 @@ def render() -> None:
         st.warning(warning, icon=":material/person_alert:")
     _redraft_offer(services, call, review, draft)
     _coaching_summary(draft)
+    try:
+        speakers = exports.display_names(store, call, review)
+    except CallreviewError:
+        speakers = {}
 
     tab_agenda, tab_note, tab_export = st.tabs(["SLED agenda", "Prep note", "Export"])
     with tab_agenda:
-        names = {c.id: c.name for c in review.scorecard.criteria}
+        criteria = {c.id: c.name for c in review.scorecard.criteria}
         for section in draft.agenda:
-            _part(store, review.id, section)
+            _part(store, review.id, section, speakers)
             if section.key == "develop_plan":
-                _action_plan(store, review.id, draft, names)
+                _action_plan(store, review.id, draft, criteria)
         if not any(s.key == "develop_plan" for s in draft.agenda):
-            _action_plan(store, review.id, draft, names)
+            _action_plan(store, review.id, draft, criteria)
     with tab_note:
-        _prep_note(store, review.id, draft)
+        _prep_note(store, review.id, draft, speakers)
     with tab_export:
         exports.export_buttons(store, call, review)
 
