@@ -215,6 +215,11 @@ def test_overrides_append_and_keep_the_ai_original(store):
     assert [o.score for o in history] == [1, 2] and history[0].id == first
     ai = next(c for c in store.get_review(review_id).scorecard.criteria if c.id == "next_step")
     assert ai.score == 0
+    # the Calls list's score (and its filter) is the effective total: (2 + 2) / 4, not the AI's
+    review = store.get_review(review_id)
+    assert review.total_percent == 100.0 and review.scorecard.total_percent != 100.0
+    call = next(c for c in store.list_calls(min_score=99) if c.review_id == review_id)
+    assert call.total_percent == 100.0
     with pytest.raises(StoreError, match="criterion 'nope' is not in review"):
         store.add_override(review_id, "nope", 1, "x")
     with pytest.raises(StoreError, match="from 0 to 2"):
