@@ -327,7 +327,7 @@ def draft_coaching(
     today = today or date.today()
     bench = models.roam.activity_benchmarks
     speaker = rep_speaker(scorecard, rep)
-    activities = activity_findings(scorecard.metrics, speaker, bench)
+    activities = activity_findings(scorecard.metrics, speaker, bench, scorecard.duration_s)
     warnings = () if speaker is not None else (
         "no speaker of this call was identified as the rep, so the evidence and metrics may not be the "
         f"rep's{' (' + rep + ')' if rep else ''}: check the roles on the call page before sharing this agenda",
