@@ -227,7 +227,8 @@ def _prep_note(x: _Ctx) -> str:
         f"- **Pattern:** {x.pattern.text}.",
         f"- **Recommendation:** {x.solution} \u2014 {x.reason}.",
         "- **Other options (Solution Chart):** "
-        + "; ".join(f"{o.key}: {o.what_to_do}" for o in x.models.solution_chart.solutions if o.key != x.solution),
+        + " ".join(f"*{o.key.capitalize()}:* {o.what_to_do}" for o in x.models.solution_chart.solutions
+                   if o.key != x.solution),
         "",
         "**Ask:**",
     ]

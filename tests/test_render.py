@@ -84,6 +84,14 @@ def test_scorecard_markdown(card):
     assert "### Open questions \u2014 1/2 (partly met)" in md
     assert "- [03:32] Alex Rivera: \u201cHow do you handle returns today?\u201d" in md
     assert "| Alex Rivera | 45% |" in md and "No quote in this call." in md
+    from review.overrides import apply_overrides
+
+    names = {"Alex Rivera": "Alex Rivera (rep)", "Jordan Lee": "Customer"}
+    over = scorecard_to_markdown(apply_overrides(card, {"open_questions": {"score": 2, "comment": "two follow-ups"}}),
+                                 "Acme call", names)
+    assert "### Open questions \u2014 2/2 (met)" in over
+    assert "*Manager's score; the AI gave 1/2 (partly met): two follow-ups*" in over
+    assert "- [03:32] Alex Rivera (rep): \u201cHow" in over and "| Alex Rivera (rep) | 45% |" in over
 
 
 def test_csv_rows_and_overrides(card):
