@@ -218,3 +218,19 @@ def test_pdf_overwrite_is_atomic(tmp_path, agenda_md, monkeypatch):
 
 def test_to_latin1():
     assert to_latin1("\u201cHi\u201d \u2013 caf\u00e9 \u0141\u00f3d\u017a \u65e5") == '"Hi" - caf\u00e9 L\u00f3dz ?'
+
+
+def test_prep_note_exports_as_docx_and_pdf_with_display_names(card, tmp_path):
+    from docx import Document
+
+    from review.speaker_names import relabel_quotes
+
+    note = relabel_quotes(prep_note_to_markdown(agenda_draft(), card, "Acme call"), {"Alex Rivera": "Alex Rivera (rep)"})
+    doc = Document(str(markdown_to_docx(note, tmp_path / "note.docx")))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert text.startswith("Prep note: Alex Rivera") and "Alex Rivera (rep): \u201c" in text and "ROAM" in text
+    pdf = markdown_to_pdf(note, tmp_path / "note.pdf")
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    extracted = _pdf_text(pdf)
+    if extracted is not None:
+        assert "Alex Rivera (rep)" in " ".join(extracted.split())
