@@ -160,6 +160,12 @@ class CriterionScore(_Model):
     evidence: list[EvidenceQuote] = Field(default_factory=list)
     rationale: str
     dropped_evidence: list[str] = Field(default_factory=list)  # refs the model gave that did not resolve
+    target: int | None = None  # the level the team expects (None in scorecards made before it was kept)
+    # Set only on a scorecard with the manager's overrides applied (review.overrides.apply_overrides):
+    # `score` and `verdict` are then the manager's, and these keep what the AI gave.
+    ai_score: int | None = None
+    ai_verdict: Verdict | None = None
+    manager_note: str | None = None
 
 
 class SectionTotal(_Model):
@@ -202,6 +208,7 @@ class Scorecard(_Model):
     engine: str
     provenance: Provenance
     flags: list[str] = Field(default_factory=list)  # e.g. dropped invented evidence
+    duration_s: float | None = None  # the call's length (None in scorecards made before it was kept)
 
 
 # --------------------------------------------------------------------------- coaching
@@ -234,3 +241,4 @@ class CoachingDraft(_Model):
     actions: list[ActionItem] = Field(default_factory=list)
     prep_note_markdown: str
     engine_label: str
+    warnings: list[str] = Field(default_factory=list)  # shown on the agenda and the prep note

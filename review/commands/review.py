@@ -61,10 +61,12 @@ def write_outputs(result, out_dir: Path) -> list[Path]:
     `out_dir` first and only then moved into place, so a failed write leaves the folder as it was."""
     from ..formats import write_json_atomic
     from ..render import agenda_to_markdown, prep_note_to_markdown, write_text_atomic
+    from ..speaker_names import relabel_quotes, speaker_names
 
     out_dir = Path(out_dir)
-    agenda = agenda_to_markdown(result.draft, result.scorecard)
-    prep = prep_note_to_markdown(result.draft, result.scorecard)
+    names = speaker_names(result.transcript, result.draft.rep)
+    agenda = relabel_quotes(agenda_to_markdown(result.draft, result.scorecard), names)
+    prep = relabel_quotes(prep_note_to_markdown(result.draft, result.scorecard), names)
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"--out {out_dir} is a file; give a folder for the review's files "
                          "(the review itself is saved in the store)")
