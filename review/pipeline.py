@@ -160,6 +160,10 @@ def review_file(
             raise
         store.save_transcript(call_id, transcript)
         store.update_call_status(call_id, "transcribed")
+    if call is not None:  # a stored call: a rep speaker named now re-computes roles (or is an error)
+        from .rework import apply_rep_speaker
+
+        transcript = apply_rep_speaker(store, call_id, transcript, rep_speaker)
     progress("transcribe", 1.0, "Transcript ready")
     return _review_transcript(call_id, transcript, loaded, services, progress)
 
@@ -177,6 +181,7 @@ def _review_transcript(call_id, transcript, loaded, services, progress) -> Revie
     cached = store.find_review_by_cache_key(key)
     if cached is not None and cached.call_id == call_id:
         progress("store", 1.0, "Served from the store (unchanged call and settings)")
+        store.update_call_status(call_id, "reviewed")  # a call that failed before is reviewed now
         return ReviewResult(call_id, cached.id, transcript, cached.scorecard, cached.draft, True)
 
     try:
