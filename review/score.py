@@ -44,7 +44,7 @@ from .score_prompt import (
 from .timefmt import clock
 from .types import Candidate, CriterionScore, Provenance, Scorecard, SectionTotal, Transcript
 
-__all__ = ["CLOSE", "OPEN", "estimate_tokens", "score_call"]
+__all__ = ["CLOSE", "OPEN", "estimate_tokens", "score_call", "strengths_and_gaps", "totals", "verdict_for"]
 
 # Text addressed to the reviewer/model rather than to the other person on the call.
 INJECTION = re.compile(
@@ -64,8 +64,13 @@ def estimate_tokens(text: str) -> int:
     return len(re.findall(r"\w+|[^\w\s]", text))
 
 
-def verdict_for(score: int, criterion: Criterion) -> str:
-    if score >= criterion.max_score:
+def verdict_for(score: int, criterion: Criterion | int) -> str:
+    """The verdict a score implies: top level met, 0 not met, in between partly met.
+
+    criterion: the criterion, or its top level (max_score).
+    """
+    top = criterion if isinstance(criterion, int) else criterion.max_score
+    if score >= top:
         return "met"
     return "not_met" if score <= 0 else "partly_met"
 
@@ -79,6 +84,7 @@ def _unscored(criterion: Criterion, rationale: str) -> CriterionScore:
     return CriterionScore(
         id=criterion.id, name=criterion.name, section=criterion.section, score=0,
         max_score=criterion.max_score, weight=criterion.weight, verdict="not_met", rationale=rationale,
+        target=criterion.target,
     )
 
 
@@ -153,6 +159,7 @@ def _accept(transcript, criterion, answer, shown: set[int], flags) -> CriterionS
         id=criterion.id, name=criterion.name, section=criterion.section, score=score,
         max_score=criterion.max_score, weight=criterion.weight, verdict=verdict,
         evidence=quotes, rationale=rationale or "No rationale given.", dropped_evidence=dropped,
+        target=criterion.target,
     )
 
 
@@ -174,24 +181,43 @@ def _score_with_rules(transcript, criterion, cands) -> CriterionScore:
     return CriterionScore(
         id=criterion.id, name=criterion.name, section=criterion.section, score=result.score,
         max_score=criterion.max_score, weight=criterion.weight, verdict=verdict_for(result.score, criterion),
-        evidence=quotes, rationale=result.rationale, dropped_evidence=dropped,
+        evidence=quotes, rationale=result.rationale, dropped_evidence=dropped, target=criterion.target,
     )
 
 
-def _totals(methodology, scores: list[CriterionScore]):
+def totals(section_ids: list[str], scores: list[CriterionScore]):
+    """(sections, total, total_max, percent) over the scored criteria (not "not applicable").
+
+    section_ids: the sections in the methodology's order (a section with no scored criterion is left out).
+    Also used by review.overrides to recompute a scorecard with the manager's scores.
+    """
     counted = [s for s in scores if s.verdict != "not_applicable"]
     sections = []
-    for section in methodology.sections:
-        mine = [s for s in counted if s.section == section.id]
+    for section_id in section_ids:
+        mine = [s for s in counted if s.section == section_id]
         if not mine:
             continue
         got = sum(s.weight * s.score for s in mine)
         best = sum(s.weight * s.max_score for s in mine)
-        sections.append(SectionTotal(section=section.id, score=round(got, 2), max_score=round(best, 2),
+        sections.append(SectionTotal(section=section_id, score=round(got, 2), max_score=round(best, 2),
                                      percent=round(100 * got / best, 1) if best else 0.0))
     got = sum(s.weight * s.score for s in counted)
     best = sum(s.weight * s.max_score for s in counted)
     return sections, round(got, 2), round(best, 2), (round(100 * got / best, 1) if best else 0.0)
+
+
+def strengths_and_gaps(scores: list[CriterionScore], targets: dict[str, int]) -> tuple[list[str], list[str]]:
+    """(strengths, gaps) as criterion ids: up to 3 met criteria with evidence, best first (or the
+    best scored one), and every scored criterion below its target, largest weighted gap first.
+
+    targets: criterion id -> the level the team expects (review.schema.Criterion.target).
+    """
+    ranked = sorted((s for s in scores if s.score > 0 and s.evidence),
+                    key=lambda s: (s.score / s.max_score, s.weight), reverse=True)
+    strengths = [s.id for s in ranked if s.verdict == "met"][:3] or [s.id for s in ranked][:1]
+    gaps = sorted((s for s in scores if s.verdict != "not_applicable" and s.score < targets[s.id]),
+                  key=lambda s: (s.weight * (targets[s.id] - s.score), s.weight), reverse=True)
+    return strengths, [s.id for s in gaps]
 
 
 def score_call(transcript: Transcript, loaded_methodology, candidates: dict[str, list[Candidate]],
@@ -225,13 +251,8 @@ def score_call(transcript: Transcript, loaded_methodology, candidates: dict[str,
         flags.append(f"redacted {counts.emails} email(s), {counts.phones} phone number(s), {counts.cards} card "
                      "number(s) before sending text to the endpoint")
 
-    sections, total, total_max, percent = _totals(methodology, scores)
-    ranked = sorted((s for s in scores if s.score > 0 and s.evidence),
-                    key=lambda s: (s.score / s.max_score, s.weight), reverse=True)
-    strengths = [s.id for s in ranked if s.verdict == "met"][:3] or [s.id for s in ranked][:1]
-    targets = {c.id: c.target for c in methodology.criteria}
-    gaps = sorted((s for s in scores if s.verdict != "not_applicable" and s.score < targets[s.id]),
-                  key=lambda s: (s.weight * (targets[s.id] - s.score), s.weight), reverse=True)
+    sections, total, total_max, percent = totals([s.id for s in methodology.sections], scores)
+    strengths, gaps = strengths_and_gaps(scores, {c.id: c.target for c in methodology.criteria})
 
     name = "rules" if engine is None else engine.name
     transcript_tokens = sum(estimate_tokens(s.text) for s in transcript.segments)
@@ -252,5 +273,5 @@ def score_call(transcript: Transcript, loaded_methodology, candidates: dict[str,
     return Scorecard(
         methodology_id=methodology.id, methodology_name=methodology.name, criteria=scores, sections=sections,
         total_score=total, total_max=total_max, total_percent=percent, metrics=transcript.metrics,
-        strengths=strengths, gaps=[s.id for s in gaps], engine=name, provenance=provenance, flags=flags,
+        strengths=strengths, gaps=gaps, engine=name, provenance=provenance, flags=flags,
     )

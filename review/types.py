@@ -135,6 +135,12 @@ class CriterionScore(_Model):
     evidence: list[EvidenceQuote] = Field(default_factory=list)
     rationale: str
     dropped_evidence: list[str] = Field(default_factory=list)  # refs the model gave that did not resolve
+    target: int | None = None  # the level the team expects (None in scorecards made before it was kept)
+    # Set only on a scorecard with the manager's overrides applied (review.overrides.apply_overrides):
+    # `score` and `verdict` are then the manager's, and these keep what the AI gave.
+    ai_score: int | None = None
+    ai_verdict: Verdict | None = None
+    manager_note: str | None = None
 
 
 class SectionTotal(_Model):
