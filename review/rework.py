@@ -149,7 +149,8 @@ def delete_call(call_id: int, services: Services) -> None:
     call_id: the call. Ask the manager to confirm first: nothing of it can be restored.
     """
     _stored(services, call_id)  # an unknown id is an error, not a silent no-op
-    services.index.delete_call(str(call_id))
+    if services.index is not None:  # no index, no entries (e.g. a store opened on its own)
+        services.index.delete_call(str(call_id))
     kept = services.store.delete_call(call_id)
     if kept is not None:
         Path(kept).unlink(missing_ok=True)
