@@ -116,23 +116,27 @@ def review_label(review) -> str:
             f"\u00b7 {review.total_percent:.0f}%")
 
 
-def comparison_rows(old_card, new_card) -> list[dict]:
-    """Old vs new per criterion (criteria of either review, by id) and the total first.
+def _change(delta: float, unit: str = "") -> str:
+    return "no change" if delta == 0 else f"{delta:+g}{unit}"
 
-    old_card, new_card: effective scorecards. A criterion one review lacks shows None there.
+
+def comparison_rows(old_card, new_card) -> list[dict]:
+    """Old vs new per criterion (criteria of either review, by id), the total first; every cell
+    is text ("50%", "1/2", "+1", "" where a review lacks the criterion).
+
+    old_card, new_card: effective scorecards.
     """
-    rows = [{"Criterion": "Total (%)", "Before": round(old_card.total_percent, 1),
-             "Now": round(new_card.total_percent, 1),
-             "Change": round(new_card.total_percent - old_card.total_percent, 1)}]
+    rows = [{"Criterion": "Total", "Before": f"{old_card.total_percent:.0f}%",
+             "Now": f"{new_card.total_percent:.0f}%",
+             "Change": _change(round(new_card.total_percent - old_card.total_percent), " pts")}]
     old = {c.id: c for c in old_card.criteria}
     new = {c.id: c for c in new_card.criteria}
     for cid in [*old, *(k for k in new if k not in old)]:
         a, b = old.get(cid), new.get(cid)
-        name = (b or a).name
-        rows.append({"Criterion": name,
-                     "Before": f"{a.score}/{a.max_score}" if a else None,
-                     "Now": f"{b.score}/{b.max_score}" if b else None,
-                     "Change": (b.score - a.score) if a and b else None})
+        rows.append({"Criterion": (b or a).name,
+                     "Before": f"{a.score}/{a.max_score}" if a else "",
+                     "Now": f"{b.score}/{b.max_score}" if b else "",
+                     "Change": _change(b.score - a.score) if a and b else ""})
     return rows
 
 
@@ -151,4 +155,4 @@ def comparison(store, call, review, card) -> None:
     other = next(r for r in others if r.id == other_id)
     other_card = effective(store, other)
     st.caption(f"Before: {review_label(other)}  \nNow: {review_label(review)}")
-    st.dataframe(comparison_rows(other_card, card), hide_index=True, use_container_width=True)
+    st.dataframe(comparison_rows(other_card, card), hide_index=True, width="stretch")

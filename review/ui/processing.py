@@ -36,6 +36,13 @@ class UploadOutcome:
     message: str
     call_id: int | None = None
     review_id: int | None = None
+    methodology: str | None = None  # kind "rescore": the methodology to re-score the call against
+
+
+def accepted_formats() -> str:
+    """The formats the uploader takes, as one phrase shown in the caption and in the error."""
+    return (f"recordings ({', '.join(e.lstrip('.') for e in AUDIO_EXTENSIONS)}) or transcripts "
+            f"({', '.join(e.lstrip('.') for e in TRANSCRIPT_EXTENSIONS)})")
 
 
 def check_upload(name: str, size: int, max_mb: int) -> None:
@@ -45,9 +52,8 @@ def check_upload(name: str, size: int, max_mb: int) -> None:
     """
     suffix = Path(name).suffix.lower()
     if suffix not in AUDIO_EXTENSIONS + TRANSCRIPT_EXTENSIONS:
-        kinds = ", ".join(e.lstrip(".") for e in AUDIO_EXTENSIONS + TRANSCRIPT_EXTENSIONS)
         raise InputError(f"{name}: '{suffix or 'no extension'}' is not a recording or transcript; "
-                         f"upload one of {kinds}")
+                         f"upload {accepted_formats()}")
     if size == 0:
         raise InputError(f"{name}: the file is empty; upload the recording again")
     if size > max_mb * 1024 * 1024:
@@ -82,6 +88,13 @@ def review_upload(name: str, data: bytes, methodology: str, rep: str | None, cal
         check_upload(name, len(data), services.settings.max_upload_mb)
         existing = services.store.find_call_by_sha(sha256_bytes(data))
         review = services.store.latest_review(existing.id) if existing else None
+        done = {r.methodology_id for r in services.store.reviews_for_call(existing.id)} if review else set()
+        if review is not None and methodology not in done:  # the same recording, another methodology
+            return UploadOutcome(name, "rescore",
+                                 f"{name}: already reviewed as \u201c{existing.title or existing.filename}\u201d "
+                                 f"({existing.call_date}) with another methodology; re-score it from its "
+                                 "stored transcript, or open the existing review",
+                                 existing.id, review.id, methodology)
         if existing is not None and review is not None:
             return UploadOutcome(name, "duplicate",
                                  f"{name}: already reviewed as \u201c{existing.title or existing.filename}\u201d "
