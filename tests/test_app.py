@@ -499,6 +499,11 @@ def test_settings_never_render_the_key(seams, settings, monkeypatch):
     saved = load_settings()
     assert saved.llm_model == "gpt-4.1-mini" and saved.llm_api_key == secret  # empty field kept the key
     assert "Saved to" in texts(at) and secret not in everything_sent(at)
+    at.text_input(key="settings_llm_api_key").input("sk-new-key-typed-here")
+    next(b for b in at.button if b.label == "Save settings").click().run()
+    assert load_settings().llm_api_key == "sk-new-key-typed-here"
+    assert at.text_input(key="settings_llm_api_key").value == ""  # cleared right after saving
+    assert "Saved to" in texts(at) and "sk-new-key-typed-here" not in everything_sent(at)
 
 
 def test_settings_methodology_library_validates_an_upload(seams):
@@ -509,6 +514,7 @@ def test_settings_methodology_library_validates_an_upload(seams):
     at.run()
     next(b for b in at.button if b.label == "Validate").click().run()
     assert len(at.error) == 1 and "\n" not in at.error[0].value
+    assert at.error[0].value.startswith("misspelled_key.yaml") and "/tmp" not in at.error[0].value
     good = (REPO / "tests" / "data" / "methodology" / "team_demo.yaml").read_bytes()
     at.file_uploader(key="settings_playbook").set_value(("team_demo.yaml", good, "text/yaml"))
     at.run()
