@@ -65,7 +65,8 @@ def test_an_override_changes_the_header_and_the_sections(services, store):
     at.text_input(key=f"ov_comment_{result.review_id}_pain_quantified").input("She said 6 hours a week")
     [b for b in at.button if b.label == "Save override"][1].click().run()
     score = next(m for m in at.metric if m.label == "Score")
-    assert score.value == "83%" and "5 of 6 points \u00b7 1 overridden" in str(score.proto.delta)
+    assert score.value == "83%" and "5 of 6 points" in str(score.proto.delta)
+    assert "with 1 manager override(s)" in texts(at)
     assert "Pain quantified \u2014 2/2 (manager; AI 0/2) \u00b7 Met" in texts(at)
 
 

@@ -136,18 +136,69 @@ def test_upload_review_edit_reload(server, tmp_path):
             assert "callreview-upload-" not in page.get_by_test_id("stAlertContentError").inner_text()
             page.screenshot(path=str(ARTIFACTS / "upload_results.png"))
 
-            # The review page: scorecard with quotes that play from their moment.
+            # The review page: the scorecard beside the transcript, which plays in the player frame.
             open_review.click()
             page.wait_for_url("**/review?**")
             expect(page.get_by_role("heading", name="pilot_call")).to_be_visible()
             expect(page.get_by_text("Agenda set at the start").first).to_be_visible()
-            expect(page.locator("audio")).to_have_count(1)
+            player = page.frame_locator("iframe[title*='callreview_player']")
+            expect(player.locator("audio")).to_have_count(1)
+            expect(player.locator(".turn")).to_have_count(len(CALL.turns))
+            expect(player.locator(".turn .who").first).to_have_text("Alex Rivera (rep)")
+
+            # Override a criterion: the header total changes (the AI's score stays beside it).
+            score = page.get_by_test_id("stMetric").filter(has_text="points").first
+            before = score.inner_text()
+            criterion = page.get_by_test_id("stExpander").filter(has_text="Agenda set at the start").first
+            summary = criterion.locator("summary")
+            if criterion.get_by_role("button", name="Override the score").count() == 0:
+                summary.click()
+            criterion.get_by_role("button", name="Override the score").click()
+            body = page.get_by_test_id("stPopoverBody")
+            box = body.get_by_label("Manager score")
+            box.wait_for()
+            new_score = "0" if box.input_value() != "0" else "2"
+            box.fill(new_score)
+            box.press("Tab")
+            body.get_by_label("Why").fill("Heard it differently at 00:05")
+            body.get_by_role("button", name="Save override").click()
+            expect(score).not_to_have_text(before)
+            expect(page.get_by_text("(manager; AI ").first).to_be_visible()
+            page.keyboard.press("Escape")
+
+            # Play: the transcript follows the audio (the highlighted turn changes as it plays).
+            player.locator(".turn").first.click()
+            first_current = player.locator(".turn.current")
+            expect(first_current).to_have_count(1)
+            started = first_current.get_attribute("data-id")
+            deadline = time.monotonic() + UI_S
+            moved = started
+            while moved == started and time.monotonic() < deadline:
+                page.wait_for_timeout(500)
+                moved = player.locator(".turn.current").get_attribute("data-id")
+            assert moved != started, "the highlighted turn did not follow playback"
+            playing_at = player.locator("audio").evaluate("a => a.currentTime")
+            assert playing_at > 1.0
             # Streamlit scrolls inside its own container, so a tall window shows the whole page.
             page.set_viewport_size({"width": 1400, "height": 2400})
             page.wait_for_timeout(1500)  # let the layout settle
             shot = ARTIFACTS / "review_page.png"
             page.screenshot(path=str(shot), full_page=True)
-            print(f"\nscreenshot of the review page: {shot}")
+            print(f"\nscreenshot of the review page (transcript following playback): {shot}")
+            player.locator("audio").evaluate("a => a.pause()")
+            page.set_viewport_size({"width": 1400, "height": 1000})
+
+            # Re-score with another methodology: a new review beside the old one, compared.
+            page.get_by_text("Manage this call: re-score").click()
+            page.get_by_role("button", name="Re-score", exact=True).click()  # BANT, the first other methodology
+            page.get_by_text("Review (2 of this call, newest last)").wait_for(timeout=REVIEW_S * 1000)
+            page.get_by_role("tab", name="Compare reviews").click()
+            expect(page.get_by_text("Before: Discovery call checklist").first).to_be_visible()
+            expect(page.get_by_text("Now: BANT").first).to_be_visible()
+            page.set_viewport_size({"width": 1400, "height": 2400})
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(ARTIFACTS / "rescored.png"), full_page=True)
+            page.set_viewport_size({"width": 1400, "height": 1000})
 
             # The coaching agenda: edit a section; it saves on leaving the box.
             page.get_by_role("button", name="Open coaching prep").click()

@@ -50,8 +50,10 @@ def rep_speaker(services, call, transcript) -> None:
         st.caption("Only one named speaker in this call, so the rep cannot be changed here.")
         return
     current = transcript.metrics.rep_speaker if transcript.metrics.rep_speaker in named else named[0]
+    roles = {s.speaker: s.role for s in transcript.segments}
     with st.form(f"rep_speaker_{call.id}", border=False):
         chosen = st.selectbox("The rep is", named, index=named.index(current), key=f"rep_speaker_pick_{call.id}",
+                              format_func=lambda s: state.speaker_label(s, roles.get(s, "unknown"), call.rep),
                               help="Roles, talk metrics and scores are computed again for a new review")
         go = st.form_submit_button("Set the rep and re-score", icon=":material/record_voice_over:")
     if go:

@@ -20,10 +20,11 @@ def _header(call, review, card) -> None:
                f"{card.methodology_name} · scored by {card.provenance.engine_label}"
                + (f" ({card.provenance.model})" if card.provenance.model else ""))
     c1, c2, c3, c4 = st.columns([2, 5, 2, 3], vertical_alignment="top")
-    overridden = sum(1 for c in card.criteria if c.ai_score is not None)
-    note = f" \u00b7 {overridden} overridden" if overridden else ""
-    c1.metric("Score", f"{card.total_percent:.0f}%", f"{card.total_score:g} of {card.total_max:g} points{note}",
+    c1.metric("Score", f"{card.total_percent:.0f}%", f"{card.total_score:g} of {card.total_max:g} points",
               delta_color="off", delta_arrow="off")
+    overridden = sum(1 for c in card.criteria if c.ai_score is not None)
+    if overridden:
+        c1.caption(f"with {overridden} manager override(s)")
     if review.draft is not None:
         with c2:
             st.caption("Coaching focus")
@@ -41,7 +42,7 @@ def _review_picker(store, call, review) -> None:
     if len(reviews) < 2:
         return
     ids = [r.id for r in reviews]
-    labels = {r.id: call_scorecard.review_label(r) for r in reviews}
+    labels = {r.id: call_scorecard.review_label(r, call_scorecard.effective(store, r)) for r in reviews}
     picked = st.selectbox(f"Review ({len(reviews)} of this call, newest last)", ids, index=ids.index(review.id),
                           format_func=labels.get, key=f"review_pick_{call.id}")
     if picked != review.id:

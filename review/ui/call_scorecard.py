@@ -31,7 +31,7 @@ def quote_row(call, review, criterion, i: int, quote) -> None:
 
     (Issue 13 adds right/wrong buttons here; issue 12 renders the quote as plain text.)
     """
-    c1, c2 = st.columns([1, 6], vertical_alignment="center")
+    c1, c2 = st.columns([1, 3], vertical_alignment="center")  # wide enough for "▶ 01:05" untruncated
     c1.button(clock(quote.start), key=f"play_{criterion.id}_{i}", icon=":material/play_arrow:",
               on_click=_play_quote, args=(call.id, review.id, criterion.id, quote.start),
               help="Play the call from this moment and mark the evidence in the transcript")
@@ -108,12 +108,15 @@ def scorecard(store, call, review, card) -> None:
             _criterion(store, call, review, criterion)
 
 
-def review_label(review) -> str:
-    """How a review is named in the picker: methodology, engine, when, total."""
-    card = review.scorecard
+def review_label(review, card=None) -> str:
+    """How a review is named in the picker: methodology, engine, when, total.
+
+    card: its effective scorecard (the total with overrides); None = the AI's as stored.
+    """
+    card = card or review.scorecard
     engine = card.provenance.engine_label + (f" ({card.provenance.model})" if card.provenance.model else "")
     return (f"{card.methodology_name} \u00b7 {engine} \u00b7 {review.created_at[:16].replace('T', ' ')} "
-            f"\u00b7 {review.total_percent:.0f}%")
+            f"\u00b7 {card.total_percent:.0f}%")
 
 
 def _change(delta: float, unit: str = "") -> str:
@@ -149,10 +152,11 @@ def comparison(store, call, review, card) -> None:
     earlier = [r for r in others if r.id < review.id]
     default = earlier[-1] if earlier else others[-1]
     ids = [r.id for r in others]
-    labels = {r.id: review_label(r) for r in others}
+    cards = {r.id: effective(store, r) for r in others}
+    labels = {r.id: review_label(r, cards[r.id]) for r in others}
     other_id = st.selectbox("Compare with", ids, index=ids.index(default.id), format_func=labels.get,
                             key=f"compare_with_{review.id}")
     other = next(r for r in others if r.id == other_id)
-    other_card = effective(store, other)
-    st.caption(f"Before: {review_label(other)}  \nNow: {review_label(review)}")
+    other_card = cards[other_id]
+    st.caption(f"Before: {labels[other_id]}  \nNow: {review_label(review, card)}")
     st.dataframe(comparison_rows(other_card, card), hide_index=True, width="stretch")
