@@ -63,6 +63,7 @@ class _Ctx:
     actions: list[ActionItem]
     today: date
     rep: str | None
+    warnings: tuple[str, ...] = ()
     lead_intro: str = ""
     explore_intro: str = ""
     rep_questions: tuple[str, ...] = ()
@@ -83,7 +84,7 @@ def _set_the_stage(x: _Ctx) -> str:
     crit = x.focus.criterion
     value = (
         f"at its best, {x.focus.name.lower()} looks like this: {crit.levels[-1].description} It is one change "
-        f"you will see in your very next calls, on a skill weighted {crit.weight:g} in {x.meth.name}."
+        "you will see in your very next calls."
         if crit
         else "a balanced conversation lets the buyer tell you what they need, and that is what wins deals."
     )
@@ -140,9 +141,8 @@ def _lead_analysis(x: _Ctx) -> str:
 def _explore_options(x: _Ctx) -> str:
     chart = x.models.solution_chart
     lines = [x.explore_intro, ""] if x.explore_intro else []
-    lines.append("**Options (Solution Chart):**")
-    lines += [f"- **{o.key.capitalize()}** \u2014 when: {o.cause} Do: {o.what_to_do}" for o in chart.solutions]
-    lines += ["", f"**Recommended: {x.solution}** \u2014 {x.reason}.", "", "**Questions to confirm it:**"]
+    chosen = chart.option(x.solution)
+    lines += [f"**Proposed: {x.solution}** \u2014 {chosen.what_to_do}", "", "**Questions to confirm it:**"]
     lines += [f"- {q}" for q in x.questions]
     crit = x.focus.criterion
     if x.solution == "training":
@@ -159,21 +159,13 @@ def _explore_options(x: _Ctx) -> str:
             "review": f"Review the next {FOLLOW_UP_CALLS} calls together, the rep's view first.",
         }
         lines += ["", f"**Field Training on {x.focus.name}:**"]
-        lines += [
-            f"{i}. **{s.name}** \u2014 {s.manager_does} {applied[s.key]}"
-            for i, s in enumerate(x.models.field_training.steps, 1)
-        ]
+        lines += [f"{i}. **{s.name}** \u2014 {applied[s.key]}" for i, s in enumerate(x.models.field_training.steps, 1)]
     elif x.solution == "coaching":
-        sc_model = x.models.sales_coaching
-        lines += [
-            "",
-            "**Sales Coaching, starting with Engage (two-way):**",
-            *[f"- {q}" for q in sc_model.engage_questions],
-            "",
-        ]
-        lines += [f"{i}. **{s.name}** \u2014 {s.manager_does}" for i, s in enumerate(sc_model.steps, 1)]
+        steps = " \u2192 ".join(s.name for s in x.models.sales_coaching.steps)
+        lines += ["", f"**How we work on it (Sales Coaching):** {steps}. We talk it through together first "
+                  "(Engage), you choose what to change and how to practise it, then we review your next calls."]
         if crit:
-            lines.append(f"\nIf the rep proposes no practice, offer this drill: {crit.coaching.drill}")
+            lines += ["", f"**A drill to try:** {crit.coaching.drill}"]
     elif x.solution == "feedback":
         expected = crit.levels[-1].description if crit else x.focus.activity.benchmark
         lines += [
@@ -188,25 +180,15 @@ def _explore_options(x: _Ctx) -> str:
         lines += ["", f"**Find the obstacle:** {chart.option('other').what_to_do}"]
     if x.pattern.kind in ("first", "one_off"):
         if x.solution != "coaching":  # the seed: for a one-off, start two-way with Engage anyway
-            lines += [
-                "",
-                "**Start with Engage to validate:**",
-                *[f"- {q}" for q in x.models.sales_coaching.engage_questions],
-            ]
-        lines += [
-            "",
-            "*One observation may be an exception: validate in the Engage discussion and the rep's other "
-            "calls before committing to training.*",
-        ]
+            lines += ["", "**Start with Engage to validate:** we talk it through together before deciding."]
+        lines += ["", "*One call may be an exception: we look at your other calls before deciding on training.*"]
     return "\n".join(lines)
 
 
 def _develop_plan(x: _Ctx) -> str:
-    lines = ["| Action | Owner | Due | Watch |", "|---|---|---|---|"]
-    lines += [f"| {a.action.replace('|', '/')} | {a.owner} | {a.due} | {a.watch_criterion or ''} |" for a in x.actions]
-    lines += [
-        "",
-        f"**Watch on the next calls:** {x.focus.name} (`{x.focus.id}`), now {_score_text(x.focus)}.",
+    # The action table is the draft's `actions` (edited as a table, rendered by review.render).
+    lines = [
+        f"**Watch on the next calls:** {x.focus.name}, now {_score_text(x.focus)}.",
         "",
         f"**Progress check:** review the rep's next {FOLLOW_UP_CALLS} calls on {x.focus.name} by {x.actions[-1].due}; "
         + (
@@ -231,8 +213,8 @@ def _prep_note(x: _Ctx) -> str:
     lines = [
         f"# Prep note: {x.rep or 'rep'} \u2014 {x.focus.name}",
         "",
-        f"- **Call:** scored {created} against {x.sc.methodology_name} "
-        f"(transcript {x.sc.provenance.transcript_sha256[:8]}); {x.sc.provenance.engine_label}.",
+        *[f"> **Warning:** {w}\n" for w in x.warnings],
+        f"- **Call:** scored {created} against {x.sc.methodology_name}; {x.sc.provenance.engine_label}.",
         f"- **Score:** {x.sc.total_score:g}/{x.sc.total_max:g} ({x.sc.total_percent:.0f}%)"
         + (
             "; " + ", ".join(f"{_section_name(x.meth, s.section)} {s.percent:.0f}%" for s in x.sc.sections)
@@ -240,9 +222,12 @@ def _prep_note(x: _Ctx) -> str:
             else ""
         )
         + ".",
-        f"- **Focus:** {x.focus.name} \u2014 {_score_text(x.focus)}; {x.focus.reason}.",
+        f"- **Focus:** {x.focus.name} \u2014 {_score_text(x.focus)}; {x.focus.reason}"
+        + (f" ({x.focus.detail})." if x.focus.detail else "."),
         f"- **Pattern:** {x.pattern.text}.",
         f"- **Recommendation:** {x.solution} \u2014 {x.reason}.",
+        "- **Other options (Solution Chart):** "
+        + "; ".join(f"{o.key}: {o.what_to_do}" for o in x.models.solution_chart.solutions if o.key != x.solution),
         "",
         "**Ask:**",
     ]
@@ -341,7 +326,12 @@ def draft_coaching(
     models = models or load_coaching_models()
     today = today or date.today()
     bench = models.roam.activity_benchmarks
-    activities = activity_findings(scorecard.metrics, rep_speaker(scorecard, rep), bench)
+    speaker = rep_speaker(scorecard, rep)
+    activities = activity_findings(scorecard.metrics, speaker, bench)
+    warnings = () if speaker is not None else (
+        "no speaker of this call was identified as the rep, so the evidence and metrics may not be the "
+        f"rep's{' (' + rep + ')' if rep else ''}: check the roles on the call page before sharing this agenda",
+    )
     focus = choose_focus(scorecard, methodology, activities)
     pattern = assess_pattern(focus, scorecard, history, bench, rep)
     likely = focus.criterion.coaching.likely_solution if focus.criterion else "coaching"
@@ -360,7 +350,7 @@ def draft_coaching(
     questions = [opener, *chart.option(solution).questions[:2], chart.option(_ALTERNATIVE[solution]).questions[0]]
     x = _Ctx(
         scorecard, methodology, models, focus, pattern, solution, reason, questions, activities, moments,
-        plan_actions(focus, solution, pattern, today), today, rep,
+        plan_actions(focus, solution, pattern, today), today, rep, warnings,
     )
     if engine is not None:
         _polish(x, engine, usage)
@@ -381,4 +371,5 @@ def draft_coaching(
         actions=x.actions,
         prep_note_markdown=_prep_note(x),
         engine_label=scorecard.provenance.engine_label,
+        warnings=list(warnings),
     )

@@ -35,7 +35,19 @@ class ActivityFinding:
     @property
     def line(self) -> str:
         flag = "\u26a0 " if self.severity > 0 else ""
-        return f"{flag}{self.name}: {self.value} (benchmark: {self.benchmark})"
+        return f"{flag}{self.name}: {self.value}" + (f" (benchmark: {self.benchmark})" if self.benchmark else "")
+
+
+def question_benchmark(duration_s: float | None, bench: ActivityBenchmarks) -> tuple[int, int, str] | None:
+    """(min, max, text) of the rep's question count for a discovery call of this length: the
+    benchmark (e.g. 11-14 for 45 minutes) scaled per minute; None when the call is shorter than
+    bench.question_count_min_call_minutes or its length is unknown (no benchmark applies)."""
+    if not duration_s or duration_s / 60 < bench.question_count_min_call_minutes:
+        return None
+    minutes = duration_s / 60
+    per = minutes / bench.question_count_call_minutes
+    lo, hi = round(bench.question_count_min * per), max(1, round(bench.question_count_max * per))
+    return lo, hi, f"{lo}-{hi} in a {minutes:.0f}-minute discovery call"
 
 
 def rep_speaker(scorecard: Scorecard, rep: str | None = None) -> str | None:
@@ -71,11 +83,14 @@ def activity_findings(metrics: Metrics, speaker: str | None, bench: ActivityBenc
                 round(sev, 3),
             )
         )
-        q, lo, hi = sm.question_count, bench.question_count_min, bench.question_count_max
-        sev = (lo - q) / lo if q < lo and lo else (q - hi) / hi * 0.5 if q > hi and hi else 0.0
-        found.append(
-            ActivityFinding("question_count", "Rep questions", str(q), f"{lo}-{hi} in a discovery call", round(sev, 3))
-        )
+        q = sm.question_count
+        scaled = question_benchmark(metrics.duration_s, bench)
+        if scaled is None:
+            found.append(ActivityFinding("question_count", "Rep questions", str(q), "", 0.0))
+        else:
+            lo, hi, text = scaled
+            sev = (lo - q) / lo if q < lo and lo else (q - hi) / hi * 0.5 if q > hi and hi else 0.0
+            found.append(ActivityFinding("question_count", "Rep questions", str(q), text, round(sev, 3)))
         m, w = sm.longest_monologue_s, bench.longest_monologue_warning_s
         found.append(
             ActivityFinding(
@@ -113,6 +128,7 @@ class Focus:
     score: CriterionScore | None = None
     target: int | None = None
     activity: ActivityFinding | None = None
+    detail: str = ""  # how it was chosen, for the manager's prep note (not the rep's agenda)
 
 
 def _target(c: Criterion, cs: CriterionScore) -> int:
@@ -156,10 +172,11 @@ def choose_focus(scorecard: Scorecard, methodology: Methodology, activities: lis
             "gap",
             c.id,
             c.name,
-            f"largest weighted gap: weight {c.weight:g} x (target {_target(c, cs)} - score {cs.score}) = {-neg_gap:g}",
+            "the biggest gap on this call between what happened and what is expected",
             c,
             cs,
             _target(c, cs),
+            detail=f"weighted gap {-neg_gap:g}: weight {c.weight:g} \u00d7 (target {_target(c, cs)} \u2212 score {cs.score})",
         )
     worst = max(activities, key=lambda a: a.severity, default=None)
     if worst is not None and worst.severity > 0:

@@ -81,6 +81,8 @@ class ActivityBenchmarks(_Strict):
     talk_ratio_tolerance: float = Field(default=0.05, ge=0, lt=1)
     question_count_min: int = Field(ge=0)
     question_count_max: int = Field(ge=0)
+    question_count_call_minutes: float = Field(default=45, gt=0)  # the call length min/max are for
+    question_count_min_call_minutes: float = Field(default=10, ge=0)  # shorter calls get no question benchmark
     longest_monologue_warning_s: float = Field(gt=0)
     patience_target_s: float = Field(ge=0)
     patience_tolerance_s: float = Field(default=0.25, ge=0)

@@ -143,3 +143,15 @@ def resolve_evidence(
             seen.add((result.segment_id, result.quote))
             quotes.append(result)
     return quotes, dropped
+
+
+def dropped_evidence_note(dropped: list[str], engine: str) -> str:
+    """The one line shown under a criterion whose evidence references were dropped, true to who cited
+    them: a model (an LLM engine) or the offline rules engine ("rules").
+
+    dropped: CriterionScore.dropped_evidence. engine: Scorecard.engine.
+    """
+    what = ", ".join(dropped)
+    if engine == "rules":
+        return f"The rules engine left out turns it could not use as evidence: {what}"
+    return f"Evidence the model cited that is not in the turns it was shown was dropped: {what}"

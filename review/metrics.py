@@ -19,9 +19,20 @@ _QUESTION_END = re.compile(r"\?+(?=[\s\"'\u201d\u2019)\]]|$)")
 _HAS_WORD_CHAR = re.compile(r"\w")
 
 
+def question_sentences(text: str) -> list[str]:
+    """The sentences of `text` that end in "?" ("Really?? Why?" is 2): the one definition of a
+    question, used by the conversation metrics and the rules engine's question counts."""
+    found, start = [], 0
+    for m in _QUESTION_END.finditer(text):
+        chunk = text[start:m.end()].strip()
+        found.append(re.split(r"(?<=[.!])\s+", chunk)[-1].strip())
+        start = m.end()
+    return found
+
+
 def count_questions(text: str) -> int:
-    """Number of sentences in `text` ending in "?" ("Really?? Why?" is 2)."""
-    return len(_QUESTION_END.findall(text))
+    """Number of sentences in `text` ending in "?" (see question_sentences)."""
+    return len(question_sentences(text))
 
 
 def count_words(text: str) -> int:
@@ -79,7 +90,8 @@ def compute_metrics(segments: list[Segment], duration: float) -> Metrics:
     patience = round(sum(pauses) / len(pauses), 2) if pauses else None
 
     rep = next((seg.speaker for seg in turns if seg.role == "rep"), None)
-    return Metrics(speakers=speakers, interactivity=interactivity, patience_s=patience, rep_speaker=rep)
+    return Metrics(speakers=speakers, interactivity=interactivity, patience_s=patience, rep_speaker=rep,
+                   duration_s=round(call_s, 2))
 
 
 def metrics_to_text(m: Metrics) -> str:

@@ -15,13 +15,12 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from .errors import InputError
 from .render_docs import write_export
 from .timefmt import clock
 from .types import CoachingDraft, EvidenceQuote, Scorecard
 
 __all__ = [
-    "CSV_COLUMNS", "OVERRIDE_COLUMNS", "agenda_to_markdown", "format_quote", "prep_note_to_markdown",
+    "CSV_COLUMNS", "OVERRIDE_COLUMNS", "actions_table", "agenda_to_markdown", "format_quote", "prep_note_to_markdown",
     "scorecard_to_csv", "scorecard_to_json", "scorecard_to_markdown", "timestamp", "write_text_atomic",
 ]
 
@@ -31,16 +30,18 @@ def timestamp(seconds: float) -> str:
     return f"[{clock(seconds)}]"
 
 
-def format_quote(q: EvidenceQuote, limit: int | None = None) -> str:
+def format_quote(q: EvidenceQuote, limit: int | None = None, names: Mapping[str, str] | None = None) -> str:
     """One evidence moment: timestamp, speaker and the verbatim quote.
 
     q: the quote. limit: cut a longer quote at a word boundary and mark the cut with an ellipsis
-    (what remains is still verbatim); None keeps it whole.
+    (what remains is still verbatim); None keeps it whole. names: speaker label -> display name
+    (review.speakers.speaker_names); a label not in it is shown as is.
     """
     text = q.quote
     if limit is not None and len(text) > limit:
         text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " \u2026"
-    return f"{timestamp(q.start)} {q.speaker}: \u201c{text}\u201d"
+    speaker = names.get(q.speaker, q.speaker) if names else q.speaker
+    return f"{timestamp(q.start)} {speaker}: \u201c{text}\u201d"
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -57,7 +58,8 @@ def _demote(markdown: str, levels: int) -> str:
 def prep_note_to_markdown(
     draft: CoachingDraft, scorecard: Scorecard | None = None, call_title: str | None = None
 ) -> str:
-    """The one-page prep note on its own (it carries its own heading and names the call).
+    """The one-page prep note on its own, for the manager (it carries its own heading and names the
+    call): the note, then the ROAM diagnosis.
 
     draft: the coaching draft. scorecard and call_title: when a title is given, a line with it
     (and the scoring date, from the scorecard) goes under the heading.
@@ -67,44 +69,57 @@ def prep_note_to_markdown(
         head, _, rest = note.partition("\n")
         when = f", scored {scorecard.provenance.created_at[:10]}" if scorecard is not None else ""
         note = f"{head}\n\n*{call_title}{when}*\n{rest}"
+    missing = [w for w in draft.warnings if w not in note]
+    if missing:
+        head, _, rest = note.partition("\n")
+        note = head + "\n\n" + "\n".join(f"> **Warning:** {w}\n" for w in missing) + rest
+    if draft.roam and "**ROAM" not in note:
+        note += "\n\n**ROAM:**\n\n" + "\n".join(f"- **{k.capitalize()}:** {v}" for k, v in draft.roam.items())
     return note + "\n"
 
 
-def agenda_to_markdown(
-    draft: CoachingDraft, scorecard: Scorecard, call_title: str | None = None, include_prep_note: bool = True
-) -> str:
-    """The SLED coaching agenda as one Markdown document.
+def actions_table(draft: CoachingDraft, scorecard: Scorecard | None = None) -> list[str]:
+    """The action plan as Markdown table lines (the criterion to watch by name, not id)."""
+    names = {c.id: c.name for c in scorecard.criteria} if scorecard is not None else {}
+    names[draft.focus_criterion_id] = draft.focus_criterion_name
+    lines = ["| Action | Owner | Due | Criterion to watch |", "|---|---|---|---|"]
+    lines += [f"| {_cell(a.action)} | {_cell(a.owner)} | {a.due} | "
+              f"{_cell(names.get(a.watch_criterion or '', a.watch_criterion or ''))} |" for a in draft.actions]
+    return lines
 
-    draft: the coaching draft. scorecard: the scorecard it was drafted from (header facts).
-    call_title: a human title of the call, shown in the header. include_prep_note: append the
-    one-page prep note as the last section.
+
+def agenda_to_markdown(
+    draft: CoachingDraft, scorecard: Scorecard, call_title: str | None = None, include_prep_note: bool = False
+) -> str:
+    """The SLED coaching agenda as one Markdown document, written for the rep to read.
+
+    draft: the coaching draft. scorecard: the scorecard it was drafted from, with the manager's
+    overrides applied (header facts). call_title: a human title of the call, shown in the header.
+    include_prep_note: append the manager's prep note as the last section (not for the rep).
     """
     p = scorecard.provenance
-    lines = [
-        f"# Coaching session: {draft.focus_criterion_name}",
-        "",
+    call = f"{call_title} (scored {p.created_at[:10]})" if call_title else f"scored {p.created_at[:10]}"
+    lines = [f"# Coaching session: {draft.focus_criterion_name}", ""]
+    lines += [f"> **Warning:** {w}\n" for w in draft.warnings]
+    lines += [
         f"- **Rep:** {draft.rep or 'not named'}",
-        f"- **Call:** {call_title or 'transcript ' + p.transcript_sha256[:8]} (scored {p.created_at[:10]})",
-        f"- **Methodology:** {scorecard.methodology_name} {p.methodology_version}; score "
-        f"{scorecard.total_score:g}/{scorecard.total_max:g} ({scorecard.total_percent:.0f}%)",
+        f"- **Call:** {call}",
+        f"- **Score:** {scorecard.total_score:g}/{scorecard.total_max:g} ({scorecard.total_percent:.0f}%) on "
+        f"{scorecard.methodology_name}",
         f"- **Focus:** {draft.focus_criterion_name} \u2014 {draft.pattern}",
-        f"- **Recommended:** {draft.solution} \u2014 {draft.solution_reason}",
-        f"- **Drafted by:** {draft.engine_label}",
         "",
     ]
-    for i, section in enumerate(draft.agenda, 1):
-        lines += [f"## {i}. {section.title} ({section.minutes} min)", "", section.body_markdown.strip(), ""]
     develop = next((s for s in draft.agenda if s.key == "develop_plan"), None)
-    if draft.actions and (develop is None or "| Action |" not in develop.body_markdown):
-        lines += ["## Action items", "", "| Action | Owner | Due | Watch |", "|---|---|---|---|"]
-        lines += [f"| {_cell(a.action)} | {a.owner} | {a.due} | {a.watch_criterion or ''} |" for a in draft.actions]
-        lines.append("")
-    if draft.roam:
-        lines += ["## ROAM", ""]
-        lines += [f"- **{k.capitalize()}:** {v}" for k, v in draft.roam.items()]
-        lines.append("")
+    table_in_text = develop is not None and "| Action |" in develop.body_markdown
+    for i, section in enumerate(draft.agenda, 1):
+        lines += [f"## {i}. {section.title} ({section.minutes} min)", ""]
+        if section.key == "develop_plan" and draft.actions and not table_in_text:
+            lines += [*actions_table(draft, scorecard), ""]
+        lines += [section.body_markdown.strip(), ""]
+    if draft.actions and develop is None:
+        lines += ["## Action plan", "", *actions_table(draft, scorecard), ""]
     if include_prep_note:
-        lines += ["## Prep note", "", _demote(draft.prep_note_markdown.strip(), 2), ""]
+        lines += ["## Prep note", "", _demote(prep_note_to_markdown(draft).strip(), 2), ""]
     return "\n".join(lines)
 
 
@@ -171,31 +186,30 @@ def scorecard_to_markdown(scorecard: Scorecard, call_title: str | None = None) -
 # --------------------------------------------------------------------------- CSV / JSON
 
 CSV_COLUMNS = ["id", "name", "section", "score", "max_score", "verdict", "evidence", "rationale"]
-OVERRIDE_COLUMNS = ["manager_score", "manager_verdict", "manager_note"]
+OVERRIDE_COLUMNS = ["ai_score", "ai_verdict", "manager_note"]
 
 
-def _override_value(override: object, key: str) -> str:
-    value = override.get(key) if isinstance(override, Mapping) else getattr(override, key, None)
-    return "" if value is None else str(value)
+def _effective(scorecard: Scorecard, overrides: Mapping[str, object] | None) -> Scorecard:
+    from .overrides import apply_overrides
+
+    return apply_overrides(scorecard, overrides)
 
 
-def scorecard_to_csv(scorecard: Scorecard, overrides: Mapping[str, object] | None = None) -> str:
+def scorecard_to_csv(scorecard: Scorecard, overrides: Mapping[str, object] | None = None,
+                     names: Mapping[str, str] | None = None) -> str:
     """One row per criterion; evidence quotes joined as `[mm:ss] Speaker: "quote"` separated by " | ".
 
-    scorecard: the scorecard. overrides: optional manager overrides by criterion id, each a mapping
-    or object with any of score, verdict, note; adds the columns manager_score, manager_verdict,
-    manager_note. An id that is not a criterion of the scorecard raises InputError.
+    scorecard: the scorecard. overrides: optional manager overrides by criterion id (see
+    review.overrides.apply_overrides); score and verdict are then the manager's where overridden,
+    and the columns ai_score, ai_verdict, manager_note carry the AI's values beside them (empty
+    where not overridden). An id that is not a criterion of the scorecard raises InputError.
+    names: speaker label -> display name for the quotes (review.speakers.speaker_names).
     """
-    columns = CSV_COLUMNS + (OVERRIDE_COLUMNS if overrides is not None else [])
-    if overrides:
-        unknown = sorted(set(overrides) - {c.id for c in scorecard.criteria})
-        if unknown:
-            raise InputError(
-                f"overrides name criteria not in the scorecard: {', '.join(unknown)}; check the criterion ids"
-            )
+    scorecard = _effective(scorecard, overrides)
+    extra = overrides is not None or any(c.ai_score is not None for c in scorecard.criteria)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
+    writer.writerow(CSV_COLUMNS + (OVERRIDE_COLUMNS if extra else []))
     for c in scorecard.criteria:
         row = [
             c.id,
@@ -204,39 +218,30 @@ def scorecard_to_csv(scorecard: Scorecard, overrides: Mapping[str, object] | Non
             c.score,
             c.max_score,
             c.verdict,
-            " | ".join(format_quote(q) for q in c.evidence),
+            " | ".join(format_quote(q, names=names) for q in c.evidence),
             c.rationale,
         ]
-        if overrides is not None:
-            o = overrides.get(c.id)
-            row += ["", "", ""] if o is None else [_override_value(o, k) for k in ("score", "verdict", "note")]
+        if extra:
+            row += ["" if v is None else str(v) for v in (c.ai_score, c.ai_verdict, c.manager_note)]
         writer.writerow(row)
     return out.getvalue()
 
 
 def override_verdict(score: int, max_score: int) -> str:
-    """The verdict a manager's score implies: top level met, 0 not met, in between partly met."""
-    return "met" if score >= max_score else "not_met" if score <= 0 else "partly_met"
+    """The verdict a manager's score implies (the scorer's rule, review.score.verdict_for)."""
+    from .score import verdict_for
+
+    return verdict_for(score, max_score)
 
 
 def scorecard_to_json(scorecard: Scorecard, overrides: Mapping[str, object] | None = None) -> str:
     """The scorecard as indented JSON (the `scorecard.json` shape documented in README.md).
 
-    overrides: optional manager overrides by criterion id (mapping or object with score and note);
-    added as `manager_overrides` beside the AI's untouched criteria.
+    overrides: optional manager overrides by criterion id (review.overrides.apply_overrides): the
+    JSON is then the effective scorecard (the manager's scores, totals recomputed) and each
+    overridden criterion carries `ai_score`, `ai_verdict` and `manager_note` beside them.
     """
-    data = scorecard.model_dump(mode="json")
-    if overrides:
-        max_by_id = {c.id: c.max_score for c in scorecard.criteria}
-        data["manager_overrides"] = {
-            cid: {
-                "score": int(_override_value(o, "score")),
-                "verdict": override_verdict(int(_override_value(o, "score")), max_by_id.get(cid, 0)),
-                "note": _override_value(o, "note"),
-            }
-            for cid, o in overrides.items()
-            if cid in max_by_id
-        }
+    data = _effective(scorecard, overrides).model_dump(mode="json", exclude_none=False)
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass, field
 
 from .keywords import compile_keyword, keyword_hits
+from .metrics import question_sentences
 from .schema import Criterion
 from .timefmt import clock
 from .types import Candidate, Segment, Transcript
@@ -265,8 +266,12 @@ def _score_open_questions(transcript: Transcript, criterion: Criterion) -> RuleR
         score = top
     else:
         score = max(1, top - 1) if top > 1 else 1
-    closed = len(asked) - len(open_ones)
-    parts = [f"the {asker} asked {len(open_ones)} open and {closed} closed or leading question(s) in the call"]
+    # Counted per question sentence with the conversation metrics' definition (review.metrics), so
+    # this count and the metrics' question count of the same speaker agree.
+    sentences = [q for seg in asked for q in question_sentences(seg.text)]
+    n_open = sum(1 for q in sentences if _open_sentence(q))
+    parts = [f"the {asker} asked {len(sentences)} question(s) in the call, {n_open} of them open "
+             "(the others closed, leading or small talk)"]
     if open_ones:
         lead = (follow_ups or open_ones)[0]
         parts.append(f"e.g. “{_quote(lead)}” at {clock(lead.start)}")
@@ -352,9 +357,10 @@ def score_criterion(transcript: Transcript, criterion: Criterion, candidates: li
     score = top if strong else max(1, top - 1)  # a yes/no scale (0/1) has no level in between
 
     lead = matching[0]
-    verb = "asked" if lead.question else "said"
-    cue = f"“{_cue(lead)}”" if lead.hits else "a turn close to the criterion"
-    parts = [f"{_who(lead.segment)} {verb} {cue} at {clock(lead.segment.start)}"]
+    # A keyword is something said, not a question asked: "the customer mentioned “spreadsheet”".
+    said = (f"mentioned “{_cue(lead)}”" + (" in a question" if lead.question else "") if lead.hits
+            else "asked a question close to the criterion" if lead.question else "said something close to the criterion")
+    parts = [f"{_who(lead.segment)} {said} at {clock(lead.segment.start)}"]
     if criterion.needs_question:
         parts.append(f"{n_questions} open question(s) by the {criterion.shown_by}")
     elif len(matching) > 1:

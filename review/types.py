@@ -54,6 +54,7 @@ class Metrics(_Model):
     interactivity: float = 0.0
     patience_s: float | None = None
     rep_speaker: str | None = None  # the speaker whose role is "rep", None when roles are unknown
+    duration_s: float | None = None  # the call's length (None in scorecards made before it was kept)
 
 
 class TranscriptSource(_Model):
@@ -210,3 +211,4 @@ class CoachingDraft(_Model):
     actions: list[ActionItem] = Field(default_factory=list)
     prep_note_markdown: str
     engine_label: str
+    warnings: list[str] = Field(default_factory=list)  # shown on the agenda and the prep note

@@ -391,73 +391,142 @@ def test_comment_at_a_timestamp(seams, store):
 # --------------------------------------------------------------------------- coaching prep
 
 
-def test_prep_edit_saves_a_version_and_a_stale_edit_shows_the_conflict(seams, store):
+def _doc(review_id: int, key: str) -> str:
+    return f"doc_{review_id}_{key}"
+
+
+def _edit(at, widget_key: str, edits: dict) -> None:
+    """What the browser sends for a data_editor: its edit state (edited_rows, added_rows, deleted_rows)."""
+    at.session_state[widget_key] = {"edited_rows": {}, "added_rows": [], "deleted_rows": []} | edits
+    at.run()
+    assert not at.exception, at.exception
+
+
+def test_prep_part_is_shown_formatted_and_edited_as_talking_points(seams, store):
     result = store_review(store, tiny_wav(tone=30), "prep.wav")
     key = "agenda/lead_analysis"
+    doc = _doc(result.review_id, key)
     at = app("prep", call_id=result.call_id)
     assert "Pain quantified" in texts(at) and "missed in 3 of the last 3 calls" in texts(at)
-    widget = f"doc_{result.review_id}_{key}"
-    at.text_area(key=widget).input("Ask: what does a late truck cost you?").run()
-    assert store.get_document(result.review_id, key) == ("Ask: what does a late truck cost you?", 2)
-    assert "Saved as version 2" in texts(at)
+    assert "AI text for Lead the analysis." in [m.value for m in at.markdown]  # rendered, not a text box
+    assert not at.text_area and not [e for e in at.data_editor if e.key == f"points_{doc}_0"]
+    at.toggle(key=f"edit_{doc}").set_value(True).run()
+    editor = next(e for e in at.data_editor if e.key == f"points_{doc}_0")
+    assert editor.editing_mode == "dynamic" and list(editor.value["point"]) == ["AI text for Lead the analysis."]
+    _edit(at, f"points_{doc}_0", {"edited_rows": {0: {"point": "Ask: what does a late truck cost you?"}},
+                                  "added_rows": [{"point": "- Play the moment at 01:10"},
+                                                 {"point": "- Ask what it costs per week"}]})
+    assert store.get_document(result.review_id, key) == (
+        "Ask: what does a late truck cost you?\n\n- Play the moment at 01:10\n- Ask what it costs per week", 2)
+    assert "Saved as version 2" in texts(at)  # autosaved on change
     # Another tab saves version 3 on top of version 2; this tab still has version 2 open.
     store.save_document(result.review_id, key, "Text from the other tab", base_version=2)
-    at.text_area(key=widget).input("My newer idea").run()
-    assert not at.exception
+    _edit(at, f"points_{doc}_0", {"edited_rows": {0: {"point": "My newer idea"}}, "deleted_rows": []})
     assert store.get_document(result.review_id, key) == ("Text from the other tab", 3)  # nothing overwritten
     shown = texts(at)
     assert "changed elsewhere" in shown and "Text from the other tab" in shown
-    assert at.text_area(key=widget).value == "My newer idea"  # the manager's text is still there
+    assert at.session_state[doc] == "My newer idea"  # the manager's text is still there
     next(b for b in at.button if b.label == "Keep my text as the newest version").click().run()
     assert store.get_document(result.review_id, key) == ("My newer idea", 4)
     assert [v.version for v in store.document_history(result.review_id, key)] == [1, 2, 3, 4]
+    # the explicit Save button saves too (nothing new: the same version)
+    next(b for b in at.button if b.key == f"save_{doc}").click().run()
+    assert "Saved as version 4" in texts(at)
+
+
+def test_prep_action_plan_is_an_editable_table(seams, store):
+    result = store_review(store, tiny_wav(tone=34), "actions.wav")
+    doc = _doc(result.review_id, "agenda/actions")
+    at = app("prep", call_id=result.call_id)
+    editor = next(e for e in at.data_editor if e.key == f"actions_{doc}_0")
+    assert list(editor.value.columns) == ["action", "owner", "due", "watch"] and editor.editing_mode == "dynamic"
+    row = {"action": "Role-play the cost question", "owner": "rep", "due": "2026-12-08", "watch": "Pain quantified"}
+    _edit(at, f"actions_{doc}_0", {"added_rows": [row]})
+    content, version = store.get_document(result.review_id, "agenda/actions")
+    assert version == 1 and '"watch_criterion": "pain_quantified"' in content and "2026-12-08" in content
+    # a row without an owner is not saved; the manager is told why
+    _edit(at, f"actions_{doc}_0", {"added_rows": [row, {"action": "Send the deck", "due": "2026-12-09"}]})
+    assert "has no owner" in texts(at) + " ".join(w.value for w in at.warning)
+    assert store.get_document(result.review_id, "agenda/actions")[1] == 1
+    from review.ui.exports import edited_draft
+
+    draft = edited_draft(store, store.get_review(result.review_id))
+    assert [(a.action, a.owner, a.due, a.watch_criterion) for a in draft.actions] == [
+        ("Role-play the cost question", "rep", "2026-12-08", "pain_quantified")]
 
 
 def test_prep_history_restore_and_exports_use_the_edits(seams, store):
     result = store_review(store, tiny_wav(tone=31), "restore.wav")
     key = "agenda/set_the_stage"
+    doc = _doc(result.review_id, key)
     store.save_document(result.review_id, key, "Edited opening", base_version=1)
-    store.add_override(result.review_id, "pain_quantified", 1, "partly there")
     at = app("prep", call_id=result.call_id)
-    widget = f"doc_{result.review_id}_{key}"
-    assert at.text_area(key=widget).value == "Edited opening"
-    downloads = {b.label: b for b in at.get("download_button")}
-    assert {"Agenda (Markdown)", "Agenda (Word)", "Agenda (PDF)", "Prep note (Markdown)",
-            "Scorecard (CSV)", "Scorecard (JSON)"} <= set(downloads)
-    assert "Edited opening" in texts(at)  # the export preview shows the edit
-    at.toggle(key="prep_preview").set_value(True).run()
-    assert "AI text for Lead the analysis." in [m.value for m in at.markdown]  # formatted below its box
-    at.selectbox(key=f"hist_{widget}").select(1).run()
-    next(b for b in at.button if b.key == f"restore_{widget}").click().run()
+    downloads = {b.label for b in at.get("download_button")}
+    assert {"Agenda (Markdown)", "Agenda (Word)", "Agenda (PDF)", "Prep note (Markdown)", "Prep note (Word)",
+            "Prep note (PDF)", "Scorecard (CSV)", "Scorecard (JSON)"} <= downloads
+    assert "Edited opening" in [m.value for m in at.markdown]
+    at.toggle(key=f"edit_{doc}").set_value(True).run()
+    at.selectbox(key=f"hist_{doc}").select(1).run()
+    next(b for b in at.button if b.key == f"restore_{doc}").click().run()
     assert store.get_document(result.review_id, key) == ("AI text for Set the stage.", 3)
-    assert at.text_area(key=widget).value == "AI text for Set the stage."
+    assert "AI text for Set the stage." in [m.value for m in at.markdown]
+    editor = next(e for e in at.data_editor if e.key.startswith(f"points_{doc}_"))
+    assert list(editor.value["point"]) == ["AI text for Set the stage."]  # the editor restarts from it
 
 
-def test_exports_render_the_edited_agenda(seams, store):
-    from review.ui.exports import edited_draft
-
-    result = store_review(store, tiny_wav(tone=32), "export.wav")
-    store.save_document(result.review_id, "agenda/develop_plan", "Role-play the cost question", base_version=1)
-    store.save_document(result.review_id, "prep_note", "# Prep\n\nNew note", base_version=1)
-    draft = edited_draft(store, store.get_review(result.review_id))
-    bodies = {s.key: s.body_markdown for s in draft.agenda}
-    assert bodies["develop_plan"] == "Role-play the cost question"
-    assert bodies["set_the_stage"] == "AI text for Set the stage."
-    assert draft.prep_note_markdown == "# Prep\n\nNew note"
+def test_prep_offers_the_other_solution_chart_options_one_click_away(seams, store):
+    result = store_review(store, tiny_wav(tone=35), "options.wav")
+    at = app("prep", call_id=result.call_id)
+    assert "Recommended: **Training**" in texts(at)
+    expander = next(e for e in at.expander if e.label == "The other options")
+    shown = " ".join(m.value for m in expander.markdown)
+    assert "**Coaching**" in shown and "**Feedback**" in shown and "**Other**" in shown and "**Training**" not in shown
 
 
-def test_scorecard_csv_export_carries_the_overrides(seams, store):
+def test_an_override_that_moves_the_focus_offers_a_redraft(seams, store):
+    result = store_review(store, tiny_wav(tone=36), "redraft.wav")
+    at = app("prep", call_id=result.call_id)
+    assert not [b for b in at.button if b.key == "redraft"]  # the AI's focus stands
+    store.save_document(result.review_id, "agenda/set_the_stage", "My opening", base_version=1)
+    store.add_override(result.review_id, "pain_quantified", 2, "they said four hours a week")
+    at = app("prep", call_id=result.call_id)
+    assert "change the focus skill from **Pain quantified**" in " ".join(w.value for w in at.warning)
+    next(b for b in at.button if b.key == "redraft").click().run()
+    assert not at.exception, at.exception
+    stage = store.document_history(result.review_id, "agenda/set_the_stage")
+    assert [v.content for v in stage][:2] == ["AI text for Set the stage.", "My opening"]  # edits kept
+    assert "Pain quantified" not in stage[-1].content.split("**Purpose:**")[1].split("\n")[0]
+    assert store.get_document(result.review_id, "draft") is not None
+    assert "Pain quantified" not in at.title[0].value and not [b for b in at.button if b.key == "redraft"]
+    focus = texts(at).split("Focus skill")[1]
+    assert not focus.lstrip("\n*").startswith("Pain quantified")
+
+
+def test_exports_use_overrides_and_display_names(seams, store):
     import csv
 
-    from review.ui.exports import scorecard_csv
+    from review.ui.exports import display_names, effective_scorecard, scorecard_csv
 
-    result = store_review(store, tiny_wav(tone=33), "csv.wav")
-    store.add_override(result.review_id, "pain_quantified", 1, "asked about hours once")
-    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(scorecard_csv(store, store.get_review(result.review_id))))}
-    assert rows["pain_quantified"]["score"] == "0"  # the AI's
-    assert rows["pain_quantified"]["manager_score"] == "1"
-    assert rows["pain_quantified"]["manager_note"] == "asked about hours once"
-    assert rows["agenda_set"]["manager_score"] == ""
+    result = store_review(store, tiny_wav(tone=32), "export.wav")
+    review = store.get_review(result.review_id)
+    call = store.get_call(result.call_id)
+    store.add_override(result.review_id, "pain_quantified", 2, "asked about hours once")
+    card = effective_scorecard(store, review)
+    assert (card.total_score, card.total_percent) == (5, 83.3)  # 2 + 2 + 1 of 6
+    names = display_names(store, call, review)
+    assert names == {"Alex Rivera": "Alex Rivera (rep)", "Jordan Lee": "Jordan Lee (customer)"}
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(scorecard_csv(store, review, names)))}
+    assert (rows["pain_quantified"]["score"], rows["pain_quantified"]["ai_score"]) == ("2", "0")
+    assert rows["pain_quantified"]["verdict"] == "met" and rows["pain_quantified"]["ai_verdict"] == "not_met"
+    assert rows["pain_quantified"]["manager_note"] == "asked about hours once" and rows["agenda_set"]["ai_score"] == ""
+    assert "Alex Rivera (rep): \u201c" in rows["agenda_set"]["evidence"]
+    store.save_document(result.review_id, "agenda/lead_analysis", "- [00:10] Alex Rivera: \u201cHi Jordan\u201d", 1)
+    at = app("prep", call_id=result.call_id)
+    assert "- [00:10] Alex Rivera (rep): \u201cHi Jordan\u201d" in [m.value for m in at.markdown]  # on the page
+    preview = next(e for e in at.expander if e.label == "Preview the agenda as exported")
+    agenda = preview.markdown[0].value
+    assert "5/6 (83%)" in agenda and "## Prep note" not in agenda
+    assert "[00:10] Alex Rivera (rep): \u201cHi Jordan\u201d" in agenda  # and in the export
 
 
 # --------------------------------------------------------------------------- rep trends

@@ -87,6 +87,7 @@ def make_scorecard(
     monologue: float = 40.0,
     patience: float | None = 1.2,
     strengths: list[str] | None = None,
+    duration_s: float | None = 2700.0,
 ) -> Scorecard:
     """A scorecard of `make_methodology()` with the given scores (criterion id -> 0..2)."""
     meth = make_methodology()
@@ -127,6 +128,7 @@ def make_scorecard(
             },
             interactivity=3.0,
             patience_s=patience,
+            duration_s=duration_s,
         ),
         strengths=strengths if strengths is not None else [c for c, s in scores.items() if s == 2],
         engine="rules",
@@ -172,7 +174,8 @@ def test_focus_is_largest_weighted_gap(meth, models):
     card = make_scorecard({"agenda_set": 0, "open_questions": 1, "next_step": 1})
     focus = choose_focus(card, meth, [])
     assert focus.kind == "gap" and focus.id == "agenda_set"
-    assert "= 2" in focus.reason
+    assert "biggest gap" in focus.reason and not re.search(r"weight|[=\u00d7\d]", focus.reason)
+    assert focus.detail == "weighted gap 2: weight 1 \u00d7 (target 2 \u2212 score 0)"  # for the prep note
     # open_questions 1.5 x 2 = 3 beats agenda 2
     card = make_scorecard({"agenda_set": 0, "open_questions": 0, "next_step": 1})
     assert choose_focus(card, meth, []).id == "open_questions"
@@ -218,6 +221,25 @@ def test_activity_findings_flag_benchmarks(models):
     good = make_scorecard({"agenda_set": 2, "open_questions": 2, "next_step": 1}, talk_ratio=0.47, patience=0.8)
     assert all(a.severity == 0 for a in activity_findings(good.metrics, REP, bench))
     assert [a.key for a in activity_findings(good.metrics, None, bench)] == ["patience"]
+
+
+def test_the_question_benchmark_is_scaled_to_the_call_length(models):
+    """11-14 questions is for a ~45-minute discovery call: per minute for longer or shorter calls, and
+    no benchmark at all for a call too short for one (or of unknown length)."""
+    bench = models.roam.activity_benchmarks
+
+    def questions(duration_s, asked):
+        card = make_scorecard({"agenda_set": 2, "open_questions": 2, "next_step": 1}, questions=asked,
+                              duration_s=duration_s)
+        return next(a for a in activity_findings(card.metrics, REP, bench) if a.key == "question_count")
+
+    assert questions(2700, 12).benchmark == "11-14 in a 45-minute discovery call"
+    half = questions(1350, 6)
+    assert half.benchmark == "6-7 in a 22-minute discovery call" and half.severity == 0
+    assert questions(1350, 2).severity > 0
+    short = questions(120, 0)
+    assert (short.benchmark, short.severity) == ("", 0) and "benchmark" not in short.line
+    assert questions(None, 0).benchmark == ""
 
 
 # --------------------------------------------------------------------------- pattern
@@ -351,8 +373,12 @@ def test_agenda_has_the_four_sled_parts_with_concrete_content(meth):
     assert "[03:32]" in lead
     assert "Strength \u2014 Agenda set" in lead and "[00:03]" in lead  # open positively
     assert "Rep talk ratio: 45%" in lead
-    assert "Recommended: coaching" in explore and "Engage" in explore
-    assert "| Action | Owner | Due | Watch |" in plan and "open_questions" in plan
+    assert "Proposed: coaching" in explore and "Engage" in explore
+    # only the recommended Solution Chart option for the rep; the others are in the manager's prep note
+    assert "Field Training model" not in explore and "Remove the obstacle" not in explore
+    assert "Other options (Solution Chart)" in draft.prep_note_markdown and "Remove the obstacle" in draft.prep_note_markdown
+    assert "Watch on the next calls:** Open questions," in plan and "open_questions" not in plan
+    assert [a.watch_criterion for a in draft.actions] == ["open_questions"] * len(draft.actions)
     assert draft.engine_label == "Offline rules engine (no LLM)"
     assert set(draft.roam) == {"results", "objectives", "activities", "methodology"}
     assert "Open questions" in draft.roam["objectives"] and "Next step" in draft.roam["objectives"]
@@ -503,3 +529,23 @@ def test_rep_speaker_comes_from_the_transcript_metrics_first():
     assert rep_speaker(card, rep=REP) == BUYER
     card.metrics.rep_speaker = "nobody"  # not a speaker of the call: fall back to the rep argument
     assert rep_speaker(card, rep=REP) == REP
+
+
+def test_a_call_with_no_rep_identified_is_flagged_on_the_agenda_and_prep_note(meth):
+    from review.render import agenda_to_markdown, prep_note_to_markdown
+
+    named = _card_with_evidence()
+    assert draft_coaching(named, meth, rep=REP, today=TODAY).warnings == []
+    # nobody has the rep role and no speaker is called REP: the metrics cannot be the rep's
+    speakers = {"speaker_1": named.metrics.speakers[REP], "speaker_2": named.metrics.speakers[BUYER]}
+    nobody = named.model_copy(update={
+        "metrics": named.metrics.model_copy(update={"speakers": speakers, "rep_speaker": None}),
+        "criteria": [c.model_copy(update={"evidence": [q.model_copy(update={"speaker": "speaker_1", "role": "unknown"})
+                                                       for q in c.evidence]}) for c in named.criteria],
+    })
+    draft = draft_coaching(nobody, meth, rep=None, today=TODAY)
+    assert len(draft.warnings) == 1 and "no speaker of this call was identified as the rep" in draft.warnings[0]
+    assert "Rep talk ratio" not in draft.agenda[1].body_markdown  # no metrics attributed to a rep
+    agenda = agenda_to_markdown(draft, nobody)
+    assert agenda.index("**Warning:**") < agenda.index("## 1.") and "**Rep:** not named" in agenda
+    assert "**Warning:** no speaker" in prep_note_to_markdown(draft)

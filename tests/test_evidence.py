@@ -63,3 +63,12 @@ def test_everything_that_does_not_resolve_is_dropped_with_a_reason():
 def test_duplicate_references_give_one_quote():
     quotes, _ = resolve_evidence(TRANSCRIPT, [{"segment_id": 0}, {"segment_id": 0, "quote": None}], {0})
     assert len(quotes) == 1
+
+
+def test_dropped_evidence_note_names_who_cited_it():
+    from review.evidence import dropped_evidence_note
+
+    dropped = ["segment 9: not among the turns shown for this criterion"]
+    assert dropped_evidence_note(dropped, "openai").startswith("Evidence the model cited")
+    rules = dropped_evidence_note(dropped, "rules")
+    assert "model" not in rules and rules.startswith("The rules engine") and "segment 9" in rules

@@ -33,10 +33,14 @@ def card():
     return _card_with_evidence()
 
 
+def agenda_draft():
+    return draft_coaching(_card_with_evidence(), make_methodology(), history_of([2, 0, 2]), rep=REP,
+                          today=date(2026, 3, 2))
+
+
 @pytest.fixture(scope="module")
 def agenda_md(card):
-    draft = draft_coaching(card, make_methodology(), history_of([2, 0, 2]), rep=REP, today=date(2026, 3, 2))
-    return agenda_to_markdown(draft, card, call_title="Acme \u2013 discovery \u201cround 1\u201d")
+    return agenda_to_markdown(agenda_draft(), card, call_title="Acme \u2013 discovery \u201cround 1\u201d")
 
 
 def test_agenda_markdown_has_four_headed_parts_in_order(agenda_md):
@@ -48,9 +52,12 @@ def test_agenda_markdown_has_four_headed_parts_in_order(agenda_md):
         "## 3. Explore Solution Options (10 min)",
         "## 4. Develop the Action Plan (10 min)",
     ]
-    assert "| Action | Owner | Due | Watch |" in agenda_md
-    assert agenda_md.count("| Action | Owner | Due | Watch |") == 1  # not repeated after the plan
-    assert "## Prep note" in agenda_md and "### Prep note: Alex Rivera" in agenda_md  # demoted heading
+    assert "| Action | Owner | Due | Criterion to watch |" in agenda_md
+    assert agenda_md.count("| Action |") == 1  # not repeated after the plan
+    plan = agenda_md[agenda_md.index("## 4. Develop the Action Plan"):]
+    assert "| Open questions |" in plan and "open_questions" not in agenda_md  # the criterion by name, no id
+    assert "## Prep note" not in agenda_md and "transcript " not in agenda_md  # the rep's document
+    assert "## Prep note" in agenda_to_markdown(agenda_draft(), _card_with_evidence(), include_prep_note=True)
     assert "Acme \u2013 discovery" in agenda_md and "[01:05] Alex Rivera:" in agenda_md
 
 
@@ -89,11 +96,16 @@ def test_csv_rows_and_overrides(card):
         "[01:05] Alex Rivera: \u201cSo you use spreadsheets, right?\u201d | "
         "[03:32] Alex Rivera: \u201cHow do you handle returns today?\u201d"
     )
-    over = list(csv.DictReader(io.StringIO(scorecard_to_csv(card, {"next_step": {"score": 1, "note": "heard, it"}}))))
-    assert (
-        over[2]["manager_score"] == "1" and over[2]["manager_note"] == "heard, it" and over[2]["manager_verdict"] == ""
-    )
-    assert over[0]["manager_score"] == ""
+    ai = next(c for c in card.criteria if c.id == "next_step")
+    new = 0 if ai.score else 2
+    over = list(csv.DictReader(io.StringIO(scorecard_to_csv(card, {"next_step": {"score": new, "note": "heard, it"}}))))
+    assert list(over[0])[-3:] == ["ai_score", "ai_verdict", "manager_note"]
+    row = over[2]  # the manager's score where overridden, the AI's beside it
+    assert (row["score"], row["verdict"]) == (str(new), "not_met" if new == 0 else "met")
+    assert (row["ai_score"], row["ai_verdict"], row["manager_note"]) == (str(ai.score), ai.verdict, "heard, it")
+    assert over[0]["ai_score"] == "" and over[0]["score"] == str(card.criteria[0].score)
+    named = scorecard_to_csv(card, names={"Alex Rivera": "Alex Rivera (rep)"})
+    assert "[01:05] Alex Rivera (rep): \u201cSo you use" in named
     with pytest.raises(InputError, match="nope"):
         scorecard_to_csv(card, {"nope": {"score": 1}})
 
@@ -105,10 +117,16 @@ def test_json_round_trip(card):
 def test_json_export_carries_overrides_beside_the_ai_original(card):
     import json
 
-    data = json.loads(scorecard_to_json(card, {"next_step": {"score": 0, "note": "no date was agreed"}}))
-    assert data["manager_overrides"] == {"next_step": {"score": 0, "verdict": "not_met", "note": "no date was agreed"}}
-    ai = next(c for c in data["criteria"] if c["id"] == "next_step")
-    assert ai["score"] == next(c.score for c in card.criteria if c.id == "next_step")  # the AI's score stays
+    ai = next(c for c in card.criteria if c.id == "next_step")
+    new = 0 if ai.score else 2
+    data = json.loads(scorecard_to_json(card, {"next_step": {"score": new, "note": "no date was agreed"}}))
+    row = next(c for c in data["criteria"] if c["id"] == "next_step")
+    assert (row["score"], row["ai_score"], row["ai_verdict"], row["manager_note"]) == (
+        new, ai.score, ai.verdict, "no date was agreed")
+    # totals are recomputed with the manager's score (the scorer's weighted sum)
+    assert data["total_score"] == sum(c["weight"] * c["score"] for c in data["criteria"])
+    assert data["total_score"] != sum(c.weight * c.score for c in card.criteria)
+    assert Scorecard.model_validate(data).criteria[2].ai_score == ai.score
 
 
 def test_markdown_blocks():

@@ -63,7 +63,7 @@ def test_next_step_levels_follow_the_date_signal():
     assert (dated.score, vague.score, none.score) == (2, 1, 0)
     assert dated.refs[0] == {"segment_id": 0}
     # The rationale quotes the words that matched (not the regex) and the moment, in plain language.
-    assert "the rep said “next Tuesday”" in dated.rationale and "at 00:00" in dated.rationale
+    assert "the rep mentioned “next Tuesday”" in dated.rationale and "at 00:00" in dated.rationale
     assert "with a day or date" in dated.rationale and "\\b" not in dated.rationale
     assert "but no day or date was set" in vague.rationale and none.rationale.startswith("No next step (0/2)")
 
@@ -115,10 +115,31 @@ def test_open_questions_are_counted_over_the_whole_call():
         "Who picks it up after that?", "What does that cost the team?", "Walk me through the last bad one.",
     ])
     assert (closed.score, some.score, many.score) == (0, 1, 2)
-    assert "0 open and 2 closed or leading question(s)" in closed.rationale
-    assert "the rep asked 1 open and 1 closed" in some.rationale and "“How do claims get routed today?”" in some.rationale
+    assert "asked 2 question(s) in the call, 0 of them open" in closed.rationale
+    assert "the rep asked 2 question(s) in the call, 1 of them open" in some.rationale and "“How do claims get routed today?”" in some.rationale
     assert "5 followed up on the buyer's previous answer" in many.rationale  # the first has no answer before it
     assert many.refs and all(many.refs[i]["segment_id"] % 2 == 0 for i in range(len(many.refs)))  # rep turns
+
+
+def test_the_question_count_is_the_metrics_count():
+    """One definition of a question: the rationale's count is the rep's question_count metric."""
+    from review.metrics import compute_metrics
+
+    t = _call(("rep", "Hi. How do claims get routed today? And who approves them?"), ("customer", "Paper, mostly."),
+              ("rep", "Tell me about the backlog."), ("customer", "Big."), ("rep", "Is it weekly, right?"))
+    rep = compute_metrics(t.segments, 0).speakers[t.segments[0].speaker]
+    result = score_criterion(t, DISCOVERY.criterion("open_questions"), [])
+    assert rep.question_count == 3
+    assert f"asked {rep.question_count} question(s) in the call, 2 of them open" in result.rationale
+
+
+def test_a_keyword_is_mentioned_not_asked():
+    """A keyword in a customer's question is something the customer mentioned, not a question asked."""
+    t = _call(("rep", "How do you track renewals today?"),
+              ("customer", "Is that the spreadsheet? We keep everything in a spreadsheet and it is a mess."))
+    result = score_criterion(t, DISCOVERY.criterion("current_process"), _cands(t, "current_process", [1]))
+    assert "the customer mentioned “spreadsheet” in a question" in result.rationale
+    assert "asked “" not in result.rationale
 
 
 def test_open_questions_need_answers_to_follow_up():
@@ -140,7 +161,7 @@ def test_agenda_top_level_needs_the_buyer_to_answer_the_check_in():
                  ("customer", "Okay. I've only got about fifteen minutes today."))
     assert score_criterion(checked, agenda, _cands(checked, "agenda_set", [0])).score == 2
     result = score_criterion(told, agenda, _cands(told, "agenda_set", [0]))
-    assert result.score == 1 and "the rep said “the plan for”" in result.rationale
+    assert result.score == 1 and "the rep mentioned “the plan for”" in result.rationale
 
 
 def test_pain_the_buyer_never_confirms_is_no_pain():

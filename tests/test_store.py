@@ -215,6 +215,11 @@ def test_overrides_append_and_keep_the_ai_original(store):
     assert [o.score for o in history] == [1, 2] and history[0].id == first
     ai = next(c for c in store.get_review(review_id).scorecard.criteria if c.id == "next_step")
     assert ai.score == 0
+    # the Calls list's score (and its filter) is the effective total: (2 + 2) / 4, not the AI's
+    review = store.get_review(review_id)
+    assert review.total_percent == 100.0 and review.scorecard.total_percent != 100.0
+    call = next(c for c in store.list_calls(min_score=99) if c.review_id == review_id)
+    assert call.total_percent == 100.0
     with pytest.raises(StoreError, match="criterion 'nope' is not in review"):
         store.add_override(review_id, "nope", 1, "x")
     with pytest.raises(StoreError, match="from 0 to 2"):
@@ -382,6 +387,16 @@ def test_rep_history_newest_first_latest_review_per_call(store):
     assert store.rep_history("Nobody", "discovery") == []
 
 
+def test_rep_history_applies_the_managers_overrides(store):
+    _, r1 = add_reviewed_call(store, call_date="2026-01-01", percent=50.0, scores={"agenda_set": 2, "next_step": 0})
+    store.add_override(r1, "next_step", 1, "a date, but vague")
+    store.add_override(r1, "next_step", 2, "agreed Tuesday")  # the latest counts
+    (card,) = store.rep_history("Alex Rivera", "discovery")
+    step = card.criteria[1]
+    assert (step.score, step.ai_score, step.verdict, card.total_percent) == (2, 0, "met", 100.0)
+    assert card.gaps == []
+
+
 def test_rep_trend_rows_apply_overrides_and_rep_metrics(store):
     _, r1 = add_reviewed_call(store, call_date="2026-01-01", percent=25.0,
                               scores={"agenda_set": 1, "next_step": 0})
@@ -394,6 +409,8 @@ def test_rep_trend_rows_apply_overrides_and_rep_metrics(store):
     rows = store.rep_trend_rows("Alex Rivera", "discovery")
     assert [r["call_date"] for r in rows] == ["2026-01-01", "2026-01-08", "2026-01-15"]
     assert (rows[0]["criterion:next_step"], rows[0]["overridden"]) == (2, ["next_step"])
+    assert rows[0]["total_percent"] == 75.0  # (1 + 2) / 4 with the override, not the AI's 25
+    assert [r["total_percent"] for r in rows[1:]] == [75.0, 0.0]
     assert (rows[1]["criterion:next_step"], rows[1]["max:next_step"], rows[1]["call_id"]) == (1, 2, c2)
     assert rows[0]["metric:talk_ratio"] == 0.6 and rows[0]["metric:question_count"] == 7
     assert rows[0]["metric:interactivity"] == 5.5

@@ -54,8 +54,11 @@ def write_outputs(result, out_dir: Path) -> list[Path]:
     from ..formats import write_json_atomic
     from ..render import agenda_to_markdown, prep_note_to_markdown, write_text_atomic
 
-    agenda = agenda_to_markdown(result.draft, result.scorecard)
-    prep = prep_note_to_markdown(result.draft, result.scorecard)
+    from ..speaker_names import relabel_quotes, speaker_names
+
+    names = speaker_names(result.transcript, result.draft.rep)
+    agenda = relabel_quotes(agenda_to_markdown(result.draft, result.scorecard), names)
+    prep = relabel_quotes(prep_note_to_markdown(result.draft, result.scorecard), names)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         write_json_atomic(out_dir / "transcript.json", result.transcript)

@@ -3,11 +3,12 @@ and versioned documents (agenda sections, prep note) with edit conflicts."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, insert, select
+from sqlalchemy import and_, insert, select, update
 from sqlalchemy import exc as sa_exc
 
 from ..errors import EditConflict, StoreError
 from ..migrations import calls, comments, documents, overrides, reviews, utc_now
+from ..overrides import apply_overrides
 from .base import StoreBase
 from .records import Comment, DocumentVersion, Override
 
@@ -34,10 +35,19 @@ class DocumentMethods(StoreBase):
             raise StoreError(f"override score {score!r} for '{criterion_id}' must be a whole number "
                              f"from 0 to {criterion.max_score}")
         with self._write() as conn:
-            return int(conn.execute(insert(overrides).values(
+            new_id = int(conn.execute(insert(overrides).values(
                 review_id=review_id, criterion_id=criterion_id, score=score,
                 comment=comment.strip(), author=author, created_at=utc_now(),
             )).inserted_primary_key[0])
+            # The review's total_percent column (the Calls list shows, filters and sorts by it) is the
+            # effective total, overrides applied; the AI's own total stays in its scorecard.
+            latest = {r.criterion_id: {"score": r.score} for r in conn.execute(
+                select(overrides.c.criterion_id, overrides.c.score)
+                .where(overrides.c.review_id == review_id).order_by(overrides.c.id))}
+            effective = apply_overrides(review.scorecard, latest)
+            conn.execute(update(reviews).where(reviews.c.id == review_id)
+                         .values(total_percent=effective.total_percent))
+            return new_id
 
     def overrides(self, review_id: int) -> dict[str, Override]:
         """The latest override of each overridden criterion of the review."""

@@ -19,6 +19,7 @@ from ..migrations import (
     transcripts,
     utc_now,
 )
+from ..overrides import apply_overrides
 from ..types import CoachingDraft, Scorecard, Transcript
 from .base import StoreBase, _check_date
 from .records import ReviewRecord
@@ -180,9 +181,9 @@ class ReviewMethods(StoreBase):
     def rep_history(
         self, rep: str, methodology_id: str, before: int | str | None = None, limit: int = 10
     ) -> list[Scorecard]:
-        """The rep's earlier reviewed calls in one methodology, newest first (latest review each).
+        """The rep's earlier reviewed calls in one methodology, newest first (latest review each),
+        with the manager's latest overrides applied (review.overrides.apply_overrides).
 
-        These are the AI's scorecards as produced; manager overrides are read with overrides().
         rep: the rep's name. methodology_id: only reviews with this methodology.
         before: a call id (calls earlier than that call, by call date then id, itself excluded)
             or an ISO date (calls dated strictly before it); None = all.
@@ -190,13 +191,28 @@ class ReviewMethods(StoreBase):
         """
         query = self._rep_reviews(rep, methodology_id, before)
         query = query.order_by(calls.c.call_date.desc(), calls.c.id.desc()).limit(limit)
-        return [r.scorecard for r in self._reviews(query)]
+        found = self._reviews(query)
+        return [apply_overrides(r.scorecard, latest) for r, latest in
+                zip(found, self._latest_overrides([r.id for r in found]), strict=True)]
+
+    def _latest_overrides(self, review_ids: list[int]) -> list[dict[str, dict]]:
+        """For each review id: criterion id -> {"score", "comment"} of its latest override."""
+        if not review_ids:
+            return []
+        with self._read() as conn:
+            rows = conn.execute(select(overrides).where(overrides.c.review_id.in_(review_ids))
+                                .order_by(overrides.c.id)).mappings().all()
+        latest: dict[int, dict[str, dict]] = {i: {} for i in review_ids}
+        for o in rows:
+            latest[o["review_id"]][o["criterion_id"]] = {"score": o["score"], "comment": o["comment"]}
+        return [latest[i] for i in review_ids]
 
     def rep_trend_rows(self, rep: str, methodology_id: str) -> list[dict]:
         """One flat row per reviewed call of the rep, oldest first, ready for a chart table.
 
-        Keys: call_id, call_date, title, review_id, total_percent, "criterion:<id>" (the score,
-        with the manager's latest override applied), "max:<id>", overridden (list of ids), and
+        Keys: call_id, call_date, title, review_id, total_percent, "criterion:<id>" (the score;
+        scores and total_percent with the manager's latest overrides applied, as
+        review.overrides.apply_overrides computes them), "max:<id>", overridden (list of ids), and
         the rep's metrics "metric:talk_ratio", "metric:longest_monologue_s",
         "metric:question_count", "metric:words_per_minute", plus "metric:interactivity" and
         "metric:patience_s" (None where unknown).
@@ -206,10 +222,6 @@ class ReviewMethods(StoreBase):
         query = query.order_by(calls.c.call_date, calls.c.id)
         with self._read() as conn:
             rows = conn.execute(query).mappings().all()
-            ids = [r["id"] for r in rows]
-            override_rows = conn.execute(
-                select(overrides).where(overrides.c.review_id.in_(ids)).order_by(overrides.c.id)
-            ).mappings().all() if ids else []
             cards = {r["id"]: Scorecard.model_validate_json(r["scorecard_json"]) for r in rows}
             # The rep's speaker label: from the evidence quotes (cut from the transcript with
             # roles), else from the transcript itself, which is much larger to parse.
@@ -218,20 +230,19 @@ class ReviewMethods(StoreBase):
                 or _rep_speakers(conn, r["call_id"], r["transcript_version"])
                 for r in rows
             }
-        latest_override: dict[tuple[int, str], int] = {}
-        for o in override_rows:
-            latest_override[(o["review_id"], o["criterion_id"])] = o["score"]
+        ids = [r["id"] for r in rows]
+        effective = dict(zip(ids, (apply_overrides(cards[i], latest) for i, latest in
+                                   zip(ids, self._latest_overrides(ids), strict=True)), strict=True))
         out = []
         for row in rows:
-            card = cards[row["id"]]
+            card = effective[row["id"]]
             item: dict = {"call_id": row["call_id"], "call_date": row["call_date"],
                           "title": row["title"], "review_id": row["id"],
-                          "total_percent": row["total_percent"], "overridden": []}
+                          "total_percent": card.total_percent, "overridden": []}
             for c in card.criteria:
-                score = latest_override.get((row["id"], c.id), c.score)
-                if (row["id"], c.id) in latest_override:
+                if c.ai_score is not None:
                     item["overridden"].append(c.id)
-                item[f"criterion:{c.id}"] = score
+                item[f"criterion:{c.id}"] = c.score
                 item[f"max:{c.id}"] = c.max_score
             rep_metrics = next((card.metrics.speakers[s] for s in rep_speakers[row["id"]]
                                 if s in card.metrics.speakers), None)

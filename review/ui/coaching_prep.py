@@ -1,16 +1,34 @@
-"""Coaching prep page: the SLED agenda section by section and the prep note, edited in place.
+"""Coaching prep page: the SLED agenda as a document, edited in place, and the prep note.
 
-Every change is saved as a new version of that document in the store (autosave on change). The
-version the editor opened is kept in session state; if someone saved a newer one meanwhile (another
-tab, another manager), the store refuses the save and the page shows both texts: nothing is
-overwritten silently. History and restore per section; exports of what is on screen.
+Each agenda part is shown formatted; its Edit toggle opens its talking points as a list (one row
+per point, rows added or removed), and the action plan is a table of action / owner / due date /
+criterion to watch. Every change is saved as a new version of that document in the store
+(review.agenda_doc keys) as soon as it is made, and the Save button saves explicitly. The version
+the editor opened is kept in session state; if someone saved a newer one meanwhile (another tab,
+another manager), the store refuses the save and the page shows both: nothing is overwritten
+silently. History and restore per part. When the manager's overrides move the focus skill, the
+page offers to redraft the agenda (review.redraft); the earlier text stays in the history.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from review.errors import EditConflict
+from review.agenda_doc import (
+    ACTIONS_KEY,
+    PREP_NOTE_KEY,
+    actions_from_rows,
+    actions_json,
+    actions_to_rows,
+    base_draft,
+    from_points,
+    part_key,
+    stored_actions,
+    to_points,
+    without_action_table,
+)
+from review.errors import CallreviewError, EditConflict
+from review.speaker_names import relabel_quotes
 from review.ui import exports, state
 
 SOLUTION_LABELS = {"training": "Training", "coaching": "Coaching", "feedback": "Feedback", "other": "Other"}
@@ -21,20 +39,26 @@ def _keys(review_id: int, key: str) -> tuple[str, str, str, str]:
     return f"doc_{tag}", f"base_{tag}", f"conflict_{tag}", f"saved_{tag}"
 
 
+def _reset(review_id: int, key: str) -> None:
+    """Make the editor start again from the stored text (after a restore, a redraft, a reload)."""
+    doc = _keys(review_id, key)[0]
+    st.session_state[f"nonce_{doc}"] = st.session_state.get(f"nonce_{doc}", 0) + 1
+
+
 def _load(store, review_id: int, key: str, fallback: str) -> None:
     """Put the stored latest version in the editor, once per session (or after a reload)."""
-    widget, base, _, _ = _keys(review_id, key)
-    if widget in st.session_state:
+    doc, base, _, _ = _keys(review_id, key)
+    if doc in st.session_state:
         return
     found = store.get_document(review_id, key)
-    st.session_state[widget], st.session_state[base] = found if found else (fallback, None)
+    st.session_state[doc], st.session_state[base] = found if found else (fallback, None)
 
 
 def _save(store, review_id: int, key: str, base_version: int | None) -> None:
-    """Autosave callback: the editor's text as a new version on top of `base_version`."""
-    widget, base, conflict, saved = _keys(review_id, key)
+    """Save the editor's text as a new version on top of `base_version` (autosave and Save)."""
+    doc, base, conflict, saved = _keys(review_id, key)
     try:
-        version = store.save_document(review_id, key, st.session_state[widget], base_version)
+        version = store.save_document(review_id, key, st.session_state[doc], base_version)
     except EditConflict as exc:
         st.session_state[conflict] = str(exc)
         st.session_state.pop(saved, None)
@@ -47,13 +71,18 @@ def _save(store, review_id: int, key: str, base_version: int | None) -> None:
     st.session_state.pop(conflict, None)
 
 
+def _save_now(store, review_id: int, key: str) -> None:
+    _save(store, review_id, key, st.session_state.get(_keys(review_id, key)[1]))
+
+
 def _take_newer(store, review_id: int, key: str) -> None:
-    widget, base, conflict, saved = _keys(review_id, key)
+    doc, base, conflict, saved = _keys(review_id, key)
     found = store.get_document(review_id, key)
     if found:
-        st.session_state[widget], st.session_state[base] = found
+        st.session_state[doc], st.session_state[base] = found
     st.session_state.pop(conflict, None)
     st.session_state.pop(saved, None)
+    _reset(review_id, key)
 
 
 def _keep_mine(store, review_id: int, key: str) -> None:
@@ -63,28 +92,23 @@ def _keep_mine(store, review_id: int, key: str) -> None:
 
 
 def _restore(store, review_id: int, key: str, version: int) -> None:
-    widget, base, conflict, saved = _keys(review_id, key)
+    doc, base, conflict, saved = _keys(review_id, key)
     try:
         new = store.restore_document(review_id, key, version, st.session_state.get(base))
     except EditConflict as exc:
         st.session_state[conflict] = str(exc)
         return
     found = store.get_document(review_id, key)
-    st.session_state[widget] = found[0] if found else st.session_state[widget]
+    st.session_state[doc] = found[0] if found else st.session_state[doc]
     st.session_state[base] = new
     st.session_state[saved] = new
     st.session_state.pop(conflict, None)
+    _reset(review_id, key)
 
 
-def _editor(store, review_id: int, key: str, title: str, fallback: str, height: int = 220,
-            preview: bool = False) -> None:
-    widget, base, conflict, saved = _keys(review_id, key)
-    _load(store, review_id, key, fallback)
-    st.text_area(title, key=widget, height=height, on_change=_save, label_visibility="collapsed",
-                 args=(store, review_id, key, st.session_state[base]))
-    if preview:
-        with st.container(border=True):
-            st.markdown(st.session_state[widget])
+def _status(store, review_id: int, key: str) -> None:
+    """Save button, conflict resolution, saved state and history of one document."""
+    doc, base, conflict, saved = _keys(review_id, key)
     if conflict in st.session_state:
         st.error(st.session_state[conflict], icon=":material/sync_problem:")
         newer = store.get_document(review_id, key)
@@ -92,27 +116,130 @@ def _editor(store, review_id: int, key: str, title: str, fallback: str, height: 
             st.markdown(f"**Newer text (version {newer[1]}):**")
             st.code(newer[0], language="markdown", wrap_lines=True)
         c1, c2 = st.columns(2)
-        c1.button("Use the newer version", key=f"take_{widget}", on_click=_take_newer,
+        c1.button("Use the newer version", key=f"take_{doc}", on_click=_take_newer, args=(store, review_id, key))
+        c2.button("Keep my text as the newest version", key=f"keep_{doc}", on_click=_keep_mine,
                   args=(store, review_id, key))
-        c2.button("Keep my text as the newest version", key=f"keep_{widget}", on_click=_keep_mine,
-                  args=(store, review_id, key))
+    c1, c2 = st.columns([1, 4], vertical_alignment="center")
+    c1.button("Save", key=f"save_{doc}", icon=":material/save:", on_click=_save_now, args=(store, review_id, key))
+    if conflict in st.session_state:
+        pass
     elif saved in st.session_state:
-        st.caption(f":material/cloud_done: Saved as version {st.session_state[saved]}")
+        c2.caption(f":material/cloud_done: Saved as version {st.session_state[saved]}")
     elif st.session_state.get(base) is not None:
-        st.caption(f"Version {st.session_state[base]}. Changes save automatically when you click outside the box.")
+        c2.caption(f"Version {st.session_state[base]}. Changes save automatically.")
     history = store.document_history(review_id, key)
     if len(history) > 1:
         with st.expander(f"History ({len(history)} versions)", icon=":material/history:"):
             labels = {v.version: f"Version {v.version} \u00b7 {v.author} \u00b7 {v.created_at[:16].replace('T', ' ')}"
                       for v in reversed(history)}
-            chosen = st.selectbox("Version", list(labels), format_func=labels.get, key=f"hist_{widget}")
+            chosen = st.selectbox("Version", list(labels), format_func=labels.get, key=f"hist_{doc}")
             old = next(v for v in history if v.version == chosen)
-            st.code(old.content, language="markdown", wrap_lines=True)
-            st.button("Restore this version", key=f"restore_{widget}", on_click=_restore,
+            st.code(old.content, language="markdown" if key != ACTIONS_KEY else "json", wrap_lines=True)
+            st.button("Restore this version", key=f"restore_{doc}", on_click=_restore,
                       args=(store, review_id, key, chosen), disabled=chosen == history[-1].version)
 
 
+def _changed(store, review_id: int, key: str, content: str) -> None:
+    """Autosave: an edit that changes the document is saved at once."""
+    doc, base, _, _ = _keys(review_id, key)
+    if content != st.session_state[doc]:
+        st.session_state[doc] = content
+        _save(store, review_id, key, st.session_state[base])
+
+
+def _part(store, review_id: int, section, names: dict[str, str]) -> None:
+    """One SLED part: formatted; with Edit on, its talking points as an editable list.
+
+    names: speaker label -> display name; quotes show (and, once edited, keep) the display name.
+    """
+    key = part_key(section.key)
+    fallback = without_action_table(section.body_markdown) if section.key == "develop_plan" else section.body_markdown
+    _load(store, review_id, key, fallback)
+    doc = _keys(review_id, key)[0]
+    head, toggle = st.columns([5, 1], vertical_alignment="bottom")
+    head.subheader(f"{section.title} ({section.minutes} min)")
+    editing = toggle.toggle("Edit", key=f"edit_{doc}")
+    if editing:
+        import pandas as pd
+
+        nonce = st.session_state.get(f"nonce_{doc}", 0)
+        shown = to_points(relabel_quotes(st.session_state[doc], names))
+        origin = st.session_state.setdefault(f"origin_{doc}_{nonce}", shown)
+        edited = st.data_editor(
+            pd.DataFrame({"point": origin}, dtype="string"), key=f"points_{doc}_{nonce}", num_rows="dynamic",
+            hide_index=True, width="stretch",
+            column_config={"point": st.column_config.TextColumn(
+                "Talking points (one per row; **bold** and - lists are kept)", width="large")},
+        )
+        points = [str(p) for p in edited["point"].tolist() if isinstance(p, str) and p.strip()]
+        if points != shown:
+            _changed(store, review_id, key, from_points(points))
+    with st.container(border=True):
+        text = relabel_quotes(st.session_state[doc], names)
+        st.markdown(text or "*Nothing in this part yet: turn on Edit to add talking points.*")
+    if editing or st.session_state.get(_keys(review_id, key)[2]):
+        _status(store, review_id, key)
+
+
+def _action_plan(store, review_id: int, draft, names: dict[str, str]) -> None:
+    """The action plan as a table: action, owner, due date, criterion to watch; rows added or removed."""
+    import pandas as pd
+
+    key = ACTIONS_KEY
+    _load(store, review_id, key, actions_json(draft.actions))
+    doc = _keys(review_id, key)[0]
+    st.markdown("**Action plan**")
+    try:
+        current = stored_actions(st.session_state[doc])
+    except CallreviewError as exc:
+        st.error(str(exc))
+        current = draft.actions
+    nonce = st.session_state.get(f"nonce_{doc}", 0)
+    origin = st.session_state.setdefault(f"origin_{doc}_{nonce}", actions_to_rows(current))
+    by_name = {v: k for k, v in names.items()}
+    frame = pd.DataFrame(
+        [{"action": r["action"], "owner": r["owner"], "due": pd.to_datetime(r["due"]).date(),
+          "watch": names.get(r["watch"], r["watch"])} for r in origin],
+        columns=["action", "owner", "due", "watch"],
+    )
+    edited = st.data_editor(
+        frame, key=f"actions_{doc}_{nonce}", num_rows="dynamic", hide_index=True, width="stretch",
+        column_config={
+            "action": st.column_config.TextColumn("Action", width="large", required=True),
+            "owner": st.column_config.SelectboxColumn("Owner", options=["rep", "manager"], required=True),
+            "due": st.column_config.DateColumn("Due", format="YYYY-MM-DD", required=True),
+            "watch": st.column_config.SelectboxColumn("Criterion to watch", options=list(names.values())),
+        },
+    )
+    rows = [{**r, "watch": by_name.get(r.get("watch"), r.get("watch"))}
+            for r in edited.to_dict("records")]
+    try:
+        items = actions_from_rows([{k: (None if pd.isna(v) else v) for k, v in r.items()} for r in rows])
+    except CallreviewError as exc:
+        st.warning(f"Not saved yet: {exc}", icon=":material/edit_note:")
+    else:
+        if [a.model_dump() for a in items] != [a.model_dump() for a in current]:
+            _changed(store, review_id, key, actions_json(items))
+    _status(store, review_id, key)
+
+
+def _prep_note(store, review_id: int, draft, names: dict[str, str]) -> None:
+    key = PREP_NOTE_KEY
+    _load(store, review_id, key, draft.prep_note_markdown)
+    doc, base, _, _ = _keys(review_id, key)
+    if st.toggle("Edit the prep note", key=f"edit_{doc}"):
+        nonce = st.session_state.get(f"nonce_{doc}", 0)
+        text = st.text_area("Prep note", value=st.session_state[doc], key=f"text_{doc}_{nonce}", height=360,
+                            label_visibility="collapsed")
+        _changed(store, review_id, key, text)
+    with st.container(border=True):
+        st.markdown(relabel_quotes(st.session_state[doc], names))
+    _status(store, review_id, key)
+
+
 def _coaching_summary(draft) -> None:
+    from review.coaching_models import load_coaching_models
+
     c1, c2 = st.columns(2)
     with c1.container(border=True):
         st.markdown("#### Focus skill")
@@ -123,10 +250,51 @@ def _coaching_summary(draft) -> None:
         st.markdown(f"Recommended: **{SOLUTION_LABELS[draft.solution]}** \u2014 {draft.solution_reason}")
         if draft.confirm_questions:
             st.markdown("Confirm first:\n" + "\n".join(f"- {q}" for q in draft.confirm_questions))
+        with st.expander("The other options", icon=":material/alt_route:"):
+            for option in load_coaching_models().solution_chart.solutions:
+                if option.key != draft.solution:
+                    st.markdown(f"**{SOLUTION_LABELS[option.key]}** \u2014 when: {option.cause} "
+                                f"Do: {option.what_to_do}")
     if draft.roam:
         with st.expander("ROAM diagnosis", icon=":material/explore:"):
             for name, text in draft.roam.items():
                 st.markdown(f"**{name.capitalize()}:** {text}")
+
+
+def _redraft_offer(services, call, review, draft) -> None:
+    """When the manager's overrides move the focus skill, offer to redraft the agenda."""
+    from review.methodology import MethodologyLibrary
+    from review.redraft import check_focus, redraft, save_redraft
+
+    store = services.store
+    overrides = store.overrides(review.id)
+    if not overrides:
+        return
+    rep = call.rep or draft.rep
+    try:
+        methodology = MethodologyLibrary(state.settings()).get(review.scorecard.methodology_id).methodology
+        history = store.rep_history(rep, methodology.id, before=call.id) if rep else []
+        check = check_focus(review, draft, overrides, methodology, history, rep)
+    except CallreviewError as exc:
+        st.caption(f"Your overrides could not be checked against the focus: {exc}")
+        return
+    if not check.changed:
+        return
+    st.warning(f"Your overrides change the focus skill from **{draft.focus_criterion_name}** to "
+               f"**{check.new_focus_name}**.", icon=":material/swap_horiz:")
+    if st.button(f"Redraft the agenda for {check.new_focus_name}", icon=":material/refresh:", key="redraft"):
+        try:
+            with st.spinner("Redrafting the agenda from your scores"):
+                new = redraft(review, overrides, methodology, history, rep, engine=services.engine)
+                save_redraft(store, review.id, new)
+        except CallreviewError as exc:
+            st.error(state.error_line(exc, "redraft"))
+            return
+        for key in [part_key(s.key) for s in new.agenda] + [ACTIONS_KEY, PREP_NOTE_KEY]:
+            for name in _keys(review.id, key)[:4]:
+                st.session_state.pop(name, None)
+            _reset(review.id, key)
+        st.rerun()
 
 
 def render() -> None:
@@ -143,29 +311,35 @@ def render() -> None:
         if st.button("Go to Calls"):
             state.go("calls")
         return
-    draft = review.draft
+    try:
+        draft = base_draft(review.draft, lambda key: store.get_document(review.id, key))
+    except CallreviewError as exc:
+        st.error(str(exc))
+        draft = review.draft
     st.title(f"Coaching prep: {draft.rep or call.rep or 'rep'}")
     st.caption(f"{call.title or call.filename} · {call.call_date} · drafted by {draft.engine_label}")
     if st.button("Back to the call review", icon=":material/arrow_back:", key="back_to_review"):
         state.go("review", call.id, review.id)
+    for warning in draft.warnings:
+        st.warning(warning, icon=":material/person_alert:")
+    _redraft_offer(services, call, review, draft)
     _coaching_summary(draft)
+    try:
+        speakers = exports.display_names(store, call, review)
+    except CallreviewError:
+        speakers = {}
 
     tab_agenda, tab_note, tab_export = st.tabs(["SLED agenda", "Prep note", "Export"])
     with tab_agenda:
-        preview = st.toggle("Show each section formatted below its text", key="prep_preview")
+        criteria = {c.id: c.name for c in review.scorecard.criteria}
         for section in draft.agenda:
-            st.subheader(f"{section.title} ({section.minutes} min)")
-            _editor(store, review.id, f"agenda/{section.key}", section.title, section.body_markdown,
-                    preview=preview)
-        develop = next((s for s in draft.agenda if s.key == "develop_plan"), None)
-        if draft.actions and (develop is None or "| Action |" not in develop.body_markdown):
-            st.subheader("Action items")
-            st.dataframe([{"Action": a.action, "Owner": a.owner, "Due": a.due,
-                           "Watch": a.watch_criterion or ""} for a in draft.actions],
-                         hide_index=True, width="stretch")
+            _part(store, review.id, section, speakers)
+            if section.key == "develop_plan":
+                _action_plan(store, review.id, draft, criteria)
+        if not any(s.key == "develop_plan" for s in draft.agenda):
+            _action_plan(store, review.id, draft, criteria)
     with tab_note:
-        _editor(store, review.id, "prep_note", "Prep note", draft.prep_note_markdown, height=420,
-                preview=st.toggle("Show it formatted", key="prep_note_preview"))
+        _prep_note(store, review.id, draft, speakers)
     with tab_export:
         exports.export_buttons(store, call, review)
 

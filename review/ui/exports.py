@@ -1,5 +1,6 @@
-"""Download buttons for the coaching prep page: the agenda and prep note as the manager edited them
-(Markdown, DOCX, PDF) and the scorecard (CSV with the manager's overrides, JSON).
+"""Download buttons for the coaching prep page: the agenda and the prep note as the manager edited
+them (each as Markdown, DOCX, PDF) and the scorecard (CSV and JSON), all with the manager's
+overrides applied (the AI's scores beside them) and speakers by display name.
 
 DOCX and PDF are built only when their button is clicked (Streamlit calls the data function then).
 """
@@ -16,38 +17,40 @@ from review.ui import state
 
 
 def edited_draft(store, review):
-    """The review's coaching draft with each agenda section and the prep note at their latest saved
-    versions (the manager's edits), ready for the renderers.
+    """The review's coaching draft with each agenda section, the action plan and the prep note at
+    their latest saved versions (the manager's edits), ready for the renderers.
 
     store: the Store. review: a ReviewRecord with a draft.
     """
-    draft = review.draft
-    sections = []
-    for section in draft.agenda:
-        found = store.get_document(review.id, f"agenda/{section.key}")
-        sections.append(section.model_copy(update={"body_markdown": found[0]}) if found else section)
-    note = store.get_document(review.id, "prep_note")
-    return draft.model_copy(update={"agenda": sections,
-                                    "prep_note_markdown": note[0] if note else draft.prep_note_markdown})
+    from review.agenda_doc import edited_draft as with_edits
+
+    return with_edits(review.draft, lambda key: store.get_document(review.id, key))
 
 
-def scorecard_csv(store, review) -> str:
-    """The scorecard as CSV with the manager's latest override (score and comment) per criterion.
+def effective_scorecard(store, review):
+    """The review's scorecard with the manager's latest overrides applied (review.overrides)."""
+    from review.overrides import apply_overrides
 
-    store: the Store. review: a ReviewRecord.
+    return apply_overrides(review.scorecard, store.overrides(review.id))
+
+
+def display_names(store, call, review) -> dict[str, str]:
+    """speaker label -> how exports show it ("Alex Rivera (rep)", "Customer")."""
+    from review.speaker_names import speaker_names
+
+    transcript = store.get_transcript(call.id, review.transcript_version)
+    rep = call.rep or (review.draft.rep if review.draft else None)
+    return speaker_names(transcript if transcript is not None else review.scorecard, rep)
+
+
+def scorecard_csv(store, review, names: dict[str, str] | None = None) -> str:
+    """The scorecard as CSV: the manager's score where overridden, the AI's beside it.
+
+    store: the Store. review: a ReviewRecord. names: speaker display names for the quotes.
     """
     from review.render import scorecard_to_csv
 
-    return scorecard_to_csv(review.scorecard, manager_overrides(store, review))
-
-
-def manager_overrides(store, review) -> dict:
-    """The manager's latest override per criterion, with the verdict its score implies."""
-    from review.render import override_verdict
-
-    max_by_id = {c.id: c.max_score for c in review.scorecard.criteria}
-    return {cid: {"score": o.score, "verdict": override_verdict(o.score, max_by_id.get(cid, 0)), "note": o.comment}
-            for cid, o in store.overrides(review.id).items()}
+    return scorecard_to_csv(review.scorecard, store.overrides(review.id), names=names)
 
 
 def _file_stem(call) -> str:
@@ -74,29 +77,34 @@ def export_buttons(store, call, review) -> None:
     """
     from review.render import agenda_to_markdown, prep_note_to_markdown, scorecard_to_json
     from review.render_docs import markdown_to_docx, markdown_to_pdf
+    from review.speaker_names import relabel_quotes
 
     stem = _file_stem(call)
     try:
+        names = display_names(store, call, review)
         draft = edited_draft(store, review)
-        agenda = agenda_to_markdown(draft, review.scorecard, call.title, include_prep_note=True)
-        note = prep_note_to_markdown(draft, review.scorecard, call.title)
-        csv_text = scorecard_csv(store, review)
-        json_text = scorecard_to_json(review.scorecard, manager_overrides(store, review))
+        card = effective_scorecard(store, review)
+        agenda = relabel_quotes(agenda_to_markdown(draft, card, call.title, include_prep_note=False), names)
+        note = relabel_quotes(prep_note_to_markdown(draft, card, call.title), names)
+        csv_text = scorecard_csv(store, review, names)
+        json_text = scorecard_to_json(review.scorecard, store.overrides(review.id))
     except Exception as exc:
         st.error(state.error_line(exc, "export"))
         return
-    st.markdown("**Coaching agenda and prep note** (with your edits)")
-    c1, c2, c3, c4 = st.columns(4)
-    c1.download_button("Agenda (Markdown)", agenda, f"{stem}-agenda.md", "text/markdown",
-                       icon=":material/description:", on_click="ignore")
-    c2.download_button("Agenda (Word)", _binary(agenda, markdown_to_docx, ".docx"), f"{stem}-agenda.docx",
-                       "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                       icon=":material/article:", on_click="ignore")
-    c3.download_button("Agenda (PDF)", _binary(agenda, markdown_to_pdf, ".pdf"), f"{stem}-agenda.pdf",
-                       "application/pdf", icon=":material/picture_as_pdf:", on_click="ignore")
-    c4.download_button("Prep note (Markdown)", note, f"{stem}-prep-note.md", "text/markdown",
-                       icon=":material/sticky_note_2:", on_click="ignore")
-    st.markdown("**Scorecard**")
+    docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    for label, text, name in (("Coaching agenda (for the rep)", agenda, "agenda"),
+                              ("Prep note (for you)", note, "prep-note")):
+        st.markdown(f"**{label}**, with your edits and overrides")
+        c1, c2, c3, _ = st.columns(4)
+        short = "Agenda" if name == "agenda" else "Prep note"
+        c1.download_button(f"{short} (Markdown)", text, f"{stem}-{name}.md", "text/markdown",
+                           icon=":material/description:", on_click="ignore", key=f"dl_{name}_md")
+        c2.download_button(f"{short} (Word)", _binary(text, markdown_to_docx, ".docx"), f"{stem}-{name}.docx",
+                           docx, icon=":material/article:", on_click="ignore", key=f"dl_{name}_docx")
+        c3.download_button(f"{short} (PDF)", _binary(text, markdown_to_pdf, ".pdf"), f"{stem}-{name}.pdf",
+                           "application/pdf", icon=":material/picture_as_pdf:", on_click="ignore",
+                           key=f"dl_{name}_pdf")
+    st.markdown("**Scorecard** (your overrides, with the AI's score beside them)")
     c1, c2, _, _ = st.columns(4)
     c1.download_button("Scorecard (CSV)", csv_text, f"{stem}-scorecard.csv", "text/csv",
                        icon=":material/table:", on_click="ignore")

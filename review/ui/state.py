@@ -234,17 +234,10 @@ def methodology_names() -> dict[str, str]:
 
 
 def speaker_label(speaker: str, role: str, rep_name: str | None) -> str:
-    """How a transcript speaker is shown: a generic channel label ("speaker_1") becomes the rep's
-    name or "Customer" when the role is known; real names are kept.
+    """How a transcript speaker is shown (review.speaker_names.display_name, the exports' rule too)."""
+    from review.speaker_names import display_name
 
-    speaker: the transcript's label. role: rep, customer or unknown. rep_name: the call's rep.
-    """
-    if re.fullmatch(r"speaker_?\d+", speaker):
-        if role == "rep" and rep_name:
-            return f"{rep_name} (rep)"
-        if role == "customer":
-            return "Customer"
-    return f"{speaker} ({role})" if role != "unknown" else speaker
+    return display_name(speaker, role, rep_name)
 
 
 VERDICT_LABELS = {
