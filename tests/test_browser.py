@@ -2,10 +2,13 @@
 Debian's Chromium (its own browser download cannot work here).
 
 A short two-voice call is synthesized with espeak-ng and goes through the real pipeline (tiny.en
-transcription, MiniLM index, rules engine). The test uploads it together with a corrupt recording
-(which fails on its own line), waits for the review, saves a screenshot of the review page (path
-printed), opens the coaching agenda, edits a section, reloads the page and finds the edit still
-there, also in the exported Word agenda. Run with `pytest -m browser tests/test_browser.py -s`.
+transcription, MiniLM index, rules engine). The test walks a manager's first call: upload it together
+with a corrupt recording (which fails on its own line), open the review, override a criterion (the
+header total changes), play a turn and see the highlighted turn follow the audio in the player frame,
+re-score the call with BANT and compare the two reviews, edit the coaching agenda's action table
+(autosaved), reload, and export the agenda and the prep note as Word and PDF: the Word files carry the
+edit and the speakers' display names (the PDFs are rendered from the same text). Screenshots go to
+tests/artifacts/ (paths printed). Run with `pytest -m browser tests/test_browser.py -s`.
 """
 
 from __future__ import annotations
@@ -104,7 +107,7 @@ def server(tmp_path):
         print(f"\nstreamlit log: {log}")
 
 
-def test_upload_review_edit_reload(server, tmp_path):
+def test_upload_review_override_follow_rescore_edit_export(server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     from review.synth import render_dialogue
@@ -200,35 +203,54 @@ def test_upload_review_edit_reload(server, tmp_path):
             page.screenshot(path=str(ARTIFACTS / "rescored.png"), full_page=True)
             page.set_viewport_size({"width": 1400, "height": 1000})
 
-            # The coaching agenda: edit a section; it saves on leaving the box.
+            # The coaching agenda as a document: edit the action table (it saves as it changes).
             page.get_by_role("button", name="Open coaching prep").click()
             page.wait_for_url("**/prep?**")
-            box = page.locator("textarea").first
-            box.wait_for()
-            box.fill(edit)
-            page.get_by_role("heading", level=1).first.click()  # leave the box: autosave
-            expect(page.get_by_text("Saved as version 2").first).to_be_visible()
+            expect(page.get_by_text("Action plan").first).to_be_visible()
+            grid = page.get_by_test_id("stDataFrame").last
+            grid.scroll_into_view_if_needed()
+            page.wait_for_timeout(1000)
+            box = grid.bounding_box()
+            page.mouse.dblclick(box["x"] + 80, box["y"] + 35 + 17)  # the first row's Action cell
             page.wait_for_timeout(500)
+            page.keyboard.press("Control+A")
+            page.keyboard.type(edit)
+            page.keyboard.press("Enter")
+            expect(page.get_by_text("Saved as version").first).to_be_visible(timeout=UI_S * 1000)  # autosave
             prep_shot = ARTIFACTS / "coaching_prep.png"
+            page.set_viewport_size({"width": 1400, "height": 2400})
+            page.wait_for_timeout(1000)
             page.screenshot(path=str(prep_shot), full_page=True)
+            page.set_viewport_size({"width": 1400, "height": 1000})
             print(f"screenshot of the coaching prep page: {prep_shot}")
 
             # A reload is a new session: the edit comes back from the store, on the same call.
             page.reload()
-            box = page.locator("textarea").first
-            box.wait_for()
-            expect(box).to_have_value(edit)
+            expect(page.get_by_text("Action plan").first).to_be_visible()
             assert "call=" in page.url
 
-            # The Word export a manager sends carries the edit.
+            # The exports a manager sends carry the edit and the speakers' display names.
             page.get_by_role("tab", name="Export").click()
-            with page.expect_download(timeout=UI_S * 1000) as download:
-                page.get_by_role("button", name="Agenda (Word)").click()
-            exported = tmp_path / "agenda.docx"
-            download.value.save_as(exported)
+            exported = {}
+            for label in ("Agenda (Word)", "Agenda (PDF)", "Prep note (Word)", "Prep note (PDF)"):
+                with page.expect_download(timeout=UI_S * 1000) as download:
+                    page.get_by_role("button", name=label).click()
+                target = tmp_path / download.value.suggested_filename
+                download.value.save_as(target)
+                exported[label] = target
             import docx
 
-            text = "\n".join(p.text for p in docx.Document(str(exported)).paragraphs)
-            assert edit in text
+            def words(path: Path) -> str:
+                document = docx.Document(str(path))
+                cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+                return "\n".join([p.text for p in document.paragraphs] + cells)
+
+            agenda, note = words(exported["Agenda (Word)"]), words(exported["Prep note (Word)"])
+            assert edit in agenda
+            for text in (agenda, note):
+                assert "Alex Rivera" in text and "speaker_1" not in text and "speaker_2" not in text
+            for label in ("Agenda (PDF)", "Prep note (PDF)"):
+                body = exported[label].read_bytes()
+                assert body.startswith(b"%PDF-") and body.rstrip().endswith(b"%%EOF") and len(body) > 2000
         finally:
             browser.close()
