@@ -173,3 +173,27 @@ def test_the_same_recording_with_another_methodology_offers_a_rescore(services, 
     at.run()
     assert any("not processed again" in i.value for i in at.info)
     assert "Re-score" not in [b.label for b in at.button]
+
+
+def test_a_call_that_never_got_a_review_opens_from_calls_and_is_retried_from_its_upload(services, store):
+    import hashlib
+
+    from review.dialogue import dialogue_to_transcript, load_dialogue
+    from test_app import REPO
+
+    data = dialogue_to_transcript(load_dialogue(REPO / "examples" / "discovery_call.yaml")).model_dump_json().encode()
+    sha = hashlib.sha256(data).hexdigest()
+    kept = store.keep_upload(data, sha, "failed-call.json")
+    call_id = store.add_call(filename="failed-call.json", audio_sha256=sha, stored_path=kept, rep="Alex Rivera",
+                             methodology_id="discovery", title="failed-call", status="failed")
+    store.update_call_status(call_id, "failed", "the endpoint was unreachable")
+    at = app()  # the Calls page
+    assert ":red[**failed**]" in texts(at)
+    next(b for b in at.button if b.key == f"open_call_{call_id}").click().run()
+    assert any("the endpoint was unreachable" in e.value for e in at.error)
+    next(b for b in at.button if b.label == "Retry the review").click().run()
+    assert not at.exception
+    review = store.latest_review(call_id)
+    assert review is not None and review.methodology_id == "discovery"
+    assert store.get_call(call_id).status == "reviewed" and at.session_state["review_id"] == review.id
+    assert not at.error

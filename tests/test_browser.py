@@ -252,5 +252,12 @@ def test_upload_review_override_follow_rescore_edit_export(server, tmp_path):
             for label in ("Agenda (PDF)", "Prep note (PDF)"):
                 body = exported[label].read_bytes()
                 assert body.startswith(b"%PDF-") and body.rstrip().endswith(b"%%EOF") and len(body) > 2000
+                if shutil.which("pdftotext"):  # poppler-utils (CI installs it): read the PDF's text
+                    text = subprocess.run(["pdftotext", str(exported[label]), "-"], capture_output=True,
+                                          text=True, check=True).stdout
+                    assert "Alex Rivera" in text and "speaker_1" not in text, label
+            agenda_pdf = subprocess.run(["pdftotext", "-raw", str(exported["Agenda (PDF)"]), "-"],
+                                        capture_output=True, text=True).stdout if shutil.which("pdftotext") else ""
+            assert not agenda_pdf or "late truck costs" in " ".join(agenda_pdf.split())
         finally:
             browser.close()

@@ -156,7 +156,6 @@ def comparison(store, call, review, card) -> None:
     labels = {r.id: review_label(r, cards[r.id]) for r in others}
     other_id = st.selectbox("Compare with", ids, index=ids.index(default.id), format_func=labels.get,
                             key=f"compare_with_{review.id}")
-    other = next(r for r in others if r.id == other_id)
     other_card = cards[other_id]
     st.caption(f"Before: {labels[other_id]}  \nNow: {review_label(review, card)}")
     st.dataframe(comparison_rows(other_card, card), hide_index=True, width="stretch")
