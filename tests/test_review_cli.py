@@ -189,3 +189,18 @@ def test_output_into_a_closed_pipe_ends_without_a_traceback(tmp_path):
         code = child.wait(timeout=60)
         assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
         assert code == 141
+
+
+def test_rep_speaker_for_a_stored_call_is_honoured_and_a_stranger_is_an_error(cli, tmp_path):
+    path = transcript_file(tmp_path / "calls", "hr_onboarding_weak")
+    out = tmp_path / "out"
+    code, _, stderr = cli("review", str(path), "-m", "bant")
+    assert code == 0, stderr
+    code, _, stderr = cli("review", str(path), "-m", "bant", "--rep-speaker", "Sarah Collins", "--out", str(out))
+    assert code == 0, stderr
+    roles = {s["speaker"]: s["role"] for s in json.loads((out / "transcript.json").read_text())["segments"]}
+    assert roles == {"Sarah Collins": "rep", "Kevin Doyle": "customer"}
+    code, _, stderr = cli("review", str(path), "-m", "bant", "--rep-speaker", "Pat")
+    assert code == 2
+    [line] = errors(stderr)
+    assert "'Pat' is not a named speaker" in line and "'Kevin Doyle', 'Sarah Collins'" in line
