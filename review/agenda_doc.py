@@ -81,7 +81,7 @@ def actions_from_rows(rows: list[dict]) -> list[ActionItem]:
             continue
         owner = " ".join(str(row.get("owner") or "").split())
         due = row.get("due")
-        due = due.isoformat() if isinstance(due, date) else str(due or "").strip()[:10]
+        due = (due.isoformat() if isinstance(due, date) else str(due or "")).strip()[:10]  # a date or a timestamp
         if not owner:
             raise InputError(f"action {n} ('{action[:40]}') has no owner; write who does it (rep or manager)")
         try:

@@ -227,7 +227,8 @@ def _prep_note(x: _Ctx) -> str:
         f"- **Pattern:** {x.pattern.text}.",
         f"- **Recommendation:** {x.solution} \u2014 {x.reason}.",
         "- **Other options (Solution Chart):** "
-        + "; ".join(f"{o.key}: {o.what_to_do}" for o in x.models.solution_chart.solutions if o.key != x.solution),
+        + " ".join(f"*{o.key.capitalize()}:* {o.what_to_do}" for o in x.models.solution_chart.solutions
+                   if o.key != x.solution),
         "",
         "**Ask:**",
     ]
@@ -327,7 +328,7 @@ def draft_coaching(
     today = today or date.today()
     bench = models.roam.activity_benchmarks
     speaker = rep_speaker(scorecard, rep)
-    activities = activity_findings(scorecard.metrics, speaker, bench)
+    activities = activity_findings(scorecard.metrics, speaker, bench, scorecard.duration_s)
     warnings = () if speaker is not None else (
         "no speaker of this call was identified as the rep, so the evidence and metrics may not be the "
         f"rep's{' (' + rep + ')' if rep else ''}: check the roles on the call page before sharing this agenda",

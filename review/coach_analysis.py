@@ -62,11 +62,13 @@ def rep_speaker(scorecard: Scorecard, rep: str | None = None) -> str | None:
     return max(set(voices), key=voices.count) if voices else None
 
 
-def activity_findings(metrics: Metrics, speaker: str | None, bench: ActivityBenchmarks) -> list[ActivityFinding]:
+def activity_findings(metrics: Metrics, speaker: str | None, bench: ActivityBenchmarks,
+                      duration_s: float | None = None) -> list[ActivityFinding]:
     """The rep's conversation metrics against the ROAM activity benchmarks.
 
     metrics: the call's metrics. speaker: the rep's label in them (None: no per-rep findings).
-    bench: the benchmarks from coaching/roam.yaml.
+    bench: the benchmarks from coaching/roam.yaml. duration_s: the call's length (Scorecard.duration_s);
+    the question benchmark is scaled to it, and left out when it is unknown or the call is short.
     """
     found: list[ActivityFinding] = []
     sm = metrics.speakers.get(speaker) if speaker else None
@@ -84,7 +86,7 @@ def activity_findings(metrics: Metrics, speaker: str | None, bench: ActivityBenc
             )
         )
         q = sm.question_count
-        scaled = question_benchmark(metrics.duration_s, bench)
+        scaled = question_benchmark(duration_s, bench)
         if scaled is None:
             found.append(ActivityFinding("question_count", "Rep questions", str(q), "", 0.0))
         else:
@@ -224,7 +226,7 @@ def assess_pattern(
 
     def outcome(card: Scorecard) -> tuple[bool, int] | None:  # (missed, score) or None if not scored
         if focus.kind == "activity":
-            found = activity_findings(card.metrics, rep_speaker(card, rep), bench) if bench else []
+            found = activity_findings(card.metrics, rep_speaker(card, rep), bench, card.duration_s) if bench else []
             hit = next((a for a in found if a.key == focus.activity.key), None)
             return None if hit is None else (hit.severity > 0, 0 if hit.severity > 0 else 1)
         cs = next((c for c in card.criteria if c.id == focus.id), None)

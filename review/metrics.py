@@ -90,8 +90,7 @@ def compute_metrics(segments: list[Segment], duration: float) -> Metrics:
     patience = round(sum(pauses) / len(pauses), 2) if pauses else None
 
     rep = next((seg.speaker for seg in turns if seg.role == "rep"), None)
-    return Metrics(speakers=speakers, interactivity=interactivity, patience_s=patience, rep_speaker=rep,
-                   duration_s=round(call_s, 2))
+    return Metrics(speakers=speakers, interactivity=interactivity, patience_s=patience, rep_speaker=rep)
 
 
 def metrics_to_text(m: Metrics) -> str:

@@ -123,11 +123,14 @@ def agenda_to_markdown(
     return "\n".join(lines)
 
 
-def scorecard_to_markdown(scorecard: Scorecard, call_title: str | None = None) -> str:
+def scorecard_to_markdown(scorecard: Scorecard, call_title: str | None = None,
+                          names: Mapping[str, str] | None = None) -> str:
     """The scorecard as Markdown: totals, sections, each criterion with its quotes, metrics, provenance.
 
-    scorecard: the scorecard. call_title: a human title of the call for the heading.
+    scorecard: the scorecard (overrides applied, if any: review.overrides). call_title: a human
+    title of the call for the heading. names: speaker label -> display name (review.speaker_names).
     """
+    names = names or {}
     p = scorecard.provenance
     lines = [
         f"# Scorecard: {call_title or scorecard.methodology_name}",
@@ -145,7 +148,11 @@ def scorecard_to_markdown(scorecard: Scorecard, call_title: str | None = None) -
     lines += ["## Criteria", ""]
     for c in scorecard.criteria:
         lines += [f"### {c.name} \u2014 {c.score}/{c.max_score} ({c.verdict.replace('_', ' ')})", "", c.rationale, ""]
-        lines += [f"- {format_quote(q)}" for q in c.evidence] or ["- No quote in this call."]
+        if c.ai_score is not None:
+            lines += [f"*Manager's score; the AI gave {c.ai_score}/{c.max_score} "
+                      f"({(c.ai_verdict or '').replace('_', ' ')})" + (f": {c.manager_note}" if c.manager_note else "")
+                      + "*", ""]
+        lines += [f"- {format_quote(q, names=names)}" for q in c.evidence] or ["- No quote in this call."]
         lines.append("")
     speakers = scorecard.metrics.speakers
     if speakers:
@@ -156,7 +163,7 @@ def scorecard_to_markdown(scorecard: Scorecard, call_title: str | None = None) -
             "|---|---|---|---|---|",
         ]
         lines += [
-            f"| {_cell(n)} | {m.talk_ratio:.0%} | {m.longest_monologue_s:.0f} s | {m.question_count} | "
+            f"| {_cell(names.get(n, n))} | {m.talk_ratio:.0%} | {m.longest_monologue_s:.0f} s | {m.question_count} | "
             f"{m.words_per_minute:.0f} |"
             for n, m in speakers.items()
         ]

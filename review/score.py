@@ -274,4 +274,5 @@ def score_call(transcript: Transcript, loaded_methodology, candidates: dict[str,
         methodology_id=methodology.id, methodology_name=methodology.name, criteria=scores, sections=sections,
         total_score=total, total_max=total_max, total_percent=percent, metrics=transcript.metrics,
         strengths=strengths, gaps=gaps, engine=name, provenance=provenance, flags=flags,
+        duration_s=round(transcript.duration or max((s.end for s in transcript.segments), default=0.0), 2),
     )

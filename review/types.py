@@ -54,7 +54,6 @@ class Metrics(_Model):
     interactivity: float = 0.0
     patience_s: float | None = None
     rep_speaker: str | None = None  # the speaker whose role is "rep", None when roles are unknown
-    duration_s: float | None = None  # the call's length (None in scorecards made before it was kept)
 
 
 class TranscriptSource(_Model):
@@ -179,6 +178,7 @@ class Scorecard(_Model):
     engine: str
     provenance: Provenance
     flags: list[str] = Field(default_factory=list)  # e.g. dropped invented evidence
+    duration_s: float | None = None  # the call's length (None in scorecards made before it was kept)
 
 
 # --------------------------------------------------------------------------- coaching

@@ -49,6 +49,10 @@ def test_action_rows_are_checked_and_converted():
         actions_from_rows([{"action": "Send notes", "owner": " ", "due": "2026-03-09"}])
     with pytest.raises(InputError, match="YYYY-MM-DD"):
         actions_from_rows([{"action": "Send notes", "owner": "rep", "due": "next week"}])
+    import pandas as pd
+
+    stamp = actions_from_rows([{"action": "a", "owner": "rep", "due": pd.Timestamp("2026-03-10")}])
+    assert stamp[0].due == "2026-03-10"  # what a table's date column gives back
     items = draft().actions
     assert actions_from_rows(actions_to_rows(items)) == items
 

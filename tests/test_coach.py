@@ -128,8 +128,8 @@ def make_scorecard(
             },
             interactivity=3.0,
             patience_s=patience,
-            duration_s=duration_s,
         ),
+        duration_s=duration_s,
         strengths=strengths if strengths is not None else [c for c, s in scores.items() if s == 2],
         engine="rules",
         provenance=Provenance(
@@ -201,11 +201,11 @@ def test_target_level_counts_as_met(meth):
 def test_all_met_focuses_on_weakest_activity_then_strength(meth, models):
     bench = models.roam.activity_benchmarks
     card = make_scorecard({"agenda_set": 2, "open_questions": 2, "next_step": 1}, talk_ratio=0.72, questions=4)
-    focus = choose_focus(card, meth, activity_findings(card.metrics, REP, bench))
+    focus = choose_focus(card, meth, activity_findings(card.metrics, REP, bench, card.duration_s))
     assert focus.kind == "activity" and focus.id == "activity:talk_ratio"  # 0.72 is past the 65% warning
     assert "every criterion meets its target" in focus.reason
     calm = make_scorecard({"agenda_set": 2, "open_questions": 2, "next_step": 1}, strengths=["open_questions"])
-    focus = choose_focus(calm, meth, activity_findings(calm.metrics, REP, bench))
+    focus = choose_focus(calm, meth, activity_findings(calm.metrics, REP, bench, calm.duration_s))
     assert focus.kind == "strength" and focus.id == "open_questions" and "reinforce" in focus.reason
 
 
@@ -214,13 +214,13 @@ def test_activity_findings_flag_benchmarks(models):
     card = make_scorecard(
         {"agenda_set": 2, "open_questions": 2, "next_step": 1}, talk_ratio=0.7, questions=5, monologue=150, patience=0.3
     )
-    found = {a.key: a for a in activity_findings(card.metrics, REP, bench)}
+    found = {a.key: a for a in activity_findings(card.metrics, REP, bench, card.duration_s)}
     assert set(found) == {"talk_ratio", "question_count", "longest_monologue", "patience"}
     assert all(a.severity > 0 for a in found.values())
     assert found["talk_ratio"].value == "70%" and "43%" in found["talk_ratio"].benchmark
     good = make_scorecard({"agenda_set": 2, "open_questions": 2, "next_step": 1}, talk_ratio=0.47, patience=0.8)
-    assert all(a.severity == 0 for a in activity_findings(good.metrics, REP, bench))
-    assert [a.key for a in activity_findings(good.metrics, None, bench)] == ["patience"]
+    assert all(a.severity == 0 for a in activity_findings(good.metrics, REP, bench, good.duration_s))
+    assert [a.key for a in activity_findings(good.metrics, None, bench, good.duration_s)] == ["patience"]
 
 
 def test_the_question_benchmark_is_scaled_to_the_call_length(models):
@@ -231,7 +231,7 @@ def test_the_question_benchmark_is_scaled_to_the_call_length(models):
     def questions(duration_s, asked):
         card = make_scorecard({"agenda_set": 2, "open_questions": 2, "next_step": 1}, questions=asked,
                               duration_s=duration_s)
-        return next(a for a in activity_findings(card.metrics, REP, bench) if a.key == "question_count")
+        return next(a for a in activity_findings(card.metrics, REP, bench, card.duration_s) if a.key == "question_count")
 
     assert questions(2700, 12).benchmark == "11-14 in a 45-minute discovery call"
     half = questions(1350, 6)
@@ -289,7 +289,7 @@ def test_pattern_of_an_activity_focus(meth, models):
     bench = models.roam.activity_benchmarks
     met = {"agenda_set": 2, "open_questions": 2, "next_step": 1}
     card = make_scorecard(met, talk_ratio=0.75, created_at="2026-03-01T09:00:00Z")
-    focus = choose_focus(card, meth, activity_findings(card.metrics, REP, bench))
+    focus = choose_focus(card, meth, activity_findings(card.metrics, REP, bench, card.duration_s))
     calm = [make_scorecard(met, created_at=f"2026-02-0{i}T09:00:00Z", sha=f"{i:064d}") for i in (1, 2, 3)]
     assert assess_pattern(focus, card, calm, bench, REP).kind == "one_off"
     loud = [c.model_copy(update={"metrics": card.metrics}) for c in calm]

@@ -84,6 +84,14 @@ def test_scorecard_markdown(card):
     assert "### Open questions \u2014 1/2 (partly met)" in md
     assert "- [03:32] Alex Rivera: \u201cHow do you handle returns today?\u201d" in md
     assert "| Alex Rivera | 45% |" in md and "No quote in this call." in md
+    from review.overrides import apply_overrides
+
+    names = {"Alex Rivera": "Alex Rivera (rep)", "Jordan Lee": "Customer"}
+    over = scorecard_to_markdown(apply_overrides(card, {"open_questions": {"score": 2, "comment": "two follow-ups"}}),
+                                 "Acme call", names)
+    assert "### Open questions \u2014 2/2 (met)" in over
+    assert "*Manager's score; the AI gave 1/2 (partly met): two follow-ups*" in over
+    assert "- [03:32] Alex Rivera (rep): \u201cHow" in over and "| Alex Rivera (rep) | 45% |" in over
 
 
 def test_csv_rows_and_overrides(card):
@@ -210,3 +218,19 @@ def test_pdf_overwrite_is_atomic(tmp_path, agenda_md, monkeypatch):
 
 def test_to_latin1():
     assert to_latin1("\u201cHi\u201d \u2013 caf\u00e9 \u0141\u00f3d\u017a \u65e5") == '"Hi" - caf\u00e9 L\u00f3dz ?'
+
+
+def test_prep_note_exports_as_docx_and_pdf_with_display_names(card, tmp_path):
+    from docx import Document
+
+    from review.speaker_names import relabel_quotes
+
+    note = relabel_quotes(prep_note_to_markdown(agenda_draft(), card, "Acme call"), {"Alex Rivera": "Alex Rivera (rep)"})
+    doc = Document(str(markdown_to_docx(note, tmp_path / "note.docx")))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert text.startswith("Prep note: Alex Rivera") and "Alex Rivera (rep): \u201c" in text and "ROAM" in text
+    pdf = markdown_to_pdf(note, tmp_path / "note.pdf")
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    extracted = _pdf_text(pdf)
+    if extracted is not None:
+        assert "Alex Rivera (rep)" in " ".join(extracted.split())

@@ -53,7 +53,6 @@ def write_outputs(result, out_dir: Path) -> list[Path]:
     """Write the review's files; everything is rendered first, then each file replaced atomically."""
     from ..formats import write_json_atomic
     from ..render import agenda_to_markdown, prep_note_to_markdown, write_text_atomic
-
     from ..speaker_names import relabel_quotes, speaker_names
 
     names = speaker_names(result.transcript, result.draft.rep)

@@ -122,7 +122,7 @@ def _status(store, review_id: int, key: str) -> None:
     c1, c2 = st.columns([1, 4], vertical_alignment="center")
     c1.button("Save", key=f"save_{doc}", icon=":material/save:", on_click=_save_now, args=(store, review_id, key))
     if conflict in st.session_state:
-        pass
+        c2.caption("Not saved: see above.")
     elif saved in st.session_state:
         c2.caption(f":material/cloud_done: Saved as version {st.session_state[saved]}")
     elif st.session_state.get(base) is not None:
