@@ -212,7 +212,9 @@ def test_upload_review_override_follow_rescore_edit_export(server, tmp_path):
             page.wait_for_timeout(1000)
             box = grid.bounding_box()
             saved = page.get_by_text("Saved as version").first
-            for _ in range(3):  # the grid is a canvas: select the first Action cell, open it, replace its text
+            for attempt in range(3):  # the grid is a canvas: select the first Action cell, open it, replace its text
+                grid.scroll_into_view_if_needed()
+                box = grid.bounding_box()
                 page.mouse.click(box["x"] + 80, box["y"] + 35 + 17)
                 page.wait_for_timeout(700)
                 page.keyboard.press("Enter")
@@ -224,6 +226,7 @@ def test_upload_review_override_follow_rescore_edit_export(server, tmp_path):
                     expect(saved).to_be_visible(timeout=15_000)  # autosave
                     break
                 except AssertionError:
+                    page.screenshot(path=str(ARTIFACTS / f"action_table_attempt_{attempt}.png"))
                     page.keyboard.press("Escape")
             expect(saved).to_be_visible()
             prep_shot = ARTIFACTS / "coaching_prep.png"
