@@ -197,3 +197,18 @@ def test_a_call_that_never_got_a_review_opens_from_calls_and_is_retried_from_its
     assert review is not None and review.methodology_id == "discovery"
     assert store.get_call(call_id).status == "reviewed" and at.session_state["review_id"] == review.id
     assert not at.error
+
+
+def test_the_upload_caption_and_the_unreadable_recording_error_list_the_same_formats(services, tmp_path):
+    from review.audio import decode
+    from review.errors import InputError
+    from review.ui.processing import accepted_formats
+
+    bad = tmp_path / "voicemail.wav"
+    bad.write_bytes(b"RIFF" + bytes(range(256)) * 40)
+    with pytest.raises(InputError) as caught:
+        decode(bad)
+    recordings = accepted_formats().split(" or transcripts")[0].removeprefix("recordings ")
+    assert recordings in str(caught.value)  # "(wav, mp3, ..., wma)", the same list in the same order
+    at = app("upload")
+    assert f"Upload {accepted_formats()}." in texts(at)
