@@ -178,8 +178,9 @@ def test_the_same_recording_with_another_methodology_offers_a_rescore(services, 
 def test_a_call_that_never_got_a_review_opens_from_calls_and_is_retried_from_its_upload(services, store):
     import hashlib
 
-    from review.dialogue import dialogue_to_transcript, load_dialogue
     from test_app import REPO
+
+    from review.dialogue import dialogue_to_transcript, load_dialogue
 
     data = dialogue_to_transcript(load_dialogue(REPO / "examples" / "discovery_call.yaml")).model_dump_json().encode()
     sha = hashlib.sha256(data).hexdigest()
@@ -212,3 +213,10 @@ def test_the_upload_caption_and_the_unreadable_recording_error_list_the_same_for
     assert recordings in str(caught.value)  # "(wav, mp3, ..., wma)", the same list in the same order
     at = app("upload")
     assert f"Upload {accepted_formats()}." in texts(at)
+
+
+def test_a_call_imported_as_a_transcript_shows_its_turns_without_a_recording(services, store):
+    result = store_review(store, b'{"segments": []}', "imported.json")  # the kept upload is a transcript
+    at = app("review", call_id=result.call_id)
+    args = player_args(at)
+    assert args["audio"] == "" and len(args["turns"]) == len(result.transcript.segments)
