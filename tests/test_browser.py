@@ -215,13 +215,14 @@ def test_upload_review_override_follow_rescore_edit_export(server, tmp_path):
             for attempt in range(3):  # the grid is a canvas: select the first Action cell, open it, replace its text
                 grid.scroll_into_view_if_needed()
                 box = grid.bounding_box()
-                page.mouse.click(box["x"] + 80, box["y"] + 35 + 17)
-                page.wait_for_timeout(700)
-                page.keyboard.press("Enter")
-                page.wait_for_timeout(500)
-                page.keyboard.press("Control+A")
-                page.keyboard.type(edit)
-                page.keyboard.press("Enter")
+                page.mouse.dblclick(box["x"] + 80, box["y"] + 35 + 17)  # opens the cell's editor
+                editor = page.locator("textarea:visible").first
+                try:
+                    editor.wait_for(timeout=5_000)
+                except Exception:  # noqa: BLE001  the grid was re-rendering: try again
+                    continue
+                editor.fill(edit)
+                editor.press("Enter")
                 try:
                     expect(saved).to_be_visible(timeout=15_000)  # autosave
                     break
