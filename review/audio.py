@@ -153,7 +153,7 @@ def _probe(p: Path) -> tuple[int, float | None]:
     except (av.error.FFmpegError, UnicodeDecodeError, IndexError, EOFError):
         raise InputError(
             f"{p}: is not a readable audio file (corrupt, truncated, or another kind of file); "
-            "give a wav, mp3, m4a, ogg/opus, webm, mp4 or flac recording"
+            f"give a recording ({', '.join(e.lstrip('.') for e in AUDIO_EXTENSIONS)})"
         ) from None
 
 

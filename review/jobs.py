@@ -286,6 +286,15 @@ def run_worker(settings: Settings, workers: int | None = None, worker_type: str 
     consumer.run()
 
 
+def accepted_formats() -> str:
+    """The formats callreview reviews, as one phrase (the upload caption and the errors use it)."""
+    from .audio import AUDIO_EXTENSIONS
+    from .formats import TRANSCRIPT_EXTENSIONS
+
+    return (f"recordings ({', '.join(e.lstrip('.') for e in AUDIO_EXTENSIONS)}) or transcripts "
+            f"({', '.join(e.lstrip('.') for e in sorted(TRANSCRIPT_EXTENSIONS))})")
+
+
 def check_submission(name: str, size: int, max_mb: int) -> None:
     """Refuse a file the pipeline cannot read or that is over the size limit, before anything is kept.
 
@@ -299,7 +308,7 @@ def check_submission(name: str, size: int, max_mb: int) -> None:
     suffix = Path(name).suffix.lower()
     if suffix not in kinds:
         raise InputError(f"{name}: '{suffix or 'no extension'}' is not a recording or transcript; "
-                         f"upload one of {', '.join(e.lstrip('.') for e in kinds)}")
+                         f"upload {accepted_formats()}")
     if size == 0:
         raise InputError(f"{name}: the file is empty; upload the recording again")
     if size > max_mb * 1024 * 1024:
@@ -322,6 +331,10 @@ def hold_embedded_lock(settings: Settings) -> bool:
     except OSError:
         handle.close()
         return False
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")  # who holds it: `kill $(cat embedded-worker.lock)` stops the worker
+    handle.flush()
     _LOCK_HANDLES.append(handle)
     return True
 

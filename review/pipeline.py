@@ -127,7 +127,7 @@ def review_file(
     A file already in the store (same content hash) is not transcribed again.
 
     A file that cannot be read is refused before its upload is kept or a call recorded. Once
-    the call exists, any failure marks it `failed` with a one-line reason (see retry_call);
+    the call exists, any failure marks it `failed` with a one-line reason (see review.rework.retry_call);
     an OSError (e.g. a full disk) is raised as a StoreError naming the retry command.
     """
     from .audio import check_input_file
@@ -178,6 +178,10 @@ def review_file(
             store.update_call_status(call_id, "transcribed")
         else:
             transcript = check_turn_limit(stored_transcript, settings, path.name)
+            if rep_speaker:  # a stored call: a rep speaker named now re-computes roles (or is an error)
+                from .rework import apply_rep_speaker
+
+                transcript = apply_rep_speaker(store, call_id, transcript, rep_speaker)
         progress("transcribe", 1.0, "Transcript ready")
         return _review_transcript(call_id, transcript, loaded, services, progress)
     except BaseException as exc:
@@ -190,22 +194,6 @@ def review_file(
             raise StoreError(f"{path.name}: the review stopped: {reason}; fix that, then run "
                              f"callreview review --retry {call_id}") from None
         raise
-
-
-def retry_call(call_id: int, services: Services, methodology: str | None = None,
-               progress: Progress | None = None) -> ReviewResult:
-    """Review a stored call again from its kept upload (the retry path of a failed review).
-
-    call_id: the call. methodology: id or name; None = the methodology the call was made with.
-    """
-    call = services.store.get_call(call_id)
-    if call is None:
-        raise InputError(f"call {call_id} does not exist in the store; see the Calls page for ids")
-    if not call.stored_path or not Path(call.stored_path).is_file():
-        raise InputError(f"call {call_id}: its upload {call.stored_path} is gone; review the "
-                         "original file again instead")
-    return review_file(call.stored_path, services, methodology or call.methodology_id or "discovery",
-                       progress=progress)
 
 
 def failure_reason(exc: BaseException) -> str:
@@ -295,6 +283,7 @@ def _review_transcript(call_id, transcript, loaded, services, progress) -> Revie
     if cached is not None and cached.call_id == call_id:
         store.update_call_status(call_id, "reviewed")  # ends this run's claim on the call
         progress("store", 1.0, "Served from the store (unchanged call and settings)")
+        store.update_call_status(call_id, "reviewed")  # a call that failed before is reviewed now
         return ReviewResult(call_id, cached.id, transcript, cached.scorecard, cached.draft, True)
 
     # a failure from here on is recorded by review_file; the stored transcript is where a retry starts

@@ -281,7 +281,7 @@ def test_duplicate_upload_is_offered_not_reprocessed(seams, store):
     at.run()
     assert seams == []  # the pipeline never ran
     assert len(at.info) >= 1 and "already reviewed" in at.info[0].value
-    open_button = next(b for b in at.button if b.label == "Open the existing review")
+    open_button = next(b for b in at.button if b.label == "Open review")
     open_button.click().run()
     assert at.session_state["call_id"] == first.call_id
     assert at.session_state["review_id"] == first.review_id
@@ -358,20 +358,30 @@ def test_calls_library_pages_through_a_thousand_calls(seams, store):
 # --------------------------------------------------------------------------- call review
 
 
+def player_args(at) -> dict:
+    """What the call page sent to the player component on the last run."""
+    import json
+
+    [player] = at.get("component_instance")
+    return json.loads(player.proto.json_args)
+
+
 def test_call_review_shows_quotes_with_timestamps_and_plays_from_a_quote(seams, store):
     result = store_review(store, tiny_wav(tone=20), "review-me.wav")
     at = app("review", call_id=result.call_id)
     shown = texts(at)
     q = result.scorecard.criteria[0].evidence[0]
     assert q.quote in shown
-    assert len(at.get("audio")) == 1
+    args = player_args(at)
+    assert args["audio"].startswith("data:audio/wav;base64,") and args["seek"]["token"] == 0
     clock = f"{int(q.start // 60):02d}:{int(q.start % 60):02d}"
     play = next(b for b in at.button if b.key == "play_agenda_set_0")
     assert play.label == clock
     play.click().run()
     assert at.session_state[f"audio_start_{result.call_id}"] == pytest.approx(q.start)
-    assert at.get("audio")[0].proto.start_time == int(q.start)
-    assert f"Playing from {clock}" in texts(at)
+    args = player_args(at)
+    assert args["seek"] == {"t": pytest.approx(q.start), "token": 1}  # the player seeks and plays
+    assert args["evidence"] == [q.segment_id]  # and marks the criterion's evidence
 
 
 def test_override_keeps_the_ai_original_visible(seams, store):
@@ -585,6 +595,11 @@ def test_settings_never_render_the_key(seams, settings, monkeypatch):
     saved = load_settings()
     assert saved.llm_model == "gpt-4.1-mini" and saved.llm_api_key == secret  # empty field kept the key
     assert "Saved to" in texts(at) and secret not in everything_sent(at)
+    at.text_input(key="settings_llm_api_key").input("sk-new-key-typed-here")
+    next(b for b in at.button if b.label == "Save settings").click().run()
+    assert load_settings().llm_api_key == "sk-new-key-typed-here"
+    assert at.text_input(key="settings_llm_api_key").value == ""  # cleared right after saving
+    assert "Saved to" in texts(at) and "sk-new-key-typed-here" not in everything_sent(at)
 
 
 def test_settings_save_company_products_and_language(seams, settings):
@@ -611,6 +626,7 @@ def test_settings_methodology_library_validates_an_upload(seams):
     at.run()
     next(b for b in at.button if b.label == "Validate").click().run()
     assert len(at.error) == 1 and "\n" not in at.error[0].value
+    assert at.error[0].value.startswith("misspelled_key.yaml") and "/tmp" not in at.error[0].value
     good = (REPO / "tests" / "data" / "methodology" / "team_demo.yaml").read_bytes()
     at.file_uploader(key="settings_playbook").set_value(("team_demo.yaml", good, "text/yaml"))
     at.run()

@@ -2,15 +2,19 @@
 Debian's Chromium (its own browser download cannot work here).
 
 A short two-voice call is synthesized with espeak-ng and goes through the real pipeline (tiny.en
-transcription, MiniLM index, rules engine). The test uploads it together with a corrupt recording
-(which fails on its own line), waits for the review, saves a screenshot of the review page (path
-printed), opens the coaching agenda, edits a section, reloads the page and finds the edit still
-there, also in the exported Word agenda. Run with `pytest -m browser tests/test_browser.py -s`.
+transcription, MiniLM index, rules engine). The test walks a manager's first call: upload it together
+with a corrupt recording (which fails on its own line), open the review, override a criterion (the
+header total changes), play a turn and see the highlighted turn follow the audio in the player frame,
+re-score the call with BANT and compare the two reviews, edit the coaching agenda's action table
+(autosaved), reload, and export the agenda and the prep note as Word and PDF: the Word files carry the
+edit and the speakers' display names (the PDFs are rendered from the same text). Screenshots go to
+tests/artifacts/ (paths printed). Run with `pytest -m browser tests/test_browser.py -s`.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import shutil
 import socket
 import subprocess
@@ -101,10 +105,19 @@ def server(tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=15)
+        # the app's background worker is its own process (a closed tab or a restarted app must not
+        # stop a batch): stop it too
+        lock = tmp_path / "home" / "embedded-worker.lock"
+        pid = lock.read_text().strip() if lock.is_file() else ""
+        if pid.isdigit():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         print(f"\nstreamlit log: {log}")
 
 
-def test_upload_review_edit_reload(server, tmp_path):
+def test_upload_review_override_follow_rescore_edit_export(server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     from review.synth import render_dialogue
@@ -124,6 +137,16 @@ def test_upload_review_edit_reload(server, tmp_path):
             # A corrupt recording goes in with the good one: it fails on its own line.
             corrupt = tmp_path / "corrupt.wav"
             corrupt.write_bytes(b"RIFF" + os.urandom(20000))
+            # A fresh install: the first visitor creates the admin account, and is signed in.
+            page.goto(server)
+            page.get_by_label("Username").fill("ada")
+            page.get_by_label("Your name").fill("Ada Admin")
+            page.get_by_label("Password (10 characters or more)").fill("a long password")
+            page.get_by_label("Password again").fill("a long password")
+            page.get_by_role("button", name="Create the admin account").click()
+            expect(page.get_by_text("Ada Admin · admin")).to_be_visible()
+
+            # The review runs as a background job: the Upload page shows it until it is done.
             page.goto(f"{server}/upload")
             page.locator("input[type=file]").set_input_files([str(recording), str(corrupt)])
             page.get_by_label("Rep name").fill("Alex Rivera")
@@ -136,48 +159,138 @@ def test_upload_review_edit_reload(server, tmp_path):
             assert "callreview-upload-" not in page.get_by_test_id("stAlertContentError").inner_text()
             page.screenshot(path=str(ARTIFACTS / "upload_results.png"))
 
-            # The review page: scorecard with quotes that play from their moment.
+            # The review page: the scorecard beside the transcript, which plays in the player frame.
             open_review.click()
             page.wait_for_url("**/review?**")
             expect(page.get_by_role("heading", name="pilot_call")).to_be_visible()
             expect(page.get_by_text("Agenda set at the start").first).to_be_visible()
-            expect(page.locator("audio")).to_have_count(1)
+            player = page.frame_locator("iframe[title*='callreview_player']")
+            expect(player.locator("audio")).to_have_count(1)
+            expect(player.locator(".turn")).to_have_count(len(CALL.turns))
+            expect(player.locator(".turn .who").first).to_have_text("Alex Rivera (rep)")
+
+            # Override a criterion: the header total changes (the AI's score stays beside it).
+            score = page.get_by_test_id("stMetric").filter(has_text="points").first
+            before = score.inner_text()
+            criterion = page.get_by_test_id("stExpander").filter(has_text="Agenda set at the start").first
+            summary = criterion.locator("summary")
+            if criterion.get_by_role("button", name="Override the score").count() == 0:
+                summary.click()
+            criterion.get_by_role("button", name="Override the score").click()
+            body = page.get_by_test_id("stPopoverBody")
+            box = body.get_by_label("Manager score")
+            box.wait_for()
+            new_score = "0" if box.input_value() != "0" else "2"
+            box.fill(new_score)
+            box.press("Tab")
+            body.get_by_label("Why").fill("Heard it differently at 00:05")
+            body.get_by_role("button", name="Save override").click()
+            expect(score).not_to_have_text(before)
+            expect(page.get_by_text("(manager; AI ").first).to_be_visible()
+            page.keyboard.press("Escape")
+
+            # Play: the transcript follows the audio (the highlighted turn changes as it plays).
+            player.locator(".turn").first.click()
+            first_current = player.locator(".turn.current")
+            expect(first_current).to_have_count(1)
+            started = first_current.get_attribute("data-id")
+            deadline = time.monotonic() + UI_S
+            moved = started
+            while moved == started and time.monotonic() < deadline:
+                page.wait_for_timeout(500)
+                moved = player.locator(".turn.current").get_attribute("data-id")
+            assert moved != started, "the highlighted turn did not follow playback"
+            playing_at = player.locator("audio").evaluate("a => a.currentTime")
+            assert playing_at > 1.0
             # Streamlit scrolls inside its own container, so a tall window shows the whole page.
             page.set_viewport_size({"width": 1400, "height": 2400})
             page.wait_for_timeout(1500)  # let the layout settle
             shot = ARTIFACTS / "review_page.png"
             page.screenshot(path=str(shot), full_page=True)
-            print(f"\nscreenshot of the review page: {shot}")
+            print(f"\nscreenshot of the review page (transcript following playback): {shot}")
+            player.locator("audio").evaluate("a => a.pause()")
+            page.set_viewport_size({"width": 1400, "height": 1000})
 
-            # The coaching agenda: edit a section; it saves on leaving the box.
+            # Re-score with another methodology: a new review beside the old one, compared.
+            page.get_by_text("Manage this call: re-score").click()
+            page.get_by_role("button", name="Re-score", exact=True).click()  # BANT, the first other methodology
+            page.get_by_text("Review (2 of this call, newest last)").wait_for(timeout=REVIEW_S * 1000)
+            page.get_by_role("tab", name="Compare reviews").click()
+            expect(page.get_by_text("Before: Discovery call checklist").first).to_be_visible()
+            expect(page.get_by_text("Now: BANT").first).to_be_visible()
+            page.set_viewport_size({"width": 1400, "height": 2400})
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(ARTIFACTS / "rescored.png"), full_page=True)
+            page.set_viewport_size({"width": 1400, "height": 1000})
+
+            # The coaching agenda as a document: edit the action table (it saves as it changes).
             page.get_by_role("button", name="Open coaching prep").click()
             page.wait_for_url("**/prep?**")
-            box = page.locator("textarea").first
-            box.wait_for()
-            box.fill(edit)
-            page.get_by_role("heading", level=1).first.click()  # leave the box: autosave
-            expect(page.get_by_text("Saved as version 2").first).to_be_visible()
-            page.wait_for_timeout(500)
+            expect(page.get_by_text("Action plan").first).to_be_visible()
+            grid = page.get_by_test_id("stDataFrame").last
+            grid.scroll_into_view_if_needed()
+            page.wait_for_timeout(1000)
+            box = grid.bounding_box()
+            saved = page.get_by_text("Saved as version").first
+            for attempt in range(3):  # the grid is a canvas: select the first Action cell, open it, replace its text
+                grid.scroll_into_view_if_needed()
+                box = grid.bounding_box()
+                page.mouse.dblclick(box["x"] + 80, box["y"] + 35 + 17)  # opens the cell's editor
+                editor = page.locator("textarea:visible").first
+                try:
+                    editor.wait_for(timeout=5_000)
+                except Exception:  # noqa: BLE001  the grid was re-rendering: try again
+                    continue
+                editor.fill(edit)
+                editor.press("Enter")
+                try:
+                    expect(saved).to_be_visible(timeout=15_000)  # autosave
+                    break
+                except AssertionError:
+                    page.screenshot(path=str(ARTIFACTS / f"action_table_attempt_{attempt}.png"))
+                    page.keyboard.press("Escape")
+            expect(saved).to_be_visible()
             prep_shot = ARTIFACTS / "coaching_prep.png"
+            page.set_viewport_size({"width": 1400, "height": 2400})
+            page.wait_for_timeout(1000)
             page.screenshot(path=str(prep_shot), full_page=True)
+            page.set_viewport_size({"width": 1400, "height": 1000})
             print(f"screenshot of the coaching prep page: {prep_shot}")
 
             # A reload is a new session: the edit comes back from the store, on the same call.
             page.reload()
-            box = page.locator("textarea").first
-            box.wait_for()
-            expect(box).to_have_value(edit)
+            expect(page.get_by_text("Action plan").first).to_be_visible()
             assert "call=" in page.url
 
-            # The Word export a manager sends carries the edit.
+            # The exports a manager sends carry the edit and the speakers' display names.
             page.get_by_role("tab", name="Export").click()
-            with page.expect_download(timeout=UI_S * 1000) as download:
-                page.get_by_role("button", name="Agenda (Word)").click()
-            exported = tmp_path / "agenda.docx"
-            download.value.save_as(exported)
+            exported = {}
+            for label in ("Agenda (Word)", "Agenda (PDF)", "Prep note (Word)", "Prep note (PDF)"):
+                with page.expect_download(timeout=UI_S * 1000) as download:
+                    page.get_by_role("button", name=label).click()
+                target = tmp_path / download.value.suggested_filename
+                download.value.save_as(target)
+                exported[label] = target
             import docx
 
-            text = "\n".join(p.text for p in docx.Document(str(exported)).paragraphs)
-            assert edit in text
+            def words(path: Path) -> str:
+                document = docx.Document(str(path))
+                cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+                return "\n".join([p.text for p in document.paragraphs] + cells)
+
+            agenda, note = words(exported["Agenda (Word)"]), words(exported["Prep note (Word)"])
+            assert edit in agenda
+            for text in (agenda, note):
+                assert "Alex Rivera" in text and "speaker_1" not in text and "speaker_2" not in text
+            for label in ("Agenda (PDF)", "Prep note (PDF)"):
+                body = exported[label].read_bytes()
+                assert body.startswith(b"%PDF-") and body.rstrip().endswith(b"%%EOF") and len(body) > 2000
+                if shutil.which("pdftotext"):  # poppler-utils (CI installs it): read the PDF's text
+                    text = subprocess.run(["pdftotext", str(exported[label]), "-"], capture_output=True,
+                                          text=True, check=True).stdout
+                    assert "Alex Rivera" in text and "speaker_1" not in text, label
+            agenda_pdf = subprocess.run(["pdftotext", "-raw", str(exported["Agenda (PDF)"]), "-"],
+                                        capture_output=True, text=True).stdout if shutil.which("pdftotext") else ""
+            assert not agenda_pdf or "late truck costs" in " ".join(agenda_pdf.split())
         finally:
             browser.close()

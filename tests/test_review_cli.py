@@ -120,9 +120,10 @@ def test_a_folder_reviews_the_good_files_and_reports_each_bad_one(cli, tmp_path)
     code, stdout, stderr = cli("review", str(folder), "-m", "bant", "--out", str(out))
     assert code != 0
     lines = errors(stderr)
-    assert len(lines) == 3, lines
-    assert "empty.txt" in lines[0] and "voicemail.wav" in lines[1]
-    assert "2 of 4 files failed" in lines[2]
+    assert len(lines) == 4, lines
+    assert lines[0] == "callreview: note: skipped 1 file(s) that are not recordings or transcripts: notes.docx"
+    assert "empty.txt" in lines[1] and "voicemail.wav" in lines[2]
+    assert "2 of 4 files failed" in lines[3]
     assert stdout.count("== ") == 2
     assert {p.name for p in out.iterdir()} == {"hr_onboarding_weak", "retail_forecasting_weak"}
     for name in ("hr_onboarding_weak", "retail_forecasting_weak"):
@@ -170,3 +171,36 @@ def test_missing_file_and_empty_folder(cli, tmp_path):
     (tmp_path / "empty").mkdir()
     code, _, stderr = cli("review", str(tmp_path / "empty"), "-m", "bant")
     assert code == 2 and "no recordings or transcripts" in errors(stderr)[0]
+
+
+def test_output_into_a_closed_pipe_ends_without_a_traceback(tmp_path):
+    """`callreview methodology show discovery | head -1`: the reader closes the pipe early."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CALLREVIEW_HOME": str(tmp_path / "home")}
+    for _ in range(3):  # the pipe is closed before the child writes (it is still importing)
+        child = subprocess.Popen([sys.executable, "-m", "review", "methodology", "show", "discovery"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                                 cwd=Path(__file__).resolve().parent.parent)
+        child.stdout.close()
+        stderr = child.stderr.read().decode()
+        code = child.wait(timeout=60)
+        assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
+        assert code == 141
+
+
+def test_rep_speaker_for_a_stored_call_is_honoured_and_a_stranger_is_an_error(cli, tmp_path):
+    path = transcript_file(tmp_path / "calls", "hr_onboarding_weak")
+    out = tmp_path / "out"
+    code, _, stderr = cli("review", str(path), "-m", "bant")
+    assert code == 0, stderr
+    code, _, stderr = cli("review", str(path), "-m", "bant", "--rep-speaker", "Sarah Collins", "--out", str(out))
+    assert code == 0, stderr
+    roles = {s["speaker"]: s["role"] for s in json.loads((out / "transcript.json").read_text())["segments"]}
+    assert roles == {"Sarah Collins": "rep", "Kevin Doyle": "customer"}
+    code, _, stderr = cli("review", str(path), "-m", "bant", "--rep-speaker", "Pat")
+    assert code == 2
+    [line] = errors(stderr)
+    assert "'Pat' is not a named speaker" in line and "'Kevin Doyle', 'Sarah Collins'" in line

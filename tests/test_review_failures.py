@@ -25,7 +25,8 @@ from test_pipeline import transcript_file
 
 from review.cli import main
 from review.errors import InputError, StoreError
-from review.pipeline import Services, cache_key, retry_call, review_file
+from review.pipeline import Services, cache_key, review_file
+from review.rework import retry_call
 from review.settings import load_settings
 
 

@@ -44,7 +44,12 @@ def _inputs(path: Path) -> list[Path]:
 
     if path.is_dir():
         wanted = set(AUDIO_EXTENSIONS) | TRANSCRIPT_EXTENSIONS
-        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in wanted)
+        present = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+        files = [p for p in present if p.suffix.lower() in wanted]
+        skipped = [p.name for p in present if p.suffix.lower() not in wanted]
+        if skipped and files:  # say what the folder review leaves out, before any work
+            print(f"callreview: note: skipped {len(skipped)} file(s) that are not recordings or transcripts: "
+                  f"{', '.join(skipped)}", file=sys.stderr)
         if not files:
             raise InputError(f"{path}: no recordings or transcripts in this folder ({', '.join(sorted(wanted))})")
         return files
@@ -172,7 +177,8 @@ def run(args) -> int:
 
 
 def _retry(args, settings) -> int:
-    from ..pipeline import Services, retry_call
+    from ..pipeline import Services
+    from ..rework import retry_call
 
     if args.path:
         raise InputError("give either FILE_OR_FOLDER or --retry CALL_ID, not both")

@@ -10,13 +10,13 @@ from collections.abc import Collection
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy import exc as sa_exc
 
 from ..errors import StoreError
 from ..files import PRIVATE, write_atomic
 from ..hashing import sha256_bytes, sha256_stream
-from ..migrations import call_text, calls, reviews, utc_now
+from ..migrations import METADATA, call_text, calls, reviews, utc_now
 from .base import StoreBase, _check_date
 from .records import CALL_STATUSES, Call, CallRow
 
@@ -215,6 +215,31 @@ class CallMethods(StoreBase):
             return list(conn.scalars(
                 select(calls.c.rep).where(calls.c.rep.is_not(None)).distinct().order_by(calls.c.rep)
             ))
+
+    def delete_call(self, call_id: int) -> str | None:
+        """Delete a call and every row that belongs to it, in one transaction: rows that refer to
+        its reviews first (overrides, documents, ...), then rows that refer to the call
+        (reviews, transcripts, comments, search text), then the call. Any table with a
+        `review_id` or `call_id` column is covered, also tables added by later migrations.
+
+        Returns the kept upload's path when no other call shares it (the caller removes the
+        file after the rows are gone), else None.
+        """
+        with self._write() as conn:
+            self._require(conn, calls, call_id, "call")
+            stored = conn.scalar(select(calls.c.stored_path).where(calls.c.id == call_id))
+            review_ids = select(reviews.c.id).where(reviews.c.call_id == call_id)
+            tables = [t for t in reversed(METADATA.sorted_tables) if t is not calls]
+            for table in tables:
+                if "review_id" in table.c and table is not reviews:
+                    conn.execute(delete(table).where(table.c.review_id.in_(review_ids)))
+            for table in tables:
+                if "call_id" in table.c:
+                    conn.execute(delete(table).where(table.c.call_id == call_id))
+            conn.execute(delete(calls).where(calls.c.id == call_id))
+            shared = stored is not None and conn.scalar(
+                select(func.count()).select_from(calls).where(calls.c.stored_path == stored))
+        return None if stored is None or shared else stored
 
     # ------------------------------------------------------------------ uploads
 

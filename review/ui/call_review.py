@@ -1,5 +1,8 @@
-"""Call review page: audio, transcript, scorecard with playable evidence quotes, metrics, manager
-overrides (the AI's score stays visible beside them) and comments at a moment of the call."""
+"""Call review page: the scorecard beside the transcript. The transcript follows playback (the
+current turn highlighted and scrolled into view), marks the selected criterion's evidence and can
+be searched; quotes play from their moment. Below: talk metrics, comments at the player's time and
+the comparison of the call's reviews. Overrides count everywhere (the effective scorecard), with
+the AI's score kept beside them; the call can be re-scored, given another rep, retried or deleted."""
 
 from __future__ import annotations
 
@@ -8,32 +11,11 @@ from pathlib import Path
 import streamlit as st
 
 from review.timefmt import clock
-from review.ui import charts, feedback, state
+from review.ui import call_actions, call_scorecard, charts, player, state
 from review.ui.safe_text import md_text
 
 
-def _play_from(call_id: int, seconds: float) -> None:
-    st.session_state[f"audio_start_{call_id}"] = float(seconds)
-    st.session_state[f"audio_autoplay_{call_id}"] = True
-
-
-def _audio(call) -> None:
-    path = Path(call.stored_path) if call.stored_path else None
-    start = st.session_state.get(f"audio_start_{call.id}", 0.0)
-    autoplay = st.session_state.pop(f"audio_autoplay_{call.id}", False)
-    if path is None or path.suffix.lower() not in state.AUDIO_MIME:
-        st.caption("This call was imported as a transcript; there is no recording to play.")
-        return
-    if not path.is_file():
-        st.warning(f"The recording {path.name} is missing from the uploads folder; the review is intact.")
-        return
-    st.audio(str(path), format=state.AUDIO_MIME[path.suffix.lower()], start_time=int(start), autoplay=autoplay)
-    if start:
-        st.caption(f"Playing from {clock(start)}")
-
-
-def _header(call, review) -> None:
-    card = review.scorecard
+def _header(call, review, card) -> None:
     st.title(call.title or call.filename)
     st.caption(f"{call.rep or 'Rep not named'} · {call.call_date} · {call.call_type or 'call'} · "
                f"{card.methodology_name} · scored by {card.provenance.engine_label}"
@@ -41,6 +23,9 @@ def _header(call, review) -> None:
     c1, c2, c3, c4 = st.columns([2, 5, 2, 3], vertical_alignment="top")
     c1.metric("Score", f"{card.total_percent:.0f}%", f"{card.total_score:g} of {card.total_max:g} points",
               delta_color="off", delta_arrow="off")
+    overridden = sum(1 for c in card.criteria if c.ai_score is not None)
+    if overridden:
+        c1.caption(f"with {overridden} manager override(s)")
     if review.draft is not None:
         with c2:
             st.caption("Coaching focus")
@@ -52,105 +37,99 @@ def _header(call, review) -> None:
         st.warning(md_text(flag), icon=":material/flag:")
 
 
-def _override_box(store, review, criterion, latest) -> None:
-    with st.popover("Override the score", icon=":material/edit:"), \
-            st.form(f"override_{review.id}_{criterion.id}", border=False):
-        c1, c2 = st.columns([1, 3])
-        score = c1.number_input("Manager score", min_value=0, max_value=criterion.max_score, step=1,
-                                value=latest.score if latest else criterion.score,
-                                key=f"ov_score_{review.id}_{criterion.id}")
-        comment = c2.text_input("Why", key=f"ov_comment_{review.id}_{criterion.id}",
-                                placeholder="What did you hear that the AI missed?")
-        if st.form_submit_button("Save override"):
-            if not comment.strip():
-                st.error("Add a comment that says why you changed the score.")
-                return
-            try:
-                store.add_override(review.id, criterion.id, int(score), comment)
-            except Exception as exc:
-                st.error(state.error_line(exc, f"override of {criterion.name}"))
-                return
-            st.rerun()
+def _review_picker(store, call, review) -> None:
+    """With more than one review, choose which one the page shows."""
+    reviews = store.reviews_for_call(call.id)
+    if len(reviews) < 2:
+        return
+    ids = [r.id for r in reviews]
+    labels = {r.id: call_scorecard.review_label(r, call_scorecard.effective(store, r)) for r in reviews}
+    picked = st.selectbox(f"Review ({len(reviews)} of this call, newest last)", ids, index=ids.index(review.id),
+                          format_func=labels.get, key=f"review_pick_{call.id}")
+    if picked != review.id:
+        state.select(call.id, picked)
+        st.rerun()
 
 
-def _criterion(store, call, review, criterion, latest, marks) -> None:
-    verdict = state.VERDICT_LABELS[criterion.verdict]
-    shown = f"{criterion.score}/{criterion.max_score}"
-    if latest is not None:
-        shown = f"{latest.score}/{criterion.max_score} (manager; AI {criterion.score}/{criterion.max_score})"
-    label = f"{md_text(criterion.name)} \u2014 {shown} \u00b7 {verdict}"
-    with st.expander(label, icon=state.VERDICT_ICONS[criterion.verdict], expanded=criterion.verdict != "met"):
-        st.markdown(md_text(criterion.rationale))
-        if not criterion.evidence:
-            st.caption("No evidence quote in the transcript.")
-        for i, quote in enumerate(criterion.evidence):
-            c1, c2, c3 = st.columns([1, 6, 1], vertical_alignment="center")
-            feedback.quote_marks(c3, store, review, criterion, i, marks)
-            c1.button(clock(quote.start), key=f"play_{criterion.id}_{i}", icon=":material/play_arrow:",
-                      on_click=_play_from, args=(call.id, quote.start),
-                      help="Play the call from this moment")
-            c2.markdown(f"\u201c{md_text(quote.quote)}\u201d \u2014 "
-                        f"*{md_text(state.speaker_label(quote.speaker, quote.role, call.rep))}*")
-        if criterion.dropped_evidence:
-            st.caption(f"Evidence the model cited that is not in the transcript was dropped: "
-                       f"{md_text(', '.join(criterion.dropped_evidence))}")
-        st.markdown("**AI score** " + f"{criterion.score}/{criterion.max_score} ({verdict})")
-        feedback.calibration_note(store, review, criterion)
-        for o in store.override_history(review.id, criterion.id):
-            st.markdown(f"**Manager score** {o.score}/{criterion.max_score} \u2014 {md_text(o.comment)} "
-                        f":gray[({md_text(o.author)}, {o.created_at[:16].replace('T', ' ')})]")
-        _override_box(store, review, criterion, latest)
+def turn_label(call):
+    """speaker, role -> the name shown on a turn (issue 9 brings display names here)."""
+    return lambda speaker, role: state.speaker_label(speaker, role, call.rep)
 
 
-def _scorecard(store, call, review) -> None:
-    card = review.scorecard
-    latest = store.overrides(review.id)
-    marks = feedback.latest_marks(store, review)
-    names = state.section_names(card.methodology_id)
-    if card.sections:
-        cols = st.columns(len(card.sections))
-        for col, section in zip(cols, card.sections, strict=True):
-            col.metric(names.get(section.section, section.section), f"{section.percent:.0f}%",
-                       f"{section.score:g} of {section.max_score:g}", delta_color="off", delta_arrow="off")
-    sections = list(dict.fromkeys(c.section for c in card.criteria))
-    for section in sections:
-        if len(sections) > 1:
-            st.subheader(names.get(section, section) or "Criteria")
-        for criterion in (c for c in card.criteria if c.section == section):
-            _criterion(store, call, review, criterion, latest.get(criterion.id), marks)
-
-
-def _transcript(transcript, call_id: int, rep_name: str | None) -> None:
+def _transcript(call, review, card, transcript) -> None:
+    """The transcript column: search, evidence marking and the player that follows playback."""
     if transcript is None:
         st.info("No transcript stored for this call.")
         return
     for w in transcript.warnings:
         st.warning(md_text(w), icon=":material/warning:")
-    with st.container(height=520):
-        for seg in transcript.segments:
-            c1, c2 = st.columns([1, 8])
-            c1.button(clock(seg.start), key=f"seg_{seg.id}", on_click=_play_from,
-                      args=(call_id, seg.start), type="tertiary")
-            c2.markdown(f"**{md_text(state.speaker_label(seg.speaker, seg.role, rep_name))}**  \n{md_text(seg.text)}")
+    c1, c2 = st.columns(2)
+    search = c1.text_input("Search this call", key=f"search_{call.id}", placeholder="e.g. budget",
+                           icon=":material/search:")
+    with_evidence = {c.id: c.name for c in card.criteria if c.evidence}
+    choices = ["", *with_evidence]
+    key = f"evidence_of_{review.id}"
+    if st.session_state.get(key) not in choices:
+        st.session_state[key] = ""
+    chosen = c2.selectbox("Mark the evidence of", choices, key=key,
+                          format_func=lambda cid: with_evidence.get(cid, "no criterion"))
+    evidence = sorted({q.segment_id for c in card.criteria if c.id == chosen for q in c.evidence})
+    if search.strip():
+        found = player.matching_turns(transcript, search)
+        st.caption(f"{len(found)} of {len(transcript.segments)} turns mention \u201c{search.strip()}\u201d"
+                   if found else f"No turn mentions \u201c{search.strip()}\u201d.")
+    path = Path(call.stored_path) if call.stored_path else None
+    if path is not None and path.suffix.lower() in state.AUDIO_MIME and not path.is_file():
+        st.warning(f"The recording {path.name} is missing from the uploads folder; the review is intact.")
+    if player.too_long_to_inline(path):
+        st.caption("This recording is long: it plays here without the transcript following it.")
+        st.audio(str(path), start_time=int(st.session_state.get(f"audio_start_{call.id}", 0)))
+        source = ""
+    else:
+        source = player.audio_source(path)
+    player.player(call.id, source, player.turn_rows(transcript, turn_label(call)), evidence, search)
+
+
+def _comment_time(call_id: int) -> float:
+    """Where a new comment goes: the player's last reported time, else the last played quote."""
+    at = st.session_state.get(f"player_time_{call_id}")
+    return float(at) if at is not None else float(st.session_state.get(f"audio_start_{call_id}", 0.0))
 
 
 def _comments(store, call) -> None:
-    with st.form(f"comment_{call.id}", clear_on_submit=True, border=False):
+    at_key = f"comment_at_{call.id}"
+    now = _comment_time(call.id)
+    if st.session_state.get(f"comment_at_from_{call.id}") != now:  # the player moved: follow it
+        st.session_state[f"comment_at_from_{call.id}"] = now
+        st.session_state[at_key] = clock(now)
+    with st.form(f"comment_{call.id}", border=False):
         c1, c2 = st.columns([1, 4])
-        at = c1.text_input("At (mm:ss)", value=clock(st.session_state.get(f"audio_start_{call.id}", 0)),
-                           key=f"comment_at_{call.id}")
+        at = c1.text_input("At (mm:ss)", key=at_key, help="Where the player was paused or last played from")
         text = c2.text_input("Comment", placeholder="e.g. Good recovery after the pricing objection",
                              key=f"comment_text_{call.id}")
         if st.form_submit_button("Add comment", icon=":material/add_comment:"):
             try:
-                store.add_comment(call.id, state.parse_clock(at), text)
+                store.add_comment(call.id, state.parse_clock(at), text, author=call_scorecard.state_author())
             except Exception as exc:
                 st.error(state.error_line(exc, "comment"))
+            else:
+                st.session_state.pop(f"comment_text_{call.id}", None)
+                st.rerun()
     for i, c in enumerate(store.comments(call.id)):
         c1, c2 = st.columns([1, 8], vertical_alignment="center")
-        c1.button(clock(c.at_s), key=f"comment_play_{i}", on_click=_play_from, args=(call.id, c.at_s),
+        c1.button(clock(c.at_s), key=f"comment_play_{i}", on_click=player.request_seek, args=(call.id, c.at_s),
                   icon=":material/play_arrow:")
         c2.markdown(f"{md_text(c.text)} :gray[\u2014 {md_text(c.author)}, {c.created_at[:10]}]")
+
+
+def _no_review(services, call) -> None:
+    st.title(call.title or call.filename)
+    if call.status == "failed":
+        st.error(state.without_upload_folder(call.error or "The review of this call failed."))
+        call_actions.retry(services, call)
+    else:
+        st.info(f"This call has no review yet (status: {call.status}).")
+    call_actions.delete(services, call)
 
 
 def render() -> None:
@@ -167,29 +146,32 @@ def render() -> None:
     review = state.current_review(store, call.id)
     state.mirror_selection()
     if review is None:
-        st.title(call.title or call.filename)
-        if call.status == "failed":
-            st.error(state.without_upload_folder(call.error or "The review of this call failed."))
-        else:
-            st.info(f"This call has no review yet (status: {call.status}).")
+        _no_review(services, call)
         return
-    _header(call, review)
-    _audio(call)
+    card = call_scorecard.effective(store, review)
+    _header(call, review, card)
+    if call.status == "failed":  # a later attempt failed; this review is still the last good one
+        st.warning("The last attempt to review this call again failed: "
+                   + state.without_upload_folder(call.error or "no reason recorded"), icon=":material/error:")
+    _review_picker(store, call, review)
     transcript = store.get_transcript(call.id, review.transcript_version)
-    tab_card, tab_text, tab_metrics, tab_comments = st.tabs(
-        ["Scorecard", "Transcript", "Talk metrics", "Comments"])
-    with tab_card:
-        from review.speakers import speaker_flags
+    call_actions.manage(services, call, review, transcript)
+    from review.speakers import speaker_flags
 
-        for line in speaker_flags(transcript) if transcript is not None else []:
-            st.warning(line, icon=":material/record_voice_over:")
-        _scorecard(store, call, review)
-    with tab_text:
-        _transcript(transcript, call.id, call.rep)
+    for line in speaker_flags(transcript) if transcript is not None else []:
+        st.warning(md_text(line), icon=":material/record_voice_over:")
+    left, right = st.columns([5, 6], gap="medium")
+    with left:
+        call_scorecard.scorecard(store, call, review, card)
+    with right:
+        _transcript(call, review, card, transcript)
+    tab_metrics, tab_comments, tab_compare = st.tabs(["Talk metrics", "Comments", "Compare reviews"])
     with tab_metrics:
-        charts.call_metrics(review.scorecard.metrics, transcript, call.rep)
+        charts.call_metrics(card.metrics, transcript, call.rep)
     with tab_comments:
         _comments(store, call)
+    with tab_compare:
+        call_scorecard.comparison(store, call, review, card)
 
 
 if __name__ == "__main__":

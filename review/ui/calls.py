@@ -50,7 +50,8 @@ def _row(call) -> None:
             c3.markdown(f"Focus: **{call.focus_criterion_name}**")
         elif call.error:
             c3.caption(state.without_upload_folder(call.error))
-        if call.review_id is not None and c4.button("Open", key=f"open_call_{call.id}", icon=":material/open_in_new:"):
+        # A call without a review opens too: its page says why and offers a retry or delete.
+        if c4.button("Open", key=f"open_call_{call.id}", icon=":material/open_in_new:"):
             state.go("review", call.id, call.review_id)
 
 
@@ -59,6 +60,10 @@ def render() -> None:
     services = state.services()
     store = services.store
     state.mirror_selection()
+    deleted = st.session_state.pop("deleted_call", None)
+    if deleted:
+        st.success(f"Deleted \u201c{deleted}\u201d with its recording, reviews and comments.",
+                   icon=":material/delete:")
     if not store.list_calls(limit=1):
         processing.try_example_call("calls_example")
         return

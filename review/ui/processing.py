@@ -12,6 +12,7 @@ from pathlib import Path
 
 from review.errors import CallreviewError
 from review.hashing import sha256_bytes
+from review.jobs import accepted_formats  # noqa: F401  (the Upload page's caption)
 from review.resources import example_call
 
 from ..formats import TRANSCRIPT_EXTENSIONS as _TRANSCRIPTS
@@ -24,7 +25,7 @@ TRANSCRIPT_EXTENSIONS = tuple(sorted(_TRANSCRIPTS))
 class UploadOutcome:
     """What happened to one uploaded file.
 
-    name: the uploaded file name. kind: "queued", "duplicate" or "error".
+    name: the uploaded file name. kind: "queued", "duplicate", "rescore" (the same recording, another methodology) or "error".
     message: one line for the manager. call_id, review_id: the call and review to open (if any).
     """
 
@@ -34,6 +35,7 @@ class UploadOutcome:
     call_id: int | None = None
     review_id: int | None = None
     job_id: int | None = None
+    methodology: str | None = None  # kind "rescore": the methodology to re-score the call against
 
 
 def check_upload(name: str, size: int, max_mb: int) -> None:
@@ -61,7 +63,14 @@ def submit_upload(name: str, data: bytes, methodology: str, rep: str | None, cal
         check_upload(name, len(data), services.settings.max_upload_mb)
         existing = store.find_call_by_sha(sha256_bytes(data))
         review = store.latest_review(existing.id) if existing else None
-        if existing is not None and review is not None and existing.methodology_id == methodology:
+        done = {r.methodology_id for r in store.reviews_for_call(existing.id)} if review else set()
+        if review is not None and methodology not in done:  # the same recording, another methodology
+            return UploadOutcome(name, "rescore",
+                                 f"{name}: already reviewed as \u201c{existing.title or existing.filename}\u201d "
+                                 f"({existing.call_date}) with another methodology; re-score it from its "
+                                 "stored transcript, or open the existing review",
+                                 existing.id, review.id, methodology)
+        if existing is not None and review is not None:
             return UploadOutcome(name, "duplicate",
                                  f"{name}: already reviewed as \u201c{existing.title or existing.filename}\u201d "
                                  f"({existing.call_date}); not processed again",

@@ -70,7 +70,13 @@ def _engine_form(current) -> None:
                 st.error(state.error_line(exc, "settings"))
                 return
             state.forget_services()
-            st.success(f"Saved to {path}. New reviews use these settings.", icon=":material/check:")
+            # The key leaves the field at once (it could be revealed there); the message survives the rerun.
+            st.session_state.pop("settings_llm_api_key", None)
+            st.session_state["settings_saved_to"] = str(path)
+            st.rerun()
+    saved_to = st.session_state.pop("settings_saved_to", None)
+    if saved_to:
+        st.success(f"Saved to {saved_to}. New reviews use these settings.", icon=":material/check:")
 
 
 def _describe(loaded) -> None:
@@ -125,7 +131,8 @@ def _library(current) -> None:
         return
     if upload is None or not (validate or do_import):
         return
-    with tempfile.TemporaryDirectory(prefix="callreview-playbook-") as folder:
+    # The upload folder's prefix is the one error messages drop, so they name the uploaded file.
+    with tempfile.TemporaryDirectory(prefix=state.UPLOAD_FOLDER_PREFIX) as folder:
         path = Path(folder) / Path(upload.name).name
         path.write_bytes(upload.getvalue())
         try:

@@ -149,6 +149,22 @@ def check_rep_allowed(store, rep: str | None) -> None:
     st.session_state["_scope"] = scope_for(real, who.username)
 
 
+def pipeline_services(call_id: int) -> Services:
+    """Services with the unrestricted store, for running the pipeline on one call (re-score, retry,
+    change the rep, delete), after checking that the signed-in person may change that call: the
+    pipeline reads and writes more of the store than a page does (history, calibration, caches).
+
+    call_id: the call. Raises AccessDenied for a call outside the scope, or for a rep.
+    """
+    from review.auth import AccessDenied
+
+    who = scope()
+    services().store.get_call(call_id)  # AccessDenied when the call is not theirs
+    if who.role == "rep":
+        raise AccessDenied("a rep may read this call but not re-score, retry or delete it; ask your manager")
+    return raw_services()
+
+
 def scope():
     """The signed-in person's review.auth.Scope (app.py signs in before any page runs)."""
     import streamlit as st

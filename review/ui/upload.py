@@ -8,20 +8,35 @@ import streamlit as st
 from review.ui import jobs_panel, processing, state
 
 
+def _rescore(outcome) -> None:
+    from review.rework import rescore_call
+
+    try:
+        with st.spinner(f"Re-scoring {outcome.name}"):
+            result = rescore_call(outcome.call_id, state.pipeline_services(outcome.call_id),
+                                  outcome.methodology)
+    except Exception as exc:
+        st.error(state.error_line(exc, outcome.name))
+        return
+    state.go("review", result.call_id, result.review_id)
+
+
 def _show_outcomes() -> None:
     # queued files are shown with their progress in the jobs panel below
     outcomes = [o for o in st.session_state.get("upload_outcomes") or [] if o.kind != "queued"]
     if not outcomes:
         return
     for i, o in enumerate(outcomes):
-        left, right = st.columns([5, 1], vertical_alignment="center")
-        if o.kind == "duplicate":
+        left, right = st.columns([4, 1], vertical_alignment="center")
+        if o.kind in ("duplicate", "rescore"):
             left.info(o.message, icon=":material/content_copy:")
         else:
             left.error(o.message, icon=":material/error:")
+        if o.kind == "rescore" and right.button("Re-score", key=f"rescore_outcome_{i}", type="primary",
+                                                icon=":material/refresh:", width="stretch"):
+            _rescore(o)
         if o.call_id is not None and o.review_id is not None:
-            label = "Open the existing review" if o.kind == "duplicate" else "Open review"
-            if right.button(label, key=f"open_outcome_{i}"):
+            if right.button("Open review", key=f"open_outcome_{i}", width="stretch"):
                 state.go("review", o.call_id, o.review_id)
 
 
@@ -38,7 +53,7 @@ def render() -> None:
     if not methodologies:
         st.error("No methodology files found; add one on the Settings page.")
         return
-    st.caption("Recordings (wav, mp3, m4a, ogg, webm, mp4, flac) or transcripts (vtt, srt, txt, json). "
+    st.caption(f"Upload {processing.accepted_formats()}. "
                f"Up to {services.settings.max_upload_mb} MB each. Everything runs on this machine "
                "unless Settings name an LLM endpoint.")
     with st.form("upload_form", clear_on_submit=False):

@@ -1,0 +1,156 @@
+"""Work on a stored call after its first review: re-score it against another methodology or
+engine (a new review beside the old one), change which speaker is the rep (a new transcript
+version with new roles and metrics, then a new review), retry a failed review, delete a call.
+
+Every function reuses what the store already holds (the transcript, the kept upload), so nothing
+is transcribed twice; nothing the manager made is overwritten (reviews and transcripts only get
+new versions), except by `delete_call`, which the manager confirms first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from .errors import InputError
+from .pipeline import Progress, ReviewResult, Services, _noop, _review_transcript, review_file
+from .types import Transcript
+
+
+def with_rep_speaker(transcript: Transcript, rep_speaker: str) -> Transcript:
+    """The transcript with `rep_speaker` as the rep: roles and the metrics that depend on them
+    re-computed; the same object when the roles do not change.
+
+    transcript: a stored transcript. rep_speaker: one of its speakers (case and spacing ignored).
+    Raises ConfigError naming the call's speakers when `rep_speaker` is not one of them.
+    """
+    from .metrics import compute_metrics
+    from .speakers import assign_roles
+
+    segments = assign_roles(transcript.segments, rep_speaker)
+    if [s.role for s in segments] == [s.role for s in transcript.segments]:
+        return transcript
+    metrics = compute_metrics(segments, transcript.duration)
+    if transcript.metrics.patience_s is None:  # pauses that were never measured stay unknown
+        metrics.patience_s = None
+    return transcript.model_copy(update={"segments": segments, "metrics": metrics})
+
+
+def apply_rep_speaker(store, call_id: int, transcript: Transcript, rep_speaker: str | None) -> Transcript:
+    """Honour a rep speaker named for a call that is already stored: a new transcript version
+    when the roles change (the review that follows scores it), else the transcript as it is.
+
+    store: the Store. call_id: the call. transcript: its latest transcript.
+    rep_speaker: the speaker who is the rep; None or "" keeps the stored roles.
+    """
+    if not rep_speaker:
+        return transcript
+    changed = with_rep_speaker(transcript, rep_speaker)
+    if changed is not transcript:
+        store.save_transcript(call_id, changed)
+    return changed
+
+
+def speakers(transcript: Transcript) -> list[str]:
+    """The transcript's speakers in order of first turn (the choices for "who is the rep")."""
+    seen: list[str] = []
+    for seg in sorted(transcript.segments, key=lambda s: (s.start, s.id)):
+        if seg.speaker not in seen:
+            seen.append(seg.speaker)
+    return seen
+
+
+def with_engine(services: Services, engine: str | None) -> Services:
+    """The services with another scoring engine ("rules", "openai", "local"); the same services
+    when `engine` is None or already in use. The store and the index are shared.
+    """
+    from .llm import make_chat_engine
+
+    if not engine or engine == (services.settings.llm_engine or "rules"):
+        return services
+    settings = dataclasses.replace(services.settings, llm_engine=engine)
+    return dataclasses.replace(services, settings=settings, engine=make_chat_engine(settings))
+
+
+def _stored(services: Services, call_id: int):
+    call = services.store.get_call(call_id)
+    if call is None:
+        raise InputError(f"call {call_id} does not exist in the store; reload the Calls page")
+    return call
+
+
+def _methodology(services: Services, call, methodology: str | None):
+    from .methodology import MethodologyLibrary
+
+    if not methodology:
+        latest = services.store.latest_review(call.id)
+        methodology = latest.methodology_id if latest else call.methodology_id
+    if not methodology:
+        raise InputError(f"call {call.id} has no methodology yet; choose one to score it against")
+    return MethodologyLibrary(services.settings).get(methodology)
+
+
+def rescore_call(call_id: int, services: Services, methodology: str | None = None,
+                 engine: str | None = None, progress: Progress | None = None) -> ReviewResult:
+    """Score a stored call again from its stored transcript: a new review beside the old ones
+    (the same methodology and engine as an existing review is served from the store).
+
+    call_id: the call. methodology: id or name (None = the methodology of its latest review).
+    engine: "rules", "openai" or "local" (None = the settings' engine). progress: as review_file.
+    """
+    call = _stored(services, call_id)
+    transcript = services.store.get_transcript(call_id)
+    if transcript is None:
+        raise InputError(f"call {call_id} ({call.filename}) has no stored transcript; retry it instead")
+    loaded = _methodology(services, call, methodology)
+    return _review_transcript(call_id, transcript, loaded, with_engine(services, engine),
+                              progress or _noop)
+
+
+def change_rep_speaker(call_id: int, services: Services, rep_speaker: str,
+                       methodology: str | None = None, progress: Progress | None = None) -> ReviewResult:
+    """Make `rep_speaker` the rep of a stored call: roles and metrics re-computed into a new
+    transcript version, then a new review (the methodology of the latest review unless named).
+
+    Raises ConfigError listing the call's speakers when `rep_speaker` is not one of them.
+    """
+    call = _stored(services, call_id)
+    transcript = services.store.get_transcript(call_id)
+    if transcript is None:
+        raise InputError(f"call {call_id} ({call.filename}) has no stored transcript; retry it instead")
+    loaded = _methodology(services, call, methodology)
+    transcript = apply_rep_speaker(services.store, call_id, transcript, rep_speaker)
+    return _review_transcript(call_id, transcript, loaded, services, progress or _noop)
+
+
+def retry_call(call_id: int, services: Services, methodology: str | None = None,
+               progress: Progress | None = None) -> ReviewResult:
+    """Review a call again after a failure: from its stored transcript when there is one, else
+    from its kept upload (transcribed again).
+
+    call_id: the call. methodology: id or name (None = the call's own). progress: as review_file.
+    """
+    call = _stored(services, call_id)
+    if services.store.get_transcript(call_id) is not None:
+        return rescore_call(call_id, services, methodology or call.methodology_id, progress=progress)
+    kept = Path(call.stored_path) if call.stored_path else None
+    if kept is None or not kept.is_file():
+        raise InputError(f"call {call_id} ({call.filename}): its upload is no longer kept; upload "
+                         "the recording again")
+    return review_file(kept, services, methodology or call.methodology_id or "discovery",
+                       rep=call.rep, call_date=call.call_date, call_type=call.call_type or "discovery",
+                       title=call.title, progress=progress)
+
+
+def delete_call(call_id: int, services: Services) -> None:
+    """Delete a call for good: its index entries, its rows (transcripts, reviews, overrides,
+    comments, documents) and its kept upload when no other call shares it.
+
+    call_id: the call. Ask the manager to confirm first: nothing of it can be restored.
+    """
+    _stored(services, call_id)  # an unknown id is an error, not a silent no-op
+    if services.index is not None:  # no index, no entries (e.g. a store opened on its own)
+        services.index.delete_call(str(call_id))
+    kept = services.store.delete_call(call_id)
+    if kept is not None:
+        Path(kept).unlink(missing_ok=True)

@@ -1,0 +1,133 @@
+"""Managing a stored call from its page: re-score it against another methodology or engine,
+choose which speaker is the rep, retry a failed review, delete the call (confirmed first).
+The work is done by review.rework; this module only asks and shows."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from review import rework
+from review.ui import state
+
+ENGINE_LABELS = {"rules": "Offline rules engine (no LLM)", "openai": "OpenAI-compatible endpoint",
+                 "local": "Local model (GGUF)"}
+
+
+def _open(call_id: int, review_id: int) -> None:
+    state.select(call_id, review_id)
+    st.rerun()
+
+
+def rescore(services, call, review) -> None:
+    """Re-score against another methodology or engine: a new review beside this one."""
+    names = state.methodology_names()
+    ids = list(names)
+    others = [m for m in ids if m != review.scorecard.methodology_id]
+    default = ids.index(others[0]) if others else 0
+    with st.form(f"rescore_{call.id}", border=False):
+        c1, c2 = st.columns(2)
+        methodology = c1.selectbox("Methodology", ids, index=default, format_func=names.get,
+                                   key=f"rescore_methodology_{call.id}")
+        engines = list(dict.fromkeys([services.settings.llm_engine or "rules", "rules"]))
+        engine = c2.selectbox("Scoring engine", engines, format_func=lambda e: ENGINE_LABELS.get(e, e),
+                              key=f"rescore_engine_{call.id}")
+        go = st.form_submit_button("Re-score", icon=":material/refresh:")
+    if go:
+        try:
+            with st.spinner(f"Scoring against {names.get(methodology, methodology)}"):
+                result = rework.rescore_call(call.id, services, methodology, engine=engine)
+        except Exception as exc:
+            st.error(state.error_line(exc, call.filename))
+            return
+        _open(call.id, result.review_id)
+
+
+def rep_speaker(services, call, transcript) -> None:
+    """Choose which speaker is the rep: roles, metrics and scores are computed again."""
+    speakers = rework.speakers(transcript) if transcript else []
+    named = [s for s in speakers if s != "unknown"]
+    if len(named) < 2:
+        st.caption("Only one named speaker in this call, so the rep cannot be changed here.")
+        return
+    current = transcript.metrics.rep_speaker if transcript.metrics.rep_speaker in named else named[0]
+    roles = {s.speaker: s.role for s in transcript.segments}
+    with st.form(f"rep_speaker_{call.id}", border=False):
+        chosen = st.selectbox("The rep is", named, index=named.index(current), key=f"rep_speaker_pick_{call.id}",
+                              format_func=lambda s: state.speaker_label(s, roles.get(s, "unknown"), call.rep),
+                              help="Roles, talk metrics and scores are computed again for a new review")
+        go = st.form_submit_button("Set the rep and re-score", icon=":material/record_voice_over:")
+    if go:
+        if chosen == current:
+            st.info(f"{chosen} is already the rep.")
+            return
+        try:
+            with st.spinner(f"Making {chosen} the rep and scoring again"):
+                result = rework.change_rep_speaker(call.id, services, chosen)
+        except Exception as exc:
+            st.error(state.error_line(exc, call.filename))
+            return
+        _open(call.id, result.review_id)
+
+
+def retry(services, call, key: str = "retry") -> None:
+    """A button that reviews a failed call again (from its transcript, else its kept upload)."""
+    if state.scope().role == "rep":
+        return
+    services = state.pipeline_services(call.id)
+    if not st.button("Retry the review", key=f"{key}_{call.id}", icon=":material/replay:"):
+        return
+    try:
+        with st.spinner(f"Reviewing {call.title or call.filename} again"):
+            result = rework.retry_call(call.id, services)
+    except Exception as exc:
+        st.error(state.error_line(exc, call.filename))
+        return
+    _open(call.id, result.review_id)
+
+
+def delete(services, call) -> None:
+    """Delete the call after a confirmation that says what goes with it."""
+    if state.scope().role == "rep":
+        return
+    services = state.pipeline_services(call.id)
+    confirm_key = f"confirm_delete_{call.id}"
+    if not st.session_state.get(confirm_key):
+        if st.button("Delete this call", key=f"delete_{call.id}", icon=":material/delete:"):
+            st.session_state[confirm_key] = True
+            st.rerun()
+        return
+    reviews = len(services.store.reviews_for_call(call.id))
+    comments = len(services.store.comments(call.id))
+    st.warning(f"Delete \u201c{call.title or call.filename}\u201d with its recording, {reviews} review(s), "
+               f"{comments} comment(s), overrides and coaching documents? This cannot be undone.",
+               icon=":material/warning:")
+    c1, c2 = st.columns(2)
+    if c1.button("Delete for good", key=f"delete_yes_{call.id}", type="primary"):
+        try:
+            rework.delete_call(call.id, services)
+        except Exception as exc:
+            st.error(state.error_line(exc, call.filename))
+            return
+        st.session_state.pop(confirm_key, None)
+        state.select(None)
+        st.session_state["deleted_call"] = call.title or call.filename
+        state.go("calls")
+    if c2.button("Keep it", key=f"delete_no_{call.id}"):
+        st.session_state.pop(confirm_key, None)
+        st.rerun()
+
+
+def manage(services, call, review, transcript) -> None:
+    """The "Manage this call" panel of the call page (not for reps: they read their calls)."""
+    if state.scope().role == "rep":
+        return
+    services = state.pipeline_services(call.id)
+    with st.expander("Manage this call: re-score, change the rep, delete", icon=":material/tune:"):
+        st.markdown("**Re-score** (a new review beside this one; compare them below)")
+        rescore(services, call, review)
+        st.markdown("**Who is the rep**")
+        rep_speaker(services, call, transcript)
+        if call.status == "failed":
+            retry(services, call, key="retry_manage")
+        st.markdown("**Delete**")
+        delete(services, call)

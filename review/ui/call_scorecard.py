@@ -1,0 +1,165 @@
+"""The scorecard column of the call page: section totals, one expander per criterion with its
+rationale, evidence quotes ("play from this quote" seeks the player) and the manager's override
+(the effective score shown, the AI's kept beside it), and the comparison of two reviews."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from review.evidence import dropped_evidence_note
+from review.overrides import apply_overrides
+from review.timefmt import clock
+from review.ui import feedback, player, state
+from review.ui.safe_text import md_text
+
+
+def effective(store, review):
+    """The review's scorecard with the manager's latest overrides applied (the AI's kept inside)."""
+    return apply_overrides(review.scorecard, store.overrides(review.id))
+
+
+def show_evidence(review_id: int, criterion_id: str) -> None:
+    """Mark this criterion's evidence in the transcript (a button callback)."""
+    st.session_state[f"evidence_of_{review_id}"] = criterion_id
+
+
+def _play_quote(call_id: int, review_id: int, criterion_id: str, seconds: float) -> None:
+    player.request_seek(call_id, seconds)
+    show_evidence(review_id, criterion_id)
+
+
+def quote_row(store, call, review, criterion, i: int, quote, marks: dict) -> None:
+    """One evidence quote: a play button at its time, the quote and who said it (as text, never
+    rendered), and the manager's right / wrong evidence marks (review.ui.feedback).
+    """
+    c1, c2, c3 = st.columns([1, 3, 1], vertical_alignment="center")  # wide enough for "▶ 01:05"
+    feedback.quote_marks(c3, store, review, criterion, i, marks)
+    c1.button(clock(quote.start), key=f"play_{criterion.id}_{i}", icon=":material/play_arrow:",
+              on_click=_play_quote, args=(call.id, review.id, criterion.id, quote.start),
+              help="Play the call from this moment and mark the evidence in the transcript")
+    c2.markdown(f"\u201c{md_text(quote.quote)}\u201d \u2014 "
+                f"*{md_text(state.speaker_label(quote.speaker, quote.role, call.rep))}*")
+
+
+def _override_box(store, review, criterion) -> None:
+    with st.popover("Override the score", icon=":material/edit:"), \
+            st.form(f"override_{review.id}_{criterion.id}", border=False):
+        c1, c2 = st.columns([1, 3])
+        score = c1.number_input("Manager score", min_value=0, max_value=criterion.max_score, step=1,
+                                value=criterion.score, key=f"ov_score_{review.id}_{criterion.id}")
+        comment = c2.text_input("Why", key=f"ov_comment_{review.id}_{criterion.id}",
+                                placeholder="What did you hear that the AI missed?")
+        if st.form_submit_button("Save override"):
+            if not comment.strip():
+                st.error("Add a comment that says why you changed the score.")
+                return
+            try:
+                store.add_override(review.id, criterion.id, int(score), comment,
+                                   author=state_author())
+            except Exception as exc:
+                st.error(state.error_line(exc, f"override of {criterion.name}"))
+                return
+            st.rerun()
+
+
+def state_author() -> str:
+    """Who is writing (sign-in sets `author` in the session; "manager" until then)."""
+    return st.session_state.get("author") or "manager"
+
+
+def _criterion(store, call, review, criterion, marks: dict) -> None:
+    verdict = state.VERDICT_LABELS[criterion.verdict]
+    shown = f"{criterion.score}/{criterion.max_score}"
+    if criterion.ai_score is not None:
+        shown += f" (manager; AI {criterion.ai_score}/{criterion.max_score})"
+    label = f"{md_text(criterion.name)} \u2014 {shown} \u00b7 {verdict}"
+    with st.expander(label, icon=state.VERDICT_ICONS[criterion.verdict], expanded=criterion.verdict != "met"):
+        st.markdown(md_text(criterion.rationale))
+        if not criterion.evidence:
+            st.caption("No evidence quote in the transcript.")
+        else:
+            st.button("Mark in the transcript", key=f"mark_{criterion.id}", type="tertiary",
+                      icon=":material/format_ink_highlighter:", on_click=show_evidence,
+                      args=(review.id, criterion.id))
+        for i, quote in enumerate(criterion.evidence):
+            quote_row(store, call, review, criterion, i, quote, marks)
+        if criterion.dropped_evidence:
+            st.caption(md_text(dropped_evidence_note(criterion.dropped_evidence, review.scorecard.engine)))
+        ai_score = criterion.ai_score if criterion.ai_score is not None else criterion.score
+        ai_verdict = criterion.ai_verdict or criterion.verdict
+        st.markdown("**AI score** " + f"{ai_score}/{criterion.max_score} ({state.VERDICT_LABELS[ai_verdict]})")
+        feedback.calibration_note(store, review, criterion)
+        for o in store.override_history(review.id, criterion.id):
+            st.markdown(f"**Manager score** {o.score}/{criterion.max_score} \u2014 {md_text(o.comment)} "
+                        f":gray[({md_text(o.author)}, {o.created_at[:16].replace('T', ' ')})]")
+        _override_box(store, review, criterion)
+
+
+def scorecard(store, call, review, card) -> None:
+    """The scorecard column. card: the effective scorecard (see `effective`)."""
+    names = state.section_names(card.methodology_id)
+    if card.sections:
+        cols = st.columns(len(card.sections))
+        for col, section in zip(cols, card.sections, strict=True):
+            col.metric(names.get(section.section, section.section), f"{section.percent:.0f}%",
+                       f"{section.score:g} of {section.max_score:g}", delta_color="off", delta_arrow="off")
+    marks = feedback.latest_marks(store, review)
+    sections = list(dict.fromkeys(c.section for c in card.criteria))
+    for section in sections:
+        if len(sections) > 1:
+            st.subheader(names.get(section, section) or "Criteria")
+        for criterion in (c for c in card.criteria if c.section == section):
+            _criterion(store, call, review, criterion, marks)
+
+
+def review_label(review, card=None) -> str:
+    """How a review is named in the picker: methodology, engine, when, total.
+
+    card: its effective scorecard (the total with overrides); None = the AI's as stored.
+    """
+    card = card or review.scorecard
+    engine = card.provenance.engine_label + (f" ({card.provenance.model})" if card.provenance.model else "")
+    return (f"{card.methodology_name} \u00b7 {engine} \u00b7 {review.created_at[:16].replace('T', ' ')} "
+            f"\u00b7 {card.total_percent:.0f}%")
+
+
+def _change(delta: float, unit: str = "") -> str:
+    return "no change" if delta == 0 else f"{delta:+g}{unit}"
+
+
+def comparison_rows(old_card, new_card) -> list[dict]:
+    """Old vs new per criterion (criteria of either review, by id), the total first; every cell
+    is text ("50%", "1/2", "+1", "" where a review lacks the criterion).
+
+    old_card, new_card: effective scorecards.
+    """
+    rows = [{"Criterion": "Total", "Before": f"{old_card.total_percent:.0f}%",
+             "Now": f"{new_card.total_percent:.0f}%",
+             "Change": _change(round(new_card.total_percent - old_card.total_percent), " pts")}]
+    old = {c.id: c for c in old_card.criteria}
+    new = {c.id: c for c in new_card.criteria}
+    for cid in [*old, *(k for k in new if k not in old)]:
+        a, b = old.get(cid), new.get(cid)
+        rows.append({"Criterion": (b or a).name,
+                     "Before": f"{a.score}/{a.max_score}" if a else "",
+                     "Now": f"{b.score}/{b.max_score}" if b else "",
+                     "Change": _change(b.score - a.score) if a and b else ""})
+    return rows
+
+
+def comparison(store, call, review, card) -> None:
+    """Compare the open review with another review of the call (the one before it by default)."""
+    others = [r for r in store.reviews_for_call(call.id) if r.id != review.id]
+    if not others:
+        st.caption("This call has one review. Re-score it (Manage this call) to compare.")
+        return
+    earlier = [r for r in others if r.id < review.id]
+    default = earlier[-1] if earlier else others[-1]
+    ids = [r.id for r in others]
+    cards = {r.id: effective(store, r) for r in others}
+    labels = {r.id: review_label(r, cards[r.id]) for r in others}
+    other_id = st.selectbox("Compare with", ids, index=ids.index(default.id), format_func=labels.get,
+                            key=f"compare_with_{review.id}")
+    other_card = cards[other_id]
+    st.caption(f"Before: {labels[other_id]}  \nNow: {review_label(review, card)}")
+    st.dataframe(comparison_rows(other_card, card), hide_index=True, width="stretch")

@@ -1,0 +1,222 @@
+"""The call page and the re-score offer under AppTest: the player component's arguments (what the
+browser is told to play, mark and highlight), overrides in the header, re-score and compare, a new
+rep, retry, delete, comments at the player's time, the upload page's re-score offer.
+
+Services here have a real index (the deterministic fake embedding) and the rules engine, so a
+re-score runs the real scorer on the stored transcript; the first review is built by hand
+(tests/test_app.py's helpers).
+"""
+
+from __future__ import annotations
+
+import pytest
+from fakes import FakeEmbedding
+from test_app import app, player_args, store_review, texts, tiny_wav
+
+from review.pipeline import Services
+from review.store import Store
+
+
+@pytest.fixture
+def store(settings):
+    s = Store.from_settings(settings)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def services(settings, store, monkeypatch):
+    from review.index import CallIndex
+    from review.ui import state
+
+    built = Services(settings=settings, store=store,
+                     index=CallIndex(settings, embedding_function=FakeEmbedding()), engine=None)
+    monkeypatch.setattr(state, "build_services", lambda s: built)
+    return built
+
+
+def test_the_transcript_follows_the_player_with_names_evidence_and_search(services, store):
+    result = store_review(store, tiny_wav(tone=40), "follow.wav")
+    at = app("review", call_id=result.call_id)
+    args = player_args(at)
+    turns = args["turns"]
+    assert len(turns) == len(result.transcript.segments)
+    assert [t["start"] for t in turns] == sorted(t["start"] for t in turns)
+    assert {t["speaker"] for t in turns} == {"Alex Rivera (rep)", "Jordan Lee (customer)"}
+    assert args["evidence"] == [] and args["search"] == ""
+    # the scorecard and the transcript sit side by side
+    assert any(len(block.children) == 2 for block in at.columns) and at.text_input(key=f"search_{result.call_id}")
+    at.selectbox(key=f"evidence_of_{result.review_id}").set_value("next_step_dated").run()
+    assert player_args(at)["evidence"] == [4]
+    word = result.transcript.segment(3).text.split()[2].strip(",.?")
+    at.text_input(key=f"search_{result.call_id}").input(word).run()
+    expected = [s.id for s in result.transcript.segments if word.lower() in s.text.lower()]
+    assert player_args(at)["search"] == word
+    assert f"{len(expected)} of {len(turns)} turns mention" in texts(at)
+    at.text_input(key=f"search_{result.call_id}").input("zebra crossing").run()
+    assert "No turn mentions \u201czebra crossing\u201d." in texts(at)
+
+
+def test_an_override_changes_the_header_and_the_sections(services, store):
+    result = store_review(store, tiny_wav(tone=41), "override-header.wav")
+    at = app("review", call_id=result.call_id)
+    assert any(m.label == "Score" and m.value == "50%" for m in at.metric)
+    at.number_input(key=f"ov_score_{result.review_id}_pain_quantified").set_value(2)
+    at.text_input(key=f"ov_comment_{result.review_id}_pain_quantified").input("She said 6 hours a week")
+    [b for b in at.button if b.label == "Save override"][1].click().run()
+    score = next(m for m in at.metric if m.label == "Score")
+    assert score.value == "83%" and "5 of 6 points" in str(score.proto.delta)
+    assert "with 1 manager override(s)" in texts(at)
+    assert "Pain quantified \u2014 2/2 (manager; AI 0/2) \u00b7 Met" in texts(at)
+
+
+def test_rescore_with_another_methodology_adds_a_review_and_compares(services, store):
+    result = store_review(store, tiny_wav(tone=42), "rescore.wav")
+    at = app("review", call_id=result.call_id)
+    at.selectbox(key=f"rescore_methodology_{result.call_id}").set_value("bant")
+    next(b for b in at.button if b.label == "Re-score").click().run()
+    assert not at.exception
+    reviews = store.reviews_for_call(result.call_id)
+    assert [r.methodology_id for r in reviews] == ["discovery", "bant"]
+    assert at.session_state["review_id"] == reviews[1].id
+    assert at.selectbox(key=f"review_pick_{result.call_id}").value == reviews[1].id
+    table = at.dataframe[-1].value  # the comparison tab comes after the talk metrics
+    assert list(table.columns) == ["Criterion", "Before", "Now", "Change"]
+    assert (table.iloc[0]["Criterion"], table.iloc[0]["Before"]) == ("Total", "50%")
+    assert table.iloc[0]["Now"] == f"{reviews[1].total_percent:.0f}%"
+    pain = table[table["Criterion"] == "Pain quantified"].iloc[0]
+    assert (pain["Before"], pain["Now"], pain["Change"]) == ("0/2", "", "")
+    assert "Budget" in set(table["Criterion"]) and "Pain quantified" in set(table["Criterion"])
+    # the picker goes back to the first review
+    at.selectbox(key=f"review_pick_{result.call_id}").set_value(reviews[0].id).run()
+    assert at.session_state["review_id"] == reviews[0].id
+    assert "Pain quantified \u2014 0/2 \u00b7 Not met" in texts(at)
+
+
+def test_choosing_another_rep_recomputes_roles_and_scores(services, store):
+    result = store_review(store, tiny_wav(tone=43), "rep.wav")
+    at = app("review", call_id=result.call_id)
+    assert at.selectbox(key=f"rep_speaker_pick_{result.call_id}").value == "Alex Rivera"
+    at.selectbox(key=f"rep_speaker_pick_{result.call_id}").set_value("Jordan Lee")
+    next(b for b in at.button if b.label == "Set the rep and re-score").click().run()
+    assert not at.exception
+    assert store.transcript_versions(result.call_id) == [1, 2]
+    latest = store.latest_review(result.call_id)
+    assert latest.id != result.review_id and latest.transcript_version == 2
+    assert latest.scorecard.metrics.rep_speaker == "Jordan Lee"
+    assert {t["speaker"] for t in player_args(at)["turns"]} == {"Jordan Lee (rep)", "Alex Rivera (customer)"}
+
+
+def test_a_failed_call_is_retried_and_then_not_failed(services, store):
+    result = store_review(store, tiny_wav(tone=44), "retry.wav")
+    store.update_call_status(result.call_id, "failed", "the endpoint was unreachable")
+    at = app("review", call_id=result.call_id)
+    assert "The last attempt to review this call again failed: the endpoint was unreachable" in texts(at)
+    next(b for b in at.button if b.label == "Retry the review").click().run()
+    assert not at.exception
+    assert store.get_call(result.call_id).status == "reviewed"
+    assert "The last attempt" not in texts(at)
+
+
+def test_delete_asks_first_then_removes_the_call(services, store):
+    keep = store_review(store, tiny_wav(tone=45), "keep.wav")
+    gone = store_review(store, tiny_wav(tone=46), "gone.wav")
+    store.add_comment(gone.call_id, 2.0, "a comment")
+    at = app("review", call_id=gone.call_id)
+    next(b for b in at.button if b.label == "Delete this call").click().run()
+    assert store.get_call(gone.call_id) is not None
+    assert any("with its recording, 1 review(s), 1 comment(s)" in w.value for w in at.warning)
+    next(b for b in at.button if b.label == "Keep it").click().run()
+    assert store.get_call(gone.call_id) is not None
+    next(b for b in at.button if b.label == "Delete this call").click().run()
+    next(b for b in at.button if b.label == "Delete for good").click().run()
+    assert not at.exception
+    assert store.get_call(gone.call_id) is None and [c.id for c in store.list_calls()] == [keep.call_id]
+    assert any("Deleted \u201cgone\u201d" in s.value for s in at.success)
+
+
+def test_a_comment_defaults_to_the_players_time_with_the_pages_author(services, store):
+    result = store_review(store, tiny_wav(tone=47), "comment-time.wav")
+    at = app("review", call_id=result.call_id, author="Jamie Fox")
+    assert at.text_input(key=f"comment_at_{result.call_id}").value == "00:00"
+    q = result.scorecard.criteria[2].evidence[0]  # a played quote moves the default
+    next(b for b in at.button if b.key == "play_next_step_dated_0").click().run()
+    clock = f"{int(q.start // 60):02d}:{int(q.start % 60):02d}"
+    assert at.text_input(key=f"comment_at_{result.call_id}").value == clock
+    at.session_state[f"player_{result.call_id}"] = {"t": 65.4, "kind": "paused"}  # the player paused
+    at.run()
+    assert at.text_input(key=f"comment_at_{result.call_id}").value == "01:05"
+    at.text_input(key=f"comment_text_{result.call_id}").input("Good question here")
+    next(b for b in at.button if b.label == "Add comment").click().run()
+    [c] = store.comments(result.call_id)
+    assert (c.at_s, c.text, c.author) == (65, "Good question here", "Jamie Fox")
+
+
+def test_the_same_recording_with_another_methodology_offers_a_rescore(services, store):
+    data = tiny_wav(tone=48)
+    first = store_review(store, data, "again.wav")
+    at = app("upload")
+    at.file_uploader(key="upload_files").set_value([("again.wav", data, "audio/wav")])
+    at.selectbox(key="upload_methodology").set_value("bant")
+    at.button[0].click()
+    at.run()
+    assert any("re-score it from its stored transcript" in i.value for i in at.info)
+    labels = [b.label for b in at.button]
+    assert "Re-score" in labels and "Open review" in labels
+    next(b for b in at.button if b.label == "Re-score").click().run()
+    assert not at.exception
+    assert [r.methodology_id for r in store.reviews_for_call(first.call_id)] == ["discovery", "bant"]
+    # the same methodology again is a duplicate, not a re-score
+    at = app("upload")
+    at.file_uploader(key="upload_files").set_value([("again.wav", data, "audio/wav")])
+    at.button[0].click()
+    at.run()
+    assert any("not processed again" in i.value for i in at.info)
+    assert "Re-score" not in [b.label for b in at.button]
+
+
+def test_a_call_that_never_got_a_review_opens_from_calls_and_is_retried_from_its_upload(services, store):
+    import hashlib
+
+    from test_app import REPO
+
+    from review.dialogue import dialogue_to_transcript, load_dialogue
+
+    data = dialogue_to_transcript(load_dialogue(REPO / "examples" / "discovery_call.yaml")).model_dump_json().encode()
+    sha = hashlib.sha256(data).hexdigest()
+    kept = store.keep_upload(data, sha, "failed-call.json")
+    call_id = store.add_call(filename="failed-call.json", audio_sha256=sha, stored_path=kept, rep="Alex Rivera",
+                             methodology_id="discovery", title="failed-call", status="failed")
+    store.update_call_status(call_id, "failed", "the endpoint was unreachable")
+    at = app()  # the Calls page
+    assert ":red[**failed**]" in texts(at)
+    next(b for b in at.button if b.key == f"open_call_{call_id}").click().run()
+    assert any("the endpoint was unreachable" in e.value for e in at.error)
+    next(b for b in at.button if b.label == "Retry the review").click().run()
+    assert not at.exception
+    review = store.latest_review(call_id)
+    assert review is not None and review.methodology_id == "discovery"
+    assert store.get_call(call_id).status == "reviewed" and at.session_state["review_id"] == review.id
+    assert not at.error
+
+
+def test_the_upload_caption_and_the_unreadable_recording_error_list_the_same_formats(services, tmp_path):
+    from review.audio import decode
+    from review.errors import InputError
+    from review.ui.processing import accepted_formats
+
+    bad = tmp_path / "voicemail.wav"
+    bad.write_bytes(b"RIFF" + bytes(range(256)) * 40)
+    with pytest.raises(InputError) as caught:
+        decode(bad)
+    recordings = accepted_formats().split(" or transcripts")[0].removeprefix("recordings ")
+    assert recordings in str(caught.value)  # "(wav, mp3, ..., wma)", the same list in the same order
+    at = app("upload")
+    assert f"Upload {accepted_formats()}." in texts(at)
+
+
+def test_a_call_imported_as_a_transcript_shows_its_turns_without_a_recording(services, store):
+    result = store_review(store, b'{"segments": []}', "imported.json")  # the kept upload is a transcript
+    at = app("review", call_id=result.call_id)
+    args = player_args(at)
+    assert args["audio"] == "" and len(args["turns"]) == len(result.transcript.segments)
