@@ -125,6 +125,49 @@ def scope_for(store, username: str) -> Scope:
     return Scope(user.username, user.display_name, user.role, user.team, reps)
 
 
+def _session_secret(home) -> bytes:
+    """The data folder's secret for session tokens (made once, owner-only)."""
+    import secrets
+
+    from .files import PRIVATE, write_atomic
+
+    path = home / "session.key"
+    if not path.is_file():
+        write_atomic(path, secrets.token_hex(32), mode=PRIVATE)
+    return path.read_text().strip().encode()
+
+
+def session_token(store, home, username: str, hours: float, now: float | None = None) -> str:
+    """A token that signs `username` in until it expires (kept in a browser cookie, so a reload or
+    a new tab stays signed in). It is bound to the account's password hash: a password reset ends it."""
+    import hashlib
+    import hmac
+
+    user = store.get_user(username)
+    expires = int((time.time() if now is None else now) + hours * 3600)
+    body = f"{user.username}|{expires}"
+    mac = hmac.new(_session_secret(home), f"{body}|{user.password_hash or ''}".encode(), hashlib.sha256)
+    return f"{body}|{mac.hexdigest()}"
+
+
+def user_of_token(store, home, token: str, now: float | None = None) -> str | None:
+    """The username a valid, unexpired session token signs in; None otherwise."""
+    import hashlib
+    import hmac
+
+    try:
+        username, expires, mac = token.rsplit("|", 2)
+        expires_at = int(expires)
+    except ValueError:
+        return None
+    user = store.get_user(username)
+    if user is None or user.disabled or expires_at < (time.time() if now is None else now):
+        return None
+    body = f"{user.username}|{expires_at}|{user.password_hash or ''}"
+    wanted = hmac.new(_session_secret(home), body.encode(), hashlib.sha256).hexdigest()
+    return user.username if hmac.compare_digest(wanted, mac) else None
+
+
 def session_expired(signed_in_at: float, hours: float, now: float | None = None) -> bool:
     """True when a session started at `signed_in_at` (unix time) is older than `hours`."""
     now = time.time() if now is None else now

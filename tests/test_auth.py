@@ -216,3 +216,21 @@ def test_oidc_sign_in_offers_the_company_sign_in(seams, store, monkeypatch):
     assert not at.exception
     assert [b.label for b in at.button] == ["Sign in with your company account"]
     assert "Sign in to callreview" in [t.value for t in at.title]
+
+
+def test_a_session_token_keeps_a_browser_signed_in_until_it_expires_or_the_password_changes(store, settings):
+    add_account(store, "kim", "manager", "Kim Lee", team="east")
+    home = settings.home_path
+    token = auth.session_token(store, home, "kim", hours=12, now=1_000_000.0)
+    assert auth.user_of_token(store, home, token, now=1_000_000.0 + 3600) == "kim"
+    assert auth.user_of_token(store, home, token, now=1_000_000.0 + 13 * 3600) is None  # expired
+    name, expires, mac = token.rsplit("|", 2)
+    assert auth.user_of_token(store, home, f"ada|{expires}|{mac}", now=1_000_000.0) is None  # another name
+    assert auth.user_of_token(store, home, f"{name}|{int(expires) + 9999}|{mac}", now=1_000_000.0) is None
+    assert auth.user_of_token(store, home, "garbage", now=1_000_000.0) is None
+    assert (home / "session.key").stat().st_mode & 0o777 == 0o600
+    store.update_user("kim", password_hash=auth.hash_password("a brand new password"))
+    assert auth.user_of_token(store, home, token, now=1_000_000.0 + 60) is None  # a reset ends it
+    fresh = auth.session_token(store, home, "kim", hours=12, now=1_000_000.0)
+    store.update_user("kim", disabled=True)
+    assert auth.user_of_token(store, home, fresh, now=1_000_000.0 + 60) is None

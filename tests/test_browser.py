@@ -14,8 +14,8 @@ tests/artifacts/ (paths printed). Run with `pytest -m browser tests/test_browser
 from __future__ import annotations
 
 import os
-import signal
 import shutil
+import signal
 import socket
 import subprocess
 import sys

@@ -17,6 +17,7 @@ from review.errors import CallreviewError
 
 SESSION_USER = "auth_username"
 SESSION_AT = "auth_signed_in_at"
+COOKIE = "callreview_session"
 
 
 def _first_admin(store) -> None:
@@ -42,14 +43,42 @@ def _first_admin(store) -> None:
     st.stop()
 
 
-def _start_session(username: str) -> None:
+def _start_session(username: str, remember: bool = True) -> None:
     st.session_state[SESSION_USER] = username.strip().lower()
     st.session_state[SESSION_AT] = time.time()
+    st.session_state["_auth_remember"] = remember
+
+
+def _set_cookie(value: str, max_age: int) -> None:
+    """Set (or with max_age 0, clear) the session cookie of this app's page (SameSite=Strict)."""
+    import json
+
+    import streamlit.components.v1 as components
+
+    cookie = f"{COOKIE}={value}; path=/; max-age={max_age}; SameSite=Strict"
+    components.html(f"<script>window.parent.document.cookie = {json.dumps(cookie)};</script>", height=0)
+
+
+def _remember(store, settings, username: str) -> None:
+    """After a sign-in: the cookie that keeps this browser signed in until the session expires."""
+    from review.auth import session_token
+
+    if st.session_state.pop("_auth_remember", False):
+        token = session_token(store, settings.home_path, username, settings.session_hours)
+        _set_cookie(token, int(settings.session_hours * 3600))
+
+
+def _from_cookie(store, settings) -> str | None:
+    from review.auth import user_of_token
+
+    token = (getattr(st.context, "cookies", None) or {}).get(COOKIE)
+    return user_of_token(store, settings.home_path, token) if token else None
 
 
 def sign_out() -> None:
     for key in (SESSION_USER, SESSION_AT):
         st.session_state.pop(key, None)
+    st.session_state["_auth_signed_out"] = True  # the cookie is cleared on the next run
     for key in [k for k in st.session_state if str(k).startswith("_services:")]:
         del st.session_state[key]
     if _oidc():
@@ -71,6 +100,7 @@ def _password_form(store) -> None:
             try:
                 sign_in(store, username, password)
                 _start_session(username)
+                st.session_state.pop("_auth_ignore_cookie", None)
                 st.rerun()
             except AuthError as exc:
                 st.error(str(exc))
@@ -97,14 +127,23 @@ def require_sign_in(store, settings) -> Scope:
 
     store: the real Store (accounts). settings: the app's settings (auth, session_hours).
     """
+    if st.session_state.pop("_auth_signed_out", False):
+        _set_cookie("", 0)
+        st.session_state["_auth_ignore_cookie"] = True
     username = st.session_state.get(SESSION_USER)
+    if not username and not st.session_state.get("_auth_ignore_cookie"):
+        username = _from_cookie(store, settings)  # a reload or a new tab of a signed-in browser
+        if username:
+            _start_session(username, remember=False)
     if username and session_expired(st.session_state.get(SESSION_AT, 0.0), settings.session_hours):
         sign_out()
         st.warning("Your session expired; sign in again.")
         username = None
     if username:
         try:
-            return scope_for(store, username)
+            scope = scope_for(store, username)
+            _remember(store, settings, username)
+            return scope
         except AuthError as exc:  # disabled or deleted meanwhile
             sign_out()
             st.error(str(exc))
