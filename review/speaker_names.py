@@ -37,6 +37,11 @@ def relabel_quotes(text: str, names: Mapping[str, str]) -> str:
     if not names:
         return text
 
-    labels = "|".join(re.escape(label) for label in sorted(names, key=len, reverse=True))
+    from .markdown_text import escape_markdown
+
+    # a Markdown document carries the label escaped ("speaker\_1", review.render.format_quote)
+    forms = {label: label for label in names} | {escape_markdown(label): label for label in names}
+    labels = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
     pattern = re.compile(r"(\[\d{1,2}(?::\d{2}){1,2}\] )(" + labels + r"): \u201c")
-    return pattern.sub(lambda m: f"{m.group(1)}{names[m.group(2)]}: \u201c", text)
+    # the name is escaped too: a speaker's name comes from the transcript, which is untrusted
+    return pattern.sub(lambda m: f"{m.group(1)}{escape_markdown(names[forms[m.group(2)]])}: \u201c", text)

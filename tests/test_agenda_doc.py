@@ -123,6 +123,13 @@ def test_display_names_in_exports():
     names = speaker_names([("speaker_1", "rep"), ("speaker_2", "customer"), ("speaker_3", "customer")], "Alex")
     assert names == {"speaker_1": "Alex (rep)", "speaker_2": "Customer (speaker_2)", "speaker_3": "Customer (speaker_3)"}
     text = "- **Moment:** [01:05] speaker_1: \u201cSo?\u201d then [1:02:03] speaker_2: \u201cYes.\u201d speaker_1: kept"
-    assert relabel_quotes(text, names) == (
-        "- **Moment:** [01:05] Alex (rep): \u201cSo?\u201d then [1:02:03] Customer (speaker_2): \u201cYes.\u201d "
+    assert relabel_quotes(text, names) == (  # names are Markdown-escaped: they come from the transcript
+        "- **Moment:** [01:05] Alex (rep): \u201cSo?\u201d then [1:02:03] Customer (speaker\\_2): \u201cYes.\u201d "
         "speaker_1: kept")
+    escaped = "[00:27] speaker\\_2: \u201cYes.\u201d"  # the form a Markdown export carries
+    assert relabel_quotes(escaped, names) == "[00:27] Customer (speaker\\_2): \u201cYes.\u201d"
+    hostile = relabel_quotes("[00:01] speaker_1: \u201cHi\u201d", {"speaker_1": "![x](http://host/p.png)"})
+    from review.markdown_text import escape_markdown
+
+    assert hostile == f"[00:01] {escape_markdown('![x](http://host/p.png)')}: \u201cHi\u201d"
+    assert "![x](http" not in hostile
