@@ -132,7 +132,7 @@ def _lead_analysis(x: _Ctx) -> str:
     if x.focus.score is not None:
         lines.append(
             f"- Scorecard: {x.focus.score.score}/{x.focus.score.max_score}, {x.focus.score.verdict.replace('_', ' ')} "
-            f"\u2014 {escape_markdown(x.focus.score.rationale)}"
+            f"\u2014 {escape_markdown(_for_the_rep(x.focus.score.rationale))}"
         )
     lines += ["", f"**Pattern:** {x.pattern.text}.", "", "**Metrics that matter:**"]
     lines += [f"- {a.line}" for a in x.activities] or ["- No conversation metrics for the rep on this call."]
@@ -376,3 +376,11 @@ def draft_coaching(
         engine_label=scorecard.provenance.engine_label,
         warnings=list(warnings),
     )
+
+
+def _for_the_rep(rationale: str) -> str:
+    """A rationale without the offline judge's working (sentence scores, thresholds): the agenda is
+    for the rep to read; the manager sees the whole rationale on the call page."""
+    import re
+
+    return re.sub(r"\s*Judge: .*$", "", rationale, flags=re.S).rstrip(" :") or rationale

@@ -549,3 +549,13 @@ def test_a_call_with_no_rep_identified_is_flagged_on_the_agenda_and_prep_note(me
     agenda = agenda_to_markdown(draft, nobody)
     assert agenda.index("**Warning:**") < agenda.index("## 1.") and "**Rep:** not named" in agenda
     assert "**Warning:** no speaker" in prep_note_to_markdown(draft)
+
+
+def test_the_agenda_leaves_out_the_judges_working():
+    from review.coach import _for_the_rep
+
+    judged = ("No need stated (0/2): Judge: no sentence is specific to this criterion rather than the call's "
+              "topic (best: \u201cTuesday works.\u201d, sentence score 0.14 against threshold 0.52).")
+    assert _for_the_rep(judged) == "No need stated (0/2)"
+    kept = "Agenda agreed (2/2): the rep proposed an agenda at 00:00."
+    assert _for_the_rep(kept) == kept

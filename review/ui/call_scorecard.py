@@ -32,7 +32,7 @@ def quote_row(store, call, review, criterion, i: int, quote, marks: dict) -> Non
     """One evidence quote: a play button at its time, the quote and who said it (as text, never
     rendered), and the manager's right / wrong evidence marks (review.ui.feedback).
     """
-    c1, c2, c3 = st.columns([1, 3, 1], vertical_alignment="center")  # wide enough for "▶ 01:05"
+    c1, c2, c3 = st.columns([2, 5, 1.6], vertical_alignment="center")  # wide enough for "▶ 01:05" untruncated
     feedback.quote_marks(c3, store, review, criterion, i, marks)
     c1.button(clock(quote.start), key=f"play_{criterion.id}_{i}", icon=":material/play_arrow:",
               on_click=_play_quote, args=(call.id, review.id, criterion.id, quote.start),
