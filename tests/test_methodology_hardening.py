@@ -121,8 +121,9 @@ def test_yaml_infinity_spelled_out_is_refused(text):
 
 
 def test_normal_weights_still_validate():
-    parse_methodology_bytes(demo_with(lambda d: d["criteria"][1].update(weight=0.5)), "team.yaml")
-    parse_methodology_bytes(demo_with(lambda d: d["criteria"][1].update(weight=100)), "team.yaml")
+    low = parse_methodology_bytes(demo_with(lambda d: d["criteria"][1].update(weight=0.5)), "team.yaml")
+    high = parse_methodology_bytes(demo_with(lambda d: d["criteria"][1].update(weight=100)), "team.yaml")
+    assert (low.criteria[1].weight, high.criteria[1].weight) == (0.5, 100)
 
 
 @pytest.mark.parametrize("field", ["name", "question"])
