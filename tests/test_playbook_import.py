@@ -324,6 +324,20 @@ def test_checks_written_as_questions():
     assert m.sections[0].description == "Question: Did the rep recap?"  # a question of no check: context
 
 
+def test_a_wrapped_list_item_is_one_check_with_its_example():
+    text = ("## Discovery\n\n- Asks about the way they handle dispatch today: asks how orders reach the\n"
+            "  warehouse and who checks them, e.g. \"walk me through what happens after an order\n"
+            "  comes in\"\n- Tells a customer story: tells how a similar team cut errors,\n"
+            "  e.g. \"one of our customers halved their returns in a quarter\".\n")
+    m = import_playbook(text.encode(), "wrapped.md").methodology
+    assert [(c.name, c.question, c.good_examples) for c in m.criteria] == [
+        ("Asks about the way they handle dispatch today",
+         "Did the rep ask how orders reach the warehouse and who checks them?",
+         ["walk me through what happens after an order comes in"]),
+        ("Tells a customer story", "Did the rep tell how a similar team cut errors?",
+         ["one of our customers halved their returns in a quarter"])]
+
+
 def test_a_heading_with_no_text_is_never_a_criterion():
     text = "# Call guide\n\n## Opening\n\n###\n\n### **  **\n\n- Ask what prompted the call\n"
     m = import_playbook(text.encode(), "guide.md").methodology
@@ -367,6 +381,8 @@ def test_keywords_are_escaped_regexes():
          "derived"),
         ("Revisit date", 'a specific date, not "next quarter"',
          "Did the rep establish the revisit date (a specific date, not next quarter)?", "guessed"),
+        ("Empathy", 'tries to evoke empathy for the buyer\'s team, e.g. "that sounds exhausting"',
+         "Did the rep try to evoke empathy for the buyer's team?", "derived"),
     ],
 )
 def test_build_question(name, rest, question, source):

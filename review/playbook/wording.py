@@ -46,7 +46,8 @@ VERBS = set(
     paraphrase pause pin play position prepare present prioritise prioritize probe propose prove qualify
     quantify question raise recap recommend record reframe repeat restate review schedule secure send
     set share show speak start state suggest summarise summarize tailor take talk teach test thank tie
-    uncover understand use validate verify walk write""".split()
+    uncover understand use validate verify walk write
+    appeal argue cite empathise empathize encourage evoke express reassure remind tell try""".split()
 )
 # Words that are nouns as often as imperatives: "Close plan agreed" is a noun phrase, not an order.
 NOUNISH = set("close demo review use set test map name question recap check book plan schedule follow "
@@ -129,7 +130,7 @@ def split_name(text: str) -> tuple[str, str]:
     text = clean(text)
     parts = _NAME_SPLIT.split(text, maxsplit=1)
     name, rest = parts[0].strip(), (parts[1].strip() if len(parts) > 1 else "")
-    if rest and len(name.split()) <= 8:
+    if rest and len(name.split()) <= 12:  # "Asks their view of the charity or the task: ..." is a name
         return name.rstrip("."), rest
     sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text, maxsplit=1)
     if len(sentences) > 1 and len(sentences[0].split()) <= 8:  # "Review usage. Walk through ..."
@@ -270,6 +271,7 @@ def build_question(name: str, rest: str = "") -> tuple[str, QuestionSource]:
     """A natural yes/no check for a criterion, and whether the playbook gave it, it was derived
     from the check's own wording (an imperative or a question), or guessed from a noun phrase."""
     rest = _without_quotes(re.split(r"(?<=[.!?])\s+(?=[A-Z\"“])", clean(rest), maxsplit=1)[0]).rstrip(";")
+    rest = re.split(r",?\s+\b(?:e\.\s?g\b|for example\b|for instance\b)", rest, maxsplit=1, flags=re.I)[0].rstrip(" ,;:")
     name = _without_quotes(name)
     for text in (rest, name):
         given = given_question(text) if text else None
