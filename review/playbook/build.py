@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from ..errors import MethodologyError
 from ..schema import Methodology
 from .draft import CriterionDraft, MethodologyDraft
-from .wording import build_question, given_question, keywords
+from .wording import build_question, given_question, is_asked_check, keywords
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,7 @@ def _criterion_row(c: CriterionDraft, criterion_id: str, section_id: str) -> dic
         "good_examples": list(c.good_examples),
         "poor_examples": list(c.poor_examples),
         "keywords": keywords(f"{c.name} {c.description}"),
+        "needs_question": is_asked_check(question),
         "coaching": {
             "usual_cause": (f"The rep knows {topic} matters but does not plan it as a step of the call, "
                             "so it is skipped or left vague when time runs short."),

@@ -295,6 +295,21 @@ def build_question(name: str, rest: str = "") -> tuple[str, QuestionSource]:
     return f"Did the rep establish {phrase}{detail}?", "guessed"
 
 
+_ASK = re.compile(r"^did the rep ask\s+(.*)$", re.I)
+_ASKED_WORDS = re.compile(r"^(whether|if|about|what|how|who|whom|whose|when|where|why|which|questions?)\b", re.I)
+_REQUEST = re.compile(r"^(for|to)\b|^(\S+\s+){0,4}?(to|for)\s", re.I)
+
+
+def is_asked_check(question: str) -> bool:
+    """Whether the check is met only by a question: "Did the rep ask whether / about / the buyer's
+    view ...?" is; a request ("ask for the order", "ask the buyer to sign") is not."""
+    asked = _ASK.match(clean(question).rstrip("?"))
+    if not asked:
+        return False
+    rest = asked.group(1)
+    return bool(_ASKED_WORDS.match(rest)) or not _REQUEST.match(rest)
+
+
 def keywords(text: str, limit: int = 5) -> list[str]:
     """Up to `limit` escaped regexes, one per content word of the criterion's wording, each
     matching the word and its endings ('budget' -> r'\\bbudget\\w*')."""
