@@ -35,7 +35,8 @@ STOPWORDS = set(
     our out over own same she should so some such than that the their them then there these they this
     those through to too under until up very was we were what when where which while who whom why will
     with would you your set get rep reps customer customers buyer buyers call calls ask asks asked make
-    sure good avoid example examples don't didn't""".split()
+    sure good avoid example examples don't didn't whether themselves himself herself someone something
+    explicitly""".split()
 )
 # Imperatives that can follow "Did the rep ..." as they are.
 VERBS = set(
@@ -47,7 +48,7 @@ VERBS = set(
     quantify question raise recap recommend record reframe repeat restate review schedule secure send
     set share show speak start state suggest summarise summarize tailor take talk teach test thank tie
     uncover understand use validate verify walk write
-    appeal argue cite empathise empathize encourage evoke express reassure remind tell try""".split()
+    appeal argue cite empathise say empathize encourage evoke express reassure remind tell try""".split()
 )
 # Words that are nouns as often as imperatives: "Close plan agreed" is a noun phrase, not an order.
 NOUNISH = set("close demo review use set test map name question recap check book plan schedule follow "
@@ -310,17 +311,40 @@ def is_asked_check(question: str) -> bool:
     return bool(_ASKED_WORDS.match(rest)) or not _REQUEST.match(rest)
 
 
-def keywords(text: str, limit: int = 5) -> list[str]:
+def keyword_text(name: str, description: str) -> str:
+    """The wording keywords come from: the name and description without their quoted example
+    phrases and "e.g. ..." tails (examples are matched as examples, not word by word)."""
+    description = re.split(r",?\s+\b(?:e\.\s?g\b|for example\b|for instance\b)", clean(description), maxsplit=1,
+                           flags=re.I)[0]
+    return f"{_without_quotes(name)} {_without_quotes(description) if description.strip() else ''}".strip()
+
+
+def topic_stem(pattern_or_word: str) -> str:
+    """What a keyword is counted as when finding a methodology's topic words: the word without its
+    ending ('donation', 'donate', 'donating' are one topic)."""
+    word = re.sub(r"\\[bw]|\*", "", pattern_or_word)
+    return re.sub(r"(ations?|ings?|ions?|ies|ed|es|e|y|s)$", "", word) if len(word) > 5 else word
+
+
+def keywords(text: str, limit: int = 5, topic: frozenset[str] = frozenset()) -> list[str]:
     """Up to `limit` escaped regexes, one per content word of the criterion's wording, each
-    matching the word and its endings ('budget' -> r'\\bbudget\\w*')."""
+    matching the word and its endings ('budget' -> r'\\bbudget\\w*').
+
+    topic: stems (topic_stem) of the words many criteria of the methodology share (the subject of
+    every call it scores, e.g. 'customer' or 'charity'), never a keyword: they match everywhere.
+    """
     words: list[str] = []
+    verbs: set[str] = set()
     for word in re.findall(r"[A-Za-z][A-Za-z'-]+", clean(text)):
         word = re.sub(r"'s$", "", word.lower()).strip("'-")
+        verb = _base_verb(word) is not None  # "tries", "says": the check's verb, not its subject
         if len(word) > 5 and word.endswith("ies"):  # "priorities" -> r"\bpriorit\w*" (priority too)
             word = word[:-3]
         elif len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
             word = word[:-1]
-        if len(word) > 2 and word not in STOPWORDS and word not in words:
+        if len(word) > 2 and word not in STOPWORDS and word not in words and topic_stem(word) not in topic:
             words.append(word)
-    specific = [w for w in words if w not in VERBS]
+            if verb or _base_verb(word) is not None:
+                verbs.add(word)
+    specific = [w for w in words if w not in verbs]
     return [rf"\b{re.escape(w)}\w*" for w in (specific or words)[:limit]]
