@@ -23,7 +23,7 @@ from review.methodology import MethodologyLibrary, load_methodology_file
 from review.playbook import PlaybookImportWarning, format_report, import_playbook, playbook_text
 from review.playbook.blocks import clean
 from review.playbook.draft import CriterionDraft, MethodologyDraft, SectionDraft
-from review.playbook.wording import build_question, keywords
+from review.playbook.wording import build_question, is_asked_check, keywords
 
 REPO = Path(__file__).resolve().parent.parent
 PLAYBOOKS = REPO / "tests" / "data" / "playbooks"
@@ -324,6 +324,20 @@ def test_checks_written_as_questions():
     assert m.sections[0].description == "Question: Did the rep recap?"  # a question of no check: context
 
 
+def test_a_wrapped_list_item_is_one_check_with_its_example():
+    text = ("## Discovery\n\n- Asks about the way they handle dispatch today: asks how orders reach the\n"
+            "  warehouse and who checks them, e.g. \"walk me through what happens after an order\n"
+            "  comes in\"\n- Tells a customer story: tells how a similar team cut errors,\n"
+            "  e.g. \"one of our customers halved their returns in a quarter\".\n")
+    m = import_playbook(text.encode(), "wrapped.md").methodology
+    assert [(c.name, c.question, c.good_examples) for c in m.criteria] == [
+        ("Asks about the way they handle dispatch today",
+         "Did the rep ask how orders reach the warehouse and who checks them?",
+         ["walk me through what happens after an order comes in"]),
+        ("Tells a customer story", "Did the rep tell how a similar team cut errors?",
+         ["one of our customers halved their returns in a quarter"])]
+
+
 def test_a_heading_with_no_text_is_never_a_criterion():
     text = "# Call guide\n\n## Opening\n\n###\n\n### **  **\n\n- Ask what prompted the call\n"
     m = import_playbook(text.encode(), "guide.md").methodology
@@ -334,6 +348,37 @@ def test_keywords_match_the_words_and_their_endings():
     found = keywords("Learn the buyer's role and the team's priorities")
     assert found == [r"\brole\w*", r"\bteam\w*", r"\bpriorit\w*"]
     assert all(re.search(k, "our top priority: the team role", re.I) for k in found)
+
+
+def test_keywords_skip_the_methodology_topic_the_verb_and_the_examples():
+    text = ("## Discovery\n\n- Asks about the shipment volume: asks how many shipments the customer's warehouse\n"
+            "  sends a week, e.g. \"how many pallets go out weekly?\"\n"
+            "- Asks for the shipment deadline: asks when the next shipments must arrive\n"
+            "- Quantifies lost shipments: tries to put a figure on shipments lost last quarter\n"
+            "- Names the approver: finds out who signs off the contract\n")
+    m = import_playbook(text.encode(), "freight.md").methodology
+    words = {c.id: [k.replace("\\b", "").replace("\\w*", "") for k in c.keywords] for c in m.criteria}
+    assert not any("shipment" in w for ws in words.values() for w in ws)  # in 3 of 4 checks: the topic
+    assert {"lost", "figure"} <= set(words["quantifies_lost_shipments"])
+    assert not {"quantifie", "trie", "tries"} & set(words["quantifies_lost_shipments"])  # the verbs
+    assert "pallet" not in words["asks_about_the_shipment_volume"]  # example phrases are not keywords
+    assert "approver" in words["names_the_approver"]
+    asked = {c.id: c.needs_question for c in m.criteria}
+    assert asked == {"asks_about_the_shipment_volume": True, "asks_for_the_shipment_deadline": True,
+                     "quantifies_lost_shipments": False, "names_the_approver": False}
+
+
+@pytest.mark.parametrize(("question", "asked"), [
+    ("Did the rep ask whether the buyer has heard of us?", True),
+    ("Did the rep ask about the buyer's current process?", True),
+    ("Did the rep ask the buyer's view of the proposal?", True),
+    ("Did the rep ask who approves the spend?", True),
+    ("Did the rep ask for the order?", False),
+    ("Did the rep ask the buyer to sign this week?", False),
+    ("Did the rep confirm the budget?", False),
+])
+def test_a_check_met_only_by_asking_needs_a_question(question, asked):
+    assert is_asked_check(question) is asked
 
 
 def test_keywords_are_escaped_regexes():
@@ -367,6 +412,8 @@ def test_keywords_are_escaped_regexes():
          "derived"),
         ("Revisit date", 'a specific date, not "next quarter"',
          "Did the rep establish the revisit date (a specific date, not next quarter)?", "guessed"),
+        ("Empathy", 'tries to evoke empathy for the buyer\'s team, e.g. "that sounds exhausting"',
+         "Did the rep try to evoke empathy for the buyer's team?", "derived"),
     ],
 )
 def test_build_question(name, rest, question, source):

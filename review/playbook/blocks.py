@@ -60,6 +60,15 @@ def _could_be_heading(text: str) -> bool:
     return len(text.split()) <= 10 and not re.search(r":\s+\S", text) and not text.startswith(('"', "“"))
 
 
+def _continues_item(blocks: list[Block], line: str, paragraph: int) -> bool:
+    """An indented line right under a list item, with no blank line between, wraps that item
+    (Markdown's continuation line): 'e.g. "..."' on the next line is the same check's example."""
+    previous = blocks[-1] if blocks else None
+    indent = len(line) - len(line.lstrip())
+    return previous is not None and previous.kind == "item" and previous.paragraph == paragraph \
+        and indent > 2 * previous.level and not line.lstrip().startswith(('"', "“"))
+
+
 def read_markdown(text: str) -> list[Block]:
     """Blocks of a Markdown playbook (ATX and setext headings, lists, blockquotes, pipe tables)."""
     blocks: list[Block] = []
@@ -100,6 +109,8 @@ def read_markdown(text: str) -> list[Block]:
             text = CHECKBOX.sub("", item.group(4))  # "- [ ] Ask about budget": a task list item
             blocks.append(Block("item", text, level=indent // 2 if indent else 0,
                                 ordered=item.group(2) is None, paragraph=paragraph))
+        elif _continues_item(blocks, line, paragraph):
+            blocks[-1].text = f"{blocks[-1].text} {line.strip()}"  # a wrapped item: one check, one text
         else:
             blocks.append(Block("text", line.strip(), paragraph=paragraph))
     # A line with no letter or digit ("##", '""', "- ") holds nothing a manager wrote.

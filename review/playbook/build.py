@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from ..errors import MethodologyError
 from ..schema import Methodology
 from .draft import CriterionDraft, MethodologyDraft
-from .wording import build_question, given_question, keywords
+from .wording import build_question, given_question, is_asked_check, keyword_text, keywords, topic_stem
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,19 @@ def summarize_errors(exc: ValidationError, limit: int = 8) -> str:
     return "; ".join(parts) + more
 
 
-def _criterion_row(c: CriterionDraft, criterion_id: str, section_id: str) -> dict:
+def _topic(draft: MethodologyDraft) -> frozenset[str]:
+    """Stems of the words more than a quarter of the criteria (and at least three) use in their
+    wording: the methodology's subject ('customer', 'charity'), which matches every call."""
+    criteria = [c for s in draft.sections for c in s.criteria]
+    counts: dict[str, int] = {}
+    for c in criteria:
+        for stem in {topic_stem(k) for k in keywords(keyword_text(c.name, c.description), limit=50)}:
+            counts[stem] = counts.get(stem, 0) + 1
+    return frozenset(stem for stem, n in counts.items() if n >= 3 and n > len(criteria) / 4)
+
+
+def _criterion_row(c: CriterionDraft, criterion_id: str, section_id: str,
+                   topic_words: frozenset[str] = frozenset()) -> dict:
     topic = f"'{c.name}'"
     question = given_question(c.question) or build_question(c.name, c.description)[0]
     good = c.description if c.description and len(c.description) <= 300 else \
@@ -104,7 +116,8 @@ def _criterion_row(c: CriterionDraft, criterion_id: str, section_id: str) -> dic
         ],
         "good_examples": list(c.good_examples),
         "poor_examples": list(c.poor_examples),
-        "keywords": keywords(f"{c.name} {c.description}"),
+        "keywords": keywords(keyword_text(c.name, c.description), topic=topic_words),
+        "needs_question": is_asked_check(question),
         "coaching": {
             "usual_cause": (f"The rep knows {topic} matters but does not plan it as a step of the call, "
                             "so it is skipped or left vague when time runs short."),
@@ -134,6 +147,7 @@ def build_methodology(draft: MethodologyDraft, source_name: str, drafted_by: str
     section_ids: set[str] = set()
     criterion_ids: set[str] = set()
     section_rows, criteria_rows, summaries = [], [], []
+    topic_words = _topic(draft)
     for n, section in enumerate(draft.sections, start=1):
         section_name = section.name.strip() or "General"
         section_id = _unique(slugify(section_name, f"section_{n}"), section_ids)
@@ -141,7 +155,7 @@ def build_methodology(draft: MethodologyDraft, source_name: str, drafted_by: str
         rows = []
         for c in section.criteria:
             criterion_id = _unique(slugify(c.name, f"criterion_{len(criterion_ids) + 1}"), criterion_ids)
-            rows.append(_criterion_row(c, criterion_id, section_id))
+            rows.append(_criterion_row(c, criterion_id, section_id, topic_words))
         criteria_rows.extend(rows)
         summaries.append(SectionSummary(section_name, tuple(
             CriterionSummary(r["name"], r["question"], len(r["good_examples"]), len(r["poor_examples"]))

@@ -35,7 +35,8 @@ STOPWORDS = set(
     our out over own same she should so some such than that the their them then there these they this
     those through to too under until up very was we were what when where which while who whom why will
     with would you your set get rep reps customer customers buyer buyers call calls ask asks asked make
-    sure good avoid example examples don't didn't""".split()
+    sure good avoid example examples don't didn't whether themselves himself herself someone something
+    explicitly""".split()
 )
 # Imperatives that can follow "Did the rep ..." as they are.
 VERBS = set(
@@ -46,7 +47,8 @@ VERBS = set(
     paraphrase pause pin play position prepare present prioritise prioritize probe propose prove qualify
     quantify question raise recap recommend record reframe repeat restate review schedule secure send
     set share show speak start state suggest summarise summarize tailor take talk teach test thank tie
-    uncover understand use validate verify walk write""".split()
+    uncover understand use validate verify walk write
+    appeal argue cite empathise say empathize encourage evoke express reassure remind tell try""".split()
 )
 # Words that are nouns as often as imperatives: "Close plan agreed" is a noun phrase, not an order.
 NOUNISH = set("close demo review use set test map name question recap check book plan schedule follow "
@@ -129,7 +131,7 @@ def split_name(text: str) -> tuple[str, str]:
     text = clean(text)
     parts = _NAME_SPLIT.split(text, maxsplit=1)
     name, rest = parts[0].strip(), (parts[1].strip() if len(parts) > 1 else "")
-    if rest and len(name.split()) <= 8:
+    if rest and len(name.split()) <= 12:  # "Asks their view of the charity or the task: ..." is a name
         return name.rstrip("."), rest
     sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text, maxsplit=1)
     if len(sentences) > 1 and len(sentences[0].split()) <= 8:  # "Review usage. Walk through ..."
@@ -270,6 +272,7 @@ def build_question(name: str, rest: str = "") -> tuple[str, QuestionSource]:
     """A natural yes/no check for a criterion, and whether the playbook gave it, it was derived
     from the check's own wording (an imperative or a question), or guessed from a noun phrase."""
     rest = _without_quotes(re.split(r"(?<=[.!?])\s+(?=[A-Z\"“])", clean(rest), maxsplit=1)[0]).rstrip(";")
+    rest = re.split(r",?\s+\b(?:e\.\s?g\b|for example\b|for instance\b)", rest, maxsplit=1, flags=re.I)[0].rstrip(" ,;:")
     name = _without_quotes(name)
     for text in (rest, name):
         given = given_question(text) if text else None
@@ -293,17 +296,55 @@ def build_question(name: str, rest: str = "") -> tuple[str, QuestionSource]:
     return f"Did the rep establish {phrase}{detail}?", "guessed"
 
 
-def keywords(text: str, limit: int = 5) -> list[str]:
+_ASK = re.compile(r"^did the rep ask\s+(.*)$", re.I)
+_ASKED_WORDS = re.compile(r"^(whether|if|about|what|how|who|whom|whose|when|where|why|which|questions?)\b", re.I)
+_REQUEST = re.compile(r"^(for|to)\b|^(\S+\s+){0,4}?(to|for)\s", re.I)
+
+
+def is_asked_check(question: str) -> bool:
+    """Whether the check is met only by a question: "Did the rep ask whether / about / the buyer's
+    view ...?" is; a request ("ask for the order", "ask the buyer to sign") is not."""
+    asked = _ASK.match(clean(question).rstrip("?"))
+    if not asked:
+        return False
+    rest = asked.group(1)
+    return bool(_ASKED_WORDS.match(rest)) or not _REQUEST.match(rest)
+
+
+def keyword_text(name: str, description: str) -> str:
+    """The wording keywords come from: the name and description without their quoted example
+    phrases and "e.g. ..." tails (examples are matched as examples, not word by word)."""
+    description = re.split(r",?\s+\b(?:e\.\s?g\b|for example\b|for instance\b)", clean(description), maxsplit=1,
+                           flags=re.I)[0]
+    return f"{_without_quotes(name)} {_without_quotes(description) if description.strip() else ''}".strip()
+
+
+def topic_stem(pattern_or_word: str) -> str:
+    """What a keyword is counted as when finding a methodology's topic words: the word without its
+    ending ('donation', 'donate', 'donating' are one topic)."""
+    word = re.sub(r"\\[bw]|\*", "", pattern_or_word)
+    return re.sub(r"(ations?|ings?|ions?|ies|ed|es|e|y|s)$", "", word) if len(word) > 5 else word
+
+
+def keywords(text: str, limit: int = 5, topic: frozenset[str] = frozenset()) -> list[str]:
     """Up to `limit` escaped regexes, one per content word of the criterion's wording, each
-    matching the word and its endings ('budget' -> r'\\bbudget\\w*')."""
+    matching the word and its endings ('budget' -> r'\\bbudget\\w*').
+
+    topic: stems (topic_stem) of the words many criteria of the methodology share (the subject of
+    every call it scores, e.g. 'customer' or 'charity'), never a keyword: they match everywhere.
+    """
     words: list[str] = []
+    verbs: set[str] = set()
     for word in re.findall(r"[A-Za-z][A-Za-z'-]+", clean(text)):
         word = re.sub(r"'s$", "", word.lower()).strip("'-")
+        verb = _base_verb(word) is not None  # "tries", "says": the check's verb, not its subject
         if len(word) > 5 and word.endswith("ies"):  # "priorities" -> r"\bpriorit\w*" (priority too)
             word = word[:-3]
         elif len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
             word = word[:-1]
-        if len(word) > 2 and word not in STOPWORDS and word not in words:
+        if len(word) > 2 and word not in STOPWORDS and word not in words and topic_stem(word) not in topic:
             words.append(word)
-    specific = [w for w in words if w not in VERBS]
+            if verb or _base_verb(word) is not None:
+                verbs.add(word)
+    specific = [w for w in words if w not in verbs]
     return [rf"\b{re.escape(w)}\w*" for w in (specific or words)[:limit]]
