@@ -17,7 +17,14 @@ from pydantic import ValidationError
 from ..errors import MethodologyError
 from ..schema import Methodology
 from .draft import CriterionDraft, MethodologyDraft
-from .wording import build_question, given_question, is_asked_check, keyword_text, keywords, topic_stem
+from .wording import (
+    build_question,
+    given_question,
+    is_asked_check,
+    keyword_text,
+    keywords,
+    topic_stem,
+)
 
 
 @dataclass(frozen=True)
