@@ -10,7 +10,6 @@ import stat
 import pytest
 from conftest import DATA
 
-from review.dialogue import dialogue_to_transcript, load_dialogue
 from review.files import PRIVATE, write_atomic
 from review.hashing import (
     sha256_bytes,
@@ -23,6 +22,7 @@ from review.hashing import (
 from review.keywords import keyword_hits
 from review.schema import Criterion
 from review.timefmt import clock
+from testkit.dialogue import dialogue_to_transcript, load_dialogue
 
 # --------------------------------------------------------------------------- hashing
 
