@@ -134,6 +134,20 @@ def test_every_time_label_uses_the_one_clock():
     assert timestamp(3725) == f"[{clock(3725)}]" == "[1:02:05]"
 
 
+def test_the_app_reads_typed_times_with_the_one_clock_parser():
+    """A comment's typed time follows the transcript parser's rules: no 75-second minute."""
+    from review.errors import InputError
+    from review.timefmt import parse_clock as parse_stamp
+    from review.ui.state import parse_clock
+
+    assert parse_clock(" 01:25 ") == parse_stamp("01:25") == 85.0
+    assert parse_clock("1:02:05") == 3725.0
+    assert parse_clock("85") == 85.0  # seconds alone
+    for bad in ("01:75", "1:60:00", "25:00:00", "1m25"):
+        with pytest.raises(InputError, match="01:25"):
+            parse_clock(bad)
+
+
 # --------------------------------------------------------------------------- keywords
 
 
