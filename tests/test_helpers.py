@@ -148,6 +148,21 @@ def test_the_app_reads_typed_times_with_the_one_clock_parser():
             parse_clock(bad)
 
 
+def test_transcript_and_export_names_are_the_one_rule():
+    """Two customers are told apart the same way on the transcript the app shows and in exports."""
+    from review.speaker_names import speaker_names
+    from review.speakers import display_names
+    from review.types import Segment
+
+    segs = [Segment(id=i, start=i, end=i + 1, speaker=spk, role=role, text="hi")
+            for i, (spk, role) in enumerate([("speaker_1", "rep"), ("speaker_2", "customer"),
+                                             ("speaker_3", "customer")])]
+    shown = display_names(segs, "Alex")
+    assert shown == {"speaker_1": "Alex (rep)", "speaker_2": "Customer (speaker_2)",
+                     "speaker_3": "Customer (speaker_3)"}
+    assert speaker_names([(s.speaker, s.role) for s in segs], "Alex") == shown
+
+
 # --------------------------------------------------------------------------- keywords
 
 
