@@ -46,12 +46,13 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from review import calibration, judge  # noqa: E402
-from review.dialogue import dialogue_to_transcript, load_dialogue  # noqa: E402
 from review.formats import load_transcript  # noqa: E402
 from review.methodology import LoadedMethodology, load_methodology_file  # noqa: E402
-from review.playbook_import import playbook_to_methodology, slugify  # noqa: E402
+from review.playbook.build import slugify  # noqa: E402
 from review.settings import load_settings  # noqa: E402
 from review.types import Candidate, Transcript  # noqa: E402
+from testkit.dialogue import dialogue_to_transcript, load_dialogue  # noqa: E402
+from testkit.playbook import playbook_to_methodology  # noqa: E402
 
 VERDICTS = ["met", "partly_met", "not_met"]
 PERSUASION = REPO / "benchmarks" / "data" / "persuasion"

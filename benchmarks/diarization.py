@@ -4,7 +4,7 @@
 
 1. Diarization error rate (DER, 0.25 s collar, benchmarks/der.py) on the real two-person sample
    tests/data/audio/two_speakers_mono.wav (and the same at 1/20 of its volume), and on synthetic
-   two-voice calls (review.synth, espeak-ng: the script's turns are the exact reference) for several
+   two-voice calls (testkit.synth, espeak-ng: the script's turns are the exact reference) for several
    voice pairs, wideband (16 kHz) and through an 8 kHz phone band.
 2. The one-voice rule (review.diarize.one_voice_reason) on one-voice audio (jfk.flac, each person of
    the real sample alone, synthetic single voices): does it keep one speaker? And on the two-voice
@@ -50,7 +50,7 @@ def _decode(path: Path):
 
 def _render(dialogue, voices: tuple[str, str], out: Path, phone: bool) -> list[tuple[float, float, str]]:
     """A mono synthetic call with the given (rep, customer) voices; phone band when asked."""
-    from review import synth
+    from testkit import synth
 
     saved = dict(synth.VOICES)
     synth.VOICES.update(rep=voices[0], customer=voices[1])
@@ -68,7 +68,7 @@ def _render(dialogue, voices: tuple[str, str], out: Path, phone: bool) -> list[t
 
 def der_rows(der, n_calls: int) -> list[tuple[str, float, int]]:
     from review import diarize
-    from review.dialogue import load_dialogue
+    from testkit.dialogue import load_dialogue
 
     rows = []
     real = _decode(AUDIO / "two_speakers_mono.wav")
@@ -97,7 +97,7 @@ def one_voice_rows(der) -> list[tuple[str, int, str]]:
     import numpy as np
 
     from review import diarize
-    from review.dialogue import load_dialogue
+    from testkit.dialogue import load_dialogue
 
     cases = [("jfk.flac (real, 11 s)", _decode(AUDIO / "jfk.flac"))]
     real = _decode(AUDIO / "two_speakers_mono.wav")
@@ -120,9 +120,9 @@ def one_voice_rows(der) -> list[tuple[str, int, str]]:
 
 def word_rows(n_calls: int) -> list[tuple[str, float, int]]:
     """Share of words whose role is right, for synthetic mono calls through transcribe_audio."""
-    from review.dialogue import load_dialogue
     from review.settings import load_settings
     from review.transcribe import transcribe_audio
+    from testkit.dialogue import load_dialogue
 
     settings = load_settings()
     dialogues = [load_dialogue(REPO / "examples" / "discovery_call.yaml")]
@@ -173,7 +173,7 @@ print(f"{wall:.1f} {before:.0f} {peak:.0f} {len(found.speakers)} {len(found.turn
 
 
 def long_row(minutes: float) -> str:
-    from review.dialogue import load_dialogue
+    from testkit.dialogue import load_dialogue
 
     with tempfile.TemporaryDirectory() as tmp:
         parts = [str(AUDIO / "two_speakers_mono.wav")]

@@ -25,10 +25,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from review.dialogue import Dialogue, dialogue_to_transcript, load_dialogue  # noqa: E402
 from review.index import CallIndex  # noqa: E402
 from review.retrieve import DEFAULT_CONFIG, RetrievalConfig, rank_windows  # noqa: E402
 from review.settings import load_settings  # noqa: E402
+from testkit.dialogue import Dialogue, dialogue_to_transcript, load_dialogue  # noqa: E402
 
 DEV_SET = REPO / "tests" / "data" / "calls"
 METHODOLOGY_IDS = ("discovery", "meddpicc", "bant")

@@ -89,8 +89,8 @@ def child(engine: str, input_path: str, methodology: str, gguf: str | None) -> d
 
 def prepare_inputs(folder: Path, wanted: set[str] | None) -> dict[str, Path]:
     """Input name -> file; dialogues are written as transcript JSON into `folder`."""
-    from review.dialogue import dialogue_to_transcript, load_dialogue
     from review.formats import write_json_atomic
+    from testkit.dialogue import dialogue_to_transcript, load_dialogue
 
     inputs = dict(FILE_INPUTS)
     for name in DIALOGUE_INPUTS:

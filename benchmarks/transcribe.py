@@ -177,7 +177,7 @@ def wer_child(model_name: str) -> None:
 
 
 def wer_table() -> None:
-    from review.wer import word_edits
+    from testkit.wer import word_edits
 
     results = {}
     for model_name in WER_MODELS:

@@ -112,11 +112,9 @@ class ActiveCalibration:
 
 
 def _examples_sha(examples) -> str:
-    import hashlib
-    import json
+    from .hashing import sha256_json
 
-    raw = [(e.review_id, e.present, e.source, e.created_at) for e in examples]
-    return hashlib.sha256(json.dumps(raw).encode()).hexdigest()
+    return sha256_json([(e.review_id, e.present, e.source, e.created_at) for e in examples])
 
 
 def last_resets(store, methodology_id: str) -> dict[str, str]:

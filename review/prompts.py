@@ -8,7 +8,6 @@ ConfigError naming it instead of sending a prompt with a blank hole in it.
 
 from __future__ import annotations
 
-import hashlib
 import string
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import ConfigError
+from .hashing import sha256_bytes
 from .resources import prompts_dir
 
 PROMPT_DIR = prompts_dir()
@@ -103,7 +103,7 @@ def load_prompt(name: str, prompt_dir: str | Path | None = None) -> Prompt:
     prompt = Prompt(
         id=data.id,
         version=data.version,
-        sha256=hashlib.sha256(raw).hexdigest(),
+        sha256=sha256_bytes(raw),
         system=data.system,
         user=data.user,
         path=str(path),

@@ -1,13 +1,13 @@
 """Display names in exports: label -> name maps for a transcript or a scorecard's quotes, and quotes
-relabelled in rendered text. The naming rule itself is review.speakers.display_name, the one rule for
-the app and every export (Markdown, DOCX, PDF, CSV)."""
+relabelled in rendered text. The naming rule itself is review.speakers.display_name (`names_of` for a
+set of speakers), the one rule for the app and every export (Markdown, DOCX, PDF, CSV)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
 
-from .speakers import display_name
+from .speakers import names_of
 from .types import Scorecard, Transcript
 
 __all__ = ["relabel_quotes", "speaker_names"]
@@ -23,12 +23,7 @@ def speaker_names(source: Scorecard | Transcript | Iterable[tuple[str, str]], re
         pairs = [(q.speaker, q.role) for c in source.criteria for q in c.evidence]
     else:
         pairs = list(source)
-    roles: dict[str, str] = {}
-    for label, role in pairs:
-        roles.setdefault(label, role)
-    names = {label: display_name(label, role, rep_name) for label, role in roles.items()}
-    shown = list(names.values())
-    return {label: (f"{name} ({label})" if shown.count(name) > 1 else name) for label, name in names.items()}
+    return names_of(pairs, rep_name)
 
 
 def relabel_quotes(text: str, names: Mapping[str, str]) -> str:

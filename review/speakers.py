@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
+from collections.abc import Iterable
 
 from .errors import ConfigError
 from .types import Segment, Transcript
@@ -95,10 +96,20 @@ def display_names(segments: list[Segment], rep_name: str | None = None) -> dict[
 
     segments: turns with roles set (`assign_roles`). rep_name: the rep's name, when known.
     """
+    return names_of(((seg.speaker, seg.role) for seg in sorted(segments, key=lambda s: (s.start, s.id))), rep_name)
+
+
+def names_of(pairs: Iterable[tuple[str, str]], rep_name: str | None = None) -> dict[str, str]:
+    """label -> `display_name` for (label, role) pairs, the first role of a label winning. Two
+    speakers who would show alike (two customers) keep their labels apart ("Customer (speaker_2)")
+    so quotes stay attributable.
+    """
     roles: dict[str, str] = {}
-    for seg in sorted(segments, key=lambda s: (s.start, s.id)):
-        roles.setdefault(seg.speaker, seg.role)
-    return {speaker: display_name(speaker, role, rep_name) for speaker, role in roles.items()}
+    for label, role in pairs:
+        roles.setdefault(label, role)
+    names = {label: display_name(label, role, rep_name) for label, role in roles.items()}
+    shown = list(names.values())
+    return {label: (f"{name} ({label})" if shown.count(name) > 1 else name) for label, name in names.items()}
 
 
 def speaker_flags(transcript: Transcript) -> list[str]:

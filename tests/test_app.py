@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from review.dialogue import dialogue_to_transcript, load_dialogue
 from review.errors import InputError
 from review.jobs import run_job
 from review.pipeline import ReviewResult, Services
@@ -32,6 +31,7 @@ from review.types import (
     SectionTotal,
 )
 from review.ui import state as ui_state
+from testkit.dialogue import dialogue_to_transcript, load_dialogue
 
 streamlit_testing = pytest.importorskip("streamlit.testing.v1")
 AppTest = streamlit_testing.AppTest
@@ -316,7 +316,7 @@ def test_calls_filter_and_search(seams, store):
     store_review(store, tiny_wav(tone=10), "alpha.wav", rep="Alex Rivera", call_date="2026-11-02")
     store_review(store, tiny_wav(tone=11), "beta.wav", rep="Bo Chen", call_date="2026-11-03", rep_score=2)
     plain = store.add_call(filename="gamma.vtt", rep="Bo Chen", call_date="2026-11-04", methodology_id="discovery")
-    from review.dialogue import Dialogue, Turn
+    from testkit.dialogue import Dialogue, Turn
 
     store.save_transcript(plain, dialogue_to_transcript(Dialogue(
         id="g", turns=[Turn(speaker="rep", text="Let us talk about the warehouse budget")])))

@@ -17,7 +17,7 @@ from review.transcribe import transcribe_audio
 
 def convert(src: Path, dst: Path, codec: str, rate: int | None = None) -> Path:
     """Re-encode `src` into `dst` (container from the extension) with the project's own encoder."""
-    from review.synth import encode_audio
+    from testkit.synth import encode_audio
 
     return encode_audio(src, dst, codec, rate)
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from review.dialogue import Dialogue, Turn
+from testkit.dialogue import Dialogue, Turn
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -120,7 +120,7 @@ def server(tmp_path):
 def test_upload_review_override_follow_rescore_edit_export(server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
-    from review.synth import render_dialogue
+    from testkit.synth import render_dialogue
 
     recording = tmp_path / "pilot_call.wav"
     render_dialogue(CALL, recording)

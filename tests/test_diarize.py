@@ -12,7 +12,7 @@ import pytest
 from conftest import DATA
 
 from review import diarize, voice_encoder
-from review.dialogue import Dialogue
+from testkit.dialogue import Dialogue
 
 AUDIO = DATA / "audio"
 REFERENCE = DATA / "voice_encoder_reference.npz"
@@ -90,7 +90,7 @@ def test_speaker_count_setting_one_skips_clustering():
 
 def _script(n: int) -> Dialogue:
     """The first n turns of a scripted call (varied sentences: repeated ones would be identical audio)."""
-    from review.dialogue import load_dialogue
+    from testkit.dialogue import load_dialogue
 
     dialogue = load_dialogue(DATA / "calls" / "hr_onboarding_weak.yaml")
     return Dialogue(id="short", turns=dialogue.turns[:n])
@@ -98,7 +98,7 @@ def _script(n: int) -> Dialogue:
 
 @needs_espeak
 def test_synthetic_single_voice_keeps_one_speaker(tmp_path, monkeypatch):
-    from review import synth
+    from testkit import synth
 
     monkeypatch.setitem(synth.VOICES, "customer", synth.VOICES["rep"])  # one voice for both roles
     synth.render_dialogue(_script(8), tmp_path / "one.wav", layout="mono")
@@ -109,7 +109,7 @@ def test_synthetic_single_voice_keeps_one_speaker(tmp_path, monkeypatch):
 
 @needs_espeak
 def test_synthetic_two_voices_found(tmp_path):
-    from review.synth import render_dialogue
+    from testkit.synth import render_dialogue
 
     timeline = render_dialogue(_script(8), tmp_path / "two.wav", layout="mono")
     found = diarize.diarize(decode(tmp_path / "two.wav"))

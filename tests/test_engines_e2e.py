@@ -75,8 +75,8 @@ def cli(settings, capsys):
 
 def short_call(folder: Path) -> Path:
     """A short weak call with an injection attempt in it, as our transcript JSON."""
-    from review.dialogue import dialogue_to_transcript, load_dialogue
     from review.formats import write_json_atomic
+    from testkit.dialogue import dialogue_to_transcript, load_dialogue
 
     dialogue = load_dialogue(REPO / "tests" / "data" / "calls" / "hr_onboarding_weak.yaml")
     dialogue.turns.insert(3, dialogue.turns[1].model_copy(

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from review.errors import CallreviewError
 from review.keywords import keyword_problem, search_keyword
 from review.methodology import MethodologyLibrary, parse_methodology_bytes
-from review.playbook_import import playbook_to_methodology
 from review.schema import Methodology
+from testkit.playbook import playbook_to_methodology
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "methodology"
 DEMO_TEXT = (SAMPLES / "team_demo.yaml").read_text()

@@ -10,7 +10,6 @@ import stat
 import pytest
 from conftest import DATA
 
-from review.dialogue import dialogue_to_transcript, load_dialogue
 from review.files import PRIVATE, write_atomic
 from review.hashing import (
     sha256_bytes,
@@ -23,6 +22,7 @@ from review.hashing import (
 from review.keywords import keyword_hits
 from review.schema import Criterion
 from review.timefmt import clock
+from testkit.dialogue import dialogue_to_transcript, load_dialogue
 
 # --------------------------------------------------------------------------- hashing
 
@@ -132,6 +132,35 @@ def test_every_time_label_uses_the_one_clock():
     from review.render import timestamp
 
     assert timestamp(3725) == f"[{clock(3725)}]" == "[1:02:05]"
+
+
+def test_the_app_reads_typed_times_with_the_one_clock_parser():
+    """A comment's typed time follows the transcript parser's rules: no 75-second minute."""
+    from review.errors import InputError
+    from review.timefmt import parse_clock as parse_stamp
+    from review.ui.state import parse_clock
+
+    assert parse_clock(" 01:25 ") == parse_stamp("01:25") == 85.0
+    assert parse_clock("1:02:05") == 3725.0
+    assert parse_clock("85") == 85.0  # seconds alone
+    for bad in ("01:75", "1:60:00", "25:00:00", "1m25"):
+        with pytest.raises(InputError, match="01:25"):
+            parse_clock(bad)
+
+
+def test_transcript_and_export_names_are_the_one_rule():
+    """Two customers are told apart the same way on the transcript the app shows and in exports."""
+    from review.speaker_names import speaker_names
+    from review.speakers import display_names
+    from review.types import Segment
+
+    segs = [Segment(id=i, start=i, end=i + 1, speaker=spk, role=role, text="hi")
+            for i, (spk, role) in enumerate([("speaker_1", "rep"), ("speaker_2", "customer"),
+                                             ("speaker_3", "customer")])]
+    shown = display_names(segs, "Alex")
+    assert shown == {"speaker_1": "Alex (rep)", "speaker_2": "Customer (speaker_2)",
+                     "speaker_3": "Customer (speaker_3)"}
+    assert speaker_names([(s.speaker, s.role) for s in segs], "Alex") == shown
 
 
 # --------------------------------------------------------------------------- keywords

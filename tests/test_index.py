@@ -13,10 +13,10 @@ import chromadb
 import pytest
 from fakes import FakeEmbedding
 
-from review.dialogue import dialogue_to_transcript, load_dialogue
 from review.errors import ConfigError
 from review.index import CallIndex, build_windows
 from review.methodology import load_methodology_file
+from testkit.dialogue import dialogue_to_transcript, load_dialogue
 
 REPO = Path(__file__).resolve().parent.parent
 CALLS = REPO / "tests" / "data" / "calls"

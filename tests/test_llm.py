@@ -354,10 +354,10 @@ def smollm2_gguf(tmp_path_factory):
 @pytest.mark.slow
 def test_local_engine_scores_one_criterion_end_to_end(smollm2_gguf, settings):
     """Plumbing only: SmolLM2-135M is too weak to judge calls. Valid schema output, quotes verbatim."""
-    from review.dialogue import Dialogue, dialogue_to_transcript
     from review.methodology import load_methodology_file
     from review.score import score_call
     from review.types import Candidate
+    from testkit.dialogue import Dialogue, dialogue_to_transcript
 
     settings.llm_engine, settings.llm_gguf_path, settings.llm_threads = "local", str(smollm2_gguf), 1
     engine = make_chat_engine(settings)

@@ -20,8 +20,8 @@ from review.methodology import (
     load_methodology_file,
     methodology_to_yaml,
 )
-from review.playbook_import import playbook_to_methodology
 from review.schema import Methodology
+from testkit.playbook import playbook_to_methodology
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((REPO / "methodology").glob("*.yaml"))

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from fakes import fake_engine, requests_of
 
-from review.dialogue import dialogue_to_transcript, load_dialogue
 from review.errors import InputError, LLMError, MethodologyError
 from review.formats import write_json_atomic
 from review.pipeline import STAGES, Services, cache_key, review_file
 from review.types import Scorecard, Transcript
+from testkit.dialogue import dialogue_to_transcript, load_dialogue
 
 REPO = Path(__file__).resolve().parent.parent
 CALLS = REPO / "tests" / "data" / "calls"

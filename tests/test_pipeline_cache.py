@@ -16,7 +16,7 @@ def _earlier(sha, when):
 def test_a_new_earlier_call_of_the_rep_changes_the_key(settings, embed, tmp_path):  # noqa: F811
     from conftest import DATA
 
-    from review.dialogue import dialogue_to_transcript, load_dialogue
+    from testkit.dialogue import dialogue_to_transcript, load_dialogue
 
     transcript = dialogue_to_transcript(load_dialogue(DATA / "calls" / "hr_onboarding_weak.yaml"))
     services = make_services(settings, embed, None)

@@ -10,13 +10,13 @@ import chromadb
 import pytest
 from fakes import FakeEmbedding
 
-from review.dialogue import dialogue_to_transcript, load_dialogue
 from review.embeddings import make_embedding_function
 from review.index import CallIndex
 from review.keywords import keyword_hits
 from review.methodology import load_methodology_file
 from review.retrieve import retrieve_candidates, role_allows
 from review.settings import load_settings
+from testkit.dialogue import dialogue_to_transcript, load_dialogue
 
 REPO = Path(__file__).resolve().parent.parent
 CALLS = sorted((REPO / "tests" / "data" / "calls").glob("*.yaml"))

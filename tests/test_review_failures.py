@@ -49,7 +49,7 @@ def _nothing_kept(services) -> None:
 
 
 def _ogg(tmp_path: Path, seconds: int = 20) -> Path:
-    from review.synth import encode_audio
+    from testkit.synth import encode_audio
 
     rate = 16000
     t = np.arange(rate * seconds) / rate
@@ -338,8 +338,8 @@ def test_the_cache_key_includes_the_llm_endpoint(settings):
         def __init__(self, base_url):
             self.base_url = base_url
 
-    from review.dialogue import dialogue_to_transcript, load_dialogue
     from review.types import Transcript
+    from testkit.dialogue import dialogue_to_transcript, load_dialogue
 
     transcript = Transcript.model_validate(dialogue_to_transcript(
         load_dialogue(Path(__file__).parent / "data" / "calls" / "hr_onboarding_weak.yaml")).model_dump())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from review.dialogue import Dialogue, dialogue_to_transcript, load_dialogue
 from review.keywords import keyword_hits
 from review.methodology import load_methodology_file
 from review.rules import (
@@ -15,6 +14,7 @@ from review.rules import (
 )
 from review.score import score_call
 from review.types import Candidate
+from testkit.dialogue import Dialogue, dialogue_to_transcript, load_dialogue
 
 REPO = Path(__file__).resolve().parent.parent
 METHODOLOGIES = {p.stem: load_methodology_file(p, origin="shipped") for p in (REPO / "methodology").glob("*.yaml")}

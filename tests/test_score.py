@@ -10,7 +10,6 @@ import httpx2
 import pytest
 from fakes import fake_engine, requests_of
 
-from review.dialogue import Dialogue, dialogue_to_transcript, load_dialogue
 from review.errors import ConfigError
 from review.llm import OpenAIChatEngine
 from review.methodology import load_methodology_file
@@ -18,6 +17,7 @@ from review.prompts import load_prompt
 from review.score import CLOSE, OPEN, estimate_tokens, score_call
 from review.score_prompt import MAX_BATCH, batches
 from review.types import Candidate
+from testkit.dialogue import Dialogue, dialogue_to_transcript, load_dialogue
 
 REPO = Path(__file__).resolve().parent.parent
 HTTP = REPO / "tests" / "data" / "http"

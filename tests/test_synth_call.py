@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from test_transcribe import word_error_rate
 
-from review.dialogue import Dialogue, Turn
 from review.errors import ConfigError
-from review.synth import render_dialogue
 from review.transcribe import MONO_WARNING, transcribe_audio
 from review.types import Transcript
+from testkit.dialogue import Dialogue, Turn
+from testkit.synth import render_dialogue
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 
@@ -112,7 +112,7 @@ def test_missing_espeak_is_a_clear_error(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_example_call_every_turn_attributed(settings, tmp_path):
     """examples/discovery_call.flac (2 min, stereo): every scripted turn under the right speaker."""
-    from review.dialogue import load_dialogue
+    from testkit.dialogue import load_dialogue
 
     examples = Path(__file__).resolve().parent.parent / "examples"
     dialogue = load_dialogue(examples / "discovery_call.yaml")

@@ -22,7 +22,7 @@ from review.transcribe import (
     words_to_turns,
 )
 from review.types import Word
-from review.wer import word_error_rate
+from testkit.wer import word_error_rate
 
 AUDIO = Path(__file__).resolve().parent / "data" / "audio"
 JFK = AUDIO / "jfk.flac"

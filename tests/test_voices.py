@@ -10,11 +10,11 @@ import pytest
 from conftest import DATA
 
 from review.cli import main
-from review.dialogue import Dialogue, load_dialogue
 from review.speakers import MONO_WARNING, speaker_flags
 from review.store import Store
 from review.transcribe import transcribe_audio
 from review.voices import merged, similarities, voice_of
+from testkit.dialogue import Dialogue, load_dialogue
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 
@@ -22,7 +22,7 @@ CALL = load_dialogue(DATA / "calls" / "hr_onboarding_weak.yaml")
 
 
 def render(tmp_path, name: str, turns, layout: str = "mono", voices: dict | None = None):
-    from review import synth
+    from testkit import synth
 
     saved = dict(synth.VOICES)
     synth.VOICES.update(voices or {})
@@ -72,7 +72,7 @@ def test_mono_call_gets_two_speakers_roles_and_metrics(settings, mono_call):
 def test_voice_profile_picks_the_rep(settings, mono_call, tmp_path):
     """A profile of the customer's voice (other sentences) makes the customer's speaker the rep."""
     path, _ = mono_call
-    from review.synth import VOICES
+    from testkit.synth import VOICES
 
     sample, _ = render(tmp_path, "sample", CALL.turns[10:16], voices={"rep": VOICES["customer"]})
     from faster_whisper.audio import decode_audio
@@ -92,7 +92,7 @@ def test_voice_profile_picks_the_rep(settings, mono_call, tmp_path):
 
 
 def test_one_voice_stays_unknown_and_the_scorecard_says_so(settings, tmp_path):
-    from review.synth import VOICES
+    from testkit.synth import VOICES
 
     path, _ = render(tmp_path, "one", CALL.turns[:8], voices={"customer": VOICES["rep"]})
     transcript = transcribe_audio(path, settings)

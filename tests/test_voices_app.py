@@ -8,15 +8,15 @@ import pytest
 from conftest import DATA
 from test_app import app, seams, store, store_review, texts, tiny_wav  # noqa: F401 - fixtures
 
-from review.dialogue import Dialogue, load_dialogue
 from review.speakers import MONO_WARNING
+from testkit.dialogue import Dialogue, load_dialogue
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 
 
 @needs_espeak
 def test_enroll_a_voice_sample_in_settings(seams, store, tmp_path):  # noqa: F811
-    from review.synth import render_dialogue
+    from testkit.synth import render_dialogue
 
     call = load_dialogue(DATA / "calls" / "hr_onboarding_weak.yaml")
     render_dialogue(Dialogue(id="s", turns=call.turns[:4]), tmp_path / "sample.wav", layout="mono")

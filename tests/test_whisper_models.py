@@ -13,7 +13,7 @@ import pytest
 from review import whisper_models
 from review.errors import ConfigError
 from review.transcribe import decoding_options, hotwords, resolve_model, transcribe_audio
-from review.wer import word_error_rate
+from testkit.wer import word_error_rate
 
 AUDIO = Path(__file__).resolve().parent / "data" / "audio"
 JFK_TEXT = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."

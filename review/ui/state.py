@@ -277,13 +277,17 @@ def parse_clock(text: str) -> float:
 
     text: what the manager typed.
     """
+    from review.timefmt import parse_clock as parse_stamp
+
     raw = text.strip()
     if not re.fullmatch(r"\d+(:\d{1,2}){0,2}(\.\d+)?", raw):
         raise InputError(f"time {text!r} is not mm:ss; type e.g. 01:25")
-    seconds = 0.0
-    for part in raw.split(":"):
-        seconds = seconds * 60 + float(part)
-    return seconds
+    if ":" not in raw:
+        return float(raw)
+    try:  # the one clock parser: minutes and seconds below 60, at most a day
+        return parse_stamp(raw)
+    except ValueError as exc:
+        raise InputError(f"{exc}; type e.g. 01:25") from None
 
 
 def section_names(methodology_id: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ A dialogue file (`tests/data/calls/*.yaml`, `examples/*.yaml`) is a written call
         text: "Thanks for making time today..."
         evidence: [discovery/agenda_set]   # criteria this turn is the evidence for
 
-Criteria are named `<methodology id>/<criterion id>`. `render_dialogue` in `review.synth` speaks a
+Criteria are named `<methodology id>/<criterion id>`. `render_dialogue` in `testkit.synth` speaks a
 dialogue with two voices; `dialogue_to_transcript` builds the transcript the speech would give,
 with words spaced evenly, for tests that need no audio.
 """
@@ -26,7 +26,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from .types import Segment, Transcript, TranscriptSource, Word
+from review.types import Segment, Transcript, TranscriptSource, Word
 
 
 class Turn(BaseModel):
@@ -57,7 +57,7 @@ def dialogue_to_transcript(
     dialogue: Dialogue, words_per_second: float = 2.5, pause_s: float = 0.8
 ) -> Transcript:
     """The transcript a perfect recogniser would give: one segment per turn, even word timing."""
-    from .metrics import compute_metrics  # local: metrics imports types only
+    from review.metrics import compute_metrics  # local: metrics imports types only
 
     t = 0.5
     segments: list[Segment] = []

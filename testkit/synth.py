@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .dialogue import Dialogue
-from .errors import ConfigError, InputError
+from review.errors import ConfigError, InputError
+from testkit.dialogue import Dialogue
 
 VOICES = {"rep": "en-us+m3", "customer": "en-gb+f2"}
 WORDS_PER_MINUTE = 160
