@@ -180,7 +180,7 @@ def test_a_call_that_never_got_a_review_opens_from_calls_and_is_retried_from_its
 
     from test_app import REPO
 
-    from review.dialogue import dialogue_to_transcript, load_dialogue
+    from testkit.dialogue import dialogue_to_transcript, load_dialogue
 
     data = dialogue_to_transcript(load_dialogue(REPO / "examples" / "discovery_call.yaml")).model_dump_json().encode()
     sha = hashlib.sha256(data).hexdigest()

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from fakes import FakeEmbedding
 
-from review.dialogue import dialogue_to_transcript, load_dialogue
 from review.errors import ConfigError, InputError, StoreError
 from review.formats import write_json_atomic
 from review.pipeline import Services, review_file
 from review.rework import change_rep_speaker, delete_call, rescore_call, retry_call, speakers
+from testkit.dialogue import dialogue_to_transcript, load_dialogue
 
 CALLS = Path(__file__).resolve().parent / "data" / "calls"
 
