@@ -280,7 +280,9 @@ def assess_pattern(
 # --------------------------------------------------------------------------- Solution Chart
 
 
-def recommend_solution(likely_solution: str, pattern: Pattern) -> tuple[str, str]:
+def recommend_solution(
+    likely_solution: str, pattern: Pattern
+) -> tuple[Literal["training", "coaching", "feedback", "other"], str]:
     """(solution, reason): the Solution Chart applied to what the calls show. First rule that fits wins:
 
     1. The methodology says this gap usually has a cause outside the rep's control

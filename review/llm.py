@@ -160,7 +160,8 @@ class StructuredChatEngine:
         used = usage_of_message(raw)
         if isinstance(parsed, output) and result.get("parsing_error") is None:
             return parsed, "", used, "", False
-        content = raw.content if isinstance(getattr(raw, "content", None), str) else ""
+        raw_content = getattr(raw, "content", None)
+        content = raw_content if isinstance(raw_content, str) else ""
         truncated = (getattr(raw, "response_metadata", None) or {}).get("finish_reason") == "length"
         return None, content, used, reply_problem(output, content, result.get("parsing_error")), truncated
 
