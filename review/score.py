@@ -46,7 +46,15 @@ from .score_prompt import (
 )
 from .speakers import speaker_flags
 from .timefmt import clock
-from .types import Candidate, CriterionScore, Provenance, Scorecard, SectionTotal, Transcript, Verdict
+from .types import (
+    Candidate,
+    CriterionScore,
+    Provenance,
+    Scorecard,
+    SectionTotal,
+    Transcript,
+    Verdict,
+)
 
 __all__ = ["CLOSE", "INJECTION", "OPEN", "estimate_tokens", "score_call", "strengths_and_gaps", "totals",
            "verdict_for"]
