@@ -77,7 +77,13 @@ def _section_name(meth: Methodology, section_id: str) -> str:
 def _score_text(focus: Focus) -> str:
     if focus.score is not None:
         return f"{focus.score.score}/{focus.score.max_score} (target {focus.target})"
-    return f"{focus.activity.value} (benchmark: {focus.activity.benchmark})"
+    return f"{_activity(focus).value} (benchmark: {_activity(focus).benchmark})"
+
+
+def _activity(focus: Focus) -> ActivityFinding:
+    """The finding of an activity focus (a focus without a criterion carries one)."""
+    assert focus.activity is not None
+    return focus.activity
 
 
 def _set_the_stage(x: _Ctx) -> str:
@@ -147,7 +153,7 @@ def _explore_options(x: _Ctx) -> str:
     lines += [f"- {q}" for q in x.questions]
     crit = x.focus.criterion
     if x.solution == "training":
-        top = crit.levels[-1].description if crit else x.focus.activity.benchmark
+        top = crit.levels[-1].description if crit else _activity(x.focus).benchmark
         example = (
             f" e.g. \u201c{crit.good_examples[0]}\u201d (methodology example, not from this call)"
             if crit and crit.good_examples
@@ -168,7 +174,7 @@ def _explore_options(x: _Ctx) -> str:
         if crit:
             lines += ["", f"**A drill to try:** {crit.coaching.drill}"]
     elif x.solution == "feedback":
-        expected = crit.levels[-1].description if crit else x.focus.activity.benchmark
+        expected = crit.levels[-1].description if crit else _activity(x.focus).benchmark
         lines += [
             "",
             f"**The expectation to state:** {expected}",
@@ -280,7 +286,7 @@ def _polish(x: _Ctx, engine, usage) -> None:
         methodology_name=x.meth.name,
         rep=x.rep or "the rep",
         focus_name=x.focus.name,
-        focus_question=crit.question.strip() if crit else x.focus.activity.benchmark,
+        focus_question=crit.question.strip() if crit else _activity(x.focus).benchmark,
         score_text=_score_text(x.focus),
         pattern=x.pattern.text,
         usual_cause=crit.coaching.usual_cause if crit else x.focus.reason,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from .coaching_models import ActivityBenchmarks
 from .errors import MethodologyError
@@ -227,11 +227,13 @@ def assess_pattern(
     def outcome(card: Scorecard) -> tuple[bool, int] | None:  # (missed, score) or None if not scored
         if focus.kind == "activity":
             found = activity_findings(card.metrics, rep_speaker(card, rep), bench, card.duration_s) if bench else []
+            assert focus.activity is not None  # an activity focus carries its finding
             hit = next((a for a in found if a.key == focus.activity.key), None)
             return None if hit is None else (hit.severity > 0, 0 if hit.severity > 0 else 1)
         cs = next((c for c in card.criteria if c.id == focus.id), None)
         if cs is None or cs.verdict == "not_applicable":
             return None
+        assert focus.target is not None  # a criterion focus carries its target
         return cs.score < min(focus.target, cs.max_score), cs.score
 
     earlier_cards = sorted(
@@ -248,7 +250,7 @@ def assess_pattern(
     window = earlier + [current]
     missed = sum(1 for m, _ in window if m)
     met_before = sum(1 for m, _ in earlier if not m)
-    common = dict(
+    common: dict[str, Any] = dict(
         calls=len(window),
         missed=missed,
         earlier=len(earlier),
@@ -278,7 +280,9 @@ def assess_pattern(
 # --------------------------------------------------------------------------- Solution Chart
 
 
-def recommend_solution(likely_solution: str, pattern: Pattern) -> tuple[str, str]:
+def recommend_solution(
+    likely_solution: str, pattern: Pattern
+) -> tuple[Literal["training", "coaching", "feedback", "other"], str]:
     """(solution, reason): the Solution Chart applied to what the calls show. First rule that fits wins:
 
     1. The methodology says this gap usually has a cause outside the rep's control

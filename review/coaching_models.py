@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -233,7 +233,7 @@ def _load_one(path: Path, model: type[BaseModel]) -> BaseModel:
 @lru_cache(maxsize=8)
 def _load_cached(folder: str) -> CoachingModels:
     base = Path(folder)
-    loaded = {name: _load_one(base / f"{name}.yaml", model) for name, model in _FILES.items()}
+    loaded: dict[str, Any] = {name: _load_one(base / f"{name}.yaml", model) for name, model in _FILES.items()}
     return CoachingModels(**loaded)
 
 

@@ -145,12 +145,12 @@ def _kmeans(points: np.ndarray, k: int, seed: int = 0, restarts: int = 8) -> np.
     rng = np.random.default_rng(seed)
     best, best_cost = np.zeros(len(points), dtype=int), np.inf
     for _ in range(restarts):
-        centres = [points[rng.integers(len(points))]]
+        picked = [points[rng.integers(len(points))]]
         for _ in range(1, k):
-            dist = np.min([np.square(points - c).sum(axis=1) for c in centres], axis=0)
+            dist = np.min([np.square(points - c).sum(axis=1) for c in picked], axis=0)
             p = dist / dist.sum() if dist.sum() > 0 else None
-            centres.append(points[rng.choice(len(points), p=p)])
-        centres = np.array(centres)
+            picked.append(points[rng.choice(len(points), p=p)])
+        centres = np.array(picked)
         for _ in range(100):
             labels = np.square(points[:, None, :] - centres[None]).sum(axis=2).argmin(axis=1)
             moved = np.array([points[labels == c].mean(axis=0) if np.any(labels == c) else centres[c]
@@ -349,7 +349,7 @@ def speaker_at(turns: list[SpeakerTurn], start: float, end: float) -> str | None
         nearest = min(turns, key=lambda t: 0.0 if t.start <= middle <= t.end
                       else min(abs(t.start - middle), abs(t.end - middle)), default=None)
         return nearest.speaker if nearest else None
-    return max(overlap, key=overlap.get)
+    return max(overlap, key=lambda k: overlap[k])
 
 
 def diarize_external(audio: np.ndarray, spec: str, sample_rate: int = 16000) -> list[SpeakerTurn]:

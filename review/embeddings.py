@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -62,8 +62,8 @@ class MiniLMOnnxEncoder:
         self.tokenizer_path = Path(tokenizer_path) if tokenizer_path else TOKENIZER_PATH
         self.threads = threads
         self.batch_size = batch_size
-        self._session = None
-        self._tokenizer = None
+        self._session: Any = None  # onnxruntime.InferenceSession, loaded on first use
+        self._tokenizer: Any = None  # tokenizers.Tokenizer, loaded on first use
 
     def _load(self) -> None:
         """Open the tokenizer and the ONNX session once, on first use."""
@@ -277,10 +277,10 @@ def _chroma_adapter_class() -> type:
         def name() -> str:
             return "callreview"
 
-        def default_space(self) -> str:
+        def default_space(self) -> Literal["cosine", "l2", "ip"]:
             return "cosine"
 
-        def supported_spaces(self) -> list[str]:
+        def supported_spaces(self) -> list[Literal["cosine", "l2", "ip"]]:
             return ["cosine", "l2", "ip"]
 
         def get_config(self) -> dict[str, Any]:
@@ -323,7 +323,7 @@ def make_embedding_function(settings: Settings, openai_client: Any = None) -> An
                 "embedding=openai needs an API key: set CALLREVIEW_LLM_API_KEY (or OPENAI_API_KEY), "
                 "or CALLREVIEW_LLM_BASE_URL for a local endpoint"
             )
-        encoder = OpenAIEncoder(
+        encoder: OpenAIEncoder | RedactingEncoder = OpenAIEncoder(
             model=settings.embedding_model,
             # local OpenAI-compatible servers (Ollama, vLLM) accept any key, but the client needs one
             api_key=settings.llm_api_key or "not-needed",

@@ -121,8 +121,10 @@ def _parse_cues(path: Path, text: str) -> tuple[list[_Piece], list[str]]:
             if cue_lines and cue_lines[-1].strip().isdigit():
                 cue_lines.pop()  # the next cue's number, in an SRT without blank lines between cues
             times = _cue_times(path, number, line, warnings)
-            cue_lines = None if times is None else []
-            if times is not None:
+            if times is None:
+                cue_lines = None
+            else:
+                cue_lines = []
                 cues.append((times[0], times[1], cue_lines))
         elif not line.strip():
             cue_lines = None  # a blank line ends a cue; ids, NOTE and STYLE blocks are not cues
@@ -183,13 +185,13 @@ def _parse_plain_text(path: Path, text: str) -> tuple[list[_Piece], list[str]]:
     prefixed = split_speaker_prefixes(bodies)
 
     turns: list[list] = []  # [speaker, stamp, text]
-    for stamp, header, (name, rest) in zip(stamps, headers, prefixed, strict=True):
-        if header is not None:
-            turns.append([speaker_label(header), stamp, ""])
+    for at, head, (name, rest) in zip(stamps, headers, prefixed, strict=True):
+        if head is not None:
+            turns.append([speaker_label(head), at, ""])
         elif name is not None:
-            turns.append([speaker_label(name), stamp, rest])
-        elif stamp is not None or not turns:  # a timed line without a name: same speaker, new time
-            turns.append([turns[-1][0] if turns else UNKNOWN_SPEAKER, stamp, rest])
+            turns.append([speaker_label(name), at, rest])
+        elif at is not None or not turns:  # a timed line without a name: same speaker, new time
+            turns.append([turns[-1][0] if turns else UNKNOWN_SPEAKER, at, rest])
         else:
             turns[-1][2] = f"{turns[-1][2]} {rest}".strip()
     turns = [t for t in turns if t[2]]

@@ -35,7 +35,7 @@ import numpy as np
 PROBES_FILE = "injection_probes.txt"
 SIMILARITY_THRESHOLD = 0.60  # similarity + cue bonus; see the module docstring
 
-EmbedFn = Callable[[list[str]], Sequence[Sequence[float]]]
+EmbedFn = Callable[[list[str]], Sequence[Sequence[float]] | np.ndarray]
 
 # Text addressed to the reviewer/model rather than to the other person on the call.
 INJECTION = re.compile(

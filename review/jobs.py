@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import CallreviewError, ConfigError
 
@@ -53,7 +53,7 @@ class ReviewOptions:
 # --------------------------------------------------------------------------- the queue
 
 
-_QUEUES: dict[str, tuple[Huey, object]] = {}
+_QUEUES: dict[str, tuple[Huey, Callable[[int], Any]]] = {}
 
 
 def queue_for(settings: Settings) -> Huey:
@@ -61,7 +61,7 @@ def queue_for(settings: Settings) -> Huey:
     return _queue(settings)[0]
 
 
-def _queue(settings: Settings) -> tuple[Huey, object]:
+def _queue(settings: Settings) -> tuple[Huey, Callable[[int], Any]]:
     url = settings.queue_url.strip()
     key = url or f"sqlite:{settings.home_path / 'jobs.db'}"
     if key not in _QUEUES:
@@ -69,7 +69,7 @@ def _queue(settings: Settings) -> tuple[Huey, object]:
     return _QUEUES[key]
 
 
-def _make_queue(url: str, settings: Settings) -> tuple[Huey, object]:
+def _make_queue(url: str, settings: Settings) -> tuple[Huey, Callable[[int], Any]]:
     from huey import RedisHuey, SqliteHuey
 
     if not url:

@@ -151,7 +151,7 @@ class StructuredChatEngine:
             if reply is not None:
                 content, truncated = reply
                 return None, content, usage_of_response(response), reply_problem(output, content, exc), truncated
-            failure = not_a_completion(self.where, response, exc, self._secrets)
+            failure: LLMError | None = not_a_completion(self.where, response, exc, self._secrets)
         else:
             failure = None
         if failure is not None:
@@ -160,7 +160,8 @@ class StructuredChatEngine:
         used = usage_of_message(raw)
         if isinstance(parsed, output) and result.get("parsing_error") is None:
             return parsed, "", used, "", False
-        content = raw.content if isinstance(getattr(raw, "content", None), str) else ""
+        raw_content = getattr(raw, "content", None)
+        content = raw_content if isinstance(raw_content, str) else ""
         truncated = (getattr(raw, "response_metadata", None) or {}).get("finish_reason") == "length"
         return None, content, used, reply_problem(output, content, result.get("parsing_error")), truncated
 
@@ -254,16 +255,17 @@ class OpenAIChatEngine(StructuredChatEngine):
                  http_client: object | None = None, local: bool = False, name: str = "openai",
                  max_output_tokens: int | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
         from langchain_openai import ChatOpenAI
+        from pydantic import SecretStr
 
         self.base_url = (base_url or DEFAULT_OPENAI_URL).rstrip("/")
         chat_model = ChatOpenAI(
             base_url=self.base_url,
-            api_key=api_key or "no-key",
+            api_key=SecretStr(api_key or "no-key"),
             model=model,
             temperature=0,
             timeout=timeout,
             max_retries=0,  # retries are ours: bounded, with our backoff and error messages
-            max_tokens=max_output_tokens,
+            max_tokens=max_output_tokens,  # type: ignore[call-arg]  # ChatOpenAI's alias of max_completion_tokens
             http_client=http_client,
             use_responses_api=False,  # /chat/completions is what every OpenAI-compatible server offers
         )

@@ -18,6 +18,7 @@ from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from .errors import CallreviewError, InputError, MethodologyError
 from .files import write_atomic
@@ -173,7 +174,7 @@ def _refine_loc(loc: tuple, message: str, data: dict) -> tuple:
     return loc
 
 
-def _problem(err: dict, loc: tuple) -> str:
+def _problem(err: ErrorDetails, loc: tuple) -> str:
     """One error as `<problem>; <fix>`."""
     kind, got = err["type"], err.get("input")
     shown = repr(got) if len(repr(got)) <= 40 else repr(got)[:37] + "..."

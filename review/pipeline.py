@@ -10,11 +10,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import CallreviewError, InputError, StoreError
 from .hashing import sha256_file, sha256_json, transcript_sha256
 from .settings import Settings
 from .types import CoachingDraft, Scorecard, Transcript
+
+if TYPE_CHECKING:  # the seams' classes import heavy libraries; keep them lazy at run time
+    from .index import CallIndex
+    from .llm import ChatEngine
+    from .store import Store
 
 # Bump when retrieval or rules scoring changes in a way that should invalidate cached reviews.
 PIPELINE_VERSION = "1"
@@ -39,9 +45,9 @@ class Services:
     """The seams, built once and shared across calls (the app keeps one)."""
 
     settings: Settings
-    store: object
-    index: object
-    engine: object | None
+    store: Store
+    index: CallIndex
+    engine: ChatEngine | None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:

@@ -198,7 +198,8 @@ def find_unicode_font() -> tuple[str, str | None, str | None] | None:
     for regular in candidates:
         if regular.suffix.lower() == ".ttf" and regular.is_file() and "DejaVuSans" in regular.name:
             variants = [regular.with_name(n) for n in ("DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf")]
-            return str(regular), *(str(v) if v.is_file() else None for v in variants)
+            bold, italic = (str(v) if v.is_file() else None for v in variants)
+            return str(regular), bold, italic
     return None
 
 

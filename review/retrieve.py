@@ -169,7 +169,7 @@ def rank_windows(
         )
     criterion_vectors = index.criterion_vectors(methodology)
     sims = semantic_similarity(
-        [_query_vectors(criterion_vectors[c.id], config) for c in m.criteria], *matrices, config
+        [_query_vectors(criterion_vectors[c.id], config) for c in m.criteria], matrices[0], matrices[1], config
     )
     return {
         criterion.id: [

@@ -46,7 +46,15 @@ from .score_prompt import (
 )
 from .speakers import speaker_flags
 from .timefmt import clock
-from .types import Candidate, CriterionScore, Provenance, Scorecard, SectionTotal, Transcript
+from .types import (
+    Candidate,
+    CriterionScore,
+    Provenance,
+    Scorecard,
+    SectionTotal,
+    Transcript,
+    Verdict,
+)
 
 __all__ = ["CLOSE", "INJECTION", "OPEN", "estimate_tokens", "score_call", "strengths_and_gaps", "totals",
            "verdict_for"]
@@ -59,7 +67,7 @@ def estimate_tokens(text: str) -> int:
     return len(re.findall(r"\w+|[^\w\s]", text))
 
 
-def verdict_for(score: int, criterion: Criterion | int) -> str:
+def verdict_for(score: int, criterion: Criterion | int) -> Verdict:
     """The verdict a score implies: top level met, 0 not met, in between partly met.
 
     criterion: the criterion, or its top level (max_score).
@@ -145,7 +153,7 @@ def _accept(transcript, criterion, answer, shown: set[int], flags, injections: s
         flags.append(f"{criterion.id}: the model's score {answer.get('score')!r} is not one of its levels "
                      f"0-{criterion.max_score}; counted as {score}")
     rationale = _one_line(answer.get("rationale", ""))
-    verdict = "not_applicable" if answer.get("verdict") == "not_applicable" else verdict_for(score, criterion)
+    verdict: Verdict = "not_applicable" if answer.get("verdict") == "not_applicable" else verdict_for(score, criterion)
     if score > 0 and not quotes:
         flags.append(f"{criterion.id}: the model gave {score}/{criterion.max_score} without evidence that "
                      "resolves to the transcript; scored 0")
@@ -227,7 +235,12 @@ def _score_with_judge(transcript, criterion, cands, judgement, injections: set[i
         score = max(result.score, 1)
         refs = (result.refs + judged) if corroborated else (judged + result.refs)
         seen: set[int] = set()
-        refs = [r for r in refs if not (r["segment_id"] in seen or seen.add(r["segment_id"]))]
+        unique = []
+        for r in refs:  # the first reference to each turn
+            if r["segment_id"] not in seen:
+                seen.add(r["segment_id"])
+                unique.append(r)
+        refs = unique
         rationale = f"{result.rationale} {judge_note(judgement)}" if result.score else (
             f"{criterion.levels[score].label} ({score}/{criterion.max_score}): {judge_note(judgement)}")
     else:
@@ -300,7 +313,8 @@ def score_call(transcript: Transcript, loaded_methodology, candidates: dict[str,
     injections = find_injections(transcript, injection)
     if engine is not None and prompt is None:
         prompt = load_prompt("score_criterion")
-    tally, counts, flags = UsageTally(), RedactionCounts(), []
+    tally, counts = UsageTally(), RedactionCounts()
+    flags: list[str] = []
     if engine is None:
         scores = [_score_with_rules(transcript, c, candidates.get(c.id, []), injections) if judgements is None
                   or c.id not in judgements else

@@ -129,9 +129,9 @@ def answer_model(criteria: list[Criterion]) -> type[BaseModel]:
         "CriterionAnswer",
         __config__=ConfigDict(extra="forbid"),
         # said as an enum even for one id (pydantic would write "const", which not every endpoint takes)
-        id=(Annotated[Literal[ids], WithJsonSchema({"type": "string", "enum": list(ids)})], ...),  # type: ignore[valid-type]
+        id=(Annotated[Literal[ids], WithJsonSchema({"type": "string", "enum": list(ids)})], ...),  # type: ignore[valid-type, arg-type, maybe-unrecognized-str-typeform]  # a Literal built at run time
         score=(int, Field(ge=0, le=max(c.max_score for c in criteria))),
-        verdict=(Literal[tuple(VERDICTS)], ...),  # type: ignore[valid-type]
+        verdict=(Literal[tuple(VERDICTS)], ...),  # type: ignore[valid-type, arg-type]
         evidence=(list[EvidenceRef], Field(max_length=MAX_EVIDENCE)),
         rationale=(str, Field(max_length=RATIONALE_MAX)),
     )

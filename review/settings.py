@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -163,7 +164,7 @@ def _settings_file(env) -> Path:
     return Path(os.path.expanduser(home)) / SETTINGS_FILE
 
 
-def load_settings(env: dict | None = None, **overrides) -> Settings:
+def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings:
     """Settings: defaults, then `<home>/settings.json` (saved by the app), then the environment
     (`CALLREVIEW_*`), then explicit overrides (CLI flags)."""
     env = os.environ if env is None else env
@@ -188,7 +189,7 @@ def load_settings(env: dict | None = None, **overrides) -> Settings:
     return Settings(**values)
 
 
-def save_settings(updates: dict, env: dict | None = None) -> Path:
+def save_settings(updates: dict, env: Mapping[str, str] | None = None) -> Path:
     """Merge `updates` into `<home>/settings.json` (atomically, readable by the owner only).
 
     An empty `llm_api_key` in updates keeps the saved key (the app never shows it back)."""

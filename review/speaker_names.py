@@ -18,7 +18,7 @@ def speaker_names(source: Scorecard | Transcript | Iterable[tuple[str, str]], re
     quotes, or of (label, role) pairs. Two customers both shown as "Customer" keep their labels apart
     ("Customer (speaker_2)") so quotes stay attributable."""
     if isinstance(source, Transcript):
-        pairs = [(s.speaker, s.role) for s in source.segments]
+        pairs: list[tuple[str, str]] = [(s.speaker, s.role) for s in source.segments]
     elif isinstance(source, Scorecard):
         pairs = [(q.speaker, q.role) for c in source.criteria for q in c.evidence]
     else:

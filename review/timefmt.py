@@ -38,7 +38,7 @@ def parse_clock(stamp: str) -> float:
     parts = [int(part) for part in hms.split(":")]
     if parts[-1] >= 60 or (len(parts) == 3 and parts[1] >= 60):
         raise ValueError(f"time {stamp!r} is not a time (minutes and seconds must be below 60)")
-    total = 0
+    total: float = 0
     for part in parts:
         total = total * 60 + part
     total += float("0." + fraction) if fraction else 0.0

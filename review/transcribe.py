@@ -122,14 +122,14 @@ def decoding_options(settings: Settings, multilingual: bool = True) -> dict:
     """
     from faster_whisper.tokenizer import _LANGUAGE_CODES
 
-    language = settings.whisper_language.strip().lower()
+    language: str | None = settings.whisper_language.strip().lower()
     if language != "auto" and language not in _LANGUAGE_CODES:
         raise ConfigError(f"CALLREVIEW_WHISPER_LANGUAGE={settings.whisper_language!r} is not a Whisper language "
                           "code; use a code such as en, es, de, fr, or 'auto' to detect it")
     if not multilingual:
         language = "en"
     elif language == "auto":
-        language = None
+        language = None  # Whisper detects it
     return {
         "language": language,
         "beam_size": settings.whisper_beam_size,
@@ -207,7 +207,7 @@ def words_to_turns(labelled: list[tuple[str, Word]]) -> list[Segment]:
     ordered = sorted(labelled, key=lambda pair: (pair[1].start, pair[1].end))
     turns: list[Segment] = []
     run: list[Word] = []
-    speaker = None
+    speaker = ""  # set from the first word before a turn is closed
     for who, word in ordered:
         if who != speaker and run:
             turns.append(_segment(run, speaker))
@@ -248,7 +248,7 @@ def _attribution(method: str, segments: list[Segment], rep_speaker: str | None,
                                                note=f"rep is {rep_speaker} (given)"), None)
     if method == "voices" and rep_voice is not None and voices:
         scores = similarities(rep_voice, voices)
-        best = max(scores, key=scores.get)
+        best = max(scores, key=lambda k: scores[k])
         note = match_note(rep_voice, scores, {})
         return _Attribution(SpeakerAttribution(method=method, rep_chosen_by="voice profile", profile=rep_voice.rep,
                                                similarity=scores, note=note), best)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
@@ -133,7 +134,7 @@ def first_non_finite(data: object, where: str = "") -> str | None:
     if isinstance(data, float):
         return None if math.isfinite(data) else (where or "top level")
     if isinstance(data, dict):
-        items = data.items()
+        items: Iterable[tuple[object, object]] = data.items()
     elif isinstance(data, list | tuple):
         items = enumerate(data)
     else:

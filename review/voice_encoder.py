@@ -27,7 +27,7 @@ TARGET_DBFS = -30.0
 _BATCH = 128  # partials per LSTM pass: bounds memory (about 1 MB of state per 128 partials)
 
 
-def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
+def _hz_to_mel(hz: np.ndarray | float) -> np.ndarray:
     """Slaney's mel scale (librosa's default, htk=False): linear below 1 kHz, logarithmic above."""
     hz = np.asarray(hz, dtype=np.float64)
     mel = hz / (200.0 / 3)

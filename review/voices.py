@@ -101,7 +101,7 @@ def match_note(profile: VoiceProfile, scores: dict[str, float], display: dict[st
     Args:
         profile: the profile used. scores: `similarities`. display: speaker -> display name.
     """
-    best = max(scores, key=scores.get)
+    best = max(scores, key=lambda k: scores[k])
     others = {s: v for s, v in scores.items() if s != best}
     listed = "; ".join(f"{display.get(s, s)} {v:.2f}" for s, v in others.items())
     line = (f"rep is {best} by {profile.rep}'s voice profile (similarity {scores[best]:.2f}"

@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 import wave
 from pathlib import Path
+from typing import Literal, cast
 
 import numpy as np
 
@@ -84,6 +85,7 @@ def encode_audio(src: Path, out_path: Path, codec: str | None = None, rate: int 
     rate: output sample rate (default: the input's; 48 kHz for Opus, which allows no other).
     """
     import av
+    from av.audio.stream import AudioStream
 
     codec = codec or CODECS.get(Path(out_path).suffix.lower())
     if codec is None:
@@ -91,7 +93,8 @@ def encode_audio(src: Path, out_path: Path, codec: str | None = None, rate: int 
     with av.open(str(src)) as inp, av.open(str(out_path), "w") as dst:
         in_stream = inp.streams.audio[0]
         out_rate = rate or (48000 if codec == "libopus" else in_stream.rate)
-        out_stream = dst.add_stream(codec, rate=out_rate, layout=in_stream.layout.name)
+        # an audio codec: the stream is an audio stream
+        out_stream = cast(AudioStream, dst.add_stream(codec, rate=out_rate, layout=in_stream.layout.name))
         resampler = av.AudioResampler(format=out_stream.format.name, layout=in_stream.layout.name, rate=out_rate)
         for frame in inp.decode(in_stream):
             frame.pts = None
@@ -109,7 +112,7 @@ def render_dialogue(
     layout: str = "stereo",
     sample_rate: int = 16000,
     seed: int = 7,
-) -> list[tuple[float, float, str]]:
+) -> list[tuple[float, float, Literal["rep", "customer"]]]:
     """Speak a dialogue into an audio file, one voice per role.
 
     Args:
@@ -127,7 +130,7 @@ def render_dialogue(
     out = Path(out_path)
     rng = random.Random(seed)
     clips = [(turn.speaker, _espeak(turn.text, VOICES[turn.speaker], sample_rate)) for turn in dialogue.turns]
-    timeline: list[tuple[float, float, str]] = []
+    timeline: list[tuple[float, float, Literal["rep", "customer"]]] = []
     t = _LEAD_IN_S
     for role, clip in clips:
         timeline.append((round(t, 3), round(t + len(clip) / sample_rate, 3), role))

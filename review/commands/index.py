@@ -86,6 +86,7 @@ def run_search(args: argparse.Namespace) -> int:
             print(f"  similarity {max(0.0, moment.similarity):.2f}{hits}")
             for segment_id in moment.window.segment_ids:
                 segment = transcript.segment(segment_id)
+                assert segment is not None  # the index holds this transcript's segment ids
                 mark = ">" if segment_id == moment.window.focal_segment_id else " "
                 print(
                     f"   {mark}[{clock(segment.start)}] {segment.speaker}: {segment.text.strip()}"

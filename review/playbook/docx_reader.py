@@ -19,7 +19,9 @@ def _styled_text(paragraph) -> str:
     for run in paragraph.runs:
         text = run.text
         if run.bold and text.strip():
-            lead, core, trail = re.match(r"^(\s*)(.*?)(\s*)$", text, re.S).groups()
+            match = re.match(r"^(\s*)(.*?)(\s*)$", text, re.S)
+            assert match is not None  # the pattern matches any string
+            lead, core, trail = match.groups()
             text = f"{lead}**{core}**{trail}"
         parts.append(text)
     return re.sub(r"\*\*\s*\*\*", "", "".join(parts)).strip() or paragraph.text.strip()

@@ -93,6 +93,7 @@ class _Reader:
 
     def _examples(self, criterion: _Criterion | None, text: str, mode: str | None) -> str | None:
         """Attach an example line to `criterion`; the label mode that follows (None: not an example)."""
+        polarity: str
         label = example_label(text)
         if label is not None:
             polarity, rest = label
@@ -323,7 +324,7 @@ def _merge_wrapped(blocks: list[Block]) -> list[Block]:
             and block.paragraph == prev.paragraph and not starts_own_line and (
                 block.text[:1].islower() or (len(prev.text) > 60 and not prev.text.rstrip().endswith(
                     (".", ":", "?", "!", '"', "”"))))
-        if continues:
+        if continues and prev is not None:  # continues implies prev
             prev.text = f"{prev.text} {block.text}"
         else:
             out.append(Block(block.kind, block.text, block.level, block.ordered, block.paragraph, block.rows))

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Self
 
-from sqlalchemy import Connection, create_engine, event, select
+from sqlalchemy import Connection, CursorResult, create_engine, event, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import StaticPool
@@ -70,10 +70,10 @@ def _sqlite_events(engine: Engine, wal: bool) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def _driver_errors(engine: Engine) -> tuple[type[BaseException], ...]:
+def _driver_errors(engine: Engine) -> tuple[type[Exception], ...]:
     """The driver's own error class: errors raised in connect events are not always wrapped."""
     error = getattr(engine.dialect.dbapi, "Error", None)
-    return (error,) if isinstance(error, type) else ()
+    return (error,) if isinstance(error, type) and issubclass(error, Exception) else ()
 
 
 def _make_engine(url: URL, shown: str) -> Engine:
@@ -84,7 +84,7 @@ def _make_engine(url: URL, shown: str) -> Engine:
         if memory:  # one shared connection, or each checkout would see a different empty database
             kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
         else:
-            folder = Path(url.database).resolve().parent
+            folder = Path(url.database or "").resolve().parent  # not memory: database names a file
             if not folder.is_dir():
                 raise StoreError(
                     f"database_url {shown}: folder {folder} does not exist; create it or fix the URL"
@@ -105,6 +105,14 @@ def _make_engine(url: URL, shown: str) -> Engine:
     return engine
 
 
+def inserted_id(result: CursorResult) -> int:
+    """The primary key of the row an INSERT just made."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise StoreError("the database returned no id for a new row; check the database server")
+    return int(key[0])
+
+
 class StoreBase:
     """Engine, uploads folder and transactions of a Store; the public class and its arguments are
     documented on `review.store.Store`, which adds the methods for calls, reviews and documents."""
@@ -120,15 +128,17 @@ class StoreBase:
             ) from None
         self._password = parsed.password
         self.engine = _make_engine(parsed, self.display_url)
-        if uploads_dir is None and parsed.get_backend_name() == "sqlite" and self._is_file(parsed):
+        if uploads_dir is None and parsed.get_backend_name() == "sqlite" and self._is_file(parsed) \
+                and parsed.database:
             uploads_dir = Path(parsed.database).resolve().parent / "uploads"
         self.uploads_dir = Path(uploads_dir) if uploads_dir is not None else None
+        opening_errors: tuple[type[Exception], ...] = (sa_exc.DBAPIError, *_driver_errors(self.engine))
         try:
             migrate(self.engine)
         except StoreError:
             self.engine.dispose()
             raise
-        except (sa_exc.DBAPIError, *_driver_errors(self.engine)) as err:
+        except opening_errors as err:
             self.engine.dispose()
             raise self._open_error(err, parsed) from None
 

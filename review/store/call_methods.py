@@ -17,7 +17,7 @@ from ..errors import StoreError
 from ..files import PRIVATE, write_atomic
 from ..hashing import sha256_bytes, sha256_stream
 from ..migrations import METADATA, call_text, calls, reviews, utc_now
-from .base import StoreBase, _check_date
+from .base import StoreBase, _check_date, inserted_id
 from .records import CALL_STATUSES, Call, CallRow
 
 
@@ -52,14 +52,14 @@ class CallMethods(StoreBase):
         _check_status(status)
         _check_date("call_date", call_date)
         with self._write() as conn:
-            return int(conn.execute(insert(calls).values(
+            return inserted_id(conn.execute(insert(calls).values(
                 filename=filename, audio_sha256=audio_sha256,
                 stored_path=str(stored_path) if stored_path is not None else None,
                 rep=rep.strip() if rep else None, call_type=call_type,
                 call_date=call_date or date.today().isoformat(),
                 methodology_id=methodology_id, title=title, duration=duration,
                 created_at=utc_now(), status=status, error=None,
-            )).inserted_primary_key[0])
+            )))
 
     def claim_call(self, *, audio_sha256: str, filename: str, **details) -> tuple[int, bool]:
         """The call holding these bytes, recorded now if there is none: (call id, created).

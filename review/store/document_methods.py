@@ -3,18 +3,23 @@ and versioned documents (agenda sections, prep note) with edit conflicts."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy import exc as sa_exc
 
 from ..errors import EditConflict, StoreError
 from ..migrations import calls, comments, documents, overrides, reviews, utc_now
 from ..overrides import apply_overrides
-from .base import StoreBase
-from .records import Comment, DocumentVersion, Override
+from .base import StoreBase, inserted_id
+from .records import Comment, DocumentVersion, Override, ReviewRecord
 
 
 class DocumentMethods(StoreBase):
     """The overrides, comments and documents part of `review.store.Store` (uses its get_review)."""
+
+    if TYPE_CHECKING:  # provided by ReviewMethods in the composed Store
+        def get_review(self, review_id: int) -> ReviewRecord | None: ...
 
     def add_override(
         self, review_id: int, criterion_id: str, score: int, comment: str, author: str = "manager"
@@ -35,10 +40,10 @@ class DocumentMethods(StoreBase):
             raise StoreError(f"override score {score!r} for '{criterion_id}' must be a whole number "
                              f"from 0 to {criterion.max_score}")
         with self._write() as conn:
-            new_id = int(conn.execute(insert(overrides).values(
+            new_id = inserted_id(conn.execute(insert(overrides).values(
                 review_id=review_id, criterion_id=criterion_id, score=score,
                 comment=comment.strip(), author=author, created_at=utc_now(),
-            )).inserted_primary_key[0])
+            )))
             # The review's total_percent column (the Calls list shows, filters and sorts by it) is the
             # effective total, overrides applied; the AI's own total stays in its scorecard.
             latest = {r.criterion_id: {"score": r.score} for r in conn.execute(
@@ -72,10 +77,10 @@ class DocumentMethods(StoreBase):
             raise StoreError(f"comment time {at_s} s is negative; use seconds from the start")
         with self._write() as conn:
             self._require(conn, calls, call_id, "call")
-            return int(conn.execute(insert(comments).values(
+            return inserted_id(conn.execute(insert(comments).values(
                 call_id=call_id, at_s=float(at_s), text=text.strip(), author=author,
                 created_at=utc_now(),
-            )).inserted_primary_key[0])
+            )))
 
     def comments(self, call_id: int) -> list[Comment]:
         """The call's comments in time order."""

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, func, insert, select
 
 from ..errors import StoreError
 from ..migrations import calibrations, evidence_marks, overrides, reviews, utc_now
-from .base import StoreBase
+from .base import StoreBase, inserted_id
+
+if TYPE_CHECKING:
+    from .records import ReviewRecord
 
 MARKS = ("right", "wrong")
 
@@ -55,6 +59,9 @@ class CalibrationRecord:
 class FeedbackMethods(StoreBase):
     """The evidence-mark and calibration part of `review.store.Store` (uses its get_review)."""
 
+    if TYPE_CHECKING:  # provided by ReviewMethods in the composed Store
+        def get_review(self, review_id: int) -> ReviewRecord | None: ...
+
     def add_evidence_mark(self, review_id: int, criterion_id: str, segment_id: int, verdict: str,
                           author: str = "manager") -> int:
         """Record that a quote the review cites for a criterion is right or wrong evidence.
@@ -76,10 +83,10 @@ class FeedbackMethods(StoreBase):
             raise StoreError(f"mark: segment {segment_id} is not a quote of '{criterion_id}' in review {review_id}"
                              f" (its quotes: {', '.join(map(str, cited)) or 'none'})")
         with self._write() as conn:
-            return int(conn.execute(insert(evidence_marks).values(
+            return inserted_id(conn.execute(insert(evidence_marks).values(
                 review_id=review_id, criterion_id=criterion_id, segment_id=segment_id, verdict=verdict,
                 author=author, created_at=utc_now(),
-            )).inserted_primary_key[0])
+            )))
 
     def evidence_marks(self, review_id: int) -> list[EvidenceMark]:
         """Every mark on the review's quotes, oldest first."""

@@ -17,7 +17,7 @@ from sqlalchemy import and_, insert, or_, select, update
 from ..errors import StoreError
 from ..migrations import jobs, utc_now
 from ..team_schema import JOB_STATUSES
-from .base import StoreBase
+from .base import StoreBase, inserted_id
 
 
 @dataclass
@@ -73,13 +73,13 @@ class JobMethods(StoreBase):
             if row is not None:
                 return _job(row), False
             now = utc_now()
-            job_id = conn.execute(insert(jobs).values(
+            job_id = inserted_id(conn.execute(insert(jobs).values(
                 kind=kind, dedupe_key=dedupe_key, file_sha256=file_sha256, filename=filename,
                 stored_path=stored_path, options_json=json.dumps(options, sort_keys=True),
                 status="queued", stage=None, progress=0.0, message="Waiting for a worker",
                 attempts=0, worker=None, heartbeat_at=None, call_id=None, review_id=None, error=None,
                 created_by=created_by, created_at=now, updated_at=now,
-            )).inserted_primary_key[0]
+            )))
             row = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().one()
         return _job(row), True
 

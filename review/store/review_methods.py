@@ -4,6 +4,7 @@ and a rep's history and trend rows across reviewed calls."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
@@ -24,12 +25,16 @@ from ..migrations import (
 from ..overrides import apply_overrides
 from ..transcript_json import check_finite
 from ..types import CoachingDraft, Scorecard, Transcript
-from .base import StoreBase, _check_date
-from .records import ReviewRecord
+from .base import StoreBase, _check_date, inserted_id
+from .records import Call, ReviewRecord
 
 
 class ReviewMethods(StoreBase):
     """The transcripts and reviews part of `review.store.Store` (uses its get_call)."""
+
+    if TYPE_CHECKING:  # provided by CallMethods in the composed Store
+        def get_call(self, call_id: int) -> Call | None: ...
+        def update_call_status(self, call_id: int, status: str, error: str | None = None) -> None: ...
 
     def save_transcript(self, call_id: int, transcript: Transcript) -> int:
         """Store a new version of the call's transcript and return its version number.
@@ -126,7 +131,7 @@ class ReviewMethods(StoreBase):
             self._require(conn, calls, call_id, "call")
             transcript_version = conn.scalar(
                 select(func.max(transcripts.c.version)).where(transcripts.c.call_id == call_id))
-            review_id = int(conn.execute(insert(reviews).values(
+            review_id = inserted_id(conn.execute(insert(reviews).values(
                 call_id=call_id, transcript_version=transcript_version, created_at=now,
                 engine=scorecard.engine, model=prov.model, prompt_version=prov.prompt_version,
                 prompt_sha256=prov.prompt_sha256, methodology_id=scorecard.methodology_id,
@@ -137,7 +142,7 @@ class ReviewMethods(StoreBase):
                 focus_criterion_name=draft.focus_criterion_name if draft else None,
                 cache_key=cache_key, scorecard_json=scorecard.model_dump_json(),
                 draft_json=draft.model_dump_json() if draft else None,
-            )).inserted_primary_key[0])
+            )))
             if draft is not None:
                 seeds = [(f"agenda/{s.key}", s.body_markdown) for s in draft.agenda]
                 seeds.append(("prep_note", draft.prep_note_markdown))

@@ -73,7 +73,7 @@ class ScopedStore:
         if write and self.scope.role == "rep" and kind == "review":
             # reps read their reviews and agendas; they do not override scores or edit agendas
             raise AccessDenied("a rep may read this review but not change it; ask your manager")
-        target = args[0] if args else next(iter(kwargs.values()), None)
+        target: Any = args[0] if args else next(iter(kwargs.values()), None)
         if kind == "call":
             ok = self._call_allowed(int(target))
         elif kind == "review":

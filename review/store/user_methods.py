@@ -9,7 +9,7 @@ from sqlalchemy import func, insert, select, update
 from ..errors import StoreError
 from ..migrations import calls, team_reps, users, utc_now
 from ..team_schema import ROLES
-from .base import StoreBase
+from .base import StoreBase, inserted_id
 
 
 @dataclass
@@ -48,11 +48,11 @@ class UserMethods(StoreBase):
             if conn.scalar(select(users.c.id).where(users.c.username == username)) is not None:
                 raise StoreError(f"user {username!r} exists already; pick another name or use "
                                  "`callreview users reset`")
-            return int(conn.execute(insert(users).values(
+            return inserted_id(conn.execute(insert(users).values(
                 username=username, display_name=display_name.strip() or username, role=role,
                 team=(team or "").strip() or None, password_hash=password_hash, disabled=0,
                 failed_logins=0, locked_until=None, last_login_at=None, created_at=utc_now(),
-            )).inserted_primary_key[0])
+            )))
 
     def get_user(self, username: str) -> User | None:
         with self._read() as conn:

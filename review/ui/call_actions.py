@@ -26,7 +26,7 @@ def rescore(services, call, review) -> None:
     default = ids.index(others[0]) if others else 0
     with st.form(f"rescore_{call.id}", border=False):
         c1, c2 = st.columns(2)
-        methodology = c1.selectbox("Methodology", ids, index=default, format_func=names.get,
+        methodology = c1.selectbox("Methodology", ids, index=default, format_func=lambda m: names.get(m, m),
                                    key=f"rescore_methodology_{call.id}")
         engines = list(dict.fromkeys([services.settings.llm_engine or "rules", "rules"]))
         engine = c2.selectbox("Scoring engine", engines, format_func=lambda e: ENGINE_LABELS.get(e, e),
@@ -34,7 +34,7 @@ def rescore(services, call, review) -> None:
         go = st.form_submit_button("Re-score", icon=":material/refresh:")
     if go:
         try:
-            with st.spinner(f"Scoring against {names.get(methodology, methodology)}"):
+            with st.spinner(f"Scoring against {names.get(methodology or '', methodology)}"):
                 result = rework.rescore_call(call.id, services, methodology, engine=engine)
         except Exception as exc:
             st.error(state.error_line(exc, call.filename))

@@ -45,7 +45,7 @@ def _review_picker(store, call, review) -> None:
     ids = [r.id for r in reviews]
     labels = {r.id: call_scorecard.review_label(r, call_scorecard.effective(store, r)) for r in reviews}
     picked = st.selectbox(f"Review ({len(reviews)} of this call, newest last)", ids, index=ids.index(review.id),
-                          format_func=labels.get, key=f"review_pick_{call.id}")
+                          format_func=lambda i: labels[i], key=f"review_pick_{call.id}")
     if picked != review.id:
         state.select(call.id, picked)
         st.rerun()

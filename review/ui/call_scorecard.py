@@ -140,7 +140,9 @@ def comparison_rows(old_card, new_card) -> list[dict]:
     new = {c.id: c for c in new_card.criteria}
     for cid in [*old, *(k for k in new if k not in old)]:
         a, b = old.get(cid), new.get(cid)
-        rows.append({"Criterion": (b or a).name,
+        either = b or a
+        assert either is not None  # cid comes from one of the two
+        rows.append({"Criterion": either.name,
                      "Before": f"{a.score}/{a.max_score}" if a else "",
                      "Now": f"{b.score}/{b.max_score}" if b else "",
                      "Change": _change(b.score - a.score) if a and b else ""})
@@ -158,7 +160,7 @@ def comparison(store, call, review, card) -> None:
     ids = [r.id for r in others]
     cards = {r.id: effective(store, r) for r in others}
     labels = {r.id: review_label(r, cards[r.id]) for r in others}
-    other_id = st.selectbox("Compare with", ids, index=ids.index(default.id), format_func=labels.get,
+    other_id = st.selectbox("Compare with", ids, index=ids.index(default.id), format_func=lambda i: labels[i],
                             key=f"compare_with_{review.id}")
     other_card = cards[other_id]
     st.caption(f"Before: {labels[other_id]}  \nNow: {review_label(review, card)}")

@@ -23,7 +23,7 @@ def call_metrics(metrics, transcript, rep_name: str | None = None) -> None:
     if not metrics.speakers:
         st.info("No conversation metrics for this call.")
         return
-    roles = {}
+    roles: dict[str, str] = {}
     if transcript is not None:
         for seg in transcript.segments:
             roles.setdefault(seg.speaker, seg.role)

@@ -133,7 +133,7 @@ def _status(store, review_id: int, key: str) -> None:
         with st.expander(f"History ({len(history)} versions)", icon=":material/history:"):
             labels = {v.version: f"Version {v.version} \u00b7 {v.author} \u00b7 {v.created_at[:16].replace('T', ' ')}"
                       for v in reversed(history)}
-            chosen = st.selectbox("Version", list(labels), format_func=labels.get, key=f"hist_{doc}")
+            chosen = st.selectbox("Version", list(labels), format_func=lambda v: labels[v], key=f"hist_{doc}")
             old = next(v for v in history if v.version == chosen)
             st.code(old.content, language="markdown" if key != ACTIONS_KEY else "json", wrap_lines=True)
             st.button("Restore this version", key=f"restore_{doc}", on_click=_restore,

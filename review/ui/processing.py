@@ -63,13 +63,13 @@ def submit_upload(name: str, data: bytes, methodology: str, rep: str | None, cal
         check_upload(name, len(data), services.settings.max_upload_mb)
         existing = store.find_call_by_sha(sha256_bytes(data))
         review = store.latest_review(existing.id) if existing else None
-        done = {r.methodology_id for r in store.reviews_for_call(existing.id)} if review else set()
-        if review is not None and methodology not in done:  # the same recording, another methodology
+        done = {r.methodology_id for r in store.reviews_for_call(existing.id)} if existing is not None and review is not None else set()
+        if existing is not None and review is not None and methodology not in done:  # another methodology
             return UploadOutcome(name, "rescore",
                                  f"{name}: already reviewed as \u201c{existing.title or existing.filename}\u201d "
                                  f"({existing.call_date}) with another methodology; re-score it from its "
                                  "stored transcript, or open the existing review",
-                                 existing.id, review.id, methodology)
+                                 existing.id, review.id, methodology=methodology)
         if existing is not None and review is not None:
             return UploadOutcome(name, "duplicate",
                                  f"{name}: already reviewed as \u201c{existing.title or existing.filename}\u201d "

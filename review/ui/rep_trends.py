@@ -67,7 +67,7 @@ def render() -> None:
     for i, cid in enumerate(criteria):
         top = frame[f"max:{cid}"].max() if f"max:{cid}" in frame else None
         with cols[i % 2]:
-            charts.trend_line(frame, f"criterion:{cid}", names.get(cid, cid), float(top) if top == top else None)
+            charts.trend_line(frame, f"criterion:{cid}", names.get(cid, cid), float(top) if top is not None and top == top else None)
     st.subheader("Conversation")
     cols = st.columns(2)
     for i, (column, title, top) in enumerate(m for m in METRICS if m[0] in frame):

@@ -22,7 +22,7 @@ def _engine_form(current) -> None:
     with st.form("settings_form"):
         st.subheader("Scoring and coaching engine")
         engines = list(ENGINES)
-        engine = st.selectbox("LLM engine", engines, format_func=ENGINES.get,
+        engine = st.selectbox("LLM engine", engines, format_func=lambda key: ENGINES[key],
                               index=engines.index(current.llm_engine) if current.llm_engine in engines else 0)
         c1, c2 = st.columns(2)
         base_url = c1.text_input("Endpoint URL", value=current.llm_base_url,

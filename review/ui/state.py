@@ -117,11 +117,14 @@ def raw_services() -> Services:
 def services() -> Services:
     """The services pages use: the store is restricted to what the signed-in person may see."""
     import dataclasses
+    from typing import cast
 
+    from review.store import Store
     from review.store.scoped import ScopedStore
 
     raw = raw_services()
-    return dataclasses.replace(raw, store=ScopedStore(raw.store, scope()))
+    # a ScopedStore answers the Store's methods (checked, by delegation), so pages use it as one
+    return dataclasses.replace(raw, store=cast(Store, ScopedStore(raw.store, scope())))
 
 
 def check_rep_allowed(store, rep: str | None) -> None:

@@ -66,12 +66,14 @@ def render() -> None:
         call_type = c3.selectbox("Call type", state.CALL_TYPES, key="upload_call_type")
         default = methodologies.index("discovery") if "discovery" in methodologies else 0
         methodology = c4.selectbox("Methodology", methodologies, index=default, key="upload_methodology",
-                                   format_func=names.get)
+                                   format_func=lambda key: names[key])
         submitted = st.form_submit_button("Review these calls", type="primary", icon=":material/play_arrow:")
 
     if submitted:
         if not files:
             st.warning("Choose at least one file first.")
+        elif methodology is None:
+            st.warning("Choose a methodology first.")
         else:
             st.session_state["upload_outcomes"] = [
                 processing.submit_upload(f.name, f.getvalue(), methodology, rep.strip() or None,
