@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 from fakes import FakeEmbedding
-from test_app import app, player_args, store_review, texts, tiny_wav
+from test_app import add_account, app, player_args, store_review, texts, tiny_wav
 
 from review.pipeline import Services
 from review.store import Store
@@ -32,6 +32,8 @@ def services(settings, store, monkeypatch):
     built = Services(settings=settings, store=store,
                      index=CallIndex(settings, embedding_function=FakeEmbedding()), engine=None)
     monkeypatch.setattr(state, "build_services", lambda s: built)
+    monkeypatch.setattr(state, "start_worker", lambda s: None)  # no background worker in these tests
+    add_account(store, "admin", "admin", "Ada Admin")  # `app()` signs in as this admin
     return built
 
 
@@ -135,9 +137,9 @@ def test_delete_asks_first_then_removes_the_call(services, store):
     assert any("Deleted \u201cgone\u201d" in s.value for s in at.success)
 
 
-def test_a_comment_defaults_to_the_players_time_with_the_pages_author(services, store):
+def test_a_comment_defaults_to_the_players_time_with_the_signed_in_author(services, store):
     result = store_review(store, tiny_wav(tone=47), "comment-time.wav")
-    at = app("review", call_id=result.call_id, author="Jamie Fox")
+    at = app("review", call_id=result.call_id)  # signed in as Ada Admin
     assert at.text_input(key=f"comment_at_{result.call_id}").value == "00:00"
     q = result.scorecard.criteria[2].evidence[0]  # a played quote moves the default
     next(b for b in at.button if b.key == "play_next_step_dated_0").click().run()
@@ -149,7 +151,7 @@ def test_a_comment_defaults_to_the_players_time_with_the_pages_author(services, 
     at.text_input(key=f"comment_text_{result.call_id}").input("Good question here")
     next(b for b in at.button if b.label == "Add comment").click().run()
     [c] = store.comments(result.call_id)
-    assert (c.at_s, c.text, c.author) == (65, "Good question here", "Jamie Fox")
+    assert (c.at_s, c.text, c.author) == (65, "Good question here", "Ada Admin")  # the signed-in author
 
 
 def test_the_same_recording_with_another_methodology_offers_a_rescore(services, store):
