@@ -122,6 +122,7 @@ def word_rows(n_calls: int) -> list[tuple[str, float, int]]:
     """Share of words whose role is right, for synthetic mono calls through transcribe_audio."""
     from review.settings import load_settings
     from review.transcribe import transcribe_audio
+    from testkit.attribution import word_roles
     from testkit.dialogue import load_dialogue
 
     settings = load_settings()
@@ -136,12 +137,8 @@ def word_rows(n_calls: int) -> list[tuple[str, float, int]]:
                     path = Path(tmp) / f"w{i}.wav"
                     timeline = _render(dialogue, voices, path, phone)
                     transcript = transcribe_audio(path, settings, channels="mono")
-                    for seg in transcript.segments:
-                        for w in seg.words:
-                            mid = (w.start + w.end) / 2
-                            truth = min(timeline, key=lambda t: 0 if t[0] <= mid <= t[1] else min(abs(mid - t[0]), abs(mid - t[1])))[2]
-                            right += seg.role == truth
-                            total += 1
+                    got, words = word_roles(transcript, timeline)
+                    right, total = right + got, total + words
                 band = "8 kHz phone" if phone else "wideband"
                 rows.append((f"synthetic {voices[0]}/{voices[1]} {band}", right / max(total, 1), total))
     return rows

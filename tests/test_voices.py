@@ -14,6 +14,7 @@ from review.speakers import MONO_WARNING, speaker_flags
 from review.store import Store
 from review.transcribe import transcribe_audio
 from review.voices import merged, similarities, voice_of
+from testkit.attribution import word_roles
 from testkit.dialogue import Dialogue, load_dialogue
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
@@ -34,13 +35,7 @@ def render(tmp_path, name: str, turns, layout: str = "mono", voices: dict | None
 
 
 def word_roles_right(transcript, timeline) -> float:
-    right = total = 0
-    for seg in transcript.segments:
-        for w in seg.words:
-            mid = (w.start + w.end) / 2
-            truth = min(timeline, key=lambda t: 0 if t[0] <= mid <= t[1] else min(abs(mid - t[0]), abs(mid - t[1])))[2]
-            right += seg.role == truth
-            total += 1
+    right, total = word_roles(transcript, timeline)
     return right / total
 
 
