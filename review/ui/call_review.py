@@ -16,9 +16,9 @@ from review.ui.safe_text import md_text
 
 
 def _header(call, review, card) -> None:
-    st.title(call.title or call.filename)
-    st.caption(f"{call.rep or 'Rep not named'} · {call.call_date} · {call.call_type or 'call'} · "
-               f"{card.methodology_name} · scored by {card.provenance.engine_label}"
+    st.title(md_text(call.title or call.filename))  # a file name is the uploader's text: shown as text
+    st.caption(md_text(f"{call.rep or 'Rep not named'} · {call.call_date} · {call.call_type or 'call'} · ")
+               + f"{md_text(card.methodology_name)} · scored by {card.provenance.engine_label}"
                + (f" ({card.provenance.model})" if card.provenance.model else ""))
     c1, c2, c3, c4 = st.columns([2, 5, 2, 3], vertical_alignment="top")
     c1.metric("Score", f"{card.total_percent:.0f}%", f"{card.total_score:g} of {card.total_max:g} points",
@@ -76,8 +76,8 @@ def _transcript(call, review, card, transcript) -> None:
     evidence = sorted({q.segment_id for c in card.criteria if c.id == chosen for q in c.evidence})
     if search.strip():
         found = player.matching_turns(transcript, search)
-        st.caption(f"{len(found)} of {len(transcript.segments)} turns mention \u201c{search.strip()}\u201d"
-                   if found else f"No turn mentions \u201c{search.strip()}\u201d.")
+        st.caption(f"{len(found)} of {len(transcript.segments)} turns mention \u201c{md_text(search.strip())}\u201d"
+                   if found else f"No turn mentions \u201c{md_text(search.strip())}\u201d.")
     path = Path(call.stored_path) if call.stored_path else None
     if path is not None and path.suffix.lower() in state.AUDIO_MIME and not path.is_file():
         st.warning(f"The recording {path.name} is missing from the uploads folder; the review is intact.")
