@@ -2,7 +2,7 @@
 
 Prompts are data with a version and a content hash, so every scorecard can say exactly which
 prompt produced it. The system and user texts are rendered as a LangChain `ChatPromptTemplate`
-(f-string placeholders `{name}`, `{{` for a brace); rendering with a variable missing raises a
+(f-string fields `{name}`, `{{` for a brace); rendering with a variable missing raises a
 ConfigError naming it instead of sending a prompt with a blank hole in it.
 """
 
