@@ -12,7 +12,7 @@ from ..errors import EditConflict, StoreError
 from ..migrations import calls, comments, documents, overrides, reviews, utc_now
 from ..overrides import apply_overrides
 from .base import StoreBase, inserted_id
-from .records import Comment, DocumentVersion, Override, ReviewRecord
+from .records import Comment, DocumentVersion, Override, ReviewRecord, scored_criterion
 
 
 class DocumentMethods(StoreBase):
@@ -30,12 +30,8 @@ class DocumentMethods(StoreBase):
         score: on the criterion's scale (0..max_score). comment: why. author: who.
         """
         review = self.get_review(review_id)
-        if review is None:
-            raise StoreError(f"review {review_id} does not exist in the store; reload the call")
-        criterion = next((c for c in review.scorecard.criteria if c.id == criterion_id), None)
-        if criterion is None:
-            raise StoreError(f"override: criterion '{criterion_id}' is not in review {review_id}'s "
-                             "scorecard; pick one of its criteria")
+        criterion = scored_criterion(review, review_id, criterion_id, "override")
+        assert review is not None  # scored_criterion refused a missing review
         if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= criterion.max_score:
             raise StoreError(f"override score {score!r} for '{criterion_id}' must be a whole number "
                              f"from 0 to {criterion.max_score}")

@@ -13,6 +13,7 @@ from sqlalchemy import and_, func, insert, select
 from ..errors import StoreError
 from ..migrations import calibrations, evidence_marks, overrides, reviews, utc_now
 from .base import StoreBase, inserted_id
+from .records import scored_criterion
 
 if TYPE_CHECKING:
     from .records import ReviewRecord
@@ -71,13 +72,7 @@ class FeedbackMethods(StoreBase):
         """
         if verdict not in MARKS:
             raise StoreError(f"evidence mark {verdict!r} is not right or wrong; use one of those")
-        review = self.get_review(review_id)
-        if review is None:
-            raise StoreError(f"review {review_id} does not exist in the store; run `callreview calls` for ids")
-        criterion = next((c for c in review.scorecard.criteria if c.id == criterion_id), None)
-        if criterion is None:
-            raise StoreError(f"mark: criterion '{criterion_id}' is not in review {review_id}'s scorecard; "
-                             f"pick one of {', '.join(c.id for c in review.scorecard.criteria)}")
+        criterion = scored_criterion(self.get_review(review_id), review_id, criterion_id, "mark")
         cited = [q.segment_id for q in criterion.evidence]
         if segment_id not in cited:
             raise StoreError(f"mark: segment {segment_id} is not a quote of '{criterion_id}' in review {review_id}"

@@ -98,3 +98,18 @@ def review_cache_key(**parts: object) -> str:
         model, prompt_sha256, embedding; values must be JSON-serialisable.
     """
     return sha256_json(parts)
+
+
+def scored_criterion(review: ReviewRecord | None, review_id: int, criterion_id: str, what: str):
+    """The criterion `criterion_id` of a stored review's scorecard, for an override or an evidence
+    mark (`what` names it in the message); a one-line StoreError when the review or the criterion
+    is not there."""
+    from ..errors import StoreError
+
+    if review is None:
+        raise StoreError(f"review {review_id} does not exist in the store; reload the call")
+    criterion = next((c for c in review.scorecard.criteria if c.id == criterion_id), None)
+    if criterion is None:
+        raise StoreError(f"{what}: criterion '{criterion_id}' is not in review {review_id}'s scorecard; "
+                         f"pick one of {', '.join(c.id for c in review.scorecard.criteria)}")
+    return criterion
