@@ -151,9 +151,28 @@ def judge_call(transcript: Transcript, criteria: Sequence[Criterion], embed: Emb
 def judge_sentences(sentences: list[Sentence], vectors: np.ndarray, criteria: Sequence[Criterion],
                     criterion_vectors: dict[str, CriterionVectors]) -> dict[str, Judgement]:
     """The judge on sentences already split and embedded (vectors row i is sentences[i])."""
-    n = len(sentences)
-    if n == 0:
+    if not sentences:
         return {c.id: Judgement(c.id, False, 0.0, [], "", [0.0] * len(FEATURES)) for c in criteria}
+    signals = sentence_signals(sentences, vectors, criteria, criterion_vectors)
+    return {c.id: verdict(c.id, sentences, signals[c.id], signals[c.id].score) for c in criteria}
+
+
+@dataclass
+class Signals:
+    """One criterion's signals for every sentence of a call (arrays of length n sentences)."""
+
+    score: np.ndarray  # the judge's sentence score; -inf where the sentence cannot show it
+    similarity: np.ndarray
+    background: float  # the call's mean similarity to the criterion (its topic)
+    margin: np.ndarray  # similarity above the closest other criterion
+    keyword: np.ndarray  # 1.0 where a keyword pattern hits
+    eligible: np.ndarray  # bool: the right speaker (and a question, where one is needed)
+
+
+def sentence_signals(sentences: list[Sentence], vectors: np.ndarray, criteria: Sequence[Criterion],
+                     criterion_vectors: dict[str, CriterionVectors]) -> dict[str, Signals]:
+    """Every criterion's signals for every sentence: what the verdict, and calibration, work on."""
+    n = len(sentences)
     # similarity of every sentence to every criterion: best over its probes
     sim = np.stack([(vectors @ criterion_vectors[c.id].good.T).max(axis=1) for c in criteria], axis=1)
     out = {}
@@ -171,28 +190,34 @@ def judge_sentences(sentences: list[Sentence], vectors: np.ndarray, criteria: Se
         rarity = 1.0 - float(keyword[speaker].mean()) if speaker.any() else 1.0
         score = (W_SIMILARITY * sim[:, j] + W_BACKGROUND * (sim[:, j] - background) + W_MARGIN * margin
                  + W_KEYWORD * rarity * keyword - W_POOR * worse)
-        score = np.where(eligible, score, -np.inf)
-        if not eligible.any():
-            out[c.id] = Judgement(c.id, False, 0.0, [], "", [0.0] * 6 + [background])
-            continue
-        order = np.argsort(-score)
-        best = int(order[0])
-        over = [int(i) for i in order if score[i] >= THRESHOLD]
-        evidence: list[int] = []
-        evidence_sentences: list[str] = []
-        for i in over or [best]:
-            if sentences[i].segment_id not in evidence:
-                evidence.append(sentences[i].segment_id)
-                evidence_sentences.append(sentences[i].text)
-        features = [float(score[best]), float(sim[best, j]), float(sim[best, j] - background), float(margin[best]),
-                    float(keyword[eligible].sum()), float(len(over)), background]
-        out[c.id] = Judgement(
-            criterion_id=c.id, present=bool(score[best] >= THRESHOLD), score=float(score[best]),
-            evidence=evidence[:3], best_sentence=sentences[best].text, features=features,
-            sentence_scores=[(sentences[i].segment_id, float(score[i])) for i in order[:5]],
-            evidence_sentences=evidence_sentences[:3],
-        )
+        out[c.id] = Signals(np.where(eligible, score, -np.inf), sim[:, j], background, margin, keyword, eligible)
     return out
+
+
+def verdict(criterion_id: str, sentences: list[Sentence], signals: Signals, score: np.ndarray,
+            threshold: float = THRESHOLD) -> Judgement:
+    """The call's verdict from per-sentence scores: present when the best reaches the threshold;
+    the evidence is the turns of the sentences over it (the best one when none is)."""
+    if not signals.eligible.any():
+        return Judgement(criterion_id, False, 0.0, [], "", [0.0] * 6 + [signals.background])
+    order = np.argsort(-score)
+    best = int(order[0])
+    over = [int(i) for i in order if score[i] >= threshold]
+    evidence: list[int] = []
+    evidence_sentences: list[str] = []
+    for i in over or [best]:
+        if sentences[i].segment_id not in evidence:
+            evidence.append(sentences[i].segment_id)
+            evidence_sentences.append(sentences[i].text)
+    features = [float(signals.score[best]), float(signals.similarity[best]),
+                float(signals.similarity[best] - signals.background), float(signals.margin[best]),
+                float(signals.keyword[signals.eligible].sum()), float(len(over)), signals.background]
+    return Judgement(
+        criterion_id=criterion_id, present=bool(score[best] >= threshold), score=float(score[best]),
+        evidence=evidence[:3], best_sentence=sentences[best].text, features=features,
+        sentence_scores=[(sentences[i].segment_id, float(score[i])) for i in order[:5]],
+        evidence_sentences=evidence_sentences[:3],
+    )
 
 
 def judge_note(judgement: Judgement) -> str:
