@@ -45,13 +45,30 @@ W_BACKGROUND = 0.5  # ... above the call's own mean closeness to it
 W_MARGIN = 2.0  # ... above the closest other criterion
 W_KEYWORD = 0.5  # a keyword pattern of the criterion, weighed by how rare its hits are in the call
 W_POOR = 1.0  # closer to a poor example than to the good ones counts against
-THRESHOLD = 0.52  # a call's best sentence score at or above this: the criterion is present
+W_FORM = 0.3  # a sentence whose form (question, who it is about, tense) differs from the examples' loses
+THRESHOLD = 0.50  # a call's best sentence score at or above this: the criterion is present
 MIN_WORDS = 3  # shorter sentences ("Hi!", "Sure.") carry no strategy
 
 FEATURES = ("best_score", "best_similarity", "best_background", "best_margin", "keyword_sentences",
             "sentences_over_threshold", "background")
 
 _SPLIT = re.compile(r"(?<=[.!?])\s+")
+_PRONOUN = re.compile(r"\b(i|i'm|im|i've|i'll|i'd|my|me|myself|we|we're|we've|our|us|"
+                      r"you|your|you're|you've|you'll|yourself)\b", re.IGNORECASE)
+_PAST = re.compile(r"\b(was|were|did|had|ago|used to|remember)\b|\b\w{3,}ed\b", re.IGNORECASE)
+
+
+def _lead_pronoun(text: str) -> str:
+    match = _PRONOUN.search(text)
+    return "" if match is None else ("you" if match.group(1).lower().startswith("you") else "i")
+
+
+def sentence_form(text: str) -> np.ndarray:
+    """What an embedding barely sees and a behaviour often is: a question or not; whether the
+    sentence is first about the speaker ("I", "we") or the listener ("you"); past tense (a story).
+    Self-modelling ("I will donate too") and the ask ("will you donate?") differ in little else."""
+    lead = _lead_pronoun(text)
+    return np.array([is_question(text), lead == "i", lead == "you", bool(_PAST.search(text))], dtype=np.float32)
 
 
 @dataclass
@@ -103,6 +120,24 @@ def _speaker_ok(criterion: Criterion, role: str) -> bool:
 class CriterionVectors:
     good: np.ndarray  # (n probes, d)
     poor: np.ndarray  # (n poor examples, d), may be empty
+    form: np.ndarray | None = None  # the good examples' mean sentence_form; None without examples
+
+
+def form_profile(examples: Sequence[str]) -> np.ndarray | None:
+    """The mean form of a criterion's good examples (None without any: no form to expect)."""
+    examples = [e for e in examples if e.strip()]
+    return np.mean([sentence_form(e) for e in examples], axis=0) if examples else None
+
+
+def form_agreement(forms: np.ndarray, profile: np.ndarray | None) -> np.ndarray:
+    """Per sentence, 0..1: how well its form matches the profile, counting the forms on which the
+    examples agree (all questions, none in the past ...) and ignoring those on which they differ."""
+    if profile is None:
+        return np.ones(len(forms), dtype=np.float32)
+    decisive = np.abs(profile - 0.5) * 2
+    if decisive.sum() == 0:
+        return np.ones(len(forms), dtype=np.float32)
+    return ((1 - np.abs(forms - profile)) * decisive).sum(axis=1) / decisive.sum()
 
 
 def embed_criteria(criteria: Sequence[Criterion], embed: Embed,
@@ -125,7 +160,8 @@ def embed_criteria(criteria: Sequence[Criterion], embed: Embed,
     out = {}
     for c in criteria:
         start, n_good, n_poor = spans[c.id]
-        out[c.id] = CriterionVectors(vectors[start:start + n_good], vectors[start + n_good:start + n_good + n_poor])
+        out[c.id] = CriterionVectors(vectors[start:start + n_good], vectors[start + n_good:start + n_good + n_poor],
+                                     form_profile([*c.good_examples, *team_examples.get(c.id, ([], []))[0]]))
     return out
 
 
@@ -173,8 +209,11 @@ def sentence_signals(sentences: list[Sentence], vectors: np.ndarray, criteria: S
                      criterion_vectors: dict[str, CriterionVectors]) -> dict[str, Signals]:
     """Every criterion's signals for every sentence: what the verdict, and calibration, work on."""
     n = len(sentences)
-    # similarity of every sentence to every criterion: best over its probes
-    sim = np.stack([(vectors @ criterion_vectors[c.id].good.T).max(axis=1) for c in criteria], axis=1)
+    # similarity of every sentence to every criterion: best over its probes, less where its form
+    # differs from the criterion's examples (before the margins, so form decides between criteria too)
+    forms = np.stack([sentence_form(s.text) for s in sentences])
+    sim = np.stack([(vectors @ criterion_vectors[c.id].good.T).max(axis=1)
+                    - W_FORM * (1 - form_agreement(forms, criterion_vectors[c.id].form)) for c in criteria], axis=1)
     out = {}
     for j, c in enumerate(criteria):
         cv = criterion_vectors[c.id]

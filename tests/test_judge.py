@@ -69,13 +69,40 @@ def test_a_sentence_specific_to_the_criterion_is_evidence_and_its_turn_is_cited(
     assert len(found["budget"].features) == len(judge.FEATURES)
 
 
-def test_a_sentence_equally_close_to_every_criterion_is_topic_not_evidence():
+def test_a_sentence_equally_close_to_every_criterion_is_topic_not_evidence(monkeypatch):
     # shares words with all three criteria, so its margin over the other criteria is about zero
+    # (the form signal is off here: it is the margin's test; form has its own below)
+    monkeypatch.setattr(judge, "W_FORM", 0.0)
     t = call(("rep", "We need to talk about the budget, the date and the product screen you see."),
              ("customer", "Okay."))
     found = judge.judge_call(t, CRITERIA, bag_of_words)
     assert not any(j.present for j in found.values())
     assert found["budget"].best_sentence  # it was weighed, and found not specific
+
+
+SELF = criterion("self", "Did the rep say they will give money themselves?",
+                 ["I will give some money too", "I am going to give money myself"])
+ASK = criterion("ask", "Did the rep ask them to give money?",
+                ["Will you give some money?", "Would you give money today?"])
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [("I will give money to them as well.", "self"),
+                                                    ("Will you give money to them as well?", "ask")])
+def test_the_sentence_form_tells_apart_criteria_that_share_their_words(sentence, expected):
+    # the same words either way: only who the sentence is about and the question form differ
+    found = judge.judge_call(call(("rep", sentence), ("customer", "Hmm.")), [SELF, ASK], bag_of_words)
+    assert found[expected].present
+    assert not found[({"self", "ask"} - {expected}).pop()].present
+
+
+def test_form_profile_keeps_only_the_forms_the_examples_agree_on():
+    profile = judge.form_profile(["Do you have kids?", "Did you ever give before?", "Do you like it?"])
+    assert profile is not None and profile[0] == 1.0 and profile[2] == 1.0  # questions, about "you"
+    forms = np.stack([judge.sentence_form("Do you have a dog?"), judge.sentence_form("I had a dog.")])
+    agreement = judge.form_agreement(forms, profile)
+    assert agreement[0] > 0.9 and agreement[1] < 0.2
+    assert judge.form_profile([]) is None
+    assert (judge.form_agreement(forms, None) == 1.0).all()
 
 
 def test_the_customer_saying_it_does_not_count_for_a_rep_criterion():
