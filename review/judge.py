@@ -34,7 +34,7 @@ from .schema import Criterion
 from .types import Transcript
 
 Embed = Callable[[list[str]], np.ndarray]
-JUDGE_VERSION = "1"  # bump when a change here changes verdicts (reviews cached by it are redone)
+JUDGE_VERSION = "2"  # bump when a change here changes verdicts (reviews cached by it are redone)
 
 # Weights of a sentence's signals in its score (set on the tuning half; see the module docstring).
 # Tuning-half grid (mean kappa over the 11 strategies): the margin to the other criteria is the
