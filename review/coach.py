@@ -275,16 +275,23 @@ def _clean_model_text(text: object, limit: int) -> str:
         " ".join(kept)[:limit].strip())
 
 
-def _polish(x: _Ctx, engine, usage) -> None:
+def _polish(x: _Ctx, engine, usage, redact_on: bool = True, redact_names: bool = False) -> None:
     from .prompts import load_prompt
-    from .redact import redact
+    from .redact import name_parts, redact
 
-    send = (lambda t: t) if getattr(engine, "local", False) else redact
+    names = name_parts([*x.sc.metrics.speakers, *(q.speaker for _, q in x.moments), *([x.rep] if x.rep else [])]
+                       ) if redact_names else ()
+
+    def send(text: str) -> str:  # as the scoring prompt: nothing personal leaves for a remote endpoint
+        if getattr(engine, "local", False) or not redact_on:
+            return text
+        return redact(text, names=names, addresses=redact_names)
+
     crit = x.focus.criterion
     prompt = load_prompt("coach_agenda")
     system, user = prompt.render(
         methodology_name=x.meth.name,
-        rep=x.rep or "the rep",
+        rep=send(x.rep) if x.rep else "the rep",
         focus_name=x.focus.name,
         focus_question=crit.question.strip() if crit else _activity(x.focus).benchmark,
         score_text=_score_text(x.focus),
@@ -316,6 +323,8 @@ def draft_coaching(
     engine=None,
     models: CoachingModels | None = None,
     usage=None,
+    redact: bool = True,
+    redact_names: bool = False,
 ) -> CoachingDraft:
     """The coaching draft for one reviewed call.
 
@@ -325,7 +334,9 @@ def draft_coaching(
     (default today). engine: an optional ChatEngine that rewords two paragraphs and suggests
     questions; on any LLMError the template text is kept. models: coaching models (default the
     repository's coaching/ files). usage: a review.llm.UsageTally that the polish call's token
-    usage is added to (the review's total).
+    usage is added to (the review's total). redact / redact_names: settings.redact and
+    settings.redact_names, applied to what the polish call sends to a non-local engine (numbers;
+    also the speakers' and the rep's names and addresses).
     """
     if scorecard.methodology_id != methodology.id:
         raise MethodologyError(
@@ -362,7 +373,7 @@ def draft_coaching(
         plan_actions(focus, solution, pattern, today), today, rep, warnings,
     )
     if engine is not None:
-        _polish(x, engine, usage)
+        _polish(x, engine, usage, redact, redact_names)
     agenda = [
         AgendaSection(key=p.key, title=p.title, minutes=p.minutes, body_markdown=_BUILDERS[p.key](x))
         for p in models.sled.parts

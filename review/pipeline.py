@@ -321,7 +321,8 @@ def _review_transcript(call_id, transcript, loaded, services, progress) -> Revie
     progress("coach", 0.0, "Drafting the SLED coaching agenda")
     polish = UsageTally()
     draft = draft_coaching(scorecard, loaded.methodology, history=history, rep=call.rep,
-                           engine=services.engine, usage=polish)
+                           engine=services.engine, usage=polish, redact=services.settings.redact,
+                           redact_names=services.settings.redact_names)
     if polish.calls:  # the review's token usage covers the coaching call too, not only scoring
         usage = dict(scorecard.provenance.token_usage)
         for name, value in polish.as_dict().items():

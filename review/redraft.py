@@ -31,17 +31,20 @@ class FocusCheck:
         return self.current_focus != self.new_focus
 
 
-def redraft(review, overrides, methodology, history=(), rep: str | None = None, engine=None) -> CoachingDraft:
+def redraft(review, overrides, methodology, history=(), rep: str | None = None, engine=None,
+            settings=None) -> CoachingDraft:
     """The coaching draft of the review's effective scorecard (review.coach.draft_coaching).
 
     review: a ReviewRecord. overrides: its latest overrides (Store.overrides). methodology: the
     Methodology it was scored against. history: the rep's earlier scorecards. rep: the rep's name.
-    engine: an optional ChatEngine to polish the wording (as in the pipeline).
+    engine: an optional ChatEngine to polish the wording (as in the pipeline). settings: the
+    review.settings.Settings whose redaction applies to that polish (default: numbers only).
     """
     from .coach import draft_coaching
 
     effective = apply_overrides(review.scorecard, overrides)
-    return draft_coaching(effective, methodology, history=history, rep=rep, engine=engine)
+    return draft_coaching(effective, methodology, history=history, rep=rep, engine=engine,
+                          redact=getattr(settings, "redact", True), redact_names=getattr(settings, "redact_names", False))
 
 
 def check_focus(review, current: CoachingDraft, overrides, methodology, history=(), rep: str | None = None) -> FocusCheck:

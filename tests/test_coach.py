@@ -559,3 +559,24 @@ def test_the_agenda_leaves_out_the_judges_working():
     assert _for_the_rep(judged) == "No need stated (0/2)"
     kept = "Agenda agreed (2/2): the rep proposed an agenda at 00:00."
     assert _for_the_rep(kept) == kept
+
+
+def test_redact_names_keeps_the_speakers_and_the_reps_name_from_the_polish_call(meth):
+    card = make_scorecard(
+        {"agenda_set": 2, "open_questions": 0, "next_step": 1},
+        evidence={"open_questions": [quote(2, 30, f"Thanks {BUYER.split()[0]}, ring me at 12 Baker Street.",
+                                           BUYER, "customer")]},
+    )
+    reply = {"lead_intro": "", "explore_intro": "", "rep_questions": []}
+    plain, masked, off = polish_engine(reply), polish_engine(reply), polish_engine(reply)
+    draft_coaching(card, meth, rep=REP, today=TODAY, engine=plain)
+    draft_coaching(card, meth, rep=REP, today=TODAY, engine=masked, redact_names=True)
+    draft_coaching(card, meth, rep=REP, today=TODAY, engine=off, redact=False, redact_names=True)
+    def sent(engine) -> str:  # the system and user prompt of its one call
+        return " ".join(calls_of(engine)[0][:2])
+
+    for part in [*REP.split(), *BUYER.split()]:
+        assert part in sent(plain)  # names go by default (numbers only) ...
+        assert part not in sent(masked)  # ... and not with redact_names
+    assert "[NAME]" in sent(masked) and "Baker Street" not in sent(masked)
+    assert "Baker Street" in sent(off)  # redaction off: the text as it is

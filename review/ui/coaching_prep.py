@@ -286,7 +286,8 @@ def _redraft_offer(services, call, review, draft) -> None:
     if st.button(f"Redraft the agenda for {check.new_focus_name}", icon=":material/refresh:", key="redraft"):
         try:
             with st.spinner("Redrafting the agenda from your scores"):
-                new = redraft(review, overrides, methodology, history, rep, engine=services.engine)
+                new = redraft(review, overrides, methodology, history, rep, engine=services.engine,
+                              settings=services.settings)
                 save_redraft(store, review.id, new)
         except CallreviewError as exc:
             st.error(state.error_line(exc, "redraft"))
