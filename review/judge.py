@@ -7,7 +7,11 @@ each sentence the criterion's speaker said by how much MORE it looks like this c
     (the topic every sentence shares), and
   - the other criteria of the methodology (the margin to the closest other criterion),
 and by whether it looks more like the criterion's poor examples than its good ones; the
-keyword patterns and the question form (criteria that must be asked) stay. The call's verdict
+keyword patterns and the question form (criteria that must be asked) stay. Before the margins, a
+sentence's similarity to a criterion loses where its FORM differs from what the criterion's good
+examples agree on (a question or not; about the speaker, "I will donate too", or the listener,
+"will you donate?"; past tense, a story): sentence embeddings barely see pronouns, and two
+behaviours on one topic often differ in little else. The call's verdict
 is the best sentence's score against one threshold; the evidence is that sentence's turn.
 
 Every number here is global (no per-criterion, per-methodology or per-dataset value); they were
