@@ -23,7 +23,8 @@ from review.methodology import MethodologyLibrary, load_methodology_file
 from review.playbook import PlaybookImportWarning, format_report, import_playbook, playbook_text
 from review.playbook.blocks import clean
 from review.playbook.draft import CriterionDraft, MethodologyDraft, SectionDraft
-from review.playbook.wording import build_question, is_asked_check, keywords
+from review.playbook.keyword_rules import example_openings, keywords
+from review.playbook.wording import build_question, is_asked_check
 
 REPO = Path(__file__).resolve().parent.parent
 PLAYBOOKS = REPO / "tests" / "data" / "playbooks"
@@ -231,6 +232,25 @@ EXPECTED = {
         "guessed the question for 1 criterion from a name alone ('Timeline'); check them",
         "read 'Appendix: recording consent' as context: no checks under the heading",
         NO_EXAMPLES.format(3, 7)]),
+    "solar_consultation_calls.md": ("Home Solar Consultation Calls: what we score", [
+        ("Understanding the home", [
+            ("Asks about the energy bill",
+             "Did the rep ask what the homeowner pays for electricity in a typical month?", 1, 0),
+            ("Asks about the roof", "Did the rep ask how old the roof is and which way it faces?", 2, 0),
+            ("Checks awareness of the tax credit",
+             "Did the rep check the homeowner's awareness of the federal tax credit?", 1, 0),
+        ]),
+        ("Building trust", [
+            ("Shares their own experience",
+             "Did the rep say whether they have solar panels on their home themselves?", 1, 0),
+            ("Names installs nearby", "Did the rep mention installs the team has finished in the homeowner's area?",
+             1, 1),
+        ]),
+        ("Next step", [
+            ("Books the site survey", "Did the rep book a date for the site survey before hanging up?", 1, 0),
+            ("Explains the quote", "Did the rep explain what the written quote will include?", 1, 0),
+        ]),
+    ], []),
 }
 # Context each playbook holds that must not become a criterion (name, question or example).
 CONTEXT = {
@@ -242,6 +262,7 @@ CONTEXT = {
     "objection_handling_notion.md": ["Exported from Notion", "We lose more SMB deals", "[x]", "[ ]"],
     "partner_call_guide.md": ["Version 2", "These calls are with resellers", "Tip", "case studies", "Tomás"],
     "sdr_call_notes.txt": ["Every cold call we review", "Monday pipeline sheet"],
+    "solar_consultation_calls.md": ["Owner", "Our consultants call", "Score each check", "Questions about this page"],
     "field_sales_discovery_guide.docx": ["Prepared by the EMEA", "Spend at least half", "Appendix",
                                          "In Germany and France"],
 }
@@ -379,6 +400,41 @@ def test_keywords_skip_the_methodology_topic_the_verb_and_the_examples():
 ])
 def test_a_check_met_only_by_asking_needs_a_question(question, asked):
     assert is_asked_check(question) is asked
+
+
+def test_keywords_include_how_each_example_opens_but_never_the_topic():
+    # The wording's words ('energy', 'electricity') are rarely said; how the example opens is.
+    m = read(PLAYBOOKS / "solar_consultation_calls.md").methodology
+    said = {
+        "asks_about_the_energy_bill": "How much do you pay for power each month?",
+        "asks_about_the_roof": "Which way is the garage side facing?",
+        "shares_their_own_experience": "I put them on my place last year, so I know the process.",
+        "names_installs_nearby": "We finished a job two streets over from you in May.",
+        "books_the_site_survey": "Can we put Tuesday down for the visit?",
+    }
+    for cid, sentence in said.items():
+        assert any(re.search(k, sentence, re.I) for k in m.criterion(cid).keywords), (cid, m.criterion(cid).keywords)
+    # 'solar' and 'panels' are in the examples of three of the seven checks: the topic of every call.
+    every = [k for c in m.criteria for k in c.keywords]
+    assert not [k for k in every if re.search(k, "solar panels", re.I)]
+
+
+def test_a_check_about_the_rep_is_keyed_as_the_rep_says_it():
+    m = read(PLAYBOOKS / "solar_consultation_calls.md").methodology
+    own = m.criterion("shares_their_own_experience").keywords
+    assert any(re.search(k, "Honestly, I went with the same installer myself.", re.I) for k in own)
+    assert not any("themselve" in k for k in own)  # the description's 'themselves' is 'myself' when said
+    aware = m.criterion("checks_awareness_of_the_tax_credit").keywords
+    assert any(re.search(k, "Are you aware there is a credit for this?", re.I) for k in aware)  # 'awareness'
+
+
+def test_example_openings_stop_at_the_first_word_that_carries_the_move():
+    topic = frozenset({"solar", "panel"})
+    found = example_openings(["Have you budgeted for it?", "Solar panels would pay for themselves", "I’m going to",
+                              "Have you budgeted yet?", "is it on the the the list"], topic)
+    assert found == [r"\bhave\s+you\s+budgeted\b", r"\bsolar\s+panels\s+would\s+pay\b", r"\bi['’]m\s+going\b"]
+    assert re.search(found[2], "I'm going to give too", re.I) and re.search(found[2], "I’m going", re.I)
+    assert len(example_openings([f"What about {word * 3} today?" for word in "abcdefghijkl"])) == 5
 
 
 def test_keywords_are_escaped_regexes():

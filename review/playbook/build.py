@@ -1,7 +1,8 @@
 """A methodology draft -> a validated `Methodology`, and the report of what the import made.
 
 Ids are slugs of the names, levels the common 0/1/2 rubric (with the playbook's own "what good
-looks like" as level 2 when it gives one), keywords escaped regexes of the criterion's wording,
+looks like" as level 2 when it gives one), keywords escaped regexes of the criterion's wording
+and of its example phrases' openings (review.playbook.keyword_rules),
 coaching text generic for the team to edit. The draft's questions are kept when they are yes/no
 checks and derived from the criterion's wording when not.
 """
@@ -17,14 +18,8 @@ from pydantic import ValidationError
 from ..errors import MethodologyError
 from ..schema import Methodology
 from .draft import CriterionDraft, MethodologyDraft
-from .wording import (
-    build_question,
-    given_question,
-    is_asked_check,
-    keyword_text,
-    keywords,
-    topic_stem,
-)
+from .keyword_rules import example_openings, keyword_text, keywords, topic_of
+from .wording import build_question, given_question, is_asked_check
 
 
 @dataclass(frozen=True)
@@ -95,13 +90,12 @@ def summarize_errors(exc: ValidationError, limit: int = 8) -> str:
 
 def _topic(draft: MethodologyDraft) -> frozenset[str]:
     """Stems of the words more than a quarter of the criteria (and at least three) use in their
-    wording: the methodology's subject ('customer', 'charity'), which matches every call."""
+    wording or example phrases: the methodology's subject ('customer', 'charity'), which matches
+    every call. Examples count: a team writes its subject into what reps say ('Save the Children')
+    as often as into the checks."""
     criteria = [c for s in draft.sections for c in s.criteria]
-    counts: dict[str, int] = {}
-    for c in criteria:
-        for stem in {topic_stem(k) for k in keywords(keyword_text(c.name, c.description), limit=50)}:
-            counts[stem] = counts.get(stem, 0) + 1
-    return frozenset(stem for stem, n in counts.items() if n >= 3 and n > len(criteria) / 4)
+    return topic_of([" ".join([keyword_text(c.name, c.description), *c.good_examples, *c.poor_examples])
+                     for c in criteria], len(criteria))
 
 
 def _criterion_row(c: CriterionDraft, criterion_id: str, section_id: str,
@@ -123,7 +117,8 @@ def _criterion_row(c: CriterionDraft, criterion_id: str, section_id: str,
         ],
         "good_examples": list(c.good_examples),
         "poor_examples": list(c.poor_examples),
-        "keywords": keywords(keyword_text(c.name, c.description), topic=topic_words),
+        "keywords": keywords(keyword_text(c.name, c.description), topic=topic_words)
+        + example_openings(c.good_examples, topic_words),
         "needs_question": is_asked_check(question),
         "coaching": {
             "usual_cause": (f"The rep knows {topic} matters but does not plan it as a step of the call, "
