@@ -74,6 +74,7 @@ def docx_playbook(tmp_path) -> Path:
 NO_EXAMPLES = "no examples for {} of {} criteria; add quoted example phrases to the playbook (or the YAML) to help scoring"
 
 # file -> (title, [(section, [(criterion, question, good examples, poor examples)])], notes)
+YES_NO = "scored each check yes / no (0-1), as the playbook's introduction says; edit the levels for a graded scale"
 EXPECTED = {
     "northwind_discovery_scorecard.md": ("Northwind Discovery Call Scorecard", [
         ("Opening", [
@@ -157,7 +158,7 @@ EXPECTED = {
              "Did the rep agree on a next step and put it in the calendar while they are still on the call?", 0, 0),
             ("Send the recap email the same day", "Did the rep send the recap email the same day?", 0, 0),
         ]),
-    ], [NO_EXAMPLES.format(7, 8)]),
+    ], [YES_NO, NO_EXAMPLES.format(7, 8)]),
     "objection_handling_notion.md": ("Objection Handling — SMB Team", [
         ("Price objections", [
             ("Acknowledge the concern before answering it", "Did the rep acknowledge the concern before answering it?",
@@ -250,7 +251,7 @@ EXPECTED = {
             ("Books the site survey", "Did the rep book a date for the site survey before hanging up?", 1, 0),
             ("Explains the quote", "Did the rep explain what the written quote will include?", 1, 0),
         ]),
-    ], []),
+    ], [YES_NO]),
 }
 # Context each playbook holds that must not become a criterion (name, question or example).
 CONTEXT = {
@@ -435,6 +436,21 @@ def test_example_openings_stop_at_the_first_word_that_carries_the_move():
     assert found == [r"\bhave\s+you\s+budgeted\b", r"\bsolar\s+panels\s+would\s+pay\b", r"\bi['’]m\s+going\b"]
     assert re.search(found[2], "I'm going to give too", re.I) and re.search(found[2], "I’m going", re.I)
     assert len(example_openings([f"What about {word * 3} today?" for word in "abcdefghijkl"])) == 5
+
+
+def test_a_playbook_scored_yes_or_no_imports_two_levels():
+    solar = read(PLAYBOOKS / "solar_consultation_calls.md").methodology  # "Score each check yes or no"
+    roof = solar.criterion("asks_about_the_roof")
+    assert [(lv.score, lv.label) for lv in roof.levels] == [(0, "Not done"), (1, "Done")]
+    assert roof.levels[1].description.startswith("asks how old the roof is and which way it faces")
+    assert {c.max_score for c in read(PLAYBOOKS / "inbound_demo_checklist.md").methodology.criteria} == {1}
+    # "It replaced the old 20-point checklist" is history, not how this scorecard is scored.
+    assert {c.max_score for c in read(PLAYBOOKS / "northwind_discovery_scorecard.md").methodology.criteria} == {2}
+    graded = import_playbook(b"# Call review\n\nCheck whether the rep did each of these.\n\n## Open\n"
+                             b"- Ask what prompted the call\n", "g.md").methodology
+    assert graded.criteria[0].max_score == 1
+    assert import_playbook(b"# Call review\n\n## Open\n- Ask what prompted the call\n",
+                           "g.md").methodology.criteria[0].max_score == 2
 
 
 def test_keywords_are_escaped_regexes():
