@@ -396,6 +396,8 @@ def test_keywords_skip_the_methodology_topic_the_verb_and_the_examples():
     ("Did the rep ask the buyer's view of the proposal?", True),
     ("Did the rep ask who approves the spend?", True),
     ("Did the rep ask for the order?", False),
+    ("Did the rep directly ask whether the buyer has a budget?", True),
+    ("Did the rep explicitly ask the buyer to sign?", False),
     ("Did the rep ask the buyer to sign this week?", False),
     ("Did the rep confirm the budget?", False),
 ])
@@ -470,6 +472,10 @@ def test_keywords_are_escaped_regexes():
         ("Rapport", "", "Did the rep establish rapport?", "guessed"),
         ("Budget", "confirm the amount and who holds it", "Did the rep confirm the amount and who holds it?", "derived"),
         ("Rep confirms the budget", "", "Did the rep confirm the budget?", "derived"),
+        # The description says more than the name, adverb included; "Weekly reviews" is no adverb.
+        ("Asks for the order", "explicitly asks the buyer to sign, e.g. \"shall we go ahead?\"",
+         "Did the rep explicitly ask the buyer to sign?", "derived"),
+        ("Weekly reviews of the pipeline", "", "Did the rep establish the weekly reviews of the pipeline?", "guessed"),
         ("Budget", "The rep must ask who owns the budget.", "Did the rep ask who owns the budget?", "derived"),
         ("Timeline", "tied to an event", "Did the rep establish the timeline (tied to an event)?", "guessed"),
         ("Next step agreed with a date", "", "Did the rep get the next step agreed with a date?", "guessed"),

@@ -192,6 +192,11 @@ def as_action(text: str) -> str | None:
     text = re.sub(r"^(the\s+)?(sales\s+)?reps?\s+((must|should|will|needs? to|has to|always)\s+)?", "",
                   text.strip(), flags=re.I)
     words = text.split()
+    verb_after = _base_verb(re.sub(r"\W+$", "", words[1])) if len(words) > 1 and words[1].endswith("s") else None
+    adverb = words[0].lower() if verb_after and verb_after not in NOUNISH \
+        and re.fullmatch(r"[a-z]{3,}ly", words[0].lower()) else ""
+    if adverb:  # "explicitly asks the buyer to sign": the adverb stays with its verb (not "Weekly reviews")
+        words = words[1:]
     if not words:
         return None
     base = _base_verb(re.sub(r"\W+$", "", words[0]))
@@ -202,7 +207,7 @@ def as_action(text: str) -> str | None:
         return None  # "Close plan agreed": a noun phrase with a participle
     if len(words) == 1 and base in NOUNISH:
         return None  # "Demo" alone is a topic, not an order
-    return _third_person(" ".join([base, *words[1:]]))
+    return _third_person(" ".join([w for w in (adverb, base) if w] + words[1:]))
 
 
 _SECOND_PERSON = {"you'll": "they'll", "you're": "they're", "you've": "they've", "you'd": "they'd",
@@ -296,7 +301,7 @@ def build_question(name: str, rest: str = "") -> tuple[str, QuestionSource]:
     return f"Did the rep establish {phrase}{detail}?", "guessed"
 
 
-_ASK = re.compile(r"^did the rep ask\s+(.*)$", re.I)
+_ASK = re.compile(r"^did the rep (?:[a-z]+ly\s+)?ask\s+(.*)$", re.I)
 _ASKED_WORDS = re.compile(r"^(whether|if|about|what|how|who|whom|whose|when|where|why|which|questions?)\b", re.I)
 _REQUEST = re.compile(r"^(for|to)\b|^(\S+\s+){0,4}?(to|for)\s", re.I)
 
