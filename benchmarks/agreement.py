@@ -410,6 +410,11 @@ def main(argv: list[str] | None = None, engine=None) -> int:
             shapes = [("YAML methodology", yaml_m)]
             if not args.quick:
                 shapes.append(("imported playbook", imported_playbook(playbook)))
+                # the same playbook holding the YAML's example phrases: what the import loses, apart
+                # from what the team's document does not say
+                control = playbook.with_name("playbook_yaml_examples.md")
+                if control.is_file():
+                    shapes.append(("imported playbook, the YAML's examples", imported_playbook(control)))
             if "real" in sets:
                 for title, loaded in shapes:
                     real_set(data, scorer, loaded, strategy_map(loaded, yaml_m)).print(

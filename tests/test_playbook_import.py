@@ -23,7 +23,8 @@ from review.methodology import MethodologyLibrary, load_methodology_file
 from review.playbook import PlaybookImportWarning, format_report, import_playbook, playbook_text
 from review.playbook.blocks import clean
 from review.playbook.draft import CriterionDraft, MethodologyDraft, SectionDraft
-from review.playbook.wording import build_question, is_asked_check, keywords
+from review.playbook.keyword_rules import example_openings, keywords
+from review.playbook.wording import build_question, is_asked_check
 
 REPO = Path(__file__).resolve().parent.parent
 PLAYBOOKS = REPO / "tests" / "data" / "playbooks"
@@ -73,6 +74,7 @@ def docx_playbook(tmp_path) -> Path:
 NO_EXAMPLES = "no examples for {} of {} criteria; add quoted example phrases to the playbook (or the YAML) to help scoring"
 
 # file -> (title, [(section, [(criterion, question, good examples, poor examples)])], notes)
+YES_NO = "scored each check yes / no (0-1), as the playbook's introduction says; edit the levels for a graded scale"
 EXPECTED = {
     "northwind_discovery_scorecard.md": ("Northwind Discovery Call Scorecard", [
         ("Opening", [
@@ -156,7 +158,7 @@ EXPECTED = {
              "Did the rep agree on a next step and put it in the calendar while they are still on the call?", 0, 0),
             ("Send the recap email the same day", "Did the rep send the recap email the same day?", 0, 0),
         ]),
-    ], [NO_EXAMPLES.format(7, 8)]),
+    ], [YES_NO, NO_EXAMPLES.format(7, 8)]),
     "objection_handling_notion.md": ("Objection Handling — SMB Team", [
         ("Price objections", [
             ("Acknowledge the concern before answering it", "Did the rep acknowledge the concern before answering it?",
@@ -231,6 +233,25 @@ EXPECTED = {
         "guessed the question for 1 criterion from a name alone ('Timeline'); check them",
         "read 'Appendix: recording consent' as context: no checks under the heading",
         NO_EXAMPLES.format(3, 7)]),
+    "solar_consultation_calls.md": ("Home Solar Consultation Calls: what we score", [
+        ("Understanding the home", [
+            ("Asks about the energy bill",
+             "Did the rep ask what the homeowner pays for electricity in a typical month?", 1, 0),
+            ("Asks about the roof", "Did the rep ask how old the roof is and which way it faces?", 2, 0),
+            ("Checks awareness of the tax credit",
+             "Did the rep check the homeowner's awareness of the federal tax credit?", 1, 0),
+        ]),
+        ("Building trust", [
+            ("Shares their own experience",
+             "Did the rep say whether they have solar panels on their home themselves?", 1, 0),
+            ("Names installs nearby", "Did the rep mention installs the team has finished in the homeowner's area?",
+             1, 1),
+        ]),
+        ("Next step", [
+            ("Books the site survey", "Did the rep book a date for the site survey before hanging up?", 1, 0),
+            ("Explains the quote", "Did the rep explain what the written quote will include?", 1, 0),
+        ]),
+    ], [YES_NO]),
 }
 # Context each playbook holds that must not become a criterion (name, question or example).
 CONTEXT = {
@@ -242,6 +263,7 @@ CONTEXT = {
     "objection_handling_notion.md": ["Exported from Notion", "We lose more SMB deals", "[x]", "[ ]"],
     "partner_call_guide.md": ["Version 2", "These calls are with resellers", "Tip", "case studies", "Tomás"],
     "sdr_call_notes.txt": ["Every cold call we review", "Monday pipeline sheet"],
+    "solar_consultation_calls.md": ["Owner", "Our consultants call", "Score each check", "Questions about this page"],
     "field_sales_discovery_guide.docx": ["Prepared by the EMEA", "Spend at least half", "Appendix",
                                          "In Germany and France"],
 }
@@ -374,11 +396,63 @@ def test_keywords_skip_the_methodology_topic_the_verb_and_the_examples():
     ("Did the rep ask the buyer's view of the proposal?", True),
     ("Did the rep ask who approves the spend?", True),
     ("Did the rep ask for the order?", False),
+    ("Did the rep directly ask whether the buyer has a budget?", True),
+    ("Did the rep explicitly ask the buyer to sign?", False),
     ("Did the rep ask the buyer to sign this week?", False),
     ("Did the rep confirm the budget?", False),
 ])
 def test_a_check_met_only_by_asking_needs_a_question(question, asked):
     assert is_asked_check(question) is asked
+
+
+def test_keywords_include_how_each_example_opens_but_never_the_topic():
+    # The wording's words ('energy', 'electricity') are rarely said; how the example opens is.
+    m = read(PLAYBOOKS / "solar_consultation_calls.md").methodology
+    said = {
+        "asks_about_the_energy_bill": "How much do you pay for power each month?",
+        "asks_about_the_roof": "Which way is the garage side facing?",
+        "shares_their_own_experience": "I put them on my place last year, so I know the process.",
+        "names_installs_nearby": "We finished a job two streets over from you in May.",
+        "books_the_site_survey": "Can we put Tuesday down for the visit?",
+    }
+    for cid, sentence in said.items():
+        assert any(re.search(k, sentence, re.I) for k in m.criterion(cid).keywords), (cid, m.criterion(cid).keywords)
+    # 'solar' and 'panels' are in the examples of three of the seven checks: the topic of every call.
+    every = [k for c in m.criteria for k in c.keywords]
+    assert not [k for k in every if re.search(k, "solar panels", re.I)]
+
+
+def test_a_check_about_the_rep_is_keyed_as_the_rep_says_it():
+    m = read(PLAYBOOKS / "solar_consultation_calls.md").methodology
+    own = m.criterion("shares_their_own_experience").keywords
+    assert any(re.search(k, "Honestly, I went with the same installer myself.", re.I) for k in own)
+    assert not any("themselve" in k for k in own)  # the description's 'themselves' is 'myself' when said
+    aware = m.criterion("checks_awareness_of_the_tax_credit").keywords
+    assert any(re.search(k, "Are you aware there is a credit for this?", re.I) for k in aware)  # 'awareness'
+
+
+def test_example_openings_stop_at_the_first_word_that_carries_the_move():
+    topic = frozenset({"solar", "panel"})
+    found = example_openings(["Have you budgeted for it?", "Solar panels would pay for themselves", "I’m going to",
+                              "Have you budgeted yet?", "is it on the the the list"], topic)
+    assert found == [r"\bhave\s+you\s+budgeted\b", r"\bsolar\s+panels\s+would\s+pay\b", r"\bi['’]m\s+going\b"]
+    assert re.search(found[2], "I'm going to give too", re.I) and re.search(found[2], "I’m going", re.I)
+    assert len(example_openings([f"What about {word * 3} today?" for word in "abcdefghijkl"])) == 5
+
+
+def test_a_playbook_scored_yes_or_no_imports_two_levels():
+    solar = read(PLAYBOOKS / "solar_consultation_calls.md").methodology  # "Score each check yes or no"
+    roof = solar.criterion("asks_about_the_roof")
+    assert [(lv.score, lv.label) for lv in roof.levels] == [(0, "Not done"), (1, "Done")]
+    assert roof.levels[1].description.startswith("asks how old the roof is and which way it faces")
+    assert {c.max_score for c in read(PLAYBOOKS / "inbound_demo_checklist.md").methodology.criteria} == {1}
+    # "It replaced the old 20-point checklist" is history, not how this scorecard is scored.
+    assert {c.max_score for c in read(PLAYBOOKS / "northwind_discovery_scorecard.md").methodology.criteria} == {2}
+    graded = import_playbook(b"# Call review\n\nCheck whether the rep did each of these.\n\n## Open\n"
+                             b"- Ask what prompted the call\n", "g.md").methodology
+    assert graded.criteria[0].max_score == 1
+    assert import_playbook(b"# Call review\n\n## Open\n- Ask what prompted the call\n",
+                           "g.md").methodology.criteria[0].max_score == 2
 
 
 def test_keywords_are_escaped_regexes():
@@ -398,6 +472,10 @@ def test_keywords_are_escaped_regexes():
         ("Rapport", "", "Did the rep establish rapport?", "guessed"),
         ("Budget", "confirm the amount and who holds it", "Did the rep confirm the amount and who holds it?", "derived"),
         ("Rep confirms the budget", "", "Did the rep confirm the budget?", "derived"),
+        # The description says more than the name, adverb included; "Weekly reviews" is no adverb.
+        ("Asks for the order", "explicitly asks the buyer to sign, e.g. \"shall we go ahead?\"",
+         "Did the rep explicitly ask the buyer to sign?", "derived"),
+        ("Weekly reviews of the pipeline", "", "Did the rep establish the weekly reviews of the pipeline?", "guessed"),
         ("Budget", "The rep must ask who owns the budget.", "Did the rep ask who owns the budget?", "derived"),
         ("Timeline", "tied to an event", "Did the rep establish the timeline (tied to an event)?", "guessed"),
         ("Next step agreed with a date", "", "Did the rep get the next step agreed with a date?", "guessed"),

@@ -1,7 +1,9 @@
 """A methodology draft -> a validated `Methodology`, and the report of what the import made.
 
 Ids are slugs of the names, levels the common 0/1/2 rubric (with the playbook's own "what good
-looks like" as level 2 when it gives one), keywords escaped regexes of the criterion's wording,
+looks like" as level 2 when it gives one), or done / not done when the playbook says its checks
+are ticked or answered yes / no, keywords escaped regexes of the criterion's wording
+and of its example phrases' openings (review.playbook.keyword_rules),
 coaching text generic for the team to edit. The draft's questions are kept when they are yes/no
 checks and derived from the criterion's wording when not.
 """
@@ -17,14 +19,8 @@ from pydantic import ValidationError
 from ..errors import MethodologyError
 from ..schema import Methodology
 from .draft import CriterionDraft, MethodologyDraft
-from .wording import (
-    build_question,
-    given_question,
-    is_asked_check,
-    keyword_text,
-    keywords,
-    topic_stem,
-)
+from .keyword_rules import example_openings, keyword_text, keywords, topic_of
+from .wording import build_question, given_question, is_asked_check
 
 
 @dataclass(frozen=True)
@@ -95,35 +91,55 @@ def summarize_errors(exc: ValidationError, limit: int = 8) -> str:
 
 def _topic(draft: MethodologyDraft) -> frozenset[str]:
     """Stems of the words more than a quarter of the criteria (and at least three) use in their
-    wording: the methodology's subject ('customer', 'charity'), which matches every call."""
+    wording or example phrases: the methodology's subject ('customer', 'charity'), which matches
+    every call. Examples count: a team writes its subject into what reps say ('Save the Children')
+    as often as into the checks."""
     criteria = [c for s in draft.sections for c in s.criteria]
-    counts: dict[str, int] = {}
-    for c in criteria:
-        for stem in {topic_stem(k) for k in keywords(keyword_text(c.name, c.description), limit=50)}:
-            counts[stem] = counts.get(stem, 0) + 1
-    return frozenset(stem for stem, n in counts.items() if n >= 3 and n > len(criteria) / 4)
+    return topic_of([" ".join([keyword_text(c.name, c.description), *c.good_examples, *c.poor_examples])
+                     for c in criteria], len(criteria))
+
+
+# An introduction that says the checks are ticked or answered yes / no ("Score each check yes or
+# no", "check whether the volunteer used each move", "Tick each item"), or a title naming the
+# document a checklist: each check is done or not, with no "vague" level in between.
+_YES_NO_INTRO = re.compile(r"\byes\s*(?:/|or)\s*no\b|\btick(?:ed)?\s+(?:each|every|off)\b|\bcheck(?:ing)?\s+whether\b",
+                           re.I)
+
+
+def is_yes_no(draft: MethodologyDraft) -> bool:
+    """Whether the playbook scores its checks yes / no (its introduction or title says so)."""
+    return bool(_YES_NO_INTRO.search(draft.description) or re.search(r"\bchecklist\b", draft.name, re.I))
+
+
+def _levels(c: CriterionDraft, yes_no: bool) -> list[dict]:
+    topic = f"'{c.name}'"
+    described = c.description if c.description and len(c.description) <= 300 else ""
+    if yes_no:
+        return [{"score": 0, "label": "Not done", "description": f"Nothing in the call shows {topic}."},
+                {"score": 1, "label": "Done", "description": described or f"The call shows {topic}."}]
+    return [
+        {"score": 0, "label": "Not covered", "description": f"Nothing in the call addresses {topic}."},
+        {"score": 1, "label": "Vague", "description":
+            f"{topic} comes up, but only in general terms or without the customer confirming it."},
+        {"score": 2, "label": "Specific and confirmed", "description":
+            described or "Done specifically, and the customer confirms the details."},
+    ]
 
 
 def _criterion_row(c: CriterionDraft, criterion_id: str, section_id: str,
-                   topic_words: frozenset[str] = frozenset()) -> dict:
+                   topic_words: frozenset[str] = frozenset(), yes_no: bool = False) -> dict:
     topic = f"'{c.name}'"
     question = given_question(c.question) or build_question(c.name, c.description)[0]
-    good = c.description if c.description and len(c.description) <= 300 else \
-        "Done specifically, and the customer confirms the details."
     return {
         "id": criterion_id,
         "name": c.name,
         "section": section_id,
         "question": question,
-        "levels": [
-            {"score": 0, "label": "Not covered", "description": f"Nothing in the call addresses {topic}."},
-            {"score": 1, "label": "Vague", "description":
-                f"{topic} comes up, but only in general terms or without the customer confirming it."},
-            {"score": 2, "label": "Specific and confirmed", "description": good},
-        ],
+        "levels": _levels(c, yes_no),
         "good_examples": list(c.good_examples),
         "poor_examples": list(c.poor_examples),
-        "keywords": keywords(keyword_text(c.name, c.description), topic=topic_words),
+        "keywords": keywords(keyword_text(c.name, c.description), topic=topic_words)
+        + example_openings(c.good_examples, topic_words),
         "needs_question": is_asked_check(question),
         "coaching": {
             "usual_cause": (f"The rep knows {topic} matters but does not plan it as a step of the call, "
@@ -155,6 +171,7 @@ def build_methodology(draft: MethodologyDraft, source_name: str, drafted_by: str
     criterion_ids: set[str] = set()
     section_rows, criteria_rows, summaries = [], [], []
     topic_words = _topic(draft)
+    yes_no = is_yes_no(draft)
     for n, section in enumerate(draft.sections, start=1):
         section_name = section.name.strip() or "General"
         section_id = _unique(slugify(section_name, f"section_{n}"), section_ids)
@@ -162,7 +179,7 @@ def build_methodology(draft: MethodologyDraft, source_name: str, drafted_by: str
         rows = []
         for c in section.criteria:
             criterion_id = _unique(slugify(c.name, f"criterion_{len(criterion_ids) + 1}"), criterion_ids)
-            rows.append(_criterion_row(c, criterion_id, section_id, topic_words))
+            rows.append(_criterion_row(c, criterion_id, section_id, topic_words, yes_no))
         criteria_rows.extend(rows)
         summaries.append(SectionSummary(section_name, tuple(
             CriterionSummary(r["name"], r["question"], len(r["good_examples"]), len(r["poor_examples"]))
@@ -184,6 +201,9 @@ def build_methodology(draft: MethodologyDraft, source_name: str, drafted_by: str
                                f"({summarize_errors(exc)}); write it as a methodology YAML instead") from None
     bare = [r["name"] for r in criteria_rows if not r["good_examples"] and not r["poor_examples"]]
     notes = list(notes)
+    if yes_no:
+        notes.append("scored each check yes / no (0-1), as the playbook's introduction says; "
+                     "edit the levels for a graded scale")
     if bare:
         notes.append(f"no examples for {len(bare)} of {len(criteria_rows)} criteria; add quoted example "
                      "phrases to the playbook (or the YAML) to help scoring")

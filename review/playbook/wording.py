@@ -192,6 +192,11 @@ def as_action(text: str) -> str | None:
     text = re.sub(r"^(the\s+)?(sales\s+)?reps?\s+((must|should|will|needs? to|has to|always)\s+)?", "",
                   text.strip(), flags=re.I)
     words = text.split()
+    verb_after = _base_verb(re.sub(r"\W+$", "", words[1])) if len(words) > 1 and words[1].endswith("s") else None
+    adverb = words[0].lower() if verb_after and verb_after not in NOUNISH \
+        and re.fullmatch(r"[a-z]{3,}ly", words[0].lower()) else ""
+    if adverb:  # "explicitly asks the buyer to sign": the adverb stays with its verb (not "Weekly reviews")
+        words = words[1:]
     if not words:
         return None
     base = _base_verb(re.sub(r"\W+$", "", words[0]))
@@ -202,7 +207,7 @@ def as_action(text: str) -> str | None:
         return None  # "Close plan agreed": a noun phrase with a participle
     if len(words) == 1 and base in NOUNISH:
         return None  # "Demo" alone is a topic, not an order
-    return _third_person(" ".join([base, *words[1:]]))
+    return _third_person(" ".join([w for w in (adverb, base) if w] + words[1:]))
 
 
 _SECOND_PERSON = {"you'll": "they'll", "you're": "they're", "you've": "they've", "you'd": "they'd",
@@ -296,7 +301,7 @@ def build_question(name: str, rest: str = "") -> tuple[str, QuestionSource]:
     return f"Did the rep establish {phrase}{detail}?", "guessed"
 
 
-_ASK = re.compile(r"^did the rep ask\s+(.*)$", re.I)
+_ASK = re.compile(r"^did the rep (?:[a-z]+ly\s+)?ask\s+(.*)$", re.I)
 _ASKED_WORDS = re.compile(r"^(whether|if|about|what|how|who|whom|whose|when|where|why|which|questions?)\b", re.I)
 _REQUEST = re.compile(r"^(for|to)\b|^(\S+\s+){0,4}?(to|for)\s", re.I)
 
@@ -309,42 +314,3 @@ def is_asked_check(question: str) -> bool:
         return False
     rest = asked.group(1)
     return bool(_ASKED_WORDS.match(rest)) or not _REQUEST.match(rest)
-
-
-def keyword_text(name: str, description: str) -> str:
-    """The wording keywords come from: the name and description without their quoted example
-    phrases and "e.g. ..." tails (examples are matched as examples, not word by word)."""
-    description = re.split(r",?\s+\b(?:e\.\s?g\b|for example\b|for instance\b)", clean(description), maxsplit=1,
-                           flags=re.I)[0]
-    return f"{_without_quotes(name)} {_without_quotes(description) if description.strip() else ''}".strip()
-
-
-def topic_stem(pattern_or_word: str) -> str:
-    """What a keyword is counted as when finding a methodology's topic words: the word without its
-    ending ('donation', 'donate', 'donating' are one topic)."""
-    word = re.sub(r"\\[bw]|\*", "", pattern_or_word)
-    return re.sub(r"(ations?|ings?|ions?|ies|ed|es|e|y|s)$", "", word) if len(word) > 5 else word
-
-
-def keywords(text: str, limit: int = 5, topic: frozenset[str] = frozenset()) -> list[str]:
-    """Up to `limit` escaped regexes, one per content word of the criterion's wording, each
-    matching the word and its endings ('budget' -> r'\\bbudget\\w*').
-
-    topic: stems (topic_stem) of the words many criteria of the methodology share (the subject of
-    every call it scores, e.g. 'customer' or 'charity'), never a keyword: they match everywhere.
-    """
-    words: list[str] = []
-    verbs: set[str] = set()
-    for word in re.findall(r"[A-Za-z][A-Za-z'-]+", clean(text)):
-        word = re.sub(r"'s$", "", word.lower()).strip("'-")
-        verb = _base_verb(word) is not None  # "tries", "says": the check's verb, not its subject
-        if len(word) > 5 and word.endswith("ies"):  # "priorities" -> r"\bpriorit\w*" (priority too)
-            word = word[:-3]
-        elif len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
-            word = word[:-1]
-        if len(word) > 2 and word not in STOPWORDS and word not in words and topic_stem(word) not in topic:
-            words.append(word)
-            if verb or _base_verb(word) is not None:
-                verbs.add(word)
-    specific = [w for w in words if w not in verbs]
-    return [rf"\b{re.escape(w)}\w*" for w in (specific or words)[:limit]]
