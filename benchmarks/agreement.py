@@ -57,6 +57,7 @@ from testkit.playbook import playbook_to_methodology  # noqa: E402
 VERDICTS = ["met", "partly_met", "not_met"]
 PERSUASION = REPO / "benchmarks" / "data" / "persuasion"
 CURVE = (0, 5, 10, 20, 50)
+HALF_NAMES = {"report": "reporting", "tune": "tuning"}
 REP_SPEAKER = "Persuader"
 
 
@@ -418,7 +419,7 @@ def main(argv: list[str] | None = None, engine=None) -> int:
             if "real" in sets:
                 for title, loaded in shapes:
                     real_set(data, scorer, loaded, strategy_map(loaded, yaml_m)).print(
-                        f"real set ({folder}), {title}, {args.half}ing half: {len(data.report)} dialogues "
+                        f"real set ({folder}), {title}, {HALF_NAMES[args.half]} half: {len(data.report)} dialogues "
                         f"({'tuned on the other half' if args.half == 'report' else 'the half tuned on'}), "
                         "presence per strategy")
             if "curve" in sets and engine is None and scorer.use_judge:
