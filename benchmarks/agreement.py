@@ -300,17 +300,16 @@ def real_set(data: RealSet, scorer: Scorer, loaded: LoadedMethodology, strategie
 
 
 def manager_feedback(data: RealSet, dialogue_id: str, transcript: Transcript, judgements: dict,
-                     strategies: dict[str, str]) -> dict[str, CallLabels]:
+                     strategies: dict[str, str], quotes: int = 1) -> dict[str, CallLabels]:
     """What a manager gives on one reviewed call, per criterion: an override (present or not, from the
-    dialogue's labels) and a right / wrong mark on the judge's lead quote where it cited one (right
-    when a sentence of that turn is labelled with the strategy)."""
+    dialogue's labels) and a right / wrong mark on the judge's first `quotes` quotes where it cited
+    any (right when a sentence of that turn is labelled with the strategy)."""
     out = {}
     for cid, j in judgements.items():
         if cid not in strategies:
             continue
         label = CallLabels(present=data.present(dialogue_id, strategies[cid]))
-        if j.present and j.evidence:
-            turn = j.evidence[0]
+        for turn in j.evidence[:quotes] if j.present else []:
             right = data.turn_holds(dialogue_id, transcript.segment(turn).text, strategies[cid])
             (label.right if right else label.wrong).append(turn)
         out[cid] = label

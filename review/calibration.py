@@ -1,12 +1,15 @@
 """Learning the team's own standard: per criterion, a sentence model fitted on the manager's corrections.
 
 Every override of a criterion's score and every "right / wrong evidence" mark on a quote labels
-sentences of that call (review.sentence_model.training_rows). Once a criterion has corrections on
-sentence_model.MIN_CALLS calls, `fit_criterion`
-fits its sentence model; the call's verdict is then the model's best sentence, and its evidence
-the sentences the model ranks highest (`decide`). The store keeps the fitted models, versioned
-(review.store: a JSON blob per version; a reset is a version without a model). Stored models of
-the former call-level kind are ignored and refitted from the same corrections.
+that call or its sentences (review.sentence_model.training_bag). Once a criterion has corrections
+on sentence_model.MIN_CALLS calls, `fit_criterion` fits its sentence model, and the model decides
+the criterion from then on (`decide`): present when the call's pooled sentence score says so, the
+evidence being the sentences it ranks highest. A refit re-splits and re-embeds the corrected
+calls' stored transcripts through the embedding seam (`refresh`), so nothing but the corrections
+needs storing. The store keeps the fitted models, versioned (review.store: a JSON blob per
+version; a reset is a version without a model). A stored model of the former call-level kind, or
+one fitted on vectors of another size (another embedding model), is refitted from the same
+corrections.
 """
 
 from __future__ import annotations
@@ -18,45 +21,43 @@ import numpy as np
 
 from . import judge
 from .schema import Criterion
-from .sentence_model import CallLabels, Rows, SentenceModel, call_threshold, fit, training_rows
+from .sentence_model import SIGNALS, CallLabels, SentenceModel, fit_bags, pool, training_bag
 
 REFINE = 1  # refits that pick "the sentence that shows it" by the fitted model instead of the judge
-FIT_THRESHOLD = False  # the call threshold is fitted on the overridden calls (else the model's 50%)
 PROBES_FROM_MARKS = True  # marked quotes also join the criterion's good / poor examples (review.judge)
 
 
 def fit_criterion(criterion_id: str, labelled: Sequence[tuple[judge.CallView, CallLabels]]) -> SentenceModel | None:
-    """The criterion's sentence model from its corrected calls, or None with too few or one answer only."""
+    """The criterion's sentence model from its corrected calls, or None with fewer than MIN_CALLS.
+
+    labelled: each corrected call as the judge sees it, with what the manager said of this criterion.
+    """
     labelled = [(v, lab) for v, lab in labelled if v.sentences and criterion_id in v.signals]
-    if not labelled:
-        return None
-    dim = labelled[0][0].vectors.shape[1]
     positives = sum(bool(lab.present or (lab.present is None and lab.right)) for _, lab in labelled)
     model = None
     for _ in range(1 + REFINE):
-        rows = Rows.empty(dim)
+        bags = []
         for view, lab in labelled:
             signals = view.signals[criterion_id]
             rank = None if model is None else model.logits(signals, view.vectors)
-            rows = rows + training_rows(signals, view.vectors, view.sentences, lab, rank)
-        model = fit(rows, len(labelled), positives)
+            bag = training_bag(signals, view.vectors, view.sentences, lab, rank)
+            if bag is not None:
+                bags.append(bag)
+        model = fit_bags(bags, positives)
         if model is None:
             return None
-    if FIT_THRESHOLD:
-        overridden = [(v, lab) for v, lab in labelled if lab.present is not None]
-        best = [float(np.max(model.logits(v.signals[criterion_id], v.vectors))) for v, _ in overridden]
-        keep = [np.isfinite(b) for b in best]
-        model.threshold = call_threshold([b for b, k in zip(best, keep) if k],
-                                         [bool(lab.present) for (_, lab), k in zip(overridden, keep) if k])
     return model
 
 
 def decide(view: judge.CallView, criterion_id: str, model: SentenceModel, version: int = 0) -> judge.Judgement:
-    """The criterion's judgement in a call as its sentence model decides it."""
+    """The criterion's judgement in a call as its sentence model decides it: present when the call's
+    pooled score reaches 0; the evidence is the sentences the model ranks highest."""
     signals = view.signals[criterion_id]
     logits = model.logits(signals, view.vectors)
-    found = judge.verdict(criterion_id, view.sentences, signals, logits - model.threshold, threshold=0.0)
-    probability = float(1.0 / (1.0 + np.exp(-np.clip(found.score, -30, 30)))) if signals.eligible.any() else 0.0
+    call = pool(logits)
+    cut = float(np.max(logits)) - call if np.isfinite(call) else 0.0  # the best sentence reaches it iff call >= 0
+    found = judge.verdict(criterion_id, view.sentences, signals, logits, threshold=cut)
+    probability = float(1.0 / (1.0 + np.exp(-np.clip(call, -30, 30)))) if signals.eligible.any() else 0.0
     return replace(found, calibrated=model.examples, probability=probability, calibration_version=version)
 
 
@@ -108,6 +109,7 @@ def refresh(store, methodology_id: str, criteria: Sequence[Criterion], embed: ju
                 transcript, criteria, embed, criterion_vectors)
         return views[call.review_id]
 
+    dim = next(iter(criterion_vectors.values())).good.shape[1] if criterion_vectors else 0
     active: dict[str, ActiveCalibration] = {}
     for c in criteria:
         mine = labelled.get(c.id, [])
@@ -115,6 +117,8 @@ def refresh(store, methodology_id: str, criteria: Sequence[Criterion], embed: ju
         record = latest.get(c.id)
         if record is not None and record.examples_sha256 == sha:
             model = None if record.model is None else SentenceModel.from_dict(record.model)
+            if model is not None and len(model.weights) != dim + SIGNALS + 1:
+                model = None  # fitted on another embedding model's vectors
             if model is not None:
                 active[c.id] = ActiveCalibration(model, record.version)
             if model is not None or record.model is None:
