@@ -15,8 +15,10 @@ Sets:
   same code as `callreview methodology import`. Only the REPORTING half is scored: a dialogue is in
   the tuning half when the first 8 hex digits of sha256(id) are even. The judge's constants were
   set on the tuning half only.
-- learning curve: kappa on the reporting half after N labelled tuning-half dialogues were given
-  as manager feedback (review.calibration), N = 0, 5, 10, 20, 50.
+- learning curve: kappa and evidence precision on the reporting half after N labelled tuning-half
+  dialogues were given as manager feedback (an override per criterion, a right / wrong mark on the
+  judge's lead quote), fitted and applied by the product's code (review.calibration), N = 0, 5, 10,
+  20, 50; with `--half tune`, scored on the tuning dialogues not labelled.
 
 Evidence precision: of the criteria the engine found present, the share whose lead quote is a
 turn the humans tagged for it (sales: the turn's evidence tags; real: a sentence of the turn is
