@@ -57,6 +57,22 @@ def test_overrides_to_absent_silence_a_criterion_the_judge_over_calls():
     assert not calibration.decide(view([(3, TOPIC), (4, OTHER)]), "c", model).present
 
 
+def test_overrides_alone_find_the_sentence_that_shows_a_criterion_the_judge_under_calls():
+    # no quote is marked: the calls overridden to present hold a sentence along SHOWS somewhere, the others don't
+    present = [view([(1, TOPIC), (2, SHOWS), (3, OTHER)], 0.4), view([(1, SHOWS), (2, OTHER)], 0.4),
+               view([(1, OTHER), (2, TOPIC), (3, SHOWS)], 0.4)]
+    absent = [view([(1, TOPIC), (2, OTHER)], 0.4), view([(1, OTHER), (2, TOPIC), (3, OTHER)], 0.4),
+              view([(1, TOPIC), (2, TOPIC)], 0.4)]
+    model = calibration.fit_criterion("c", [(v, CallLabels(present=True)) for v in present] +
+                                      [(v, CallLabels(present=False)) for v in absent])
+    assert model is not None and model.examples == 6 and model.positives == 3 and model.sentences == 0
+    new = view([(7, OTHER), (8, TOPIC), (9, SHOWS)], 0.4)
+    assert not judge.view_verdicts(new, [_criterion()])["c"].present
+    found = calibration.decide(new, "c", model)
+    assert found.present and found.evidence[0] == 9
+    assert not calibration.decide(view([(7, OTHER), (8, TOPIC)], 0.4), "c", model).present
+
+
 def test_with_few_corrections_the_prior_keeps_the_judges_answer_on_clear_cases():
     calls = [(view([(1, OTHER), (2, SHOWS)]), CallLabels(present=True)),
              (view([(1, OTHER), (2, TOPIC)], judge_score=0.3), CallLabels(present=False)),
