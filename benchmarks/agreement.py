@@ -354,10 +354,10 @@ def learning_curve(data: RealSet, scorer: Scorer, loaded: LoadedMethodology, str
     out = []
     for n in sizes:
         labelled = data.tune[:n]
-        marks = _marked_quotes(feedback, tune_views, labelled)
-        vectors = judge.embed_criteria(criteria, scorer.embed, marks) if calibration.PROBES_FROM_MARKS else base
-        report_views = views_of(scored, vectors)
-        train_views = views_of(labelled, vectors) if vectors is not base else tune_views
+        marked = judge.embed_criteria(criteria, scorer.embed, _marked_quotes(feedback, tune_views, labelled))
+        marked_views = views_of(scored, marked)
+        report_views = marked_views if calibration.PROBES_FROM_MARKS else views_of(scored, base)
+        train_views = views_of(labelled, marked) if calibration.PROBES_FROM_MARKS else tune_views
         active = {}
         for c in criteria:
             model = calibration.fit_criterion(c.id, [(train_views[d], feedback[d][c.id]) for d in labelled
@@ -365,7 +365,7 @@ def learning_curve(data: RealSet, scorer: Scorer, loaded: LoadedMethodology, str
             if model is not None:
                 active[c.id] = calibration.ActiveCalibration(model, 1)
         plain = real_set(data, scorer, loaded, strategies,
-                         {d: judge.view_verdicts(v, criteria) for d, v in report_views.items()}, scored)
+                         {d: judge.view_verdicts(v, criteria) for d, v in marked_views.items()}, scored)
         learned = real_set(data, scorer, loaded, strategies,
                            {d: calibration.judge_view(v, criteria, active) for d, v in report_views.items()}, scored)
         out.append((n, plain.mean_kappa(), plain.lead_precision(), learned.mean_kappa(), learned.lead_precision(),
