@@ -333,7 +333,8 @@ def _marked_quotes(feedback: dict, views: dict, ids: list[str]) -> dict[str, tup
 def learning_curve(data: RealSet, scorer: Scorer, loaded: LoadedMethodology, strategies: dict[str, str],
                    sizes=CURVE) -> list[tuple]:
     """Per N: (N, mean kappa and evidence precision with the marked quotes as the judge's examples
-    only, the same with the sentence models too (what the product does), criteria calibrated).
+    only (the former way), the same with the sentence models (what the product does), criteria
+    calibrated).
 
     N labelled tuning-half calls give what a manager gives (manager_feedback); the product's code
     fits on it (review.calibration.fit_criterion on the calls as the judge sees them) and decides
@@ -454,8 +455,9 @@ def main(argv: list[str] | None = None, engine=None) -> int:
                           f"the tuning dialogues after the first {max(sizes)}")
                 print(f"\nlearning curve (YAML methodology): N labelled tuning-half calls as manager feedback (an "
                       f"override per criterion, a right / wrong mark on the judge's lead quote), scored on {scored}.\n"
-                      "  marks only: the judge with the marked quotes as extra good / poor examples;\n"
-                      "  learned: plus each criterion's sentence model (review.calibration; what the product does);\n"
+                      "  marks only: the judge with the marked quotes as extra good / poor examples (the former way);\n"
+                      "  learned: each criterion's sentence model fitted on the feedback (review.calibration; what\n"
+                      "  the product does);\n"
                       "  kappa: mean over criteria; prec: share of present verdicts whose lead quote holds a sentence\n"
                       "  labelled with the strategy")
                 print(f"{'N':>4} {'marks only':>11} {'prec':>6} {'learned':>8} {'prec':>6} {'criteria calibrated':>20}")
