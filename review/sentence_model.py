@@ -216,7 +216,7 @@ def fit_bags(bags: list[Bag], positives: int) -> SentenceModel | None:
             soft /= soft.sum()
             g = b.X.T @ soft  # the pooled score's gradient
             p = float(_sigmoid(pool(z)))
-            grad = grad + (p - float(b.present)) * g
+            grad = grad + (p - (1.0 if b.present else 0.0)) * g
             hess = hess + p * (1 - p) * np.outer(g, g)
         if len(marked.y):
             p = _sigmoid(marked.X @ w)
