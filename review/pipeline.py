@@ -305,7 +305,7 @@ def _review_transcript(call_id, transcript, loaded, services, progress) -> Revie
 
     progress("score", 0.0, f"Scoring against {loaded.methodology.name}")
     judgements = None
-    if services.engine is None:
+    if services.engine is None and criterion_vectors is not None:
         from .calibration import judge_view
         from .judge import view_call
 
