@@ -37,7 +37,8 @@ PRIOR_SLOPE = 10.0  # the prior's logit per unit of judge score (0.1 above the t
 L2_SCORE = 5.0  # pull of the judge's signals' weights and the bias towards the prior
 L2_EMBEDDING = 0.3  # pull of the embedding weights towards 0
 MIN_CALLS = 3  # corrected calls of a criterion before it is calibrated
-STEPS = 30  # Newton steps (converges in a handful)
+STEPS = 30  # Gauss-Newton steps (converges in a handful)
+SIGNALS = 4  # leading features from the judge: score, margin, similarity above background, keyword
 
 
 @dataclass
@@ -64,9 +65,6 @@ class Rows:
     def __add__(self, other: Rows) -> Rows:
         return Rows(np.vstack([self.X, other.X]), np.concatenate([self.y, other.y]),
                     np.concatenate([self.weight, other.weight]))
-
-
-SIGNALS = 4  # leading features from the judge: score, margin, similarity above background, keyword
 
 
 def sentence_features(signals: judge.Signals, vectors: np.ndarray) -> np.ndarray:
@@ -117,8 +115,9 @@ def prior_weights(dim: int) -> np.ndarray:
 
 
 def penalties(dim: int) -> np.ndarray:
-    """The L2 pull of each weight towards the prior: light on the judge's signals and the bias, more
-    on the many embedding weights."""
+    """The L2 pull of each weight towards the prior: the judge's signals and the bias are held near
+    the judge's own weighting (a few corrections must not undo it), the embedding weights are freer
+    (they carry what the judge cannot see)."""
     penalty = np.full(dim + SIGNALS + 1, L2_EMBEDDING)
     penalty[:SIGNALS] = penalty[-1] = L2_SCORE
     return penalty
