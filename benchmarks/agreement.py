@@ -15,8 +15,10 @@ Sets:
   same code as `callreview methodology import`. Only the REPORTING half is scored: a dialogue is in
   the tuning half when the first 8 hex digits of sha256(id) are even. The judge's constants were
   set on the tuning half only.
-- learning curve: kappa on the reporting half after N labelled tuning-half dialogues were given
-  as manager feedback (review.calibration), N = 0, 5, 10, 20, 50.
+- learning curve: kappa and evidence precision on the reporting half after N labelled tuning-half
+  dialogues were given as manager feedback (an override per criterion, a right / wrong mark on the
+  judge's lead quote), fitted and applied by the product's code (review.calibration), N = 0, 5, 10,
+  20, 50; with `--half tune`, scored on the tuning dialogues not labelled.
 
 Evidence precision: of the criteria the engine found present, the share whose lead quote is a
 turn the humans tagged for it (sales: the turn's evidence tags; real: a sentence of the turn is
@@ -49,6 +51,7 @@ from review import calibration, judge  # noqa: E402
 from review.formats import load_transcript  # noqa: E402
 from review.methodology import LoadedMethodology, load_methodology_file  # noqa: E402
 from review.playbook.build import slugify  # noqa: E402
+from review.sentence_model import CallLabels  # noqa: E402
 from review.settings import load_settings  # noqa: E402
 from review.types import Candidate, Transcript  # noqa: E402
 from testkit.dialogue import dialogue_to_transcript, load_dialogue  # noqa: E402
@@ -133,6 +136,10 @@ class Table:
 
     def kappas(self) -> dict[str, float | None]:
         return {k: cohen_kappa([a for a, _ in v], [b for _, b in v]) for k, v in self.pairs.items()}
+
+    def lead_precision(self) -> float:
+        lead = [x for v in self.lead.values() for x in v]
+        return sum(lead) / len(lead) if lead else float("nan")
 
     def mean_kappa(self) -> float:
         ks = [k for k in self.kappas().values() if k is not None]
@@ -277,15 +284,13 @@ def strategy_map(loaded: LoadedMethodology, reference: LoadedMethodology) -> dic
 
 
 def real_set(data: RealSet, scorer: Scorer, loaded: LoadedMethodology, strategies: dict[str, str],
-             calibrations: dict | None = None, cached: dict | None = None) -> Table:
+             cached: dict | None = None, ids: list[str] | None = None) -> Table:
     table = Table()
-    for did in data.report:
+    for did in data.report if ids is None else ids:
         transcript = data.transcript(did)
         judgements = None
         if scorer.engine is None and scorer.use_judge:
             judgements = (cached or {}).get(did) or scorer.judgements(transcript, loaded)
-            if calibrations:
-                judgements = {k: calibration.apply(j, calibrations.get(k)) for k, j in judgements.items()}
         card = scorer.score(did, transcript, loaded, "all-turns", judgements)
         for cs in card.criteria:
             if cs.id not in strategies:
@@ -297,48 +302,76 @@ def real_set(data: RealSet, scorer: Scorer, loaded: LoadedMethodology, strategie
     return table
 
 
-def _fit_all(loaded, strategies, data, judged: dict, ids: list[str]) -> dict:
-    return {c.id: calibration.fit([calibration.Example(judged[d][c.id].features, data.present(d, strategies[c.id]))
-                                   for d in ids]) for c in loaded.methodology.criteria if c.id in strategies}
+def manager_feedback(data: RealSet, dialogue_id: str, transcript: Transcript, judgements: dict,
+                     strategies: dict[str, str], quotes: int = 1) -> dict[str, CallLabels]:
+    """What a manager gives on one reviewed call, per criterion: an override (present or not, from the
+    dialogue's labels) and a right / wrong mark on the judge's first `quotes` quotes where it cited
+    any (right when a sentence of that turn is labelled with the strategy)."""
+    out = {}
+    for cid, j in judgements.items():
+        if cid not in strategies:
+            continue
+        label = CallLabels(present=data.present(dialogue_id, strategies[cid]))
+        for turn in j.evidence[:quotes] if j.present else []:
+            right = data.turn_holds(dialogue_id, transcript.segment(turn).text, strategies[cid])
+            (label.right if right else label.wrong).append(turn)
+        out[cid] = label
+    return out
+
+
+def _marked_quotes(feedback: dict, views: dict, ids: list[str]) -> dict[str, tuple[list[str], list[str]]]:
+    """The marked quotes as review.store.marked_quotes gives them (criterion -> right, wrong sentences)."""
+    marks: dict[str, tuple[list[str], list[str]]] = {}
+    for d in ids:
+        for cid, label in feedback[d].items():
+            for side, turns in ((0, label.right), (1, label.wrong)):
+                for turn in turns:
+                    marks.setdefault(cid, ([], []))[side].append(
+                        " ".join(s.text for s in views[d].sentences if s.segment_id == turn))
+    return marks
 
 
 def learning_curve(data: RealSet, scorer: Scorer, loaded: LoadedMethodology, strategies: dict[str, str],
-                   sizes=CURVE) -> list[tuple[int, float, float, float, int]]:
-    """Per N: (N, mean kappa with the overrides' calibration only, with the marked quotes only, with
-    both (what the product does), criteria calibrated), on the scored half.
+                   sizes=CURVE) -> list[tuple]:
+    """Per N: (N, mean kappa and evidence precision with the marked quotes as the judge's examples
+    only (the former way), the same with the sentence models (what the product does), criteria
+    calibrated).
 
-    N labelled tuning-half calls give, per criterion, what a manager gives: an override (present
-    or not: a call-level example for review.calibration) and, where the judge cited a quote, a
-    right / wrong mark on it (right when that sentence is labelled with the strategy), which the
-    judge then uses as the team's own good / poor examples.
+    N labelled tuning-half calls give what a manager gives (manager_feedback); the product's code
+    fits on it (review.calibration.fit_criterion on the calls as the judge sees them) and decides
+    (review.calibration.judge_view). Scored: the reporting half, or with --half tune the tuning
+    dialogues not among the labelled ones.
     """
     criteria = loaded.methodology.criteria
     base = judge.embed_criteria(criteria, scorer.embed)
     tune_ids = data.tune[:max(sizes)]
+    scored = [d for d in data.report if d not in set(tune_ids)]
 
-    def judge_all(ids, vectors):
-        return {d: judge.judge_call(data.transcript(d), criteria, scorer.embed, vectors) for d in ids}
+    def views_of(ids, vectors):
+        return {d: judge.view_call(data.transcript(d), criteria, scorer.embed, vectors) for d in ids}
 
-    report_base, tune_base = judge_all(data.report, base), judge_all(tune_ids, base)
+    tune_views = views_of(tune_ids, base)
+    feedback = {d: manager_feedback(data, d, data.transcript(d), judge.view_verdicts(v, criteria), strategies)
+                for d, v in tune_views.items()}
     out = []
     for n in sizes:
         labelled = data.tune[:n]
-        marks: dict[str, tuple[list[str], list[str]]] = {}
-        for d in labelled:
-            for cid, j in tune_base[d].items():
-                if cid in strategies and j.present and j.best_sentence:
-                    right = any(strategies[cid] in s["strategies"] and " ".join(s["text"].split()) ==
-                                " ".join(j.best_sentence.split())
-                                for turn in data.labels[d]["turns"] for s in turn["sentences"])
-                    marks.setdefault(cid, ([], []))[0 if right else 1].append(j.best_sentence)
-        models = _fit_all(loaded, strategies, data, tune_base, labelled)
-        only_calibration = real_set(data, scorer, loaded, strategies, models, report_base).mean_kappa()
-        marked = judge.embed_criteria(criteria, scorer.embed, marks)
-        report_marked, tune_marked = judge_all(data.report, marked), judge_all(labelled, marked)
-        only_marks = real_set(data, scorer, loaded, strategies, None, report_marked).mean_kappa()
-        both_models = _fit_all(loaded, strategies, data, tune_marked, labelled)
-        both = real_set(data, scorer, loaded, strategies, both_models, report_marked).mean_kappa()
-        out.append((n, only_calibration, only_marks, both, sum(m is not None for m in both_models.values())))
+        marked = judge.embed_criteria(criteria, scorer.embed, _marked_quotes(feedback, tune_views, labelled))
+        marked_views = views_of(scored, marked)
+        report_views = marked_views if calibration.PROBES_FROM_MARKS else views_of(scored, base)
+        train_views = views_of(labelled, marked) if calibration.PROBES_FROM_MARKS else tune_views
+        active = {}
+        for c in criteria:
+            model = calibration.fit_criterion(c.id, [(train_views[d], feedback[d][c.id]) for d in labelled
+                                                     if c.id in feedback[d]])
+            if model is not None:
+                active[c.id] = calibration.ActiveCalibration(model, 1)
+        plain = real_set(data, scorer, loaded, strategies,
+                         {d: judge.view_verdicts(v, criteria) for d, v in marked_views.items()}, scored)
+        learned = real_set(data, scorer, loaded, strategies,
+                           {d: calibration.judge_view(v, criteria, active) for d, v in report_views.items()}, scored)
+        out.append((n, plain.mean_kappa(), plain.lead_precision(), learned.mean_kappa(), learned.lead_precision(),
+                    len(active)))
     return out
 
 
@@ -424,12 +457,19 @@ def main(argv: list[str] | None = None, engine=None) -> int:
                         "presence per strategy")
             if "curve" in sets and engine is None and scorer.use_judge:
                 sizes = tuple(n for n in CURVE if n <= (20 if args.quick else 50))
-                print(f"\nlearning curve (YAML methodology): N labelled tuning-half calls as manager feedback, "
-                      f"mean kappa on the {len(data.report)} reporting dialogues")
-                print(f"{'N':>4} {'overrides':>10} {'marks':>7} {'both':>6} {'criteria calibrated':>20}")
-                for n, only_cal, only_marks, both, calibrated in learning_curve(
+                scored = (f"the {len(data.report)} reporting dialogues" if args.half == "report" else
+                          f"the tuning dialogues after the first {max(sizes)}")
+                print(f"\nlearning curve (YAML methodology): N labelled tuning-half calls as manager feedback (an "
+                      f"override per criterion, a right / wrong mark on the judge's lead quote), scored on {scored}.\n"
+                      "  marks only: the judge with the marked quotes as extra good / poor examples (the former way);\n"
+                      "  learned: each criterion's sentence model fitted on the feedback (review.calibration; what\n"
+                      "  the product does);\n"
+                      "  kappa: mean over criteria; prec: share of present verdicts whose lead quote holds a sentence\n"
+                      "  labelled with the strategy")
+                print(f"{'N':>4} {'marks only':>11} {'prec':>6} {'learned':>8} {'prec':>6} {'criteria calibrated':>20}")
+                for n, k0, p0, k1, p1, calibrated in learning_curve(
                         data, scorer, yaml_m, strategy_map(yaml_m, yaml_m), sizes):
-                    print(f"{n:>4} {only_cal:>10.2f} {only_marks:>7.2f} {both:>6.2f} {calibrated:>20}")
+                    print(f"{n:>4} {k0:>11.2f} {p0:>6.0%} {k1:>8.2f} {p1:>6.0%} {calibrated:>20}")
     finally:
         embed.save()
     print(f"\nscoring time: {scorer.seconds:.1f} s")

@@ -281,3 +281,36 @@ def judge_note(judgement: Judgement) -> str:
 
 def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# --------------------------------------------------------------------------- for calibration
+
+
+def judged_sentences(transcript: Transcript) -> list[Sentence]:
+    """The sentences the judge weighs: every sentence of MIN_WORDS words or more."""
+    return [s for s in split_sentences(transcript) if len(s.text.split()) >= MIN_WORDS]
+
+
+@dataclass
+class CallView:
+    """One call as the judge sees it: its sentences, their vectors and every criterion's signals."""
+
+    sentences: list[Sentence]
+    vectors: np.ndarray  # row i is sentences[i]
+    signals: dict[str, Signals]  # empty when the call has no sentence to weigh
+
+
+def view_call(transcript: Transcript, criteria: Sequence[Criterion], embed: Embed,
+              criterion_vectors: dict[str, CriterionVectors]) -> CallView:
+    """Split, embed and score a call's sentences (what judge_call does before its verdicts)."""
+    sentences = judged_sentences(transcript)
+    vectors = np.asarray(embed([s.text for s in sentences]), dtype=np.float32) if sentences else np.zeros((0, 0))
+    signals = sentence_signals(sentences, vectors, criteria, criterion_vectors) if sentences else {}
+    return CallView(sentences, vectors, signals)
+
+
+def view_verdicts(view: CallView, criteria: Sequence[Criterion]) -> dict[str, Judgement]:
+    """judge_call's judgements from a CallView."""
+    if not view.sentences:
+        return {c.id: Judgement(c.id, False, 0.0, [], "", [0.0] * len(FEATURES)) for c in criteria}
+    return {c.id: verdict(c.id, view.sentences, view.signals[c.id], view.signals[c.id].score) for c in criteria}

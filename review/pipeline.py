@@ -277,12 +277,16 @@ def _review_transcript(call_id, transcript, loaded, services, progress) -> Revie
     store = services.store
     call = store.get_call(call_id)
     history = store.rep_history(call.rep, loaded.methodology.id, before=call_id) if call.rep else []
-    calibrated, marked = {}, {}
+    calibrated, marked, criterion_vectors = {}, {}, None
     if services.engine is None:
-        from .calibration import last_resets, refresh
+        from .calibration import PROBES_FROM_MARKS, last_resets, refresh
+        from .judge import embed_criteria
 
-        calibrated = refresh(store, loaded.methodology.id, [c.id for c in loaded.methodology.criteria])
-        marked = store.marked_quotes(loaded.methodology.id, last_resets(store, loaded.methodology.id))
+        criteria = loaded.methodology.criteria
+        if PROBES_FROM_MARKS:
+            marked = store.marked_quotes(loaded.methodology.id, last_resets(store, loaded.methodology.id))
+        criterion_vectors = embed_criteria(criteria, services.index.embed, marked)
+        calibrated = refresh(store, loaded.methodology.id, criteria, services.index.embed, criterion_vectors)
     key = cache_key(transcript, loaded.sha256, services, history,
                     {cid: a.version for cid, a in calibrated.items()} | ({"marked": marked} if marked else {}))
     cached = store.find_review_by_cache_key(key)
@@ -301,15 +305,12 @@ def _review_transcript(call_id, transcript, loaded, services, progress) -> Revie
 
     progress("score", 0.0, f"Scoring against {loaded.methodology.name}")
     judgements = None
-    if services.engine is None:
-        from .calibration import apply
-        from .judge import embed_criteria, judge_call
+    if services.engine is None and criterion_vectors is not None:
+        from .calibration import judge_view
+        from .judge import view_call
 
-        criteria = loaded.methodology.criteria
-        judgements = judge_call(transcript, criteria, services.index.embed,
-                                embed_criteria(criteria, services.index.embed, marked))
-        judgements = {cid: apply(j, calibrated[cid].model, calibrated[cid].version) if cid in calibrated
-                      else j for cid, j in judgements.items()}
+        view = view_call(transcript, loaded.methodology.criteria, services.index.embed, criterion_vectors)
+        judgements = judge_view(view, loaded.methodology.criteria, calibrated)
     scorecard = score_call(transcript, loaded, candidates, services.engine, services.settings,
                            judgements=judgements)
     for cid, (right, wrong) in marked.items():  # the judge compared sentences with these too

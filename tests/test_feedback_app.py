@@ -35,14 +35,14 @@ def test_marks_in_the_app_calibrate_a_later_review(seams, store):  # noqa: F811
     assert next(b for b in at.button if b.key == f"mark_{rid}_agenda_set_0_right").proto.type == "primary"
 
     # the next review of a call: the engine refits from the five examples and says so
-    active = calibration.refresh(store, "discovery", ["agenda_set", "pain_quantified"])
+    vectors = judge.embed_criteria(_criteria(), _embed)
+    active = calibration.refresh(store, "discovery", _criteria(), _embed, vectors)
     assert list(active) == ["agenda_set"] and active["agenda_set"].model.examples == 5
     from test_app import transcript
 
     t = transcript()
-    found = judge.judge_call(t, _criteria(), _embed)
-    found["agenda_set"] = calibration.apply(found["agenda_set"], active["agenda_set"].model,
-                                            active["agenda_set"].version)
+    found = calibration.judge_view(judge.view_call(t, _criteria(), _embed, vectors), _criteria(), active)
+    assert found["agenda_set"].calibrated == 5 and found["pain_quantified"].calibrated == 0
     loaded = _loaded()
     cands = {c.id: [Candidate(criterion_id=c.id, segment_ids=[s.id], speaker=s.speaker, role=s.role,
                               start=s.start, end=s.end, text=s.text, similarity=0.0) for s in t.segments]
@@ -58,7 +58,7 @@ def test_marks_in_the_app_calibrate_a_later_review(seams, store):  # noqa: F811
     next(b for b in at.button if b.key.startswith("reset_cal_")).click().run()
     assert not at.exception
     assert [r.model for r in store.calibrations("discovery")] == [None]
-    assert calibration.refresh(store, "discovery", ["agenda_set"]) == {}
+    assert calibration.refresh(store, "discovery", _criteria(), _embed, vectors) == {}
 
 
 def _loaded():

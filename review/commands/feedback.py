@@ -50,15 +50,17 @@ def _store():
 
 
 def run_mark(args: argparse.Namespace) -> int:
-    from ..calibration import MIN_EXAMPLES
+    from ..calibration import last_resets
+    from ..sentence_model import MIN_CALLS
 
     store = _store()
     store.add_evidence_mark(args.review_id, args.criterion, args.segment_id, args.verdict, args.author)
     review = store.get_review(args.review_id)
-    examples = store.labelled_examples(review.methodology_id).get(args.criterion, [])
+    since = last_resets(store, review.methodology_id)
+    calls = store.labelled_calls(review.methodology_id, since).get(args.criterion, [])
     print(f"marked segment {args.segment_id} as {args.verdict} evidence for {review.methodology_id}/{args.criterion} "
-          f"(review {args.review_id}); {len(examples)} labelled example(s) for it, calibrated from "
-          f"{MIN_EXAMPLES} with both answers at the next review")
+          f"(review {args.review_id}); {len(calls)} corrected call(s) for it, calibrated from "
+          f"{MIN_CALLS} at the next review")
     return 0
 
 

@@ -30,7 +30,13 @@ from ..migrations import (
 from ..types import CoachingDraft, Scorecard, Transcript
 from .call_methods import CallMethods
 from .document_methods import DocumentMethods
-from .feedback_methods import CalibrationRecord, EvidenceMark, FeedbackMethods, LabelledExample
+from .feedback_methods import (
+    CalibrationRecord,
+    EvidenceMark,
+    FeedbackMethods,
+    LabelledCall,
+    LabelledExample,
+)
 from .job_methods import Job, JobMethods
 from .records import (
     CALL_STATUSES,
@@ -50,6 +56,7 @@ __all__ = [
     "CALL_STATUSES",
     "CalibrationRecord",
     "EvidenceMark",
+    "LabelledCall",
     "LabelledExample",
     "Call",
     "CallRow",

@@ -45,6 +45,19 @@ class LabelledExample:
 
 
 @dataclass
+class LabelledCall:
+    """The manager's corrections of one criterion in one review: what its sentence model learns from."""
+
+    review_id: int
+    call_id: int
+    transcript_version: int | None
+    present: bool | None  # the latest override (score > 0); None when not overridden
+    right: list[int]  # turns whose quote is (lastly) marked right
+    wrong: list[int]  # ... marked wrong
+    updated_at: str  # the latest correction counted
+
+
+@dataclass
 class CalibrationRecord:
     methodology_id: str
     criterion_id: str
@@ -125,6 +138,48 @@ class FeedbackMethods(StoreBase):
         out: dict[str, list[LabelledExample]] = {}
         for (_, criterion_id), example in sorted(found.items()):
             out.setdefault(criterion_id, []).append(example)
+        return out
+
+    def labelled_calls(self, methodology_id: str, since: dict[str, str] | None = None
+                       ) -> dict[str, list[LabelledCall]]:
+        """criterion id -> each review of the methodology the manager corrected for it, oldest first.
+
+        The latest override and the latest mark of each quote count; since: criterion id -> ISO
+        time of its last reset (only corrections made after it count).
+        """
+        since = since or {}
+        found: dict[tuple[int, str], LabelledCall] = {}
+        with self._read() as conn:
+            rows = {r.id: r for r in conn.execute(select(reviews.c.id, reviews.c.call_id, reviews.c.transcript_version)
+                                                  .where(reviews.c.methodology_id == methodology_id))}
+            if not rows:
+                return {}
+            marks = conn.execute(select(evidence_marks).where(evidence_marks.c.review_id.in_(list(rows)))
+                                 .order_by(evidence_marks.c.id)).mappings().all()
+            changes = conn.execute(select(overrides).where(overrides.c.review_id.in_(list(rows)))
+                                   .order_by(overrides.c.id)).mappings().all()
+
+        def entry(r) -> LabelledCall:
+            review = rows[r["review_id"]]
+            return found.setdefault((r["review_id"], r["criterion_id"]), LabelledCall(
+                review.id, review.call_id, review.transcript_version, None, [], [], ""))
+
+        for r in marks:
+            if r["created_at"] > since.get(r["criterion_id"], ""):
+                item = entry(r)
+                for side in (item.right, item.wrong):
+                    if r["segment_id"] in side:
+                        side.remove(r["segment_id"])
+                (item.right if r["verdict"] == "right" else item.wrong).append(r["segment_id"])
+                item.updated_at = max(item.updated_at, r["created_at"])
+        for r in changes:
+            if r["created_at"] > since.get(r["criterion_id"], ""):
+                item = entry(r)
+                item.present = r["score"] > 0
+                item.updated_at = max(item.updated_at, r["created_at"])
+        out: dict[str, list[LabelledCall]] = {}
+        for (_, criterion_id), item in sorted(found.items()):
+            out.setdefault(criterion_id, []).append(item)
         return out
 
     def marked_quotes(self, methodology_id: str, since: dict[str, str] | None = None
