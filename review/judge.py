@@ -94,7 +94,7 @@ class Judgement:
     best_sentence: str
     features: list[float]  # call-level signals, in FEATURES order (for calibration)
     sentence_scores: list[tuple[int, float]] = field(default_factory=list)
-    calibrated: int = 0  # manager-labelled examples of the calibration model that decided, 0 if none
+    calibrated: int = 0  # calls corrected by a manager behind the calibration model that decided, 0 if none
     probability: float | None = None  # the calibration model's probability of presence
     calibration_version: int = 0  # the stored version of that model
     evidence_sentences: list[str] = field(default_factory=list)  # the sentence of each evidence turn
@@ -266,7 +266,7 @@ def verdict(criterion_id: str, sentences: list[Sentence], signals: Signals, scor
 def judge_note(judgement: Judgement) -> str:
     """One sentence for the rationale: what the judge decided and on what."""
     if judgement.calibrated:
-        how = (f"the team's calibrated model ({judgement.calibrated} manager-labelled examples) gives "
+        how = (f"the team's calibrated model ({judgement.calibrated} calls corrected by a manager) gives "
                f"{judgement.probability:.0%}")
     else:
         how = f"sentence score {judgement.score:.2f} against threshold {THRESHOLD:.2f}"

@@ -157,7 +157,7 @@ def test_marks_in_the_cli_calibrate_a_later_review_and_reset_undoes_it(cli, sett
     assert code == 0, err
     newest = store.latest_review(max(c.id for c in store.list_calls()))
     assert newest.scorecard.provenance.calibration[cid] == {"version": 1, "examples": 5}
-    assert "calibrated model (5 manager-labelled examples)" in next(
+    assert "calibrated model (5 calls corrected by a manager)" in next(
         x for x in newest.scorecard.criteria if x.id == cid).rationale
     code, out, _ = cli("calibration", "list")
     assert code == 0 and cid in out and "calibrated" in out

@@ -54,7 +54,7 @@ def test_marks_in_the_app_calibrate_a_later_review(seams, store):  # noqa: F811
     card.methodology_id = "discovery"
     store.save_review(later.call_id, card, later.draft, None)
     at = app("review", call_id=later.call_id)
-    assert "Calibrated for your team on 5 manager-labelled examples (version 1)." in texts(at)
+    assert "Calibrated for your team on 5 calls corrected by a manager (version 1)." in texts(at)
     next(b for b in at.button if b.key.startswith("reset_cal_")).click().run()
     assert not at.exception
     assert [r.model for r in store.calibrations("discovery")] == [None]

@@ -49,7 +49,7 @@ def calibration_note(store, review, criterion) -> None:
         return
     parts = []
     if info.get("examples"):
-        parts.append(f"Calibrated for your team on {info['examples']} manager-labelled examples "
+        parts.append(f"Calibrated for your team on {info['examples']} calls corrected by a manager "
                      f"(version {info['version']}).")
     if info.get("marked_right") or info.get("marked_wrong"):
         parts.append(f"The judge also compared this call with {info.get('marked_right', 0)} quote(s) you marked "
