@@ -14,6 +14,7 @@ Paths:
   review.windowed.WINDOW_S set to "never" in the child.
 - new: the defaults: a long recording is decoded to 16-bit samples (review.audio.Pcm16) and
   transcribed in windows of review.windowed.WINDOW_S seconds cut at pauses.
+"By end of transcr+diariz" is the peak when transcription and diarization are done (before indexing).
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ def main() -> int:
         seconds = build_call(call, args.minutes)
         print(f"{seconds / 60:.0f}-minute mono call ({call.stat().st_size / 1e6:.0f} MB FLAC), model {args.model}; "
               f"{os.cpu_count()} CPUs, shared", flush=True)
-        print(f"{'path':<5} {'peak RSS':>9} {'by end of transcription':>24} {'transcribe':>11} {'rest':>7} "
+        print(f"{'path':<5} {'peak RSS':>9} {'by end of transcr+diariz':>24} {'transcribe':>11} {'rest':>7} "
               f"{'words':>6} {'speakers':>8}", flush=True)
         for which in [p.strip() for p in args.paths.split(",") if p.strip()]:
             r = run(call, which, args.model)

@@ -1,9 +1,10 @@
 """Transcribe a long recording a window at a time, so memory does not grow with the call.
 
-faster-whisper's Silero VAD holds about three float32 copies of what it is given (1.7 GB for a
-2-hour call at once). Here a channel longer than `WINDOW_S` is cut into windows of about that
-length, each cut at the quietest stretch of the last `SEARCH_S` seconds before it (a pause between
-words, so no word is split), and each window is transcribed on its own with the same options
+faster-whisper computes the log-mel features of everything it is given at once (numpy STFT: about
+420 MB over a 10-minute window, 150 MB over 3 minutes, measured) after its Silero VAD made copies of
+it; a 2-hour call given whole peaked at 7.5 GB RSS (benchmarks/memory.py). Here a channel longer than
+`WINDOW_S` is cut into windows of about that length, each cut at the quietest stretch of the last
+`SEARCH_S` seconds before it (a pause between words, so no word is split), and each window is transcribed on its own with the same options
 (language, hotwords, initial prompt); word times are moved by the window's start, so every word
 keeps its time in the call. A channel no longer than one window takes the unwindowed path.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 SAMPLE_RATE = 16000
-WINDOW_S = 600.0  # seconds of audio decoded to float32 and transcribed at once; 0 = the whole channel
+WINDOW_S = 180.0  # seconds of audio made float32 and transcribed at once; 0 = the whole channel
 SEARCH_S = 30.0  # how far before a nominal cut to look for a pause
 _FRAME = 160  # 10 ms energy frames
 _QUIET_FRAMES = 30  # the pause looked for: the quietest 0.3 s
