@@ -196,6 +196,8 @@ def transcribe_samples(
                 kept.append(words)
         language = info.language
         options["language"] = options.get("language") or language  # one call, one language
+        if len(cuts) > 2:
+            windowed.release_freed_memory()
     return kept, language, dropped
 
 
@@ -339,6 +341,7 @@ def transcribe_audio(
                 segments += [_segment(words, "unknown") for words in runs]
                 continue
             turns, voices = found.turns, found.voices
+            windowed.release_freed_memory()
         for words in runs:
             for w in words:
                 labelled.append((diarize.speaker_at(turns, w.start, w.end) or "unknown", w))

@@ -49,3 +49,16 @@ def cut_points(samples, window_s: float = WINDOW_S, search_s: float = SEARCH_S) 
         quietest = len(smoothed) - 1 - int(np.argmin(smoothed[::-1]))
         cuts.append(first + (quietest + width // 2) * _FRAME)
     return cuts + [n]
+
+
+def release_freed_memory() -> None:
+    """Give memory freed by the last window back to the system (glibc keeps freed heap pages of
+    the many mid-sized numpy temporaries otherwise, so RSS creeps up window after window)."""
+    import ctypes
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc (musl): nothing to trim
+            pass
