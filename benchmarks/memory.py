@@ -21,8 +21,9 @@ Measured (2 shared CPUs, Whisper base, rules engine):
 - 120 min, new path with 10-minute windows: 1.4 GB; with 3-minute windows and the diarizer's VAD in
   10-minute blocks: 1007 MB (transcription 920 MB; the VAD's blocks then added ~200 MB, measured apart:
   +323 MB for 10-minute blocks, +116 MB for 3-minute); 19556 words, 2 speakers, 1269 s + 135 s.
-- 60 min, new path as committed (3-minute windows, 3-minute VAD blocks, malloc_trim): peak 718 MB, held
-  through diarization. The 120-minute run of the committed code was not repeated before the deadline.
+- 60 min, new path as committed (3-minute windows, 3-minute VAD blocks, malloc_trim): peak 808 MB (718 MB
+  by the end of transcription and diarization; indexing and scoring add the rest); 9737 words, 2 speakers,
+  823 s + 44 s. The 120-minute run of the committed code was not repeated before the deadline.
 """
 
 from __future__ import annotations
