@@ -28,6 +28,36 @@ AUDIO_EXTENSIONS = (".wav", ".mp3", ".m4a", ".ogg", ".opus", ".webm", ".mp4", ".
 _SAME_CHANNEL_RATIO = 0.05
 # A file that decodes to less than this share of the duration its header declares was cut short.
 _TRUNCATED_SHARE = 0.9
+# A recording declared longer than this is decoded to 16-bit samples (`Pcm16`, half the memory of
+# float32: 230 MB for 2 hours) and handed out a slice at a time; shorter ones decode as before.
+STREAM_OVER_S = 600.0
+_BLOCK = 600 * SAMPLE_RATE  # samples per block when a long recording is mixed or compared
+
+
+class Pcm16:
+    """16 kHz 16-bit samples of one channel that read as float32 a slice at a time.
+
+    `samples[a:b]` gives float32 in [-1, 1) exactly as `faster_whisper.decode_audio` would, so
+    code that slices (the VAD, the voice encoder, windowed transcription) never holds the whole
+    call as float32.
+    """
+
+    def __init__(self, pcm: np.ndarray):
+        self.pcm = pcm
+
+    def __len__(self) -> int:
+        return len(self.pcm)
+
+    def __getitem__(self, key: slice) -> np.ndarray:
+        return self.pcm[key].astype(np.float32) / 32768.0
+
+
+Samples = np.ndarray | Pcm16  # one channel of 16 kHz audio: float32 array or 16-bit samples
+
+
+def as_float(samples: Samples) -> np.ndarray:
+    """All of `samples` as one float32 array (for short audio, or a consumer that needs it whole)."""
+    return samples[0 : len(samples)] if isinstance(samples, Pcm16) else samples
 
 
 @dataclass
@@ -39,8 +69,8 @@ class DecodedAudio:
         sha256: hex digest of the file's bytes (identifies the recording across renames).
         duration: length in seconds.
         file_channels: channel count stored in the file.
-        channels: one 16 kHz float32 array per speaker channel: two when split (left, right),
-            else one (the mix).
+        channels: one 16 kHz channel per speaker: two when split (left, right), else one (the mix);
+            float32 arrays, or `Pcm16` for a recording longer than STREAM_OVER_S.
         split: True when `channels` holds left and right separately.
         channels_identical: True when the file has two channels carrying the same signal.
     """
@@ -49,7 +79,7 @@ class DecodedAudio:
     sha256: str
     duration: float
     file_channels: int
-    channels: list[np.ndarray]
+    channels: list[Samples]
     split: bool
     channels_identical: bool = False
 
@@ -80,16 +110,21 @@ def check_input_file(path: str | os.PathLike, max_mb: int) -> Path:
     return p
 
 
-def channels_identical(left: np.ndarray, right: np.ndarray) -> bool:
+def channels_identical(left: Samples, right: Samples) -> bool:
     """True when two channels carry (nearly) the same signal, so splitting would add nothing.
 
     Args:
         left: left channel samples.
         right: right channel samples, same length.
     """
-    energy = max(float(np.sqrt(np.mean(left**2))), float(np.sqrt(np.mean(right**2))), 1e-9)
-    difference = float(np.sqrt(np.mean((left - right) ** 2)))
-    return difference / energy < _SAME_CHANNEL_RATIO
+    sums = np.zeros(3)
+    for first in range(0, len(left), _BLOCK):  # a block at a time: no whole-call temporaries
+        a, b = left[first : first + _BLOCK], right[first : first + _BLOCK]
+        sums += [float(np.square(a, dtype=np.float64).sum()), float(np.square(b, dtype=np.float64).sum()),
+                 float(np.square(a - b, dtype=np.float64).sum())]
+    n = max(len(left), 1)
+    energy = max(float(np.sqrt(sums[0] / n)), float(np.sqrt(sums[1] / n)), 1e-9)
+    return float(np.sqrt(sums[2] / n)) / energy < _SAME_CHANNEL_RATIO
 
 
 def _riff_truncated(p: Path) -> bool:
@@ -179,6 +214,45 @@ def _check_not_truncated(p: Path) -> None:
                          "copy or export it again")
 
 
+def _decode_pcm16(p: Path, stereo: bool, declared: float | None) -> list[Samples]:
+    """The recording as 16-bit samples, one `Pcm16` per channel, decoded frame by frame into one
+    array sized from the declared duration (no list of chunks, no float32 copy of the whole call)."""
+    import itertools
+
+    import av
+
+    width = 2 if stereo else 1
+    resampler = av.audio.resampler.AudioResampler(format="s16", layout="stereo" if stereo else "mono",
+                                                  rate=SAMPLE_RATE)
+    out = np.empty((int((declared or 600.0) * 1.01 * SAMPLE_RATE) + SAMPLE_RATE, width), dtype=np.int16)
+    at = 0
+    with av.open(str(p), mode="r", metadata_errors="ignore") as container:
+        frames = container.decode(audio=0)
+        for frame in itertools.chain(frames, [None]):
+            if frame is not None:
+                frame.pts = None  # as faster-whisper: ignore timestamp gaps
+            for resampled in resampler.resample(frame):
+                block = resampled.to_ndarray().reshape(-1, width)
+                if at + len(block) > len(out):  # the header understated the length
+                    grown = np.empty((max(2 * len(out), at + len(block)), width), dtype=np.int16)
+                    grown[:at] = out[:at]
+                    out = grown
+                out[at : at + len(block)] = block
+                at += len(block)
+    return [Pcm16(out[:at, c]) for c in range(width)]
+
+
+def _mixed(left: Samples, right: Samples) -> Samples:
+    """The mean of two channels, a block at a time (16-bit in, 16-bit out for `Pcm16`)."""
+    if not isinstance(left, Pcm16) or not isinstance(right, Pcm16):
+        return (as_float(left) + as_float(right)) / 2
+    mix = np.empty(len(left), dtype=np.int16)
+    for first in range(0, len(left), _BLOCK):
+        a = left.pcm[first : first + _BLOCK].astype(np.int32)
+        mix[first : first + _BLOCK] = (a + right.pcm[first : first + _BLOCK]) // 2
+    return Pcm16(mix)
+
+
 def decode(path: str | os.PathLike, channels: str = "auto", max_mb: int = 500,
            sha256: str | None = None) -> DecodedAudio:
     """Decode a recording to 16 kHz float32, split into left/right when that separates speakers.
@@ -199,8 +273,11 @@ def decode(path: str | os.PathLike, channels: str = "auto", max_mb: int = 500,
     _check_not_truncated(p)
     import av
 
+    samples: list[Samples]
     try:
-        if file_channels == 2 and channels != "mono":
+        if declared is not None and declared > STREAM_OVER_S:
+            samples = _decode_pcm16(p, file_channels == 2 and channels != "mono", declared)
+        elif file_channels == 2 and channels != "mono":
             left, right = decode_audio(str(p), sampling_rate=SAMPLE_RATE, split_stereo=True)
             samples = [left, right]
         else:
@@ -218,7 +295,7 @@ def decode(path: str | os.PathLike, channels: str = "auto", max_mb: int = 500,
     identical = len(samples) == 2 and channels_identical(samples[0], samples[1])
     split = len(samples) == 2 and (channels == "split" or not identical)
     if len(samples) == 2 and not split:
-        samples = [(samples[0] + samples[1]) / 2]
+        samples = [_mixed(samples[0], samples[1])]
     return DecodedAudio(
         path=p,
         sha256=sha256 or sha256_file(p),

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import audio as audio_io
-from . import diarize, whisper_models
+from . import diarize, whisper_models, windowed
 from .errors import ConfigError
 from .settings import Settings, load_settings
 from .speakers import MONO_WARNING
@@ -35,7 +35,7 @@ _LOW_AVG_LOGPROB = -1.0
 # Text that compresses this well is a repetition loop, the usual shape of invented text.
 _MAX_COMPRESSION_RATIO = 2.4
 
-RepVoiceSink = Callable[[str, np.ndarray], None]
+RepVoiceSink = Callable[[str, audio_io.Samples], None]
 
 
 def resolve_model(name: str, models_dir: str | os.PathLike | None = None) -> tuple[str, str]:
@@ -152,39 +152,53 @@ def _kept(segment) -> bool:
 
 
 def transcribe_samples(
-    model, samples: np.ndarray, options: dict, progress: Progress | None = None, offset: float = 0.0,
-    total: float = 0.0,
+    model, samples: audio_io.Samples, options: dict, progress: Progress | None = None, offset: float = 0.0,
+    total: float = 0.0, window_s: float | None = None,
 ) -> tuple[list[list[Word]], str, int]:
-    """Transcribe one channel.
+    """Transcribe one channel, a window at a time when it is long (review.windowed).
 
     Args:
         model: a `WhisperModel`.
-        samples: 16 kHz float32 audio.
-        options: keyword arguments for `WhisperModel.transcribe`.
+        samples: 16 kHz audio (float32 array or `review.audio.Pcm16`).
+        options: keyword arguments for `WhisperModel.transcribe`, the same for every window
+            (a language detected in the first window is kept for the rest).
         progress: called with (done seconds, total seconds) after each segment.
         offset: seconds already done before this channel (for progress).
         total: total seconds of all channels (for progress).
+        window_s: seconds per window (default `review.windowed.WINDOW_S`; 0 = the whole channel).
 
     Returns:
-        The words of each kept segment, the language, and how many segments were dropped.
+        The words of each kept segment (times in the channel), the language, and how many
+        segments were dropped.
     """
-    segments, info = model.transcribe(samples, **options)
+    cuts = windowed.cut_points(samples, windowed.WINDOW_S if window_s is None else window_s)
+    options = dict(options)
+    length = len(samples) / audio_io.SAMPLE_RATE
     kept: list[list[Word]] = []
     dropped = 0
-    for seg in segments:
-        if progress:
-            progress(offset + min(seg.end, len(samples) / audio_io.SAMPLE_RATE), total)
-        if not _kept(seg):
-            dropped += 1
-            continue
-        words = [
-            Word(start=round(w.start, 3), end=round(w.end, 3), word=w.word, probability=round(w.probability, 4))
-            for w in seg.words or []
-            if w.word.strip()
-        ]
-        if words:
-            kept.append(words)
-    return kept, info.language, dropped
+    language = options.get("language") or "en"
+    for first, last in zip(cuts, cuts[1:]):
+        start = first / audio_io.SAMPLE_RATE
+        segments, info = model.transcribe(samples[first:last], **options)
+        for seg in segments:
+            if progress:
+                progress(offset + min(start + seg.end, length), total)
+            if not _kept(seg):
+                dropped += 1
+                continue
+            words = [
+                Word(start=round(start + w.start, 3), end=round(start + w.end, 3), word=w.word,
+                     probability=round(w.probability, 4))
+                for w in seg.words or []
+                if w.word.strip()
+            ]
+            if words:
+                kept.append(words)
+        language = info.language
+        options["language"] = options.get("language") or language  # one call, one language
+        if len(cuts) > 2:
+            windowed.release_freed_memory()
+    return kept, language, dropped
 
 
 def _segment(words: list[Word], speaker: str) -> Segment:
@@ -327,6 +341,7 @@ def transcribe_audio(
                 segments += [_segment(words, "unknown") for words in runs]
                 continue
             turns, voices = found.turns, found.voices
+            windowed.release_freed_memory()
         for words in runs:
             for w in words:
                 labelled.append((diarize.speaker_at(turns, w.start, w.end) or "unknown", w))

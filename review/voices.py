@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .audio import Samples
 from .errors import InputError
 
 MIN_SAMPLE_SPEECH_S = 3.0  # less speech than this gives an embedding too noisy to trust
@@ -43,7 +44,7 @@ def rep_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def speech_only(audio: np.ndarray) -> np.ndarray:
+def speech_only(audio: Samples) -> np.ndarray:
     """The speech of `audio` (Silero VAD), joined: what a voice sample's embedding is taken from."""
     from .diarize import SAMPLE_RATE, speech_regions
 
@@ -51,7 +52,7 @@ def speech_only(audio: np.ndarray) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
 
 
-def voice_of(audio: np.ndarray, what: str) -> tuple[np.ndarray, float]:
+def voice_of(audio: Samples, what: str) -> tuple[np.ndarray, float]:
     """(embedding, seconds of speech) of one person's audio.
 
     Args:
