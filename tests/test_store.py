@@ -526,3 +526,19 @@ def test_keep_upload_is_content_addressed_and_checked(store, tmp_path):
     assert sorted(p.name for p in store.uploads_dir.iterdir()) == [kept.name]  # no temp left
     with pytest.raises(StoreError, match="not 64 lower-case hex"):
         store.keep_upload(data, "../../etc/passwd", "x.wav")
+
+
+def test_corrections_become_labelled_calls_the_latest_of_each_counting(store):
+    _, review_id = add_reviewed_call(store)
+    store.add_evidence_mark(review_id, "agenda_set", 0, "right")
+    store.add_evidence_mark(review_id, "agenda_set", 0, "wrong")  # the manager changed their mind
+    store.add_override(review_id, "next_step", 0, "No follow-up was proposed.")
+    store.add_override(review_id, "next_step", 2, "It was, at the end.")
+    found = store.labelled_calls("discovery")
+    assert sorted(found) == ["agenda_set", "next_step"]
+    (agenda,), (step,) = found["agenda_set"], found["next_step"]
+    assert (agenda.review_id, agenda.present, agenda.right, agenda.wrong) == (review_id, None, [], [0])
+    assert (step.present, step.right, step.wrong) == (True, [], [])
+    # a reset: corrections made before it no longer count
+    assert store.labelled_calls("discovery", {"next_step": "9999"}).get("next_step") is None
+    assert store.labelled_calls("other") == {}
