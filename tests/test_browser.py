@@ -110,8 +110,8 @@ def server(tmp_path):
         lock = tmp_path / "home" / "embedded-worker.lock"
         pid = lock.read_text().strip() if lock.is_file() else ""
         if pid.isdigit():
-            try:
-                os.kill(int(pid), signal.SIGKILL)
+            try:  # the worker leads its own session: its worker processes go with it
+                os.killpg(int(pid), signal.SIGKILL)
             except ProcessLookupError:
                 pass
         print(f"\nstreamlit log: {log}")
