@@ -177,7 +177,7 @@ def transcribe_samples(
     kept: list[list[Word]] = []
     dropped = 0
     language = options.get("language") or "en"
-    for first, last in zip(cuts, cuts[1:]):
+    for first, last in zip(cuts[:-1], cuts[1:], strict=True):
         start = first / audio_io.SAMPLE_RATE
         segments, info = model.transcribe(samples[first:last], **options)
         for seg in segments:
