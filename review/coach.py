@@ -4,16 +4,12 @@ review.coach_analysis decides (ROAM, the ONE focus skill, pattern or one-off, th
 recommendation, key moments, actions); this module writes the SLED agenda and the prep note.
 Every quote and timestamp in the draft comes from the scorecard's evidence. An LLM, when given,
 only rewords two paragraphs and suggests questions; anything it writes that looks like a quote
-or a timestamp is dropped (see `_clean_model_text`). """
+or a timestamp is dropped (review.coach_polish). """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from .coach_analysis import (
     FOLLOW_UP_CALLS,
@@ -29,14 +25,15 @@ from .coach_analysis import (
     rep_speaker,
     roam_summary,
 )
+from .coach_polish import CoachingPolish, polish
 from .coaching_models import CoachingModels, load_coaching_models
-from .errors import LLMError, MethodologyError
+from .errors import MethodologyError
 from .markdown_text import escape_markdown
 from .render import format_quote, timestamp
 from .schema import Methodology
 from .types import ActionItem, AgendaSection, CoachingDraft, EvidenceQuote, Scorecard
 
-__all__ = ["PREP_NOTE_QUOTE_CHARS", "draft_coaching"]
+__all__ = ["PREP_NOTE_QUOTE_CHARS", "CoachingPolish", "draft_coaching"]
 
 PREP_NOTE_QUOTE_CHARS = 240  # longer quotes are cut in the prep note so it stays on one page
 
@@ -249,49 +246,11 @@ def _prep_note(x: _Ctx) -> str:
 
 # --------------------------------------------------------------------------- optional LLM polish
 
-# Double quotes of any kind, single-quoted spans (not apostrophes: "rep's" stays), and times.
-_QUOTE_OR_TIME = re.compile(
-    r"[\"\u201c\u201d\u201e\u00ab\u00bb]|(?<!\w)['\u2018][^'\u2018\u2019]{3,}['\u2019](?!\w)|\b\d{1,2}:\d{2}\b"
-)
-
-
-# The model's answer to prompts/coach_agenda.yaml; its JSON schema is sent as response_format (a comment,
-# not a docstring, which would be sent along as the schema's description).
-class CoachingPolish(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    lead_intro: str = Field(max_length=600)
-    explore_intro: str = Field(max_length=600)
-    rep_questions: list[Annotated[str, Field(max_length=200)]] = Field(max_length=3)
-
-
-def _clean_model_text(text: object, limit: int) -> str:
-    """Model prose without any sentence that carries a quotation mark or a timestamp: quotes and
-    times in the agenda come only from the scorecard."""
-    if not isinstance(text, str):
-        return ""
-    sentences = re.split(r"(?<=[.!?])\s+", " ".join(text.split()))
-    kept = [s for s in sentences if s and not _QUOTE_OR_TIME.search(s)]
-    return escape_markdown(  # it goes into the agenda's Markdown: never rendered
-        " ".join(kept)[:limit].strip())
-
 
 def _polish(x: _Ctx, engine, usage, redact_on: bool = True, redact_names: bool = False) -> None:
-    from .prompts import load_prompt
-    from .redact import name_parts, redact
-
-    names = name_parts([*x.sc.metrics.speakers, *(q.speaker for _, q in x.moments), *([x.rep] if x.rep else [])]
-                       ) if redact_names else ()
-
-    def send(text: str) -> str:  # as the scoring prompt: nothing personal leaves for a remote endpoint
-        if getattr(engine, "local", False) or not redact_on:
-            return text
-        return redact(text, names=names, addresses=redact_names)
-
     crit = x.focus.criterion
-    prompt = load_prompt("coach_agenda")
-    system, user = prompt.render(
+    values = dict(
         methodology_name=x.meth.name,
-        rep=send(x.rep) if x.rep else "the rep",
         focus_name=x.focus.name,
         focus_question=crit.question.strip() if crit else _activity(x.focus).benchmark,
         score_text=_score_text(x.focus),
@@ -300,18 +259,11 @@ def _polish(x: _Ctx, engine, usage, redact_on: bool = True, redact_names: bool =
         solution=x.solution,
         solution_reason=x.reason,
         drill=crit.coaching.drill if crit else "",
-        moments="\n".join(send(f"{label}: {q.speaker}: {q.quote}") for label, q in x.moments) or "(none)",
     )
-    try:
-        reply, used = engine.complete(system, user, CoachingPolish, "coach_agenda")
-    except LLMError:
-        return  # the template text stands on its own
-    if usage is not None:
-        usage.add(used or {})
-    x.lead_intro = _clean_model_text(reply.lead_intro, 600)
-    x.explore_intro = _clean_model_text(reply.explore_intro, 600)
-    questions = reply.rep_questions
-    x.rep_questions = tuple(q for q in (_clean_model_text(q, 200) for q in questions[:3]) if q.endswith("?"))
+    done = polish(engine, values, x.rep, [(label, q.speaker, q.quote) for label, q in x.moments],
+                  list(x.sc.metrics.speakers), usage, redact_on, redact_names)
+    if done is not None:
+        x.lead_intro, x.explore_intro, x.rep_questions = done.lead_intro, done.explore_intro, done.rep_questions
 
 
 def draft_coaching(
