@@ -33,3 +33,28 @@ def settings(tmp_path, monkeypatch, models_dir):
     monkeypatch.setenv("CALLREVIEW_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("CALLREVIEW_MODELS_DIR", str(models_dir))
     return load_settings()
+
+
+@pytest.fixture(scope="session")
+def embed():
+    """The real offline MiniLM embedding function, loaded once for the session."""
+    from review.embeddings import make_embedding_function
+
+    return make_embedding_function(load_settings(env={}))
+
+
+@pytest.fixture
+def cli(settings, embed, monkeypatch, capsys):
+    """Run `callreview ...` in-process with a fresh data folder; returns (exit code, stdout, stderr).
+
+    The embedding model is the session's (the CLI would load the same one per run)."""
+    from review.cli import main
+
+    monkeypatch.setattr("review.embeddings.make_embedding_function", lambda settings: embed)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

@@ -96,28 +96,6 @@ def _criterion():
 # --------------------------------------------------------------------------- CLI, end to end
 
 
-@pytest.fixture(scope="module")
-def embed():
-    from review.embeddings import make_embedding_function
-    from review.settings import load_settings
-
-    return make_embedding_function(load_settings(env={}))
-
-
-@pytest.fixture
-def cli(settings, embed, monkeypatch, capsys):
-    from review.cli import main
-
-    monkeypatch.setattr("review.embeddings.make_embedding_function", lambda settings: embed)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
-
-
 def test_marks_in_the_cli_calibrate_a_later_review_and_reset_undoes_it(cli, settings, tmp_path):
     dialogues = sorted((DATA / "dialogues").glob("*.txt"))[:8]
     folder = tmp_path / "calls"

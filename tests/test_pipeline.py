@@ -60,15 +60,6 @@ def asked(engine) -> list[str]:
     return ["criteria_scores" if "criteria" in r.output.model_fields else "coach_agenda" for r in requests_of(engine)]
 
 
-@pytest.fixture(scope="module")
-def embed():
-    """The real offline MiniLM embedding function, loaded once for the module."""
-    from review.embeddings import make_embedding_function
-    from review.settings import load_settings
-
-    return make_embedding_function(load_settings(env={}))
-
-
 def make_services(settings, embed, engine) -> Services:
     from review.index import CallIndex
     from review.store import Store

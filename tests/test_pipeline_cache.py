@@ -3,7 +3,7 @@
 from types import SimpleNamespace
 
 import pytest
-from test_pipeline import asked, counting_engine, embed, make_services, transcript_file  # noqa: F401 (fixture)
+from test_pipeline import counting_engine, make_services, transcript_file
 
 from review.errors import LLMError
 from review.pipeline import cache_key, review_file

@@ -8,38 +8,12 @@ import shutil
 import socket
 from pathlib import Path
 
-import pytest
 from test_pipeline import asked, counting_engine, transcript_file
-
-from review.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 SLED_HEADINGS = ("Set the Stage", "Lead the Performance Analysis", "Explore Solution Options",
                  "Develop the Action Plan")
 OUTPUTS = {"transcript.json", "scorecard.json", "agenda.md", "prep_note.md"}
-
-
-@pytest.fixture(scope="module")
-def embed():
-    from review.embeddings import make_embedding_function
-    from review.settings import load_settings
-
-    return make_embedding_function(load_settings(env={}))
-
-
-@pytest.fixture
-def cli(settings, embed, monkeypatch, capsys):
-    """Run `callreview ...` in-process with a fresh data folder; returns (exit code, stdout, stderr).
-
-    The embedding model is loaded once per module (the CLI would load the same one per run)."""
-    monkeypatch.setattr("review.embeddings.make_embedding_function", lambda settings: embed)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def errors(stderr: str) -> list[str]:

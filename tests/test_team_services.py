@@ -34,14 +34,6 @@ def _chroma(settings, monkeypatch):
     monkeypatch.setattr(settings, "chroma_port", int(port or 8000))
 
 
-@pytest.fixture(scope="module")
-def embed():
-    from review.embeddings import make_embedding_function
-    from review.settings import load_settings
-
-    return make_embedding_function(load_settings(env={}))
-
-
 @needs_chroma
 def test_two_machines_share_one_chroma_server_index(settings, monkeypatch, embed):
     from review.formats import load_transcript
