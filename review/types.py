@@ -187,8 +187,8 @@ class Provenance(_Model):
     transcript_sha256: str
     created_at: str
     token_usage: dict = Field(default_factory=dict)  # prompt_tokens, completion_tokens, calls
-    # The discriminating judge's call-level signals per criterion (review.judge.FEATURES), kept so a
-    # manager's later correction of this review is a labelled example for calibration.
+    # The discriminating judge's call-level signals per criterion (review.judge.FEATURES): what it
+    # decided on, kept with the review (calibration refits from the stored transcript's sentences).
     judge_signals: dict[str, list[float]] = Field(default_factory=dict)
     # Criteria decided by the team's calibrated model: criterion id -> {"version", "examples"}.
     calibration: dict[str, dict] = Field(default_factory=dict)

@@ -35,7 +35,6 @@ from .feedback_methods import (
     EvidenceMark,
     FeedbackMethods,
     LabelledCall,
-    LabelledExample,
 )
 from .job_methods import Job, JobMethods
 from .records import (
@@ -57,7 +56,6 @@ __all__ = [
     "CalibrationRecord",
     "EvidenceMark",
     "LabelledCall",
-    "LabelledExample",
     "Call",
     "CallRow",
     "CoachingDraft",

@@ -33,18 +33,6 @@ class EvidenceMark:
 
 
 @dataclass
-class LabelledExample:
-    """One (review, criterion) the manager labelled: the judge's signals and the answer."""
-
-    review_id: int
-    criterion_id: str
-    features: list[float]
-    present: bool
-    source: str  # "override" or "mark"
-    created_at: str
-
-
-@dataclass
 class LabelledCall:
     """The manager's corrections of one criterion in one review: what its sentence model learns from."""
 
@@ -101,44 +89,6 @@ class FeedbackMethods(StoreBase):
         query = select(evidence_marks).where(evidence_marks.c.review_id == review_id).order_by(evidence_marks.c.id)
         with self._read() as conn:
             return [EvidenceMark(**r) for r in conn.execute(query).mappings()]
-
-    def labelled_examples(self, methodology_id: str, since: dict[str, str] | None = None
-                          ) -> dict[str, list[LabelledExample]]:
-        """criterion id -> the manager's labelled examples for the methodology's criteria.
-
-        One example per (review, criterion): the latest override (score > 0 means present) wins;
-        else the latest evidence mark (right: present; wrong: the judge's evidence, on which it
-        decided, does not show it). Reviews without the judge's signals give no example.
-        since: criterion id -> ISO time; only corrections made after it count (a reset).
-        """
-        since = since or {}
-        with self._read() as conn:
-            rows = conn.execute(select(reviews.c.id, reviews.c.scorecard_json)
-                                .where(reviews.c.methodology_id == methodology_id)).all()
-            signals = {}
-            for review_id, card_json in rows:
-                provenance = json.loads(card_json).get("provenance", {})
-                signals[review_id] = provenance.get("judge_signals") or {}
-            ids = list(signals)
-            found: dict[tuple[int, str], LabelledExample] = {}
-            if not ids:
-                return {}
-            for r in conn.execute(select(evidence_marks).where(evidence_marks.c.review_id.in_(ids))
-                                  .order_by(evidence_marks.c.id)).mappings():
-                features = signals[r["review_id"]].get(r["criterion_id"])
-                if features and r["created_at"] > since.get(r["criterion_id"], ""):
-                    found[(r["review_id"], r["criterion_id"])] = LabelledExample(
-                        r["review_id"], r["criterion_id"], features, r["verdict"] == "right", "mark", r["created_at"])
-            for r in conn.execute(select(overrides).where(overrides.c.review_id.in_(ids))
-                                  .order_by(overrides.c.id)).mappings():
-                features = signals[r["review_id"]].get(r["criterion_id"])
-                if features and r["created_at"] > since.get(r["criterion_id"], ""):
-                    found[(r["review_id"], r["criterion_id"])] = LabelledExample(
-                        r["review_id"], r["criterion_id"], features, r["score"] > 0, "override", r["created_at"])
-        out: dict[str, list[LabelledExample]] = {}
-        for (_, criterion_id), example in sorted(found.items()):
-            out.setdefault(criterion_id, []).append(example)
-        return out
 
     def labelled_calls(self, methodology_id: str, since: dict[str, str] | None = None
                        ) -> dict[str, list[LabelledCall]]:
