@@ -148,6 +148,9 @@ def test_upload_review_override_follow_rescore_edit_export(server, tmp_path):
 
             # The review runs as a background job: the Upload page shows it until it is done.
             page.goto(f"{server}/upload")
+            # the first visit of the Upload page starts the background worker: on a loaded 2-core CI
+            # machine it once took over a minute to draw
+            expect(page.locator("input[type=file]")).to_be_attached(timeout=180_000)
             page.locator("input[type=file]").set_input_files([str(recording), str(corrupt)])
             page.get_by_label("Rep name").fill("Alex Rivera")
             page.get_by_role("button", name="Review these calls").click()
