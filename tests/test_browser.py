@@ -145,11 +145,13 @@ def test_upload_review_override_follow_rescore_edit_export(server, tmp_path):
             page.get_by_label("Password again").fill("a long password")
             page.get_by_role("button", name="Create the admin account").click()
             expect(page.get_by_text("Ada Admin · admin")).to_be_visible()
+            # The sign-in survives a new page through a cookie that a small component frame sets once it
+            # has loaded; a navigation before that (a loaded CI machine) lands on the sign-in form.
+            page.wait_for_function("document.cookie.includes('callreview_session=')", timeout=UI_S * 1000)
 
             # The review runs as a background job: the Upload page shows it until it is done.
             page.goto(f"{server}/upload")
-            # the first visit of the Upload page starts the background worker: on a loaded 2-core CI
-            # machine it once took over a minute to draw
+            # the first visit of the Upload page starts the background worker
             expect(page.locator("input[type=file]")).to_be_attached(timeout=180_000)
             page.locator("input[type=file]").set_input_files([str(recording), str(corrupt)])
             page.get_by_label("Rep name").fill("Alex Rivera")
