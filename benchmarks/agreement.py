@@ -1,6 +1,6 @@
 """Agreement of the scoring engine with human labels: Cohen's kappa and evidence precision.
 
-    python benchmarks/agreement.py [--engine rules|openai] [--quick] [--persuasion DIR]
+    python benchmarks/agreement.py [--engine rules|openai] [--quick] [--persuasion DIR] [--marks lead|all]
                                    [--calls DIR] [--heldout DIR] [--cache FILE]
 
 Sets:
@@ -303,10 +303,10 @@ def real_set(data: RealSet, scorer: Scorer, loaded: LoadedMethodology, strategie
 
 
 def manager_feedback(data: RealSet, dialogue_id: str, transcript: Transcript, judgements: dict,
-                     strategies: dict[str, str], quotes: int = 1) -> dict[str, CallLabels]:
+                     strategies: dict[str, str], quotes: int | None = 1) -> dict[str, CallLabels]:
     """What a manager gives on one reviewed call, per criterion: an override (present or not, from the
-    dialogue's labels) and a right / wrong mark on the judge's first `quotes` quotes where it cited
-    any (right when a sentence of that turn is labelled with the strategy)."""
+    dialogue's labels) and a right / wrong mark on the judge's first `quotes` quotes (None: all) where
+    it cited any (right when a sentence of that turn is labelled with the strategy)."""
     out = {}
     for cid, j in judgements.items():
         if cid not in strategies:
@@ -332,12 +332,13 @@ def _marked_quotes(feedback: dict, views: dict, ids: list[str]) -> dict[str, tup
 
 
 def learning_curve(data: RealSet, scorer: Scorer, loaded: LoadedMethodology, strategies: dict[str, str],
-                   sizes=CURVE) -> list[tuple]:
+                   sizes=CURVE, quotes: int | None = 1) -> list[tuple]:
     """Per N: (N, mean kappa and evidence precision with the marked quotes as the judge's examples
     only (the former way), the same with the sentence models (what the product does), criteria
     calibrated).
 
-    N labelled tuning-half calls give what a manager gives (manager_feedback); the product's code
+    N labelled tuning-half calls give what a manager gives (manager_feedback: an override per criterion
+    and a right / wrong mark on the first `quotes` quotes cited); the product's code
     fits on it (review.calibration.fit_criterion on the calls as the judge sees them) and decides
     (review.calibration.judge_view). Scored: the reporting half, or with --half tune the tuning
     dialogues not among the labelled ones.
@@ -351,8 +352,8 @@ def learning_curve(data: RealSet, scorer: Scorer, loaded: LoadedMethodology, str
         return {d: judge.view_call(data.transcript(d), criteria, scorer.embed, vectors) for d in ids}
 
     tune_views = views_of(tune_ids, base)
-    feedback = {d: manager_feedback(data, d, data.transcript(d), judge.view_verdicts(v, criteria), strategies)
-                for d, v in tune_views.items()}
+    feedback = {d: manager_feedback(data, d, data.transcript(d), judge.view_verdicts(v, criteria), strategies,
+                                    quotes) for d, v in tune_views.items()}
     out = []
     for n in sizes:
         labelled = data.tune[:n]
@@ -413,6 +414,8 @@ def main(argv: list[str] | None = None, engine=None) -> int:
     parser.add_argument("--half", default="report", choices=["report", "tune"],
                         help="score the real set's tuning half instead (for tuning; figures come from report)")
     parser.add_argument("--sets", default="dev,heldout,real,curve", help="comma-separated subset")
+    parser.add_argument("--marks", default="lead", choices=["lead", "all"],
+                        help="learning curve: the simulated manager marks the lead quote or every quote cited")
     parser.add_argument("--cache", default=str(Path.home() / ".cache" / "callreview" / "agreement-embeddings.pkl"))
     args = parser.parse_args(argv)
 
@@ -457,10 +460,11 @@ def main(argv: list[str] | None = None, engine=None) -> int:
                         "presence per strategy")
             if "curve" in sets and engine is None and scorer.use_judge:
                 sizes = tuple(n for n in CURVE if n <= (20 if args.quick else 50))
+                marked = "the judge's lead quote" if args.marks == "lead" else "every quote the judge cited"
                 scored = (f"the {len(data.report)} reporting dialogues" if args.half == "report" else
                           f"the tuning dialogues after the first {max(sizes)}")
                 print(f"\nlearning curve (YAML methodology): N labelled tuning-half calls as manager feedback (an "
-                      f"override per criterion, a right / wrong mark on the judge's lead quote), scored on {scored}.\n"
+                      f"override per criterion, a right / wrong mark on {marked}), scored on {scored}.\n"
                       "  marks only: the judge with the marked quotes as extra good / poor examples (the former way);\n"
                       "  learned: each criterion's sentence model fitted on the feedback (review.calibration; what\n"
                       "  the product does);\n"
@@ -468,7 +472,8 @@ def main(argv: list[str] | None = None, engine=None) -> int:
                       "  labelled with the strategy")
                 print(f"{'N':>4} {'marks only':>11} {'prec':>6} {'learned':>8} {'prec':>6} {'criteria calibrated':>20}")
                 for n, k0, p0, k1, p1, calibrated in learning_curve(
-                        data, scorer, yaml_m, strategy_map(yaml_m, yaml_m), sizes):
+                        data, scorer, yaml_m, strategy_map(yaml_m, yaml_m), sizes,
+                        quotes=1 if args.marks == "lead" else None):
                     print(f"{n:>4} {k0:>11.2f} {p0:>6.0%} {k1:>8.2f} {p1:>6.0%} {calibrated:>20}")
     finally:
         embed.save()

@@ -62,3 +62,30 @@ def test_openai_without_an_endpoint_is_skipped_in_one_line(agreement, settings, 
     assert agreement.main(["--engine", "openai"]) == 0
     out = capsys.readouterr().out.strip()
     assert out.count("\n") == 0 and "CALLREVIEW_LLM_BASE_URL" in out and "skipped" in out
+
+
+def test_the_simulated_manager_marks_the_lead_quote_or_every_quote(agreement):
+    """--marks lead|all: the learning curve's manager marks the judge's lead quote, or every quote it cited
+    (right when the turn holds a sentence labelled with the strategy), and overrides from the labels."""
+    from review.judge import Judgement
+    from review.types import Segment, Transcript, TranscriptSource
+
+    transcript = Transcript(segments=[Segment(id=i, start=float(i), end=i + 1.0, speaker="speaker_1", role="rep",
+                                              text=f"turn {i}") for i in range(4)],
+                            source=TranscriptSource(file="d1.txt", format="text"))
+
+    class Labels:
+        def present(self, dialogue_id, strategy):
+            return strategy == "emotion-appeal"
+
+        def turn_holds(self, dialogue_id, text, strategy):
+            return text in ("turn 1", "turn 3")
+
+    judgements = {"emotion": Judgement("emotion", True, 0.9, [2, 1, 3], "turn 2", []),
+                  "logic": Judgement("logic", False, 0.1, [0], "turn 0", [])}
+    strategies = {"emotion": "emotion-appeal", "logic": "logical-appeal"}
+    lead = agreement.manager_feedback(Labels(), "d1", transcript, judgements, strategies)
+    every = agreement.manager_feedback(Labels(), "d1", transcript, judgements, strategies, quotes=None)
+    assert (lead["emotion"].present, lead["emotion"].right, lead["emotion"].wrong) == (True, [], [2])
+    assert (every["emotion"].right, every["emotion"].wrong) == ([1, 3], [2])
+    assert (every["logic"].present, every["logic"].right, every["logic"].wrong) == (False, [], [])

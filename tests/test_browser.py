@@ -145,8 +145,8 @@ def test_upload_review_override_follow_rescore_edit_export(server, tmp_path):
             page.get_by_label("Password again").fill("a long password")
             page.get_by_role("button", name="Create the admin account").click()
             expect(page.get_by_text("Ada Admin · admin")).to_be_visible()
-            # The sign-in survives a new page through a cookie that a small component frame sets once it
-            # has loaded; a navigation before that (a loaded CI machine) lands on the sign-in form.
+            # The sign-in survives a new page through a cookie that a script in the page sets once it
+            # has run; a navigation before that (a loaded CI machine) lands on the sign-in form.
             page.wait_for_function("document.cookie.includes('callreview_session=')", timeout=UI_S * 1000)
 
             # The review runs as a background job: the Upload page shows it until it is done.
@@ -297,5 +297,12 @@ def test_upload_review_override_follow_rescore_edit_export(server, tmp_path):
             agenda_pdf = subprocess.run(["pdftotext", "-raw", str(exported["Agenda (PDF)"]), "-"],
                                         capture_output=True, text=True).stdout if shutil.which("pdftotext") else ""
             assert not agenda_pdf or "late truck costs" in " ".join(agenda_pdf.split())
+
+            # Signing out clears the cookie: a reload asks for the password again.
+            page.get_by_role("button", name="Sign out").click()
+            expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+            page.wait_for_function("!document.cookie.includes('callreview_session=')", timeout=UI_S * 1000)
+            page.reload()
+            expect(page.get_by_role("button", name="Sign in")).to_be_visible()
         finally:
             browser.close()

@@ -50,13 +50,22 @@ def _start_session(username: str, remember: bool = True) -> None:
 
 
 def _set_cookie(value: str, max_age: int) -> None:
-    """Set (or with max_age 0, clear) the session cookie of this app's page (SameSite=Strict)."""
+    """Set (or with max_age 0, clear) the session cookie of this app's page (SameSite=Strict).
+
+    Streamlit has no server-side cookies, so a script sets it in the browser: in the page itself
+    where st.html runs scripts (Streamlit 1.5x and later), else from a component frame
+    (components.v1.html, deprecated in newer Streamlit).
+    """
+    import inspect
     import json
 
+    cookie = json.dumps(f"{COOKIE}={value}; path=/; max-age={max_age}; SameSite=Strict")
+    if "unsafe_allow_javascript" in inspect.signature(st.html).parameters:
+        st.html(f"<script>document.cookie = {cookie};</script>", unsafe_allow_javascript=True)
+        return
     import streamlit.components.v1 as components
 
-    cookie = f"{COOKIE}={value}; path=/; max-age={max_age}; SameSite=Strict"
-    components.html(f"<script>window.parent.document.cookie = {json.dumps(cookie)};</script>", height=0)
+    components.html(f"<script>window.parent.document.cookie = {cookie};</script>", height=0)
 
 
 def _remember(store, settings, username: str) -> None:
