@@ -19,6 +19,8 @@ Sets:
   dialogues were given as manager feedback (an override per criterion, a right / wrong mark on the
   judge's lead quote), fitted and applied by the product's code (review.calibration), N = 0, 5, 10,
   20, 50; with `--half tune`, scored on the tuning dialogues not labelled.
+- `--half all` scores every dialogue of the set: for a labelled set kept apart from tuning
+  (`--persuasion DIR`), where nothing needs holding back.
 
 Evidence precision: of the criteria the engine found present, the share whose lead quote is a
 turn the humans tagged for it (sales: the turn's evidence tags; real: a sentence of the turn is
@@ -60,7 +62,9 @@ from testkit.playbook import playbook_to_methodology  # noqa: E402
 VERDICTS = ["met", "partly_met", "not_met"]
 PERSUASION = REPO / "benchmarks" / "data" / "persuasion"
 CURVE = (0, 5, 10, 20, 50)
-HALF_NAMES = {"report": "reporting", "tune": "tuning"}
+HALF_NAMES = {"report": "reporting half", "tune": "tuning half", "all": "every dialogue"}
+HALF_NOTES = {"report": "tuned on the other half", "tune": "the half tuned on",
+              "all": "for a set kept apart: nothing was tuned on it"}
 REP_SPEAKER = "Persuader"
 
 
@@ -252,8 +256,9 @@ class RealSet:
         self.labels = json.loads(labels_path.read_text(encoding="utf-8"))
         ids = sorted(self.labels, key=lambda i: hashlib.sha256(i.encode()).hexdigest())
         self.tune = [i for i in ids if split_half(i) == "tune"]
-        # the half scored: the reporting half, or the tuning half while tuning (`--half tune`)
-        self.report = [i for i in ids if split_half(i) == half][:limit]
+        # the half scored: the reporting half, the tuning half while tuning (`--half tune`), or every
+        # dialogue of a set kept apart (`--half all`)
+        self.report = [i for i in ids if half == "all" or split_half(i) == half][:limit]
         self.folder = folder
         self._transcripts: dict[str, Transcript] = {}
 
@@ -411,8 +416,9 @@ def main(argv: list[str] | None = None, engine=None) -> int:
     parser.add_argument("--persuasion", default=str(PERSUASION), metavar="DIR")
     parser.add_argument("--calls", default=str(REPO / "tests" / "data" / "calls"), metavar="DIR")
     parser.add_argument("--heldout", default=str(REPO / "tests" / "data" / "heldout"), metavar="DIR")
-    parser.add_argument("--half", default="report", choices=["report", "tune"],
-                        help="score the real set's tuning half instead (for tuning; figures come from report)")
+    parser.add_argument("--half", default="report", choices=["report", "tune", "all"],
+                        help="score the real set's tuning half instead (for tuning; figures come from report), "
+                             "or all of it (a labelled set kept apart from tuning, given with --persuasion)")
     parser.add_argument("--sets", default="dev,heldout,real,curve", help="comma-separated subset")
     parser.add_argument("--marks", default="lead", choices=["lead", "all"],
                         help="learning curve: the simulated manager marks the lead quote or every quote cited")
@@ -455,14 +461,14 @@ def main(argv: list[str] | None = None, engine=None) -> int:
             if "real" in sets:
                 for title, loaded in shapes:
                     real_set(data, scorer, loaded, strategy_map(loaded, yaml_m)).print(
-                        f"real set ({folder}), {title}, {HALF_NAMES[args.half]} half: {len(data.report)} dialogues "
-                        f"({'tuned on the other half' if args.half == 'report' else 'the half tuned on'}), "
-                        "presence per strategy")
+                        f"real set ({folder}), {title}, {HALF_NAMES[args.half]}: {len(data.report)} dialogues "
+                        f"({HALF_NOTES[args.half]}), presence per strategy")
             if "curve" in sets and engine is None and scorer.use_judge:
                 sizes = tuple(n for n in CURVE if n <= (20 if args.quick else 50))
                 marked = "the judge's lead quote" if args.marks == "lead" else "every quote the judge cited"
-                scored = (f"the {len(data.report)} reporting dialogues" if args.half == "report" else
-                          f"the tuning dialogues after the first {max(sizes)}")
+                scored = {"report": f"the {len(data.report)} reporting dialogues",
+                          "tune": f"the tuning dialogues after the first {max(sizes)}",
+                          "all": f"the dialogues other than the first {max(sizes)} tuning ones"}[args.half]
                 print(f"\nlearning curve (YAML methodology): N labelled tuning-half calls as manager feedback (an "
                       f"override per criterion, a right / wrong mark on {marked}), scored on {scored}.\n"
                       "  marks only: the judge with the marked quotes as extra good / poor examples (the former way);\n"

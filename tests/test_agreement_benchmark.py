@@ -89,3 +89,17 @@ def test_the_simulated_manager_marks_the_lead_quote_or_every_quote(agreement):
     assert (lead["emotion"].present, lead["emotion"].right, lead["emotion"].wrong) == (True, [], [2])
     assert (every["emotion"].right, every["emotion"].wrong) == ([1, 3], [2])
     assert (every["logic"].present, every["logic"].right, every["logic"].wrong) == (False, [], [])
+
+
+def test_a_set_kept_apart_is_scored_whole(agreement, settings, capsys, tmp_path):
+    """--half all: every dialogue of the set is scored (a set nothing was tuned on)."""
+    import json
+
+    labels = json.loads((DATA / "labels.json").read_text(encoding="utf-8"))
+    code = agreement.main(["--sets", "real", "--quick", "--half", "all", "--persuasion", str(DATA),
+                           "--cache", str(tmp_path / "c.pkl")])
+    out = capsys.readouterr().out
+    expected = min(40, len(labels))
+    assert code == 0 and f"every dialogue: {expected} dialogues (for a set kept apart" in out
+    rows = [line for line in out.splitlines() if line.split() and line.split()[0] == "credibility-appeal"]
+    assert rows and rows[0].split()[1] == str(expected)
