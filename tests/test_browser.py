@@ -173,6 +173,10 @@ def test_upload_review_override_follow_rescore_edit_export(server, tmp_path):
             expect(player.locator("audio")).to_have_count(1)
             expect(player.locator(".turn")).to_have_count(len(CALL.turns))
             expect(player.locator(".turn .who").first).to_have_text("Alex Rivera (rep)")
+            # A quote's play button shows its whole time (it was once cut to "0..." in a narrow column).
+            play = page.get_by_role("button").filter(has_text="00:14").first  # open questions, partly met
+            expect(play).to_be_visible()
+            assert play.evaluate("b => [b, ...b.querySelectorAll('*')].every(e => e.scrollWidth <= e.clientWidth + 1)")
 
             # Override a criterion: the header total changes (the AI's score stays beside it).
             score = page.get_by_test_id("stMetric").filter(has_text="points").first

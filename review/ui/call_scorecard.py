@@ -32,13 +32,14 @@ def quote_row(store, call, review, criterion, i: int, quote, marks: dict) -> Non
     """One evidence quote: a play button at its time, the quote and who said it (as text, never
     rendered), and the manager's right / wrong evidence marks (review.ui.feedback).
     """
-    c1, c2, c3 = st.columns([2, 5, 1.6], vertical_alignment="center")  # wide enough for "▶ 01:05" untruncated
-    feedback.quote_marks(c3, store, review, criterion, i, marks)
-    c1.button(clock(quote.start), key=f"play_{criterion.id}_{i}", icon=":material/play_arrow:",
-              on_click=_play_quote, args=(call.id, review.id, criterion.id, quote.start),
-              help="Play the call from this moment and mark the evidence in the transcript")
-    c2.markdown(f"\u201c{md_text(quote.quote)}\u201d \u2014 "
+    st.markdown(f"\u201c{md_text(quote.quote)}\u201d \u2014 "
                 f"*{md_text(state.speaker_label(quote.speaker, quote.role, call.rep))}*")
+    # under the quote, so the time on the play button is never cut, however narrow the column
+    play, marks_column, _ = st.columns([2.4, 2.2, 2.4], vertical_alignment="center")
+    play.button(clock(quote.start), key=f"play_{criterion.id}_{i}", icon=":material/play_arrow:",
+                on_click=_play_quote, args=(call.id, review.id, criterion.id, quote.start),
+                help="Play the call from this moment and mark the evidence in the transcript")
+    feedback.quote_marks(marks_column, store, review, criterion, i, marks)
 
 
 def _override_box(store, review, criterion) -> None:
