@@ -377,7 +377,9 @@ def score_criterion(transcript: Transcript, criterion: Criterion, candidates: li
     if not criterion.needs_question and checked:
         parts.append("the customer answered the rep's check")
     if not engaged:
-        parts.append("the customer did not answer or confirm")
+        # a reply that is there but short and with no figure, date or agreement is not "no answer"
+        parts.append("the customer answered only briefly (no figure, date or agreement)" if buyer
+                     else "the customer did not answer or confirm")
     level = criterion.levels[score]
     rationale = f"{level.label} ({score}/{top}): {'; '.join(parts)}."
     refs = [{"segment_id": s.segment.id} for s in matching[:3]]

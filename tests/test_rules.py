@@ -197,3 +197,15 @@ def test_calls_without_roles_still_reach_the_top_level():
     t = labelled.model_copy(update={"segments": [
         s.model_copy(update={"role": "unknown", "speaker": f"SPEAKER_0{i}"}) for i, s in enumerate(labelled.segments)]})
     assert score_criterion(t, pain, _cands(t, "pain_quantified", [0, 1])).score == 2
+
+
+def test_a_short_answer_is_not_called_no_answer():
+    """The rationale tells a short reply ("My manager signs off.") from no reply at all."""
+    authority = METHODOLOGIES["bant"].methodology.criterion("authority")
+    short = _call(("rep", "Who else is involved in choosing a tool like this?"), ("customer", "My manager signs off."))
+    silent = _call(("customer", "We plan it all by hand."), ("rep", "Who else is involved in choosing a tool like this?"))
+    answered = score_criterion(short, authority, _cands(short, "authority", [0, 1]))
+    assert answered.score == 1 and "the customer answered only briefly" in answered.rationale
+    assert "did not answer" not in answered.rationale
+    unanswered = score_criterion(silent, authority, _cands(silent, "authority", [1]))
+    assert unanswered.score == 1 and "the customer did not answer or confirm" in unanswered.rationale
