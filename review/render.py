@@ -13,6 +13,7 @@ import io
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from .markdown_text import escape_markdown
@@ -21,8 +22,8 @@ from .timefmt import clock
 from .types import CoachingDraft, EvidenceQuote, Scorecard
 
 __all__ = [
-    "CSV_COLUMNS", "OVERRIDE_COLUMNS", "actions_table", "agenda_to_markdown", "csv_safe", "format_quote",
-    "prep_note_to_markdown",
+    "CSV_COLUMNS", "OVERRIDE_COLUMNS", "QuotedMoment", "actions_table", "agenda_to_markdown", "csv_safe",
+    "format_quote", "prep_note_to_markdown", "quoted_moments",
     "scorecard_to_csv", "scorecard_to_json", "scorecard_to_markdown", "timestamp", "write_text_atomic",
 ]
 
@@ -30,6 +31,40 @@ __all__ = [
 def timestamp(seconds: float) -> str:
     """`[mm:ss]` (or `[h:mm:ss]` past an hour) for a position in the call."""
     return f"[{clock(seconds)}]"
+
+
+@dataclass(frozen=True)
+class QuotedMoment:
+    """A moment of the call quoted in a text: where it is, who said it and what (as written there,
+    Markdown-escaped in a Markdown document)."""
+
+    seconds: float
+    speaker: str
+    quote: str
+
+
+_QUOTED = re.compile(r"\[(\d{1,2}(?::\d{2}){1,2})\] ([^\n\u201c\[\]]{1,120}?): \u201c([^\u201d\n]*)")
+
+
+def quoted_moments(text: str) -> list[QuotedMoment]:
+    """The moments a text quotes in format_quote's shape (`[mm:ss] speaker: “quote”`), in the order
+    they first appear, each time once; a stamp that is not a time (`[99:99]`) is skipped.
+
+    text: an agenda part or prep note, as drafted or as the manager edited it.
+    """
+    from .timefmt import parse_clock
+
+    seen: set[float] = set()
+    out = []
+    for match in _QUOTED.finditer(text or ""):
+        try:
+            seconds = parse_clock(match.group(1))
+        except ValueError:
+            continue
+        if seconds not in seen:
+            seen.add(seconds)
+            out.append(QuotedMoment(seconds, match.group(2).strip(), match.group(3).strip()))
+    return out
 
 
 def format_quote(q: EvidenceQuote, limit: int | None = None, markdown: bool = False,

@@ -651,3 +651,28 @@ def test_app_command_builds_the_streamlit_command():
 
     with pytest.raises(ConfigError):
         streamlit_command(70000, "localhost", True, 42)
+
+
+def test_prep_plays_the_moments_a_part_quotes(seams, store):
+    """Under an agenda part, a play button for each moment it quotes (also as the manager edited it);
+    clicking one plays the recording from there. No recording kept: no buttons."""
+    from review.render import format_quote
+    from review.timefmt import clock
+
+    result = store_review(store, tiny_wav(seconds=3, tone=36), "moments.wav")
+    quote = quote_of(result.transcript, 2)
+    text = (f"**Then the evidence:**\n\n- {format_quote(quote, markdown=True)}\n"
+            f"- {format_quote(quote, markdown=True)} (again)\n- Not a time: [99:99] x: \u201cy\u201d")
+    store.save_document(result.review_id, "agenda/lead_analysis", text, base_version=1)  # as if edited
+    at = app("prep", call_id=result.call_id)
+    prefix = f"listen_{result.review_id}_agenda/lead_analysis_"
+    buttons = [b for b in at.button if b.key and b.key.startswith(prefix)]
+    assert [b.label for b in buttons] == [clock(quote.start)]  # each moment once, the bad stamp skipped
+    assert quote.quote.split()[0] in buttons[0].help
+    assert not at.get("audio")
+    buttons[0].click().run()
+    [audio] = at.get("audio")
+    assert audio.proto.start_time == int(quote.start) and audio.proto.autoplay
+    Path(store.get_call(result.call_id).stored_path).unlink()  # the recording is gone: nothing to play
+    at = app("prep", call_id=result.call_id)
+    assert not [b for b in at.button if b.key and b.key.startswith(prefix)] and not at.exception

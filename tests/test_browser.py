@@ -14,6 +14,7 @@ tests/artifacts/ (paths printed). Run with `pytest -m browser tests/test_browser
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -236,6 +237,15 @@ def test_upload_review_override_follow_rescore_edit_export(server, tmp_path):
             page.get_by_role("button", name="Open coaching prep").click()
             page.wait_for_url("**/prep?**")
             expect(page.get_by_text("Action plan").first).to_be_visible()
+            # Every moment the agenda quotes can be heard: its play button starts the recording there.
+            moment = page.get_by_role("button").filter(has_text=re.compile(r"^\W*(play_arrow)?\s*\d\d:\d\d$")).first
+            moment.scroll_into_view_if_needed()
+            minutes, seconds = re.search(r"(\d\d):(\d\d)", moment.inner_text()).groups()
+            moment.click()
+            audio = page.locator("audio")
+            expect(audio).to_have_count(1)
+            page.wait_for_function("a => a.readyState >= 1 && a.currentTime >= " + str(int(minutes) * 60 + int(seconds) - 1),
+                                   arg=audio.element_handle(), timeout=UI_S * 1000)
             grid = page.get_by_test_id("stDataFrame").last
             grid.scroll_into_view_if_needed()
             page.wait_for_timeout(1000)

@@ -251,3 +251,18 @@ def test_prep_note_exports_as_docx_and_pdf_with_display_names(card, tmp_path):
     extracted = _pdf_text(pdf)
     if extracted is not None:
         assert "Alex Rivera (rep)" in " ".join(extracted.split())
+
+
+def test_quoted_moments_read_back_what_format_quote_wrote():
+    """The coaching page's play buttons come from the quotes in a (possibly edited) document."""
+    from review.render import QuotedMoment, format_quote, quoted_moments
+    from review.types import EvidenceQuote
+
+    late = EvidenceQuote(segment_id=9, quote="We lose *ten* hours", start=3723.4, end=3726.0, speaker="speaker_2",
+                         role="customer")
+    early = EvidenceQuote(segment_id=1, quote="Does that work?", start=5.0, end=6.0, speaker="speaker_1", role="rep")
+    text = (f"- {format_quote(late, markdown=True)}\n- {format_quote(early, markdown=True)}\n"
+            f"- again {format_quote(late, markdown=True)}\n- [00:75] x: \u201cnot a time\u201d\n- [00:07] no quote here")
+    assert quoted_moments(text) == [QuotedMoment(3723.0, "speaker\\_2", "We lose \\*ten\\* hours"),
+                                    QuotedMoment(5.0, "speaker\\_1", "Does that work?")]
+    assert quoted_moments("") == [] and quoted_moments("Ask about [the budget]: \u201cx\u201d") == []

@@ -7,10 +7,13 @@ criterion to watch. Every change is saved as a new version of that document in t
 the editor opened is kept in session state; if someone saved a newer one meanwhile (another tab,
 another manager), the store refuses the save and the page shows both: nothing is overwritten
 silently. History and restore per part. When the manager's overrides move the focus skill, the
-page offers to redraft the agenda (review.redraft); the earlier text stays in the history.
+page offers to redraft the agenda (review.redraft); the earlier text stays in the history. Every
+moment a part or the note quotes can be heard from a play button under it (review.ui.moments).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import streamlit as st
 
@@ -29,7 +32,7 @@ from review.agenda_doc import (
 )
 from review.errors import CallreviewError, EditConflict
 from review.speaker_names import relabel_quotes
-from review.ui import exports, state
+from review.ui import exports, moments, state
 from review.ui.safe_text import md_text
 
 SOLUTION_LABELS = {"training": "Training", "coaching": "Coaching", "feedback": "Feedback", "other": "Other"}
@@ -148,10 +151,12 @@ def _changed(store, review_id: int, key: str, content: str) -> None:
         _save(store, review_id, key, st.session_state[base])
 
 
-def _part(store, review_id: int, section, names: dict[str, str]) -> None:
-    """One SLED part: formatted; with Edit on, its talking points as an editable list.
+def _part(store, review_id: int, section, names: dict[str, str], audio: Path | None = None) -> None:
+    """One SLED part: formatted; with Edit on, its talking points as an editable list; under it, a play
+    button for each moment it quotes.
 
     names: speaker label -> display name; quotes show (and, once edited, keep) the display name.
+    audio: the call's playable recording (review.ui.moments.recording), None when there is none.
     """
     key = part_key(section.key)
     fallback = without_action_table(section.body_markdown) if section.key == "develop_plan" else section.body_markdown
@@ -178,6 +183,7 @@ def _part(store, review_id: int, section, names: dict[str, str]) -> None:
     with st.container(border=True):
         text = relabel_quotes(st.session_state[doc], names)
         st.markdown(text or "*Nothing in this part yet: turn on Edit to add talking points.*")
+    moments.listen(audio, review_id, key, text)
     if editing or st.session_state.get(_keys(review_id, key)[2]):
         _status(store, review_id, key)
 
@@ -224,7 +230,7 @@ def _action_plan(store, review_id: int, draft, names: dict[str, str]) -> None:
     _status(store, review_id, key)
 
 
-def _prep_note(store, review_id: int, draft, names: dict[str, str]) -> None:
+def _prep_note(store, review_id: int, draft, names: dict[str, str], audio: Path | None = None) -> None:
     key = PREP_NOTE_KEY
     _load(store, review_id, key, draft.prep_note_markdown)
     doc, base, _, _ = _keys(review_id, key)
@@ -234,7 +240,9 @@ def _prep_note(store, review_id: int, draft, names: dict[str, str]) -> None:
                             label_visibility="collapsed")
         _changed(store, review_id, key, text)
     with st.container(border=True):
-        st.markdown(relabel_quotes(st.session_state[doc], names))
+        text = relabel_quotes(st.session_state[doc], names)
+        st.markdown(text)
+    moments.listen(audio, review_id, key, text)
     _status(store, review_id, key)
 
 
@@ -331,17 +339,18 @@ def render() -> None:
     except CallreviewError:
         speakers = {}
 
+    audio = moments.recording(call)
     tab_agenda, tab_note, tab_export = st.tabs(["SLED agenda", "Prep note", "Export"])
     with tab_agenda:
         criteria = {c.id: c.name for c in review.scorecard.criteria}
         for section in draft.agenda:
-            _part(store, review.id, section, speakers)
+            _part(store, review.id, section, speakers, audio)
             if section.key == "develop_plan":
                 _action_plan(store, review.id, draft, criteria)
         if not any(s.key == "develop_plan" for s in draft.agenda):
             _action_plan(store, review.id, draft, criteria)
     with tab_note:
-        _prep_note(store, review.id, draft, speakers)
+        _prep_note(store, review.id, draft, speakers, audio)
     with tab_export:
         exports.export_buttons(store, call, review)
 

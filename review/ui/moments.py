@@ -1,0 +1,50 @@
+"""Hear the moments a coaching document quotes: under an agenda part or the prep note, a play button
+for each `[mm:ss] speaker: “quote”` in it (as drafted or as the manager edited it), and the call's
+recording playing from the one chosen, so every claim taken into the session can be heard there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from review.render import quoted_moments
+from review.timefmt import clock
+
+from . import state
+
+MAX_BUTTONS = 6  # a part quotes two or three moments; a long edited one shows its first six
+
+
+def recording(call) -> Path | None:
+    """The call's kept recording when it is audio the browser can play, else None."""
+    path = Path(call.stored_path) if call.stored_path else None
+    if path is None or path.suffix.lower() not in state.AUDIO_MIME or not path.is_file():
+        return None
+    return path
+
+
+def _choose(review_id: int, key: str, seconds: float) -> None:
+    st.session_state[f"listen_{review_id}"] = (key, seconds)
+
+
+def listen(path: Path | None, review_id: int, key: str, text: str) -> None:
+    """Play buttons for the moments `text` quotes and, under the chosen one's row, the recording
+    from that moment (autoplaying). Nothing when the call has no playable recording.
+
+    path: from recording(). review_id, key: the document (the buttons' keys and the chosen moment).
+    """
+    moments = quoted_moments(text)[:MAX_BUTTONS]
+    if path is None or not moments:
+        return
+    columns = st.columns([1.3] * len(moments) + [max(0.5, 1.3 * (MAX_BUTTONS - len(moments)) + 1)],
+                         vertical_alignment="center")
+    for i, (column, moment) in enumerate(zip(columns, moments, strict=False)):
+        # the help repeats the quote as it is written in the (Markdown) document: escaped already
+        column.button(clock(moment.seconds), key=f"listen_{review_id}_{key}_{i}", icon=":material/play_arrow:",
+                      help=f"Hear {moment.speaker}: \u201c{moment.quote}\u201d", on_click=_choose,
+                      args=(review_id, key, moment.seconds))
+    chosen = st.session_state.get(f"listen_{review_id}")
+    if chosen and chosen[0] == key:
+        st.audio(str(path), format=state.AUDIO_MIME[path.suffix.lower()], start_time=int(chosen[1]), autoplay=True)
