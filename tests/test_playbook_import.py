@@ -1,11 +1,13 @@
-"""Team playbooks imported as they are written (review.playbook): six real-shaped playbooks read by
+"""Team playbooks imported as they are written (review.playbook): real-shaped playbooks read by
 rule, the import report and its warnings, the LLM reading with a fake engine on the
 `complete(system, user, output, name)` seam, and review before save in the CLI and the Settings page.
 
 The playbooks in tests/data/playbooks/ were written for these tests (no third-party text); the
 .docx one is generated here with python-docx. partner_call_guide.md and sdr_call_notes.txt were
 first run blind, after the reader was written; what they exposed (a "Tip:" line read as a check,
-a "... is banned" quote read as a good example, two awkward guessed questions) was then fixed.
+a "... is banned" quote read as a good example, two awkward guessed questions) was then fixed. So
+was meddicc_field_guide.md's shape (a MEDDICC heading per letter with "What good looks like:" and
+'Ask: "..."' lines), which imported as checks named "Ask" and "What good looks like" before.
 """
 
 from __future__ import annotations
@@ -252,9 +254,25 @@ EXPECTED = {
             ("Explains the quote", "Did the rep explain what the written quote will include?", 1, 0),
         ]),
     ], [YES_NO]),
+    # a heading per criterion (numbered, with emoji), a "What good looks like:" line, 'Ask: "..."' and
+    # "Red flag:" bullets, a nested follow-up: one criterion per heading, the bullets its examples
+    "meddicc_field_guide.md": ("Harbor Freight Software — MEDDICC Field Guide", [
+        ("General", [
+            ("Metrics", "Did the rep establish metrics (the buyer puts a number on the problem in their own words)?",
+             2, 1),
+            ("Economic Buyer", "Did the rep establish the economic buyer?", 1, 0),
+            ("Decision Criteria", "Did the rep get the buyer's must-haves named and confirmed back to them?", 2, 0),
+            ("Identify Pain", "Did the rep get past the symptom to the business impact?", 1, 0),
+            ("Champion", "Did the rep establish the champion?", 0, 0),
+        ]),
+    ], ["guessed the question for 4 criteria from a name alone ('Metrics', 'Economic Buyer', 'Decision Criteria', "
+        "...); check them", "read 'FAQ' as context: no checks under the heading",
+        "no examples for 1 of 5 criteria; add quoted example phrases to the playbook (or the YAML) to help scoring"]),
 }
 # Context each playbook holds that must not become a criterion (name, question or example).
 CONTEXT = {
+    "meddicc_field_guide.md": ["Owner", "This is how we qualify", "What good looks like", "Ask:", "Red flag",
+                               "Why MEDDICC", "🧭", "📈"],
     "northwind_discovery_scorecard.md": ["Owner", "How to use this scorecard", "Listen to the whole call"],
     "first_meeting_call_flow.md": ["Why this matters", "win rate", "Keep it short"],
     "renewal_call_standards.txt": ["These standards apply", "Remember that most of our renewals"],
@@ -599,9 +617,10 @@ def test_llm_draft_is_built_and_validated_like_any_methodology():
     m = result.methodology
     assert [c.id for c in m.criteria] == ["upfront_contract", "cost_of_the_problem"]
     assert m.criterion("upfront_contract").poor_examples == ["I'll just run through our deck."]
-    # Not a yes/no question: replaced by one derived from the wording; keywords are escaped regexes.
+    # Not a yes/no question: replaced by one derived from the wording (its own bracketed aside dropped,
+    # the detail goes in brackets); keywords are escaped regexes.
     assert m.criterion("cost_of_the_problem").question == (
-        "Did the rep establish the cost of the problem (the buyer puts a number (C++ $) on the problem)?")
+        "Did the rep establish the cost of the problem (the buyer puts a number on the problem)?")
     assert all(re.compile(k) for k in m.criterion("cost_of_the_problem").keywords)
     assert result.report.drafted_by == "LLM (fake-model)"
     assert result.report.notes[0].startswith("drafted by the LLM (fake-model, prompt import_playbook v2.0.0)")

@@ -7,8 +7,10 @@
   and examples.
 - A heading directly under the title with list items is a stage: each item is a criterion.
   Such a heading with only prose under it ("Why this matters") is context, not a criterion.
-- Quoted lines and lines labelled "Good:" / "Avoid:" are example phrases of the criterion they
-  follow, never criteria.
+- Quoted lines and lines labelled "Good:" / "Avoid:" / 'Ask: "..."' are example phrases of the
+  criterion they follow, never criteria.
+- A "What good looks like: ..." line (or "Definition:", "Goal:") says what the criterion under that
+  heading means: such a heading is one criterion, never a stage with a check named "What good looks like".
 - A table's rows are criteria; its columns are recognised by their headers (criterion, what good
   looks like, example, avoid, question, stage), by position when the headers say nothing.
 - In prose, a paragraph is a criterion only when it opens with a lead-in: "**Budget.** ...",
@@ -26,6 +28,7 @@ from .tables import read_table
 from .wording import (
     as_action,
     build_question,
+    description_label,
     embedded_examples,
     example_label,
     given_question,
@@ -116,7 +119,7 @@ class _Reader:
 
     def _lead_in(self, text: str) -> bool:
         """Whether a paragraph opens with a criterion's name ("**Budget.** ...", "Review usage. ...")."""
-        if _METADATA.match(clean(text)):
+        if _METADATA.match(clean(text)) or description_label(text) is not None:
             return False
         if re.match(r"^\s*(\*\*|__).+?\1", text):
             return True
@@ -219,7 +222,7 @@ class _Reader:
                 self._add(criterion, mode, [clean(text).strip(" \"“”")])
             else:
                 mode = None
-                criterion.details.append(clean(text))
+                criterion.details.append(description_label(text) or clean(text))
                 for polarity, phrase in embedded_examples(text):
                     self._add(criterion, polarity, [phrase])
         section.criteria.append(criterion)
@@ -266,7 +269,7 @@ class _Reader:
         elif items or tables or prose_checks:
             self._stage(self._section_named(name), node.blocks)
         elif any(given_question(b.text) or example_label(b.text) or is_quote_line(b.text) or b.kind == "quote"
-                 for b in node.blocks):
+                 or description_label(b.text) for b in node.blocks):
             self._criterion_heading(self._section_named(""), node)
         else:
             self.skipped.append(name)
@@ -343,7 +346,7 @@ def interpret(blocks: list[Block], plain_text: bool = False) -> Interpretation:
     title = None
     if blocks and blocks[0].kind == "heading" and (blocks[0].level <= 1 or len(headings) > 1) \
             and all(h.level > blocks[0].level for h in headings[1:]):
-        title, blocks = clean(blocks[0].text), blocks[1:]
+        title, blocks = heading_name(blocks[0].text), blocks[1:]
     root = _Node("", 0)
     stack = [root]
     for block in blocks:

@@ -15,7 +15,8 @@ QuestionSource = Literal["given", "derived", "guessed"]
 
 # "Good:", "Avoid:", "Don't say:" ... at the start of a line: what follows is an example phrase.
 _GOOD_LABELS = r"good|great|strong|better|best|say|do say|try|try saying|example|examples|good examples?|" \
-               r"e\.g\.|for example|sounds like|what good sounds like|model answer|instead say"
+               r"e\.g\.|for example|sounds like|what good sounds like|model answer|instead say|" \
+               r"ask|you could ask|sample questions?|questions to ask"
 _POOR_LABELS = r"avoid|bad|poor|weak|don'?t say|do not say|don'?t|never say|not|red flags?|bad examples?|" \
                r"poor examples?|instead of|what to avoid|watch out for"
 _LABEL = re.compile(rf"^\s*(?:({_POOR_LABELS})|({_GOOD_LABELS}))\s*(?:[:\-–—]\s*|$|(?=[\"“«‘']))(.*)$", re.I)
@@ -72,9 +73,22 @@ def example_label(text: str) -> tuple[Polarity, str] | None:
         return None
     rest = match.group(3).strip()
     label = (match.group(1) or match.group(2)).lower()
-    if rest and label in ("good", "great", "strong", "better", "best", "not") and not quoted_phrases(rest):
-        return None
+    if rest and label in ("good", "great", "strong", "better", "best", "not", "ask") and not quoted_phrases(rest):
+        return None  # "Ask: who signs off" is a check; 'Ask: "Who signs off?"' an example phrase
     return ("poor" if match.group(1) else "good"), rest
+
+
+# "What good looks like: ..." at the start of a line: what the criterion means, not a criterion.
+_DESCRIPTION_LABEL = re.compile(
+    r"^\s*(?:what good looks like|good looks like|what great looks like|looks like|success looks like|"
+    r"definition|defined as|what it means|what we listen for|listen for|the standard|standard|goal|the goal|"
+    r"purpose|objective)\s*[:\-–—]\s*(.+)$", re.I)
+
+
+def description_label(text: str) -> str | None:
+    """What a "What good looks like: ..." line says the criterion means (the label dropped), else None."""
+    match = _DESCRIPTION_LABEL.match(clean(text))
+    return match.group(1).strip() if match else None
 
 
 def quoted_phrases(text: str) -> list[str]:
@@ -113,9 +127,24 @@ def strip_numbering(text: str) -> str:
     return stripped or text.strip()
 
 
+def _without_symbols(text: str) -> str:
+    """Emoji and other pictographs at either end dropped ('Metrics 📈' -> 'Metrics')."""
+    import unicodedata
+
+    def decorative(c: str) -> bool:
+        return unicodedata.category(c) in ("So", "Sk", "Cf", "Mn") or c in "\ufe0f\u200d"
+
+    start, end = 0, len(text)
+    while start < end and (decorative(text[start]) or text[start].isspace()):
+        start += 1
+    while end > start and (decorative(text[end - 1]) or text[end - 1].isspace()):
+        end -= 1
+    return text[start:end]
+
+
 def heading_name(text: str) -> str:
-    """A heading as a section or criterion name: '2. "Not now":' -> 'Not now'."""
-    name = strip_numbering(clean(text)).rstrip(":.").strip()
+    """A heading as a section or criterion name: '2. "Not now":' -> 'Not now', '📈 Metrics' -> 'Metrics'."""
+    name = _without_symbols(strip_numbering(_without_symbols(clean(text)))).rstrip(":.").strip()
     return re.sub(r'^[\"“](.+)[\"”]$', r"\1", name).strip() or name
 
 
@@ -143,10 +172,19 @@ def split_name(text: str) -> tuple[str, str]:
     return text.rstrip("."), ""
 
 
+def _keeps_case(word: str) -> bool:
+    """An acronym ("ROI", "MEDDIC") or a mixed-case name ("McKinsey", "iPhone") keeps its case."""
+    return word.isupper() and len(word) > 1 or (word[:1].isupper() and any(c.isupper() for c in word[1:]))
+
+
 def _lower_first(text: str) -> str:
-    first = text.split()[0] if text.split() else ""
-    keep = first.isupper() and len(first) > 1 or (first[:1].isupper() and any(c.isupper() for c in first[1:]))
-    return text if keep else text[:1].lower() + text[1:]
+    """The name inside a sentence: its first word lower-cased, and every word of a Title Case name
+    ("Economic Buyer" -> "economic buyer"); acronyms and mixed-case names keep their case."""
+    words = text.split(" ")
+    title_case = len([w for w in words if w[:1].isalpha()]) >= 2 and all(
+        w[:1].isupper() for w in words if w[:1].isalpha() and w.lower() not in STOPWORDS)
+    return " ".join(w if _keeps_case(w) or (i and not title_case) else w[:1].lower() + w[1:]
+                    for i, w in enumerate(words))
 
 
 def _base_verb(word: str) -> str | None:
@@ -221,10 +259,15 @@ def _third_person(text: str) -> str:
 
 
 def _participle_phrase(text: str) -> str | None:
-    """'Next step agreed with a date' -> 'get the next step agreed with a date'."""
+    """'Next step agreed with a date' -> 'get the next step agreed with a date'; 'the buyer's
+    must-haves are named' -> 'get the buyer's must-haves named'."""
     words = text.split()
-    for i, word in enumerate(words[1:5], start=1):
-        if _PARTICIPLE.match(word) and words[i - 1].lower() not in DETERMINERS:
+    for i, word in enumerate(words[1:6], start=1):
+        if _PARTICIPLE.match(word) and words[i - 1].lower() in ("is", "are", "was", "were", "gets", "got") and i >= 2:
+            # "the buyer's must-haves are named and confirmed" -> "get the buyer's must-haves named and confirmed"
+            subject = " ".join(words[:i - 1])
+            return f"get {_with_article(_lower_first(subject), i - 2)} {' '.join(words[i:])}"
+        if _PARTICIPLE.match(word) and words[i - 1].lower() not in DETERMINERS and i <= 4:
             return f"get {_with_article(_lower_first(text), i - 1)}"
     return None
 
@@ -294,6 +337,7 @@ def build_question(name: str, rest: str = "") -> tuple[str, QuestionSource]:
         if participle:
             return f"Did the rep {participle}?", "guessed"
     rest = "" if rest.rstrip(".").lower() == name.rstrip(".").lower() else rest
+    rest = re.sub(r"\s*\([^()]*\)", "", rest).strip()  # the detail goes in brackets: none inside it
     detail = f" ({_lower_first(rest.rstrip('.'))})" if rest and len(rest.split()) <= 12 else ""
     if re.search(r"\bquestions?\b", name, re.I):  # "At least two open questions about ..." is asked
         return f"Did the rep ask {_with_article(_lower_first(name.rstrip('.')), 0)}{detail}?", "guessed"
