@@ -831,3 +831,22 @@ def test_punctuation_only_checks_give_an_error_or_a_methodology_never_a_crash(te
     except CallreviewError:
         return
     assert all(c.name.strip() for c in result.methodology.criteria)
+
+
+def test_advice_about_a_check_is_not_the_check():
+    """'Keep these to two or three' under "Situation questions" speaks of the questions: the check is
+    asking them, the advice its description; a quoted phrase in a table's "Do" cell is a good example."""
+    spin = ('# SPIN discovery\n\n## Situation questions\nKeep these to two or three; the buyer gets bored fast.\n'
+            '- "How is your dispatch team set up today?"\n\n## Implication questions\n'
+            'Make the buyer feel the cost of the problem.\n- "What does a missed window do to renewals?"\n')
+    m = import_playbook(spin.encode(), "spin.md").methodology
+    assert [c.question for c in m.criteria] == [
+        "Did the rep ask the situation questions (keep these to two or three; the buyer gets bored fast)?",
+        "Did the rep make the buyer feel the cost of the problem?"]
+    table = ("# Demo call: do and don't\n\n| Moment | Do | Don't |\n|---|---|---|\n"
+             '| Opening | Confirm their goals for the demo: "What would make this hour worth it?" | '
+             "Jump straight into the product tour |\n")
+    [opening] = import_playbook(table.encode(), "demo.md").methodology.criteria
+    assert opening.good_examples == ["What would make this hour worth it?"]
+    assert opening.poor_examples == ["Jump straight into the product tour"]
+    assert opening.question == "Did the rep confirm their goals for the demo?"

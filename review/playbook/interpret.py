@@ -237,6 +237,8 @@ class _Reader:
             if row.section:
                 current = self._section_named(row.section)
             criterion = _Criterion(row.name, row.description, row.question)
+            for polarity, phrase in embedded_examples(row.description):  # 'Confirm their goals: "What ...?"'
+                self._add(criterion, polarity, [phrase])
             self._add(criterion, "good", row.good_examples)
             self._add(criterion, "poor", row.poor_examples)
             current.criteria.append(criterion)

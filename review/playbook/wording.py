@@ -328,7 +328,8 @@ def build_question(name: str, rest: str = "") -> tuple[str, QuestionSource]:
             return given, "given"
     for text in (rest.rstrip("."), name.rstrip(".")):
         action = as_action(text) if text else None
-        if action:
+        # "Keep these to two or three" speaks of the check, it is not one
+        if action and (text is name or action.split()[1:2] not in (["these"], ["them"], ["it"], ["this"], ["those"])):
             return f"Did the rep {action.rstrip('?.!')}?", "derived"
     if rest.endswith("?") and re.match(r"^(how|what|who|when|where|why|which|whether|if)\b", rest, re.I):
         return f"Did the rep ask {_reported_question(rest)}?", "derived"
