@@ -462,7 +462,7 @@ def test_a_playbook_scored_yes_or_no_imports_two_levels():
     solar = read(PLAYBOOKS / "solar_consultation_calls.md").methodology  # "Score each check yes or no"
     roof = solar.criterion("asks_about_the_roof")
     assert [(lv.score, lv.label) for lv in roof.levels] == [(0, "Not done"), (1, "Done")]
-    assert roof.levels[1].description.startswith("asks how old the roof is and which way it faces")
+    assert roof.levels[1].description.startswith("Asks how old the roof is and which way it faces")
     assert {c.max_score for c in read(PLAYBOOKS / "inbound_demo_checklist.md").methodology.criteria} == {1}
     # "It replaced the old 20-point checklist" is history, not how this scorecard is scored.
     assert {c.max_score for c in read(PLAYBOOKS / "northwind_discovery_scorecard.md").methodology.criteria} == {2}
@@ -623,7 +623,7 @@ def test_llm_draft_is_built_and_validated_like_any_methodology():
         "Did the rep establish the cost of the problem (the buyer puts a number on the problem)?")
     assert all(re.compile(k) for k in m.criterion("cost_of_the_problem").keywords)
     assert result.report.drafted_by == "LLM (fake-model)"
-    assert result.report.notes[0].startswith("drafted by the LLM (fake-model, prompt import_playbook v2.0.0)")
+    assert result.report.notes[0].startswith("drafted by the LLM (fake-model, prompt import_playbook v2.1.0)")
     call = engine.calls[0]
     assert call["output"] is MethodologyDraft
     assert "<playbook>\n# Northwind Discovery Call Scorecard" in call["user"]
@@ -850,3 +850,38 @@ def test_advice_about_a_check_is_not_the_check():
     assert opening.good_examples == ["What would make this hour worth it?"]
     assert opening.poor_examples == ["Jump straight into the product tour"]
     assert opening.question == "Did the rep confirm their goals for the demo?"
+
+
+def test_a_scorecard_s_own_levels_are_kept():
+    """'0 = ...', '1 = ...', '2 = ...' under a check are its levels, lowest first; "Why it matters:" is
+    context and a quoted "Listen for:" line an example; the question comes from the top level."""
+    card = ("# AE Call Scorecard\n\nScore each behaviour 0, 1 or 2.\n\n## Discovery\n\n### Current state\n"
+            "**Why it matters:** we cannot position value until we know how they work today.\n"
+            '**Listen for:** "Walk me through how you do it today."\n'
+            "- 0 = rep never asks how they work today\n- 1 = rep asks but accepts a one-line answer\n"
+            "- 2 = rep gets the buyer to walk through the process step by step\n\n"
+            "### Impact\n- Score 0: no impact discussed\n- Score 2: buyer puts a number on it\n")
+    result = import_playbook(card.encode(), "card.md")
+    current, impact = result.methodology.criteria
+    assert "kept the playbook's own score levels for 1 of 2 criteria" in result.report.notes
+    assert [(lv.score, lv.label, lv.description) for lv in current.levels] == [
+        (0, "Not covered", "Rep never asks how they work today"),
+        (1, "Partly", "Rep asks but accepts a one-line answer"),
+        (2, "Fully", "Rep gets the buyer to walk through the process step by step")]
+    assert current.question == "Did the rep get the buyer to walk through the process step by step?"
+    assert current.good_examples == ["Walk me through how you do it today"]
+    assert not any(re.search(k, "we cannot position value", re.I) for k in current.keywords)
+    assert [lv.label for lv in impact.levels] == ["Not covered", "Vague", "Specific and confirmed"]  # 0, 2: a gap
+
+
+def test_a_google_docs_export_heads_its_stages_with_numbered_lines():
+    text = ("INBOUND CALL STANDARDS\n\nPurpose: every inbound lead gets the same quality of first call.\n\n"
+            "1. Opening\n• Greet by name and thank them for reaching out\n• Confirm they have 20 minutes\n\n"
+            '2. Qualify\n• Ask what triggered the inquiry ("What made you reach out this week?")\n'
+            '• Avoid: "So, are you the decision maker?"\n')
+    m = import_playbook(text.encode(), "standards.txt").methodology
+    assert [(s.name, [c.name for c in m.criteria if c.section == s.id]) for s in m.sections] == [
+        ("Opening", ["Greet by name and thank them for reaching out", "Confirm they have 20 minutes"]),
+        ("Qualify", ["Ask what triggered the inquiry"])]
+    assert m.criteria[2].good_examples == ["What made you reach out this week?"]
+    assert m.criteria[2].poor_examples == ["So, are you the decision maker?"]

@@ -137,6 +137,24 @@ def _is_section_line(line: str) -> bool:
     return short and (line.endswith(":") or (len(letters) > 1 and all(ch.isupper() for ch in letters)))
 
 
+def _numbered_stages(blocks: list[Block]) -> list[Block]:
+    """'1. Opening' followed by bullet checks ('• Greet by name') heads a stage, as a Google Docs
+    export writes its numbered headings: a short numbered line with no sentence punctuation whose
+    next line is a bullet (not an example) of the same paragraph."""
+    from .wording import example_label, is_quote_line
+
+    out = list(blocks)
+    for n, block in enumerate(out[:-1]):
+        after = out[n + 1]
+        text = clean(block.text)
+        if block.kind == "item" and block.level == 0 and block.ordered and 0 < len(text.split()) <= 6 \
+                and not re.search(r"[.?!:;\"“”]$", text) and after.kind == "item" and not after.ordered \
+                and after.level == 0 and after.paragraph == block.paragraph \
+                and example_label(after.text) is None and not is_quote_line(after.text):
+            out[n] = Block("heading", text, level=2, paragraph=block.paragraph)
+    return out
+
+
 def read_plain_text(text: str) -> list[Block]:
     """Blocks of a plain-text playbook: short lines ending in ':' or in CAPITALS are headings.
 
@@ -146,11 +164,17 @@ def read_plain_text(text: str) -> list[Block]:
     from .wording import example_label
 
     blocks = read_markdown(text)  # lists, quotes and tables read the same way in plain text
+    first_labels = bool(blocks) and blocks[0].text.strip().endswith(":")  # "OPENING:" heads a stage
     for n, block in enumerate(blocks):
         line = block.text.strip()
         if block.kind == "text" and _is_section_line(line) and example_label(line) is None:
             blocks[n] = Block("heading", line.rstrip(":").strip(), level=2, paragraph=block.paragraph)
+    blocks = _numbered_stages(blocks)
     first = blocks[0] if blocks else None
+    if first is not None and first.kind == "heading" and not first_labels and len(blocks) > 1 \
+            and blocks[1].kind == "text" and any(b.kind == "heading" for b in blocks[1:]):
+        # "INBOUND CALL STANDARDS" over an introduction: the title, above the stages
+        blocks[0] = Block("heading", first.text, level=1, paragraph=first.paragraph)
     standalone = first is not None and len(blocks) > 1 and blocks[1].paragraph != first.paragraph and (
         len(first.text.split()) <= 8 and not first.text.rstrip().endswith((".", "!", "?")))
     if first is not None and first.kind == "text" and (blocks[1:2] and blocks[1].kind == "heading" or standalone):

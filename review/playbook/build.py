@@ -111,9 +111,17 @@ def is_yes_no(draft: MethodologyDraft) -> bool:
     return bool(_YES_NO_INTRO.search(draft.description) or re.search(r"\bchecklist\b", draft.name, re.I))
 
 
+_SCALE_LABELS = {2: ("Not done", "Done"), 3: ("Not covered", "Partly", "Fully")}
+
+
 def _levels(c: CriterionDraft, yes_no: bool) -> list[dict]:
     topic = f"'{c.name}'"
-    described = c.description if c.description and len(c.description) <= 300 else ""
+    own = [" ".join(str(level).split()) for level in c.levels if str(level).strip()]
+    if len(own) >= 2:  # the playbook's own scale ("0 = never asks", "1 = ...", "2 = ...")
+        labels = _SCALE_LABELS.get(len(own), tuple(f"Level {n}" for n in range(len(own))))
+        return [{"score": n, "label": label, "description": text[:1].upper() + text[1:]}
+                for n, (label, text) in enumerate(zip(labels, own, strict=True))]
+    described = c.description[:1].upper() + c.description[1:] if c.description and len(c.description) <= 300 else ""
     if yes_no:
         return [{"score": 0, "label": "Not done", "description": f"Nothing in the call shows {topic}."},
                 {"score": 1, "label": "Done", "description": described or f"The call shows {topic}."}]
@@ -201,6 +209,9 @@ def build_methodology(draft: MethodologyDraft, source_name: str, drafted_by: str
                                f"({summarize_errors(exc)}); write it as a methodology YAML instead") from None
     bare = [r["name"] for r in criteria_rows if not r["good_examples"] and not r["poor_examples"]]
     notes = list(notes)
+    scaled = sum(1 for s in draft.sections for c in s.criteria if len([lv for lv in c.levels if str(lv).strip()]) >= 2)
+    if scaled:
+        notes.append(f"kept the playbook's own score levels for {scaled} of {len(criteria_rows)} criteria")
     if yes_no:
         notes.append("scored each check yes / no (0-1), as the playbook's introduction says; "
                      "edit the levels for a graded scale")

@@ -24,6 +24,9 @@ class CriterionDraft(_Strict):
                                      description="phrases the playbook gives as good examples, verbatim")
     poor_examples: list[str] = Field(default_factory=list,
                                      description="phrases the playbook says to avoid, verbatim")
+    levels: list[str] = Field(default_factory=list,
+                              description="the playbook's own score levels for this check, lowest first "
+                                          "('0 = never asks' -> 'never asks'); empty when it gives none")
 
 
 class SectionDraft(_Strict):

@@ -35,6 +35,7 @@ from .wording import (
     heading_name,
     is_question_label,
     is_quote_line,
+    level_line,
     quoted_phrases,
     split_name,
     strip_numbering,
@@ -44,7 +45,8 @@ _FINITE = set("is are was were be been has have had will would we you they this 
 # "Owner: Priya" / "Last reviewed: May" lines are about the document, not checks.
 _METADATA = re.compile(r"^(owner|author|authors|last (reviewed|updated|edited)|updated|version|date|status|"
                        r"audience|applies to|contact|note|notes|nb|see also|source|draft|confidential|tip|tips|"
-                       r"hint|remember|reminder|important|why)\b.*?[:\-–—]", re.I)
+                       r"hint|remember|reminder|important|why|purpose|goal|the goal|objective|objectives)\b.*?[:\-–—]",
+                       re.I)
 
 
 @dataclass
@@ -55,6 +57,20 @@ class _Criterion:
     details: list[str] = field(default_factory=list)
     good: list[str] = field(default_factory=list)
     poor: list[str] = field(default_factory=list)
+    levels: dict[int, str] = field(default_factory=dict)  # the check's own scale ("0 = never asks")
+
+    def level(self, text: str) -> bool:
+        """Keep `text` as a level of this check's scale when it is one ("2 = the buyer confirms")."""
+        found = level_line(text)
+        if found is None or found[0] in self.levels:
+            return False
+        self.levels[found[0]] = found[1]
+        return True
+
+    def scale(self) -> list[str]:
+        """The levels, lowest first, when they run 0, 1, ... without a gap (else none)."""
+        scores = sorted(self.levels)
+        return [self.levels[n] for n in scores] if len(scores) >= 2 and scores == list(range(len(scores))) else []
 
 
 @dataclass
@@ -134,7 +150,7 @@ class _Reader:
         """A plain-text line that is one short check ("Rep asks who approves the spend")."""
         sentences = re.split(r"(?<=[.!?])\s+", clean(text).strip())
         words = clean(text).split()
-        if not self.plain_text or _METADATA.match(clean(text)):
+        if not self.plain_text or _METADATA.match(clean(text)) or description_label(text) is not None:
             return False
         return len(sentences) == 1 and 0 < len(words) <= 14 and not ({w.lower() for w in words[:2]} & _FINITE)
 
@@ -188,7 +204,8 @@ class _Reader:
             elif mode and last is not None and (block.kind == "text" or block.level > 0):
                 self._add(last, mode, [clean(text).strip(" \"“”")])  # under "Avoid:" every line is one
             elif block.kind == "item" and block.level > 0 and last is not None:
-                last.details.append(clean(text))
+                if not last.level(text):
+                    last.details.append(clean(text))
             elif block.kind == "item":
                 last, mode = self._new_criterion(section, text), None
             elif last is not None and block.paragraph == last_paragraph and not self.plain_text:
@@ -218,6 +235,8 @@ class _Reader:
             question = given_question(text)
             if question and not criterion.question:
                 criterion.question = question
+            elif criterion.level(text):
+                continue
             elif mode and block.kind == "item":
                 self._add(criterion, mode, [clean(text).strip(" \"“”")])
             else:
@@ -282,7 +301,9 @@ class _Reader:
         for section in self.sections:
             for c in section.criteria:
                 if not c.question:
-                    question, source = build_question(c.name, c.rest or (c.details[0] if c.details else ""))
+                    # "Why it matters: ..." explains the check; it does not say what the rep does
+                    said = [d for d in c.details if not _METADATA.match(d)] + c.scale()[-1:]
+                    question, source = build_question(c.name, c.rest or (said[0] if said else ""))
                     c.question = question
                     if source == "guessed":
                         self.guessed.append(c.name)
@@ -306,8 +327,8 @@ class _Reader:
                 name=s.name, description=" ".join(s.description),
                 criteria=[CriterionDraft(
                     name=c.name, question=c.question,
-                    description=" ".join(d for d in [c.rest, *c.details] if d),
-                    good_examples=_unique(c.good), poor_examples=_unique(c.poor),
+                    description=" ".join(d for d in [c.rest, *c.details] if d and not _METADATA.match(d)),
+                    good_examples=_unique(c.good), poor_examples=_unique(c.poor), levels=c.scale(),
                 ) for c in s.criteria],
             ) for s in sections],
         )

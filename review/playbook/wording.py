@@ -16,7 +16,7 @@ QuestionSource = Literal["given", "derived", "guessed"]
 # "Good:", "Avoid:", "Don't say:" ... at the start of a line: what follows is an example phrase.
 _GOOD_LABELS = r"good|great|strong|better|best|say|do say|try|try saying|example|examples|good examples?|" \
                r"e\.g\.|for example|sounds like|what good sounds like|model answer|instead say|" \
-               r"ask|you could ask|sample questions?|questions to ask"
+               r"ask|you could ask|sample questions?|questions to ask|listen for|what to listen for"
 _POOR_LABELS = r"avoid|bad|poor|weak|don'?t say|do not say|don'?t|never say|not|red flags?|bad examples?|" \
                r"poor examples?|instead of|what to avoid|watch out for"
 _LABEL = re.compile(rf"^\s*(?:({_POOR_LABELS})|({_GOOD_LABELS}))\s*(?:[:\-–—]\s*|$|(?=[\"“«‘']))(.*)$", re.I)
@@ -73,7 +73,8 @@ def example_label(text: str) -> tuple[Polarity, str] | None:
         return None
     rest = match.group(3).strip()
     label = (match.group(1) or match.group(2)).lower()
-    if rest and label in ("good", "great", "strong", "better", "best", "not", "ask") and not quoted_phrases(rest):
+    if rest and label in ("good", "great", "strong", "better", "best", "not", "ask", "listen for",
+                          "what to listen for") and not quoted_phrases(rest):
         return None  # "Ask: who signs off" is a check; 'Ask: "Who signs off?"' an example phrase
     return ("poor" if match.group(1) else "good"), rest
 
@@ -81,8 +82,18 @@ def example_label(text: str) -> tuple[Polarity, str] | None:
 # "What good looks like: ..." at the start of a line: what the criterion means, not a criterion.
 _DESCRIPTION_LABEL = re.compile(
     r"^\s*(?:what good looks like|good looks like|what great looks like|looks like|success looks like|"
-    r"definition|defined as|what it means|what we listen for|listen for|the standard|standard|goal|the goal|"
-    r"purpose|objective)\s*[:\-–—]\s*(.+)$", re.I)
+    r"definition|defined as|what it means|what we listen for|listen for|the standard|standard)\s*[:\-–—]\s*(.+)$",
+    re.I)
+
+
+# "0 = never asks", "Score 2: the buyer confirms", "1 pt - asked once": one level of the check's own scale.
+_LEVEL_LINE = re.compile(r"^\s*(?:score\s*|level\s*)?([0-5])\s*(?:pts?\b|points?\b)?\s*[=:\-–—]\s*(\S.*)$", re.I)
+
+
+def level_line(text: str) -> tuple[int, str] | None:
+    """(score, what it means) when `text` states one level of a scale ("0 = rep never asks"), else None."""
+    match = _LEVEL_LINE.match(clean(text))
+    return (int(match.group(1)), match.group(2).strip().rstrip(".")) if match else None
 
 
 def description_label(text: str) -> str | None:
