@@ -42,6 +42,8 @@ _VOICE_TAG = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]*)>")
 _ANY_TAG = re.compile(r"<[^>]*>")
 _LINE_TIMESTAMP = re.compile(rf"^\s*[\[(]({_TIME})[\])]\s*(.*)$")
 _NAME_THEN_TIME = re.compile(rf"^\s*(.{{1,40}}?)\s+[\[(]?({_TIME})[\])]?\s*$")  # Otter: "Alex  0:05"
+# Rev and others: "Speaker 1 (00:05):" on a line of its own, or "Alex Rivera (00:05): text"
+_NAME_TIME_COLON = re.compile(rf"^\s*(.{{1,40}}?)\s+[\[(]({_TIME})[\])]\s*:\s*(.*)$")
 
 
 @dataclass
@@ -165,18 +167,20 @@ def _parse_cues(path: Path, text: str) -> tuple[list[_Piece], list[str]]:
 
 def _parse_plain_text(path: Path, text: str) -> tuple[list[_Piece], list[str]]:
     """ "Name: text" lines; an unprefixed line continues the previous turn. Timings are estimated
-    from word counts unless a line starts with "[HH:MM:SS]" or "(MM:SS)"."""
+    from word counts unless a line starts with "[HH:MM:SS]" or "(MM:SS)", or a turn is headed
+    "Name  0:05" (Otter) or "Name (00:05):" (Rev; the text may follow on the same line)."""
     stamps: list[float | None] = []
     bodies: list[str] = []
-    headers: list[str | None] = []  # Otter-style "Name  0:05" on a line of its own
+    # Otter-style "Name  0:05" or Rev-style "Name (00:05):" heading a turn: (name, the text on its line)
+    headers: list[tuple[str, str] | None] = []
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         stamp = _LINE_TIMESTAMP.match(line)
-        header = None if stamp else _NAME_THEN_TIME.match(line)
+        header = None if stamp else _NAME_TIME_COLON.match(line) or _NAME_THEN_TIME.match(line)
         if header and looks_like_speaker_name(header.group(1)) and _is_clock(header.group(2)):
             stamps.append(parse_clock(header.group(2)))
-            headers.append(header.group(1))
+            headers.append((header.group(1), header.group(3).strip() if header.re is _NAME_TIME_COLON else ""))
             bodies.append("")
             continue
         stamps.append(_line_seconds(path, number, stamp.group(1)) if stamp else None)
@@ -187,7 +191,7 @@ def _parse_plain_text(path: Path, text: str) -> tuple[list[_Piece], list[str]]:
     turns: list[list] = []  # [speaker, stamp, text]
     for at, head, (name, rest) in zip(stamps, headers, prefixed, strict=True):
         if head is not None:
-            turns.append([speaker_label(head), at, ""])
+            turns.append([speaker_label(head[0]), at, head[1]])
         elif name is not None:
             turns.append([speaker_label(name), at, rest])
         elif at is not None or not turns:  # a timed line without a name: same speaker, new time

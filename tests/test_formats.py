@@ -167,6 +167,23 @@ def test_plain_text_otter_style_headers(tmp_path):
     assert turns(t)[1][1:4] == (6.0, 6.8, "Jordan Lee")
 
 
+def test_plain_text_rev_style_headers(tmp_path):
+    """Rev's export heads each turn "Speaker 1 (00:05):" on its own line; other tools write the
+    text after it on the same line ("Alex Rivera (00:05): ...")."""
+    rev = tmp_path / "rev.txt"
+    rev.write_text("Speaker 1 (00:00):\nThanks for joining.\nShall we start?\n\nSpeaker 2 (00:06):\nYes please.\n"
+                   "\nSpeaker 1 (01:02:03):\nGreat.\n")
+    t = load_transcript(rev)
+    assert [s[1:4] for s in turns(t)] == [(0.0, 2.4, "Speaker 1"), (6.0, 6.8, "Speaker 2"), (3723.0, 3723.4, "Speaker 1")]
+    assert turns(t)[0][5] == "Thanks for joining. Shall we start?"
+    inline = tmp_path / "inline.txt"
+    inline.write_text("Alex Rivera (00:01): Thanks for joining.\nJordan Lee [00:04]: Happy to.\n"
+                      "More from Jordan on the next line.\n")
+    t = load_transcript(inline)
+    assert [(s.speaker, s.start, s.text) for s in t.segments] == [
+        ("Alex Rivera", 1.0, "Thanks for joining."), ("Jordan Lee", 4.0, "Happy to. More from Jordan on the next line.")]
+
+
 def test_plain_text_without_names_is_unknown_and_unpunctuated_text_warns(tmp_path):
     f = tmp_path / "raw.txt"
     f.write_text("so what we need is a faster way to ship things across the border "
