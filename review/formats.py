@@ -44,6 +44,9 @@ _LINE_TIMESTAMP = re.compile(rf"^\s*[\[(]({_TIME})[\])]\s*(.*)$")
 _NAME_THEN_TIME = re.compile(rf"^\s*(.{{1,40}}?)\s+[\[(]?({_TIME})[\])]?\s*$")  # Otter: "Alex  0:05"
 # Rev and others: "Speaker 1 (00:05):" on a line of its own, or "Alex Rivera (00:05): text"
 _NAME_TIME_COLON = re.compile(rf"^\s*(.{{1,40}}?)\s+[\[(]({_TIME})[\])]\s*:\s*(.*)$")
+_TIME_BAR_NAME = re.compile(rf"^\s*[\[(]?({_TIME})[\])]?\s*\|\s*(.{{1,40}}?)\s*$")  # Gong: "0:05 | Alex"
+_ONLY_TIME = re.compile(rf"^\s*[\[(]?({_TIME})[\])]?\s*$")  # a line holding only the next line's time
+_HEADER_SEPARATORS = " \t|-\u2013\u2014\u00b7,"  # "Alex Rivera - 00:01" (Fireflies), "Alex | 0:05"
 
 
 @dataclass
@@ -165,25 +168,47 @@ def _parse_cues(path: Path, text: str) -> tuple[list[_Piece], list[str]]:
     return pieces, warnings
 
 
+def _turn_header(line: str) -> tuple[str, float, str] | None:
+    """(speaker, seconds, text on the same line) when `line` heads a turn with a name and a time:
+    "Alex  0:05" (Otter), "Speaker 1 (00:05):" (Rev, text may follow), "Alex - 00:05" (Fireflies),
+    "0:05 | Alex" (Gong); else None."""
+    for pattern in (_NAME_TIME_COLON, _NAME_THEN_TIME, _TIME_BAR_NAME):
+        match = pattern.match(line)
+        if match is None:
+            continue
+        name, stamp = (match.group(2), match.group(1)) if pattern is _TIME_BAR_NAME else (match.group(1), match.group(2))
+        name = name.strip().rstrip(_HEADER_SEPARATORS).strip()
+        if looks_like_speaker_name(name) and _is_clock(stamp):
+            return name, parse_clock(stamp), match.group(3).strip() if pattern is _NAME_TIME_COLON else ""
+    return None
+
+
 def _parse_plain_text(path: Path, text: str) -> tuple[list[_Piece], list[str]]:
     """ "Name: text" lines; an unprefixed line continues the previous turn. Timings are estimated
-    from word counts unless a line starts with "[HH:MM:SS]" or "(MM:SS)", or a turn is headed
-    "Name  0:05" (Otter) or "Name (00:05):" (Rev; the text may follow on the same line)."""
+    from word counts unless a line starts with "[HH:MM:SS]" or "(MM:SS)", a line holds only a time
+    (for the line after it), or a turn is headed with a name and a time (review.formats._turn_header)."""
     stamps: list[float | None] = []
     bodies: list[str] = []
     # Otter-style "Name  0:05" or Rev-style "Name (00:05):" heading a turn: (name, the text on its line)
     headers: list[tuple[str, str] | None] = []
+    pending: float | None = None  # "00:00:05" alone on a line: the time of the line after it
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        stamp = _LINE_TIMESTAMP.match(line)
-        header = None if stamp else _NAME_TIME_COLON.match(line) or _NAME_THEN_TIME.match(line)
-        if header and looks_like_speaker_name(header.group(1)) and _is_clock(header.group(2)):
-            stamps.append(parse_clock(header.group(2)))
-            headers.append((header.group(1), header.group(3).strip() if header.re is _NAME_TIME_COLON else ""))
-            bodies.append("")
+        alone = _ONLY_TIME.match(line)
+        if alone and _is_clock(alone.group(1)):
+            pending = _line_seconds(path, number, alone.group(1))
             continue
-        stamps.append(_line_seconds(path, number, stamp.group(1)) if stamp else None)
+        stamp = _LINE_TIMESTAMP.match(line)
+        head = _turn_header(line) if not stamp else None
+        if head is not None:
+            stamps.append(head[1])
+            headers.append((head[0], head[2]))
+            bodies.append("")
+            pending = None
+            continue
+        stamps.append(_line_seconds(path, number, stamp.group(1)) if stamp else pending)
+        pending = None
         headers.append(None)
         bodies.append(stamp.group(2) if stamp else line)
     prefixed = split_speaker_prefixes(bodies)

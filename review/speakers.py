@@ -172,23 +172,41 @@ def looks_like_speaker_name(name: str) -> bool:
     return all(ok(w, i == 0) for i, w in enumerate(words))
 
 
+# "[Alex Rivera] text", as captions tag speakers; "[Music]" and the like are sounds, not speakers.
+_BRACKET_PREFIX = re.compile(r"^\s*\[([^\]\n]{1,40})\]\s*(\S.*)$")
+_CAPTION_SOUNDS = {"music", "laughter", "laughs", "laughing", "applause", "inaudible", "crosstalk", "silence",
+                   "noise", "background noise", "foreign", "cough", "coughs", "pause", "indistinct",
+                   "unintelligible", "chuckles", "sighs", "no audio", "blank_audio", "sound", "beep", "static"}
+
+
 def split_speaker_prefixes(texts: list[str]) -> list[tuple[str | None, str]]:
     """Split each "Name: text" into (Name, text) when Name is a speaker label, else (None, text).
 
     texts: all the lines (or cue texts) of one file. A prefix counts when it looks like a name
         or when it opens two or more of them (then even "rep:" or "q:" is a label); "Note:",
-        "Step 1:" and the like never do.
+        "Step 1:" and the like never do. "[Name] text" counts when the file tags two or more
+        lines so and Name is not a sound ("[Music]", "[Laughter]").
     """
     found = [_NAME_PREFIX.match(t) for t in texts]
     counts = Counter(m.group(1).strip() for m in found if m)
+    bracketed = [_BRACKET_PREFIX.match(t) for t in texts]
+    tags = Counter(m.group(1).strip() for m in bracketed if m and _bracket_name(m.group(1)))
     out: list[tuple[str | None, str]] = []
-    for text, match in zip(texts, found, strict=True):
+    for text, match, bracket in zip(texts, found, bracketed, strict=True):
         name = match.group(1).strip() if match else ""
         label_like = not any(ch in name for ch in "?!,;\"") and len(name.split()) <= 4
         is_unknown = speaker_label(name) == UNKNOWN_SPEAKER
         if (match and name and name.split()[0].casefold() not in _NOT_NAMES and label_like
                 and (looks_like_speaker_name(name) or is_unknown or counts[name] >= 2)):
             out.append((name, (match.group(2) or "").strip()))
+        elif bracket and _bracket_name(bracket.group(1)) and sum(tags.values()) >= 2:
+            out.append((bracket.group(1).strip(), bracket.group(2).strip()))
         else:
             out.append((None, text.strip()))
     return out
+
+
+def _bracket_name(name: str) -> bool:
+    name = name.strip()
+    return (looks_like_speaker_name(name) and any(ch.isalpha() for ch in name)
+            and name.casefold() not in _CAPTION_SOUNDS)

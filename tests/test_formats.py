@@ -184,6 +184,31 @@ def test_plain_text_rev_style_headers(tmp_path):
         ("Alex Rivera", 1.0, "Thanks for joining."), ("Jordan Lee", 4.0, "Happy to. More from Jordan on the next line.")]
 
 
+@pytest.mark.parametrize(("shape", "text"), [
+    ("Gong", "0:01 | Alex Rivera\nThanks for joining.\n\n0:04 | Jordan Lee\nHappy to.\n"),
+    ("Fireflies", "Alex Rivera - 00:01\nThanks for joining.\n\nJordan Lee - 00:04\nHappy to.\n"),
+    ("a time alone on a line", "00:00:01\nAlex Rivera: Thanks for joining.\n00:00:04\nJordan Lee: Happy to.\n"),
+])
+def test_plain_text_turn_headers_of_other_tools(tmp_path, shape, text):
+    f = tmp_path / "call.txt"
+    f.write_text(text)
+    t = load_transcript(f)
+    assert [(s.speaker, s.start, s.text) for s in t.segments] == [
+        ("Alex Rivera", 1.0, "Thanks for joining."), ("Jordan Lee", 4.0, "Happy to.")], shape
+
+
+def test_captions_tag_speakers_in_brackets_and_sounds_stay_text(tmp_path):
+    f = tmp_path / "call.srt"
+    f.write_text("1\n00:00:01,000 --> 00:00:03,000\n[Music]\n\n2\n00:00:03,000 --> 00:00:05,000\n"
+                 "[Alex Rivera] Thanks for joining.\n\n3\n00:00:05,000 --> 00:00:07,000\n[Jordan Lee] Happy to.\n")
+    t = load_transcript(f)
+    assert [(s.speaker, s.text) for s in t.segments] == [
+        ("unknown", "[Music]"), ("Alex Rivera", "Thanks for joining."), ("Jordan Lee", "Happy to.")]
+    one = tmp_path / "one.srt"  # a single bracket is an aside, not a speaker tag
+    one.write_text("1\n00:00:01,000 --> 00:00:03,000\n[Alex] laughs at that\n")
+    assert load_transcript(one).segments[0].speaker == "unknown"
+
+
 def test_plain_text_without_names_is_unknown_and_unpunctuated_text_warns(tmp_path):
     f = tmp_path / "raw.txt"
     f.write_text("so what we need is a faster way to ship things across the border "
