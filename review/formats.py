@@ -189,7 +189,7 @@ def _parse_plain_text(path: Path, text: str) -> tuple[list[_Piece], list[str]]:
     (for the line after it), or a turn is headed with a name and a time (review.formats._turn_header)."""
     stamps: list[float | None] = []
     bodies: list[str] = []
-    # Otter-style "Name  0:05" or Rev-style "Name (00:05):" heading a turn: (name, the text on its line)
+    # a line heading a turn ("Name  0:05", "Name (00:05):", "0:05 | Name"): (name, the text on its line)
     headers: list[tuple[str, str] | None] = []
     pending: float | None = None  # "00:00:05" alone on a line: the time of the line after it
     for number, line in enumerate(text.split("\n"), start=1):
@@ -200,10 +200,10 @@ def _parse_plain_text(path: Path, text: str) -> tuple[list[_Piece], list[str]]:
             pending = _line_seconds(path, number, alone.group(1))
             continue
         stamp = _LINE_TIMESTAMP.match(line)
-        head = _turn_header(line) if not stamp else None
-        if head is not None:
-            stamps.append(head[1])
-            headers.append((head[0], head[2]))
+        heading = _turn_header(line) if not stamp else None
+        if heading is not None:
+            stamps.append(heading[1])
+            headers.append((heading[0], heading[2]))
             bodies.append("")
             pending = None
             continue
