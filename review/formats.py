@@ -29,7 +29,8 @@ from .timefmt import clock, parse_clock
 from .transcript_json import first_non_finite, load_json_transcript
 from .types import Segment, Transcript, TranscriptSource, Word
 
-TRANSCRIPT_EXTENSIONS = {".vtt", ".srt", ".txt", ".json"}
+TRANSCRIPT_EXTENSIONS = {".vtt", ".srt", ".txt", ".json", ".docx"}
+MAX_HEADER_WORDS = 25  # unnamed lines above the first named turn, up to this many words, are a header
 MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024  # hours of talk are a few MB; more is not a transcript
 ESTIMATED_WORDS_PER_MINUTE = 150.0
 
@@ -224,6 +225,13 @@ def _parse_plain_text(path: Path, text: str) -> tuple[list[_Piece], list[str]]:
         else:
             turns[-1][2] = f"{turns[-1][2]} {rest}".strip()
     turns = [t for t in turns if t[2]]
+    # A title or header over named turns ("Weekly sync - Transcript") is not speech: never a quote.
+    lead = next((i for i, t in enumerate(turns) if t[0] != UNKNOWN_SPEAKER), 0)
+    skipped = " / ".join(t[2] for t in turns[:lead])
+    if lead and len(skipped.split()) <= MAX_HEADER_WORDS:
+        turns = turns[lead:]
+    else:
+        skipped = ""
 
     seconds_per_word = 60.0 / ESTIMATED_WORDS_PER_MINUTE
     next_stamps: list[float | None] = []  # the next timestamp after each turn
@@ -249,7 +257,9 @@ def _parse_plain_text(path: Path, text: str) -> tuple[list[_Piece], list[str]]:
         "timings are estimated from word counts (150 words per minute) where the file has no "
         "timestamps, so words per minute, monologue lengths and patience are not measured"
     )
-    return pieces, [warning]
+    notes = [f"skipped the lines above the first speaker's turn (\u201c{skipped[:80]}\u201d): a title "
+             "or header, not speech"] if skipped else []
+    return pieces, [*notes, warning]
 
 
 def _pieces_to_segments(pieces: list[_Piece]) -> list[Segment]:
@@ -289,8 +299,8 @@ def load_transcript(path: str | Path, rep_speaker: str | None = None,
                     max_turns: int | None = None) -> Transcript:
     """Read a transcript file into a Transcript with roles and metrics.
 
-    path: a .vtt, .srt, .txt or .json file; the content decides the parser, so a .txt that
-        holds WebVTT is read as WebVTT.
+    path: a .vtt, .srt, .txt, .json or .docx file; the content decides the parser, so a .txt that
+        holds WebVTT is read as WebVTT (and a .docx is read as its text).
     rep_speaker: the speaker who is the rep (see review.speakers.assign_roles); for our own
         JSON, None keeps the roles stored in the file.
     max_turns: refuse a file with more speaker turns than this (checked before turns are
@@ -302,7 +312,7 @@ def load_transcript(path: str | Path, rep_speaker: str | None = None,
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in TRANSCRIPT_EXTENSIONS:
-        raise _fail(path, "is not a supported transcript (.vtt, .srt, .txt, .json); "
+        raise _fail(path, "is not a supported transcript (.vtt, .srt, .txt, .json, .docx); "
                     "export the call as WebVTT or SRT")
     if not path.is_file():
         raise _fail(path, "not found (or not a file); check the path")
@@ -313,7 +323,13 @@ def load_transcript(path: str | Path, rep_speaker: str | None = None,
         data = path.read_bytes()
     except OSError as exc:
         raise _fail(path, f"cannot be read ({exc.strerror}); check its permissions") from None
-    text = _decode(path, data, allow_legacy=suffix != ".json").replace("\r\n", "\n").replace("\r", "\n")
+    if suffix == ".docx":  # a transcript saved as a Word file (Google Meet, Teams): its lines as text
+        from .docx_text import docx_lines
+
+        text = "\n".join(docx_lines(data, path.name))
+    else:
+        text = _decode(path, data, allow_legacy=suffix != ".json")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise _fail(path, "is empty; export the call again as WebVTT or SRT")
 

@@ -125,7 +125,7 @@ def review_file(
 ) -> ReviewResult:
     """Review one recording or transcript file end to end and store everything.
 
-    path: audio (wav, mp3, m4a, ogg, webm, mp4, flac) or transcript (.vtt, .srt, .txt, .json).
+    path: audio (wav, mp3, m4a, ogg, webm, mp4, flac) or transcript (.vtt, .srt, .txt, .json, .docx).
     methodology: a methodology id or name from the library.
     rep: the rep's name (for history and trends); rep_speaker: which transcript speaker is the rep.
     call_date: ISO date of the call (default today); call_type: e.g. discovery, demo, negotiation.

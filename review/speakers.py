@@ -132,7 +132,9 @@ _NAME_PARTICLES = {"de", "van", "von", "der", "den", "da", "del", "della", "di",
 # Words that open a "Word: text" line without being anyone's name.
 _NOT_NAMES = {"note", "notes", "example", "step", "answer", "question", "update", "warning",
               "important", "reminder", "agenda", "summary", "action", "actions", "re", "subject",
-              "date", "time", "tip", "ps", "nb", "fyi", "webvtt", "kind", "language"}
+              "date", "time", "tip", "ps", "nb", "fyi", "webvtt", "kind", "language", "attendees",
+              "participants", "transcript", "meeting", "title", "recording", "duration", "location",
+              "invited", "organizer", "organiser"}
 
 
 def speaker_label(name: str) -> str:

@@ -291,7 +291,7 @@ def test_wrong_type_and_oversized_files_are_refused_before_the_pipeline(seams, s
     monkeypatch.setenv("CALLREVIEW_MAX_UPLOAD_MB", "1")
     at = app("upload")
     at.file_uploader(key="upload_files").set_value([
-        ("notes.docx", b"PK\x03\x04 not a call", "application/octet-stream"),
+        ("notes.pdf", b"PK\x03\x04 not a call", "application/octet-stream"),
         ("long.wav", tiny_wav(seconds=40.0), "audio/wav"),  # 1.28 MB > 1 MB
         ("short.wav", tiny_wav(tone=5), "audio/wav"),
         ("crash.wav", tiny_wav(tone=6), "audio/wav"),
@@ -300,7 +300,7 @@ def test_wrong_type_and_oversized_files_are_refused_before_the_pipeline(seams, s
     at.run()
     errors = [e.value for e in at.error]
     assert len(errors) == 3
-    assert any(e.startswith("notes.docx: '.docx' is not a recording or transcript") for e in errors)
+    assert any(e.startswith("notes.pdf: '.pdf' is not a recording or transcript") for e in errors)
     assert any(e.startswith("long.wav:") and "over the 1 MB limit" in e for e in errors)
     assert any(e.startswith("crash.wav: the review failed unexpectedly (RuntimeError") for e in errors)
     assert all("\n" not in e for e in errors)

@@ -294,7 +294,7 @@ def test_metrics_to_text_from_formats():
 
 
 def test_extensions():
-    assert TRANSCRIPT_EXTENSIONS == {".vtt", ".srt", ".txt", ".json"}
+    assert TRANSCRIPT_EXTENSIONS == {".vtt", ".srt", ".txt", ".json", ".docx"}
 
 
 # --------------------------------------------------------------------------- bad input
@@ -309,12 +309,12 @@ def one_line_error(path, **kwargs) -> str:
     return message
 
 
-@pytest.mark.parametrize("name", ["notes.docx", "call.pdf", "call.mp3.zip"])
+@pytest.mark.parametrize("name", ["notes.odt", "call.pdf", "call.mp3.zip"])
 def test_unsupported_extension(tmp_path, name):
     f = tmp_path / name
     f.write_bytes(b"PK\x03\x04 binary")
     message = one_line_error(f)
-    assert "is not a supported transcript (.vtt, .srt, .txt, .json); export the call as WebVTT or SRT" in message
+    assert "is not a supported transcript (.vtt, .srt, .txt, .json, .docx); export the call as WebVTT or SRT" in message
 
 
 def test_missing_file(tmp_path):
@@ -486,3 +486,42 @@ def test_documented_json_example_is_valid_and_its_metrics_are_real(tmp_path):
     t = load_transcript(f)
     assert t.metrics == compute_metrics(t.segments, t.duration)
     assert [s.role for s in assign_roles(t.segments)] == [s.role for s in t.segments]
+
+
+def _word_file(path, paragraphs):
+    import docx
+
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    document.save(str(path))
+    return path
+
+
+def test_a_transcript_saved_as_a_word_file_is_read_as_its_text(tmp_path):
+    """Google Meet saves its transcript as a document: a title, a time alone on a line, then
+    "Name: text" paragraphs; Teams writes "Name   0:05" over each turn."""
+    meet = _word_file(tmp_path / "meet.docx", ["Weekly sync - Transcript", "Attendees: Alex Rivera, Jordan Lee",
+                                               "00:00:01", "Alex Rivera: Thanks for joining.", "00:00:04",
+                                               "Jordan Lee: Happy to."])
+    t = load_transcript(meet)
+    assert [(s.speaker, s.start, s.text) for s in t.segments] == [  # the title is no one's turn, never a quote
+        ("Alex Rivera", 1.0, "Thanks for joining."), ("Jordan Lee", 4.0, "Happy to.")]
+    assert "a title or header, not speech" in t.warnings[0] and "Weekly sync" in t.warnings[0]
+    teams = _word_file(tmp_path / "teams.docx", ["Alex Rivera   0:01", "Thanks for joining.",
+                                                 "Jordan Lee   0:04", "Happy to."])
+    assert [(s.speaker, s.start) for s in load_transcript(teams, rep_speaker="Alex Rivera").segments] == [
+        ("Alex Rivera", 1.0), ("Jordan Lee", 4.0)]
+
+
+def test_a_word_file_that_is_not_one_or_unpacks_too_large_is_refused(tmp_path, monkeypatch):
+    from review import docx_text
+
+    fake = tmp_path / "call.docx"
+    fake.write_bytes(b"Alex: hello, this is not a zip")
+    with pytest.raises(InputError, match=r"call.docx: not a Word .docx file .*save it as .docx"):
+        load_transcript(fake)
+    real = _word_file(tmp_path / "big.docx", ["Alex Rivera: hello there."])
+    monkeypatch.setattr(docx_text, "MAX_UNPACKED_BYTES", 1000)  # as a zip bomb would be, scaled down
+    with pytest.raises(InputError, match=r"big.docx: unpacks to 0 MB, more than a Word document holds"):
+        load_transcript(real)

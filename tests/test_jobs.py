@@ -161,7 +161,7 @@ def test_review_queue_and_jobs_cli(settings, store, capsys):
 def test_bad_files_are_refused_before_anything_is_kept(settings, store, tmp_path, capsys):
     empty = tmp_path / "empty.vtt"
     empty.write_bytes(b"")
-    notes = tmp_path / "notes.docx"
+    notes = tmp_path / "notes.pdf"
     notes.write_bytes(b"PK\x03\x04")
     assert main(["review", str(tmp_path), "--queue"]) == 1  # the folder's one transcript is refused
     assert "empty.vtt: the file is empty" in capsys.readouterr().err

@@ -88,14 +88,14 @@ def test_a_folder_reviews_the_good_files_and_reports_each_bad_one(cli, tmp_path)
     transcript_file(folder, "retail_forecasting_weak")
     (folder / "empty.txt").write_text("")
     (folder / "voicemail.wav").write_text("this is a text file, not a recording\n")
-    (folder / "notes.docx").write_text("not a call; ignored")  # not a recording or transcript
+    (folder / "notes.pdf").write_text("not a call; ignored")  # not a recording or transcript
     out = tmp_path / "out"
 
     code, stdout, stderr = cli("review", str(folder), "-m", "bant", "--out", str(out))
     assert code != 0
     lines = errors(stderr)
     assert len(lines) == 4, lines
-    assert lines[0] == "callreview: note: skipped 1 file(s) that are not recordings or transcripts: notes.docx"
+    assert lines[0] == "callreview: note: skipped 1 file(s) that are not recordings or transcripts: notes.pdf"
     assert "empty.txt" in lines[1] and "voicemail.wav" in lines[2]
     assert "2 of 4 files failed" in lines[3]
     assert stdout.count("== ") == 2

@@ -7,10 +7,8 @@ its criterion as in Markdown; tables keep their cells. Body order is preserved.
 
 from __future__ import annotations
 
-import io
 import re
 
-from ..errors import InputError
 from .blocks import Block, promote_bold_lines
 
 
@@ -45,15 +43,12 @@ def read_docx(raw: bytes, label: str) -> list[Block]:
     raw: the file's bytes. label: its name, for the error message.
     Raises InputError when the bytes are not a Word document.
     """
-    import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
-    try:
-        document = docx.Document(io.BytesIO(raw))
-    except Exception as exc:  # python-docx raises zipfile, KeyError or its own package errors
-        raise InputError(f"{label}: not a Word .docx file ({type(exc).__name__}); "
-                         "open it in Word and save it as .docx") from None
+    from ..docx_text import open_docx
+
+    document = open_docx(raw, label)  # refuses what is not a Word file, or would unpack too large
     blocks: list[Block] = []
     for n, item in enumerate(document.iter_inner_content()):
         if isinstance(item, Table):
