@@ -522,6 +522,9 @@ def test_a_word_file_that_is_not_one_or_unpacks_too_large_is_refused(tmp_path, m
     with pytest.raises(InputError, match=r"call.docx: not a Word .docx file .*save it as .docx"):
         load_transcript(fake)
     real = _word_file(tmp_path / "big.docx", ["Alex Rivera: hello there."])
+    monkeypatch.setattr(docx_text, "MAX_XML_BYTES", 1000)  # a huge text part, scaled down
+    with pytest.raises(InputError, match=r"big.docx: holds 0 MB of text markup, more than a Word document"):
+        load_transcript(real)
     monkeypatch.setattr(docx_text, "MAX_UNPACKED_BYTES", 1000)  # as a zip bomb would be, scaled down
     with pytest.raises(InputError, match=r"big.docx: unpacks to 0 MB, more than a Word document holds"):
         load_transcript(real)
