@@ -1,6 +1,6 @@
 """Agreement of the scoring engine with human labels: Cohen's kappa and evidence precision.
 
-    python benchmarks/agreement.py [--engine rules|openai] [--quick] [--persuasion DIR] [--marks lead|all]
+    python benchmarks/agreement.py [--engine rules|openai] [--quick] [--persuasion DIR] [--marks lead|all|missed]
                                    [--calls DIR] [--heldout DIR] [--cache FILE]
 
 Sets:
@@ -308,10 +308,12 @@ def real_set(data: RealSet, scorer: Scorer, loaded: LoadedMethodology, strategie
 
 
 def manager_feedback(data: RealSet, dialogue_id: str, transcript: Transcript, judgements: dict,
-                     strategies: dict[str, str], quotes: int | None = 1) -> dict[str, CallLabels]:
+                     strategies: dict[str, str], quotes: int | None = 1, missed: bool = False) -> dict[str, CallLabels]:
     """What a manager gives on one reviewed call, per criterion: an override (present or not, from the
     dialogue's labels) and a right / wrong mark on the judge's first `quotes` quotes (None: all) where
-    it cited any (right when a sentence of that turn is labelled with the strategy)."""
+    it cited any (right when a sentence of that turn is labelled with the strategy); with `missed`,
+    where the strategy is there but no quote marked shows it, the rep's first turn that does (the
+    app's "Add a moment the AI missed")."""
     out = {}
     for cid, j in judgements.items():
         if cid not in strategies:
@@ -320,6 +322,9 @@ def manager_feedback(data: RealSet, dialogue_id: str, transcript: Transcript, ju
         for turn in j.evidence[:quotes] if j.present else []:
             right = data.turn_holds(dialogue_id, transcript.segment(turn).text, strategies[cid])
             (label.right if right else label.wrong).append(turn)
+        if missed and label.present and not label.right:
+            label.right += [s.id for s in transcript.segments
+                            if s.role == "rep" and data.turn_holds(dialogue_id, s.text, strategies[cid])][:1]
         out[cid] = label
     return out
 
@@ -337,7 +342,7 @@ def _marked_quotes(feedback: dict, views: dict, ids: list[str]) -> dict[str, tup
 
 
 def learning_curve(data: RealSet, scorer: Scorer, loaded: LoadedMethodology, strategies: dict[str, str],
-                   sizes=CURVE, quotes: int | None = 1) -> list[tuple]:
+                   sizes=CURVE, quotes: int | None = 1, missed: bool = False) -> list[tuple]:
     """Per N: (N, mean kappa and evidence precision with the marked quotes as the judge's examples
     only (the former way), the same with the sentence models (what the product does), criteria
     calibrated).
@@ -358,7 +363,7 @@ def learning_curve(data: RealSet, scorer: Scorer, loaded: LoadedMethodology, str
 
     tune_views = views_of(tune_ids, base)
     feedback = {d: manager_feedback(data, d, data.transcript(d), judge.view_verdicts(v, criteria), strategies,
-                                    quotes) for d, v in tune_views.items()}
+                                    quotes, missed) for d, v in tune_views.items()}
     out = []
     for n in sizes:
         labelled = data.tune[:n]
@@ -420,8 +425,9 @@ def main(argv: list[str] | None = None, engine=None) -> int:
                         help="score the real set's tuning half instead (for tuning; figures come from report), "
                              "or all of it (a labelled set kept apart from tuning, given with --persuasion)")
     parser.add_argument("--sets", default="dev,heldout,real,curve", help="comma-separated subset")
-    parser.add_argument("--marks", default="lead", choices=["lead", "all"],
-                        help="learning curve: the simulated manager marks the lead quote or every quote cited")
+    parser.add_argument("--marks", default="lead", choices=["lead", "all", "missed"],
+                        help="learning curve: the simulated manager marks the lead quote, every quote cited, "
+                             "or the lead quote and a moment the AI missed")
     parser.add_argument("--cache", default=str(Path.home() / ".cache" / "callreview" / "agreement-embeddings.pkl"))
     args = parser.parse_args(argv)
 
@@ -465,7 +471,8 @@ def main(argv: list[str] | None = None, engine=None) -> int:
                         f"({HALF_NOTES[args.half]}), presence per strategy")
             if "curve" in sets and engine is None and scorer.use_judge:
                 sizes = tuple(n for n in CURVE if n <= (20 if args.quick else 50))
-                marked = "the judge's lead quote" if args.marks == "lead" else "every quote the judge cited"
+                marked = {"lead": "the judge's lead quote", "all": "every quote the judge cited",
+                          "missed": "the judge's lead quote, and a moment the AI missed where none shows it"}[args.marks]
                 scored = {"report": f"the {len(data.report)} reporting dialogues",
                           "tune": f"the tuning dialogues after the first {max(sizes)}",
                           "all": f"the dialogues other than the first {max(sizes)} tuning ones"}[args.half]
@@ -479,7 +486,7 @@ def main(argv: list[str] | None = None, engine=None) -> int:
                 print(f"{'N':>4} {'marks only':>11} {'prec':>6} {'learned':>8} {'prec':>6} {'criteria calibrated':>20}")
                 for n, k0, p0, k1, p1, calibrated in learning_curve(
                         data, scorer, yaml_m, strategy_map(yaml_m, yaml_m), sizes,
-                        quotes=1 if args.marks == "lead" else None):
+                        quotes=None if args.marks == "all" else 1, missed=args.marks == "missed"):
                     print(f"{n:>4} {k0:>11.2f} {p0:>6.0%} {k1:>8.2f} {p1:>6.0%} {calibrated:>20}")
     finally:
         embed.save()

@@ -89,6 +89,9 @@ def test_the_simulated_manager_marks_the_lead_quote_or_every_quote(agreement):
     assert (lead["emotion"].present, lead["emotion"].right, lead["emotion"].wrong) == (True, [], [2])
     assert (every["emotion"].right, every["emotion"].wrong) == ([1, 3], [2])
     assert (every["logic"].present, every["logic"].right, every["logic"].wrong) == (False, [], [])
+    # --marks missed: the lead quote was wrong, so the manager adds the first turn that shows it
+    missed = agreement.manager_feedback(Labels(), "d1", transcript, judgements, strategies, missed=True)
+    assert (missed["emotion"].right, missed["emotion"].wrong) == ([1], [2]) and missed["logic"].right == []
 
 
 def test_a_set_kept_apart_is_scored_whole(agreement, settings, capsys, tmp_path):

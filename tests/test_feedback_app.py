@@ -76,3 +76,40 @@ def _embed(texts):
     from test_judge import bag_of_words
 
     return bag_of_words(texts)
+
+
+def test_a_moment_the_ai_missed_is_added_played_taken_back_and_learned(seams, store, cli):  # noqa: F811
+    """Pain quantified has no quote: the manager picks the turn that shows it; it is listed under the
+    criterion with its play button, becomes a labelled example, and can be taken back."""
+    import pytest
+
+    from review.errors import StoreError
+
+    result = store_review(store, tiny_wav(tone=80), "missed.wav")
+    rid, seg = result.review_id, result.transcript.segments[3]
+    at = app("review", call_id=result.call_id)
+    at.selectbox(key=f"missed_{rid}_pain_quantified").set_value(seg.id).run()
+    next(b for b in at.button if b.key == f"missed_add_{rid}_pain_quantified").click().run()
+    assert not at.exception
+    assert [(m.criterion_id, m.segment_id, m.verdict) for m in store.evidence_marks(rid)] == [
+        ("pain_quantified", seg.id, "right")]
+    assert "(a moment you added)" in texts(at) and seg.text.split()[0] in texts(at)
+    play = next(b for b in at.button if b.key == f"play_added_pain_quantified_{seg.id}")
+    play.click().run()
+    assert at.session_state[f"audio_start_{result.call_id}"] == seg.start
+    [labelled] = store.labelled_calls("discovery")["pain_quantified"]
+    assert (labelled.present, labelled.right, labelled.wrong) == (None, [seg.id], [])
+    # taken back: it counts as not evidence and leaves the list
+    next(b for b in at.button if b.key == f"unmark_{rid}_pain_quantified_{seg.id}").click().run()
+    assert "(a moment you added)" not in texts(at)
+    assert store.labelled_calls("discovery")["pain_quantified"][0].wrong == [seg.id]
+    # the CLI marks any turn of the call too
+    other = result.transcript.segments[4].id
+    code, out, err = cli("feedback", "mark", str(rid), "pain_quantified", str(other), "right")
+    assert code == 0, err
+    assert store.labelled_calls("discovery")["pain_quantified"][0].right == [other]
+    # the store refuses a turn that is not in the call, and "wrong" on a turn never cited nor added
+    with pytest.raises(StoreError, match="must be a turn of the call"):
+        store.add_evidence_mark(rid, "pain_quantified", 999, "right")
+    with pytest.raises(StoreError, match="can only be marked right"):
+        store.add_evidence_mark(rid, "pain_quantified", result.transcript.segments[1].id, "wrong")

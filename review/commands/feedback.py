@@ -14,10 +14,11 @@ def register(subparsers) -> None:
         "the criterion is calibrated for the team at the next review.")
     parser.set_defaults(handler=lambda args: _usage(parser))
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
-    p = actions.add_parser("mark", help="mark one quote of a criterion as right or wrong evidence")
+    p = actions.add_parser("mark", help="mark one quote of a criterion as right or wrong evidence, or any "
+                                        "turn of the call as right evidence (a moment the AI missed)")
     p.add_argument("review_id", type=int, metavar="REVIEW_ID")
     p.add_argument("criterion", metavar="CRITERION", help="criterion id in that review's scorecard")
-    p.add_argument("segment_id", type=int, metavar="SEGMENT_ID", help="the turn of a quote cited for it")
+    p.add_argument("segment_id", type=int, metavar="SEGMENT_ID", help="the turn of a quote cited for it (any turn, marked right)")
     p.add_argument("verdict", choices=["right", "wrong"])
     p.add_argument("--author", default="manager")
     p.set_defaults(handler=run_mark)

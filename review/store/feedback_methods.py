@@ -16,6 +16,7 @@ from .base import StoreBase, inserted_id
 from .records import scored_criterion
 
 if TYPE_CHECKING:
+    from ..types import Transcript
     from .records import ReviewRecord
 
 MARKS = ("right", "wrong")
@@ -64,20 +65,32 @@ class FeedbackMethods(StoreBase):
     if TYPE_CHECKING:  # provided by ReviewMethods in the composed Store
         def get_review(self, review_id: int) -> ReviewRecord | None: ...
 
+        def get_transcript(self, call_id: int, version: int | None = None) -> Transcript | None: ...
+
     def add_evidence_mark(self, review_id: int, criterion_id: str, segment_id: int, verdict: str,
                           author: str = "manager") -> int:
-        """Record that a quote the review cites for a criterion is right or wrong evidence.
+        """Record that a quote the review cites for a criterion is right or wrong evidence, or that a
+        turn it did not cite shows the criterion (a moment the AI missed: "right" only).
 
         review_id: the review. criterion_id: a criterion of its scorecard. segment_id: the turn
-        of a quote cited for it. verdict: "right" or "wrong". author: who.
+        of a quote cited for it, or any turn of the reviewed transcript (right). verdict: "right"
+        or "wrong". author: who.
         """
         if verdict not in MARKS:
             raise StoreError(f"evidence mark {verdict!r} is not right or wrong; use one of those")
-        criterion = scored_criterion(self.get_review(review_id), review_id, criterion_id, "mark")
+        review = self.get_review(review_id)
+        criterion = scored_criterion(review, review_id, criterion_id, "mark")
         cited = [q.segment_id for q in criterion.evidence]
         if segment_id not in cited:
-            raise StoreError(f"mark: segment {segment_id} is not a quote of '{criterion_id}' in review {review_id}"
-                             f" (its quotes: {', '.join(map(str, cited)) or 'none'})")
+            # a moment the review missed: marked right, or taken back (wrong) once it was marked right
+            added = verdict == "right" or any(m.criterion_id == criterion_id and m.segment_id == segment_id
+                                              and m.verdict == "right" for m in self.evidence_marks(review_id))
+            transcript = self.get_transcript(review.call_id, review.transcript_version) \
+                if review is not None and added else None
+            if transcript is None or transcript.segment(segment_id) is None:
+                raise StoreError(f"mark: segment {segment_id} is not a quote of '{criterion_id}' in review {review_id}"
+                                 f" (its quotes: {', '.join(map(str, cited)) or 'none'}); a turn it did not cite "
+                                 "can only be marked right, and must be a turn of the call")
         with self._write() as conn:
             return inserted_id(conn.execute(insert(evidence_marks).values(
                 review_id=review_id, criterion_id=criterion_id, segment_id=segment_id, verdict=verdict,

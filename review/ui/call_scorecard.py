@@ -68,7 +68,27 @@ def state_author() -> str:
     return st.session_state.get("author") or "manager"
 
 
-def _criterion(store, call, review, criterion, marks: dict) -> None:
+def _added_moments(store, call, review, criterion, marks: dict, transcript) -> None:
+    """The turns the manager marked as evidence the AI missed: each with its play button and a way
+    to take it back."""
+    cited = {q.segment_id for q in criterion.evidence}
+    turns = {s.id: s for s in (transcript.segments if transcript else [])}
+    added = sorted((turns[seg] for (cid, seg), verdict in marks.items()
+                    if cid == criterion.id and verdict == "right" and seg not in cited and seg in turns),
+                   key=lambda s: (s.start, s.id))
+    for seg in added:
+        st.markdown(f"\u201c{md_text(seg.text)}\u201d \u2014 *{md_text(state.speaker_label(seg.speaker, seg.role, call.rep))}*"
+                    " :gray[(a moment you added)]")
+        play, remove, _ = st.columns([2.4, 2.2, 2.4], vertical_alignment="center")
+        play.button(clock(seg.start), key=f"play_added_{criterion.id}_{seg.id}", icon=":material/play_arrow:",
+                    on_click=_play_quote, args=(call.id, review.id, criterion.id, seg.start),
+                    help="Play the call from this moment")
+        remove.button("Remove", key=f"unmark_{review.id}_{criterion.id}_{seg.id}", type="tertiary",
+                      on_click=feedback.unmark, args=(store, review.id, criterion.id, seg.id),
+                      help="Not evidence after all: the judge learns that too")
+
+
+def _criterion(store, call, review, criterion, marks: dict, transcript=None) -> None:
     verdict = state.VERDICT_LABELS[criterion.verdict]
     shown = f"{criterion.score}/{criterion.max_score}"
     if criterion.ai_score is not None:
@@ -84,6 +104,9 @@ def _criterion(store, call, review, criterion, marks: dict) -> None:
                       args=(review.id, criterion.id))
         for i, quote in enumerate(criterion.evidence):
             quote_row(store, call, review, criterion, i, quote, marks)
+        _added_moments(store, call, review, criterion, marks, transcript)
+        feedback.missed_moment_picker(store, review, criterion, transcript,
+                                      lambda speaker, role: state.speaker_label(speaker, role, call.rep))
         if criterion.dropped_evidence:
             st.caption(md_text(dropped_evidence_note(criterion.dropped_evidence, review.scorecard.engine)))
         ai_score = criterion.ai_score if criterion.ai_score is not None else criterion.score
@@ -105,12 +128,13 @@ def scorecard(store, call, review, card) -> None:
             col.metric(names.get(section.section, section.section), f"{section.percent:.0f}%",
                        f"{section.score:g} of {section.max_score:g}", delta_color="off", delta_arrow="off")
     marks = feedback.latest_marks(store, review)
+    transcript = store.get_transcript(call.id, review.transcript_version)
     sections = list(dict.fromkeys(c.section for c in card.criteria))
     for section in sections:
         if len(sections) > 1:
             st.subheader(names.get(section, section) or "Criteria")
         for criterion in (c for c in card.criteria if c.section == section):
-            _criterion(store, call, review, criterion, marks)
+            _criterion(store, call, review, criterion, marks, transcript)
 
 
 def review_label(review, card=None) -> str:

@@ -1,5 +1,6 @@
 """Widgets on the call review page that teach the offline judge: right / wrong buttons beside
-each evidence quote, and the criterion's calibration (examples, version) with a reset button."""
+each evidence quote, a picker for a moment the AI missed, and the criterion's calibration
+(examples, version) with a reset button."""
 
 from __future__ import annotations
 
@@ -12,6 +13,15 @@ def _mark(store, review_id: int, criterion_id: str, segment_id: int, verdict: st
     try:
         store.add_evidence_mark(review_id, criterion_id, segment_id, verdict)
         st.session_state["feedback_notice"] = f"Marked as {verdict} evidence; the judge learns from it at the next review."
+    except Exception as exc:
+        st.session_state["feedback_notice"] = state.error_line(exc, "evidence mark")
+
+
+def unmark(store, review_id: int, criterion_id: str, segment_id: int) -> None:
+    """Take back a moment the manager added (a button callback): it counts as not evidence."""
+    try:
+        store.add_evidence_mark(review_id, criterion_id, segment_id, "wrong")
+        st.session_state["feedback_notice"] = "Removed; the judge counts that moment as not evidence."
     except Exception as exc:
         st.session_state["feedback_notice"] = state.error_line(exc, "evidence mark")
 
@@ -33,6 +43,33 @@ def quote_marks(column, store, review, criterion, index: int, marks: dict) -> No
                    type="primary" if given == verdict else "secondary",
                    help=f"This quote is {verdict} evidence for the criterion",
                    on_click=_mark, args=(store, review.id, criterion.id, quote.segment_id, verdict))
+
+
+def missed_moment_picker(store, review, criterion, transcript, label) -> None:
+    """"Add a moment the AI missed": any turn of the call, marked right evidence for the criterion.
+
+    transcript: the reviewed transcript (None: nothing to pick from). label: speaker, role -> name.
+    """
+    from review.timefmt import clock
+
+    cited = {q.segment_id for q in criterion.evidence}
+    turns = sorted((s for s in (transcript.segments if transcript else []) if s.id not in cited),
+                   key=lambda s: (s.start, s.id))
+    if not turns:
+        return
+    by_id = {s.id: s for s in turns}
+
+    def shown(segment_id: int) -> str:
+        seg = by_id[segment_id]
+        text = " ".join(seg.text.split())
+        return f"{clock(seg.start)} {label(seg.speaker, seg.role)}: {text[:70] + ('…' if len(text) > 70 else '')}"
+
+    with st.popover("Add a moment the AI missed", icon=":material/add_comment:"):
+        choice = st.selectbox("The turn that shows it", [s.id for s in turns], format_func=shown,
+                              key=f"missed_{review.id}_{criterion.id}")
+        st.button("Mark as evidence", key=f"missed_add_{review.id}_{criterion.id}", type="primary",
+                  on_click=_mark, args=(store, review.id, criterion.id, choice, "right"),
+                  help="The judge learns from it at the next review, as from a quote marked right")
 
 
 def latest_marks(store, review) -> dict[tuple[str, int], str]:
