@@ -186,6 +186,8 @@ def test_upload_review_override_follow_rescore_edit_export(server, tmp_path):
             summary = criterion.locator("summary")
             if criterion.get_by_role("button", name="Override the score").count() == 0:
                 summary.click()
+            # a tall window: the popover opens below its button and its Save button must be on screen
+            page.set_viewport_size({"width": 1400, "height": 2400})
             criterion.get_by_role("button", name="Override the score").click()
             body = page.get_by_test_id("stPopoverBody")
             box = body.get_by_label("Manager score")
@@ -198,6 +200,7 @@ def test_upload_review_override_follow_rescore_edit_export(server, tmp_path):
             expect(score).not_to_have_text(before)
             expect(page.get_by_text("(manager; AI ").first).to_be_visible()
             page.keyboard.press("Escape")
+            page.set_viewport_size({"width": 1400, "height": 1000})
 
             # Play: the transcript follows the audio (the highlighted turn changes as it plays).
             player.locator(".turn").first.click()

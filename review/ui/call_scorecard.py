@@ -105,8 +105,6 @@ def _criterion(store, call, review, criterion, marks: dict, transcript=None) -> 
         for i, quote in enumerate(criterion.evidence):
             quote_row(store, call, review, criterion, i, quote, marks)
         _added_moments(store, call, review, criterion, marks, transcript)
-        feedback.missed_moment_picker(store, review, criterion, transcript,
-                                      lambda speaker, role: state.speaker_label(speaker, role, call.rep))
         if criterion.dropped_evidence:
             st.caption(md_text(dropped_evidence_note(criterion.dropped_evidence, review.scorecard.engine)))
         ai_score = criterion.ai_score if criterion.ai_score is not None else criterion.score
@@ -117,6 +115,8 @@ def _criterion(store, call, review, criterion, marks: dict, transcript=None) -> 
             st.markdown(f"**Manager score** {o.score}/{criterion.max_score} \u2014 {md_text(o.comment)} "
                         f":gray[({md_text(o.author)}, {o.created_at[:16].replace('T', ' ')})]")
         _override_box(store, review, criterion)
+        feedback.missed_moment_picker(store, review, criterion, transcript,
+                                      lambda speaker, role: state.speaker_label(speaker, role, call.rep))
 
 
 def scorecard(store, call, review, card) -> None:
