@@ -42,10 +42,10 @@ _STAMP_SHAPE = re.compile(r"-?\d+(?::\d+){1,2}(?:[.,]\d+)?")
 _VOICE_TAG = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]*)>")
 _ANY_TAG = re.compile(r"<[^>]*>")
 _LINE_TIMESTAMP = re.compile(rf"^\s*[\[(]({_TIME})[\])]\s*(.*)$")
-_NAME_THEN_TIME = re.compile(rf"^\s*(.{{1,40}}?)\s+[\[(]?({_TIME})[\])]?\s*$")  # Otter: "Alex  0:05"
+_NAME_THEN_TIME = re.compile(rf"^\s*(?P<name>.{{1,40}}?)\s+[\[(]?(?P<time>{_TIME})[\])]?\s*$")  # Otter: "Alex  0:05"
 # Rev and others: "Speaker 1 (00:05):" on a line of its own, or "Alex Rivera (00:05): text"
-_NAME_TIME_COLON = re.compile(rf"^\s*(.{{1,40}}?)\s+[\[(]({_TIME})[\])]\s*:\s*(.*)$")
-_TIME_BAR_NAME = re.compile(rf"^\s*[\[(]?({_TIME})[\])]?\s*\|\s*(.{{1,40}}?)\s*$")  # Gong: "0:05 | Alex"
+_NAME_TIME_COLON = re.compile(rf"^\s*(?P<name>.{{1,40}}?)\s+[\[(](?P<time>{_TIME})[\])]\s*:\s*(?P<text>.*)$")
+_TIME_BAR_NAME = re.compile(rf"^\s*[\[(]?(?P<time>{_TIME})[\])]?\s*\|\s*(?P<name>.{{1,40}}?)\s*$")  # Gong: "0:05 | Alex"
 _ONLY_TIME = re.compile(rf"^\s*[\[(]?({_TIME})[\])]?\s*$")  # a line holding only the next line's time
 _HEADER_SEPARATORS = " \t|-\u2013\u2014\u00b7,"  # "Alex Rivera - 00:01" (Fireflies), "Alex | 0:05"
 
@@ -177,10 +177,9 @@ def _turn_header(line: str) -> tuple[str, float, str] | None:
         match = pattern.match(line)
         if match is None:
             continue
-        name, stamp = (match.group(2), match.group(1)) if pattern is _TIME_BAR_NAME else (match.group(1), match.group(2))
-        name = name.strip().rstrip(_HEADER_SEPARATORS).strip()
-        if looks_like_speaker_name(name) and _is_clock(stamp):
-            return name, parse_clock(stamp), match.group(3).strip() if pattern is _NAME_TIME_COLON else ""
+        name = match["name"].strip().rstrip(_HEADER_SEPARATORS).strip()
+        if looks_like_speaker_name(name) and _is_clock(match["time"]):
+            return name, parse_clock(match["time"]), (match.groupdict().get("text") or "").strip()
     return None
 
 

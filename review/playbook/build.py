@@ -114,10 +114,16 @@ def is_yes_no(draft: MethodologyDraft) -> bool:
 _SCALE_LABELS = {2: ("Not done", "Done"), 3: ("Not covered", "Partly", "Fully")}
 
 
+def _own_levels(c: CriterionDraft) -> list[str]:
+    """The playbook's own scale for a check ("0 = never asks", ...), when it gives two levels or more."""
+    own = [" ".join(str(level).split()) for level in c.levels if str(level).strip()]
+    return own if len(own) >= 2 else []
+
+
 def _levels(c: CriterionDraft, yes_no: bool) -> list[dict]:
     topic = f"'{c.name}'"
-    own = [" ".join(str(level).split()) for level in c.levels if str(level).strip()]
-    if len(own) >= 2:  # the playbook's own scale ("0 = never asks", "1 = ...", "2 = ...")
+    own = _own_levels(c)
+    if own:  # the playbook's own scale ("0 = never asks", "1 = ...", "2 = ...")
         labels = _SCALE_LABELS.get(len(own), tuple(f"Level {n}" for n in range(len(own))))
         return [{"score": n, "label": label, "description": text[:1].upper() + text[1:]}
                 for n, (label, text) in enumerate(zip(labels, own, strict=True))]
@@ -209,7 +215,7 @@ def build_methodology(draft: MethodologyDraft, source_name: str, drafted_by: str
                                f"({summarize_errors(exc)}); write it as a methodology YAML instead") from None
     bare = [r["name"] for r in criteria_rows if not r["good_examples"] and not r["poor_examples"]]
     notes = list(notes)
-    scaled = sum(1 for s in draft.sections for c in s.criteria if len([lv for lv in c.levels if str(lv).strip()]) >= 2)
+    scaled = sum(1 for s in draft.sections for c in s.criteria if _own_levels(c))
     if scaled:
         notes.append(f"kept the playbook's own score levels for {scaled} of {len(criteria_rows)} criteria")
     if yes_no:

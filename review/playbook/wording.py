@@ -337,10 +337,10 @@ def build_question(name: str, rest: str = "") -> tuple[str, QuestionSource]:
         given = given_question(text) if text else None
         if given:
             return given, "given"
-    for text in (rest.rstrip("."), name.rstrip(".")):
+    for text, from_rest in ((rest.rstrip("."), True), (name.rstrip("."), False)):
         action = as_action(text) if text else None
         # "Keep these to two or three" speaks of the check, it is not one
-        if action and (text is name or action.split()[1:2] not in (["these"], ["them"], ["it"], ["this"], ["those"])):
+        if action and not (from_rest and action.split()[1:2] in (["these"], ["them"], ["it"], ["this"], ["those"])):
             return f"Did the rep {action.rstrip('?.!')}?", "derived"
     if rest.endswith("?") and re.match(r"^(how|what|who|when|where|why|which|whether|if)\b", rest, re.I):
         return f"Did the rep ask {_reported_question(rest)}?", "derived"
