@@ -1,7 +1,9 @@
 """Decode a recording into 16 kHz float samples, one array per speaker channel.
 
 PyAV (bundled FFmpeg libraries, through `faster_whisper.audio.decode_audio`) reads wav, mp3, m4a,
-ogg/opus, webm, mp4, flac at any sample rate, so no system ffmpeg is needed. Every way a file can
+ogg/opus, webm, mp4, flac, aac, wma and the AMR phone recordings (.amr, .3gp) of Android call
+recorders, at any sample rate, so no system ffmpeg is needed. A browser plays only some of them:
+`playable` makes a kept MP3 copy of the others for the app's player. Every way a file can
 be unusable (missing, empty, too large, not audio, cut short) becomes one `InputError` line that
 names the file and says what to do, before any model is loaded.
 """
@@ -21,7 +23,12 @@ from .hashing import sha256_file
 SAMPLE_RATE = 16000
 CHANNEL_MODES = ("auto", "mono", "split")
 # Recording types callreview accepts (PyAV decodes them; anything else may still work but is not offered).
-AUDIO_EXTENSIONS = (".wav", ".mp3", ".m4a", ".ogg", ".opus", ".webm", ".mp4", ".flac", ".aac", ".wma")
+AUDIO_EXTENSIONS = (".wav", ".mp3", ".m4a", ".ogg", ".opus", ".webm", ".mp4", ".flac", ".aac", ".wma",
+                    ".amr", ".3gp")
+# Those a browser's audio element plays as they are (Chrome, Firefox, Safari); the others (WMA, AMR,
+# 3GP) are played from an MP3 copy beside the kept upload (`playable`).
+BROWSER_PLAYABLE = (".wav", ".mp3", ".m4a", ".ogg", ".opus", ".webm", ".mp4", ".flac", ".aac")
+PLAYABLE_COPY_SUFFIX = ".play.mp3"
 
 # Two channels whose difference carries less than this share of their energy are one signal
 # recorded twice (a mono call saved as stereo); splitting them would duplicate every word.
@@ -305,3 +312,56 @@ def decode(path: str | os.PathLike, channels: str = "auto", max_mb: int = 500,
         split=split,
         channels_identical=identical,
     )
+
+
+def playable_copy(path: str | os.PathLike) -> Path:
+    """Where `playable` keeps the MP3 copy of a recording a browser cannot play."""
+    return Path(path).with_suffix(PLAYABLE_COPY_SUFFIX)
+
+
+def playable(path: str | os.PathLike) -> Path | None:
+    """The recording as a browser can play it: the file itself when browsers play its format, else
+    an MP3 copy made once beside it (the original is never changed). None when there is no such
+    file, it is not a recording, or the copy cannot be made (a corrupt file, a read-only folder).
+
+    path: a kept upload (the copy is written next to it, so never pass a user's own file).
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in AUDIO_EXTENSIONS or not p.is_file():
+        return None
+    if suffix in BROWSER_PLAYABLE:
+        return p
+    copy = playable_copy(p)
+    if copy.is_file() and copy.stat().st_mtime >= p.stat().st_mtime:
+        return copy
+    import av
+
+    from .files import PRIVATE, write_atomic
+
+    try:  # as private as the recording it copies
+        return write_atomic(copy, lambda tmp: _encode_mp3(p, tmp), mode=PRIVATE)
+    except (OSError, av.error.FFmpegError, ValueError, EOFError):
+        return None
+
+
+def _encode_mp3(src: Path, out: Path) -> None:
+    """`src`'s first audio track as MP3 (its channels kept: the rep and the customer may each have
+    one), at a rate MP3 allows."""
+    import av
+    from av.audio.stream import AudioStream
+
+    with av.open(str(src), metadata_errors="ignore") as inp, av.open(str(out), "w", format="mp3") as dst:
+        stream = inp.streams.audio[0]
+        layout = "stereo" if (stream.codec_context.channels or 1) >= 2 else "mono"
+        rate = stream.rate if stream.rate in (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000) else 44100
+        encoded = dst.add_stream("mp3", rate=rate, layout=layout)
+        assert isinstance(encoded, AudioStream)
+        resampler = av.AudioResampler(format=encoded.format.name, layout=layout, rate=rate)
+        for frame in inp.decode(stream):
+            frame.pts = None
+            for converted in resampler.resample(frame):
+                dst.mux(encoded.encode(converted))
+        for converted in resampler.resample(None):
+            dst.mux(encoded.encode(converted))
+        dst.mux(encoded.encode(None))

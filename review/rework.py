@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from .audio import playable_copy
 from .errors import InputError
 from .pipeline import Progress, ReviewResult, Services, _noop, _review_transcript, review_file
 from .types import Transcript
@@ -144,7 +145,8 @@ def retry_call(call_id: int, services: Services, methodology: str | None = None,
 
 def delete_call(call_id: int, services: Services) -> None:
     """Delete a call for good: its index entries, its rows (transcripts, reviews, overrides,
-    comments, documents) and its kept upload when no other call shares it.
+    comments, documents) and its kept upload (and the upload's playable copy) when no other call
+    shares it.
 
     call_id: the call. Ask the manager to confirm first: nothing of it can be restored.
     """
@@ -154,3 +156,4 @@ def delete_call(call_id: int, services: Services) -> None:
     kept = services.store.delete_call(call_id)
     if kept is not None:
         Path(kept).unlink(missing_ok=True)
+        playable_copy(kept).unlink(missing_ok=True)  # the MP3 the app played a WMA / AMR call from

@@ -75,14 +75,16 @@ def _write_wav(path: Path, channels: list[np.ndarray], sample_rate: int) -> None
 
 
 CODECS = {".flac": "flac", ".ogg": "libopus", ".opus": "libopus", ".mp3": "mp3", ".m4a": "aac",
-          ".webm": "libopus", ".mp4": "aac", ".wav": "pcm_s16le"}
+          ".webm": "libopus", ".mp4": "aac", ".wav": "pcm_s16le", ".amr": "libopencore_amrnb",
+          ".3gp": "libopencore_amrnb"}
 
 
 def encode_audio(src: Path, out_path: Path, codec: str | None = None, rate: int | None = None) -> Path:
     """Re-encode `src` into the container of `out_path`'s extension, with PyAV.
 
     codec: the audio codec (default: the usual one for the extension, see CODECS).
-    rate: output sample rate (default: the input's; 48 kHz for Opus, which allows no other).
+    rate: output sample rate (default: the input's; 48 kHz for Opus, which allows no other; AMR-NB,
+        the codec of phone call recorders, is always 8 kHz mono at 12.2 kbit/s).
     """
     import av
     from av.audio.stream import AudioStream
@@ -92,10 +94,14 @@ def encode_audio(src: Path, out_path: Path, codec: str | None = None, rate: int 
         raise InputError(f"{out_path}: cannot write this kind of audio; use {', '.join(sorted(CODECS))}")
     with av.open(str(src)) as inp, av.open(str(out_path), "w") as dst:
         in_stream = inp.streams.audio[0]
-        out_rate = rate or (48000 if codec == "libopus" else in_stream.rate)
+        amr = codec == "libopencore_amrnb"
+        out_rate = 8000 if amr else rate or (48000 if codec == "libopus" else in_stream.rate)
+        layout = "mono" if amr else in_stream.layout.name
         # an audio codec: the stream is an audio stream
-        out_stream = cast(AudioStream, dst.add_stream(codec, rate=out_rate, layout=in_stream.layout.name))
-        resampler = av.AudioResampler(format=out_stream.format.name, layout=in_stream.layout.name, rate=out_rate)
+        out_stream = cast(AudioStream, dst.add_stream(codec, rate=out_rate, layout=layout))
+        if amr:
+            out_stream.bit_rate = 12200
+        resampler = av.AudioResampler(format=out_stream.format.name, layout=layout, rate=out_rate)
         for frame in inp.decode(in_stream):
             frame.pts = None
             for converted in resampler.resample(frame):

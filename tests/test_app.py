@@ -366,6 +366,19 @@ def player_args(at) -> dict:
     return json.loads(player.proto.json_args)
 
 
+def test_a_phone_recording_the_browser_cannot_play_is_played_from_an_mp3_copy(seams, store, tmp_path):
+    from review.audio import playable_copy
+    from testkit.synth import encode_audio
+
+    amr = encode_audio(REPO / "tests" / "data" / "audio" / "jfk.flac", tmp_path / "phone.amr")
+    result = store_review(store, amr.read_bytes(), "phone.amr")
+    kept = Path(store.get_call(result.call_id).stored_path)
+    at = app("review", call_id=result.call_id)
+    assert not at.exception and not [w for w in at.warning if "recording" in w.value]
+    assert player_args(at)["audio"].startswith("data:audio/mpeg;base64,")
+    assert playable_copy(kept).is_file() and kept.read_bytes() == amr.read_bytes()
+
+
 def test_call_review_shows_quotes_with_timestamps_and_plays_from_a_quote(seams, store):
     result = store_review(store, tiny_wav(tone=20), "review-me.wav")
     at = app("review", call_id=result.call_id)

@@ -32,6 +32,9 @@ def convert(src: Path, dst: Path, codec: str, rate: int | None = None) -> Path:
         ("call.webm", "libopus", None),
         ("call.mp4", "aac", None),
         ("telephone_8k.wav", "pcm_s16le", 8000),
+        # Android call recorders: AMR-NB (8 kHz, 12.2 kbit/s), raw or in a 3GP container
+        ("call.amr", None, None),
+        ("call.3gp", None, None),
     ],
 )
 def test_recording_formats_transcribe(settings, tmp_path, name, codec, rate):
@@ -141,3 +144,39 @@ def test_video_without_audio_track(tmp_path):
             out.mux(packet)
     with pytest.raises(InputError, match="has no audio track"):
         audio.decode(video)
+
+
+# --------------------------------------------------------------------------- playing in a browser
+
+
+def test_a_phone_recording_plays_from_an_mp3_copy_beside_it(tmp_path):
+    recording = convert(JFK, tmp_path / "abc.amr", None)
+    original = recording.read_bytes()
+    copy = audio.playable(recording)
+    assert copy == tmp_path / "abc.play.mp3" == audio.playable_copy(recording)
+    assert copy.read_bytes()[:3] == b"ID3" or copy.read_bytes()[0] == 0xFF  # an MP3 stream
+    assert 10.5 < audio.decode(copy).duration < 11.5  # the whole call, the same length
+    assert recording.read_bytes() == original  # the upload itself is never touched
+    made = copy.stat().st_mtime_ns
+    assert audio.playable(recording) == copy and copy.stat().st_mtime_ns == made  # made once
+
+
+def test_formats_a_browser_plays_are_played_as_they_are(tmp_path):
+    for name in ("call.mp3", "call.ogg"):
+        recording = convert(JFK, tmp_path / name, None)
+        assert audio.playable(recording) == recording
+    assert not list(tmp_path.glob("*.play.mp3"))
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not audio")
+    assert audio.playable(notes) is None and audio.playable(tmp_path / "gone.amr") is None
+
+
+def test_no_playable_copy_of_a_corrupt_recording_or_where_it_cannot_be_written(tmp_path):
+    corrupt = tmp_path / "corrupt.wma"
+    corrupt.write_bytes(np.random.default_rng(3).bytes(20000))
+    assert audio.playable(corrupt) is None
+    assert not [p for p in tmp_path.iterdir() if p.name != "corrupt.wma"]  # no half copy left behind
+    recording = convert(JFK, tmp_path / "call.amr", None)
+    audio.playable_copy(recording).mkdir()  # the copy cannot be written (as in a read-only folder, also as root)
+    assert audio.playable(recording) is None
+    assert recording.is_file()

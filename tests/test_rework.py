@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from fakes import FakeEmbedding
 
+from review.audio import playable_copy
 from review.errors import ConfigError, InputError, StoreError
 from review.formats import write_json_atomic
 from review.pipeline import Services, review_file
@@ -117,8 +118,11 @@ def test_delete_removes_rows_index_entries_and_the_kept_upload(settings, tmp_pat
     rescore_call(gone.call_id, services, "bant")
     kept = Path(store.get_call(gone.call_id).stored_path)
     assert kept.is_file() and services.index.window_vectors(str(gone.call_id))
+    played = playable_copy(kept)
+    played.write_bytes(b"an MP3 the app played the call from")
 
     delete_call(gone.call_id, services)
+    assert not played.exists()
     assert store.get_call(gone.call_id) is None and store.reviews_for_call(gone.call_id) == []
     assert store.comments(gone.call_id) == [] and store.get_transcript(gone.call_id) is None
     assert store.overrides(gone.review_id) == {}

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from review.audio import AUDIO_EXTENSIONS
 from review.timefmt import clock
-from review.ui import call_actions, call_scorecard, charts, player, state
+from review.ui import call_actions, call_scorecard, charts, moments, player, state
 from review.ui.safe_text import md_text
 
 
@@ -78,9 +79,13 @@ def _transcript(call, review, card, transcript) -> None:
         found = player.matching_turns(transcript, search)
         st.caption(f"{len(found)} of {len(transcript.segments)} turns mention \u201c{md_text(search.strip())}\u201d"
                    if found else f"No turn mentions \u201c{md_text(search.strip())}\u201d.")
-    path = Path(call.stored_path) if call.stored_path else None
-    if path is not None and path.suffix.lower() in state.AUDIO_MIME and not path.is_file():
-        st.warning(f"The recording {path.name} is missing from the uploads folder; the review is intact.")
+    kept = Path(call.stored_path) if call.stored_path else None
+    path = moments.recording(call)
+    if kept is not None and kept.suffix.lower() in AUDIO_EXTENSIONS and path is None:
+        st.warning(f"The recording {kept.name} is missing from the uploads folder; the review is intact."
+                   if not kept.is_file() else
+                   f"The recording {kept.name} cannot be played in the browser (no playable copy could be "
+                   "made in the uploads folder); the review is intact.")
     if player.too_long_to_inline(path):
         st.caption("This recording is long: it plays here without the transcript following it.")
         st.audio(str(path), start_time=int(st.session_state.get(f"audio_start_{call.id}", 0)))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from review import audio
 from review.render import quoted_moments
 from review.timefmt import clock
 
@@ -18,11 +19,15 @@ MAX_BUTTONS = 6  # a part quotes two or three moments; a long edited one shows i
 
 
 def recording(call) -> Path | None:
-    """The call's kept recording when it is audio the browser can play, else None."""
-    path = Path(call.stored_path) if call.stored_path else None
-    if path is None or path.suffix.lower() not in state.AUDIO_MIME or not path.is_file():
+    """The call's kept recording as the browser can play it (an MP3 copy of a WMA or AMR phone
+    recording, made once), else None."""
+    if not call.stored_path:
         return None
-    return path
+    path = Path(call.stored_path)
+    if path.suffix.lower() in audio.BROWSER_PLAYABLE or audio.playable_copy(path).is_file():
+        return audio.playable(path)
+    with st.spinner("Making a copy of the recording the browser can play..."):
+        return audio.playable(path)
 
 
 def _choose(review_id: int, key: str, seconds: float) -> None:

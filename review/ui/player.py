@@ -29,7 +29,7 @@ def _component():
 def audio_source(path: Path | None) -> str:
     """The recording as a data: URL the player can play ("" when there is nothing to play).
 
-    path: the kept upload (None or a transcript file gives "").
+    path: the playable recording (review.ui.moments.recording; None gives "").
     """
     import streamlit as st
 

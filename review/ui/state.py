@@ -38,10 +38,11 @@ PAGE_FILES = {
     }.items()
 }
 
+# The formats a browser plays (review.audio.BROWSER_PLAYABLE); the others play from an MP3 copy.
 AUDIO_MIME = {
     ".wav": "audio/wav", ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".ogg": "audio/ogg",
     ".opus": "audio/ogg", ".webm": "audio/webm", ".mp4": "audio/mp4", ".flac": "audio/flac",
-    ".aac": "audio/aac", ".wma": "audio/x-ms-wma",
+    ".aac": "audio/aac",
 }
 
 
