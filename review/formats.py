@@ -20,6 +20,7 @@ from .metrics import compute_metrics, metrics_to_text  # noqa: F401  (part of th
 from .speakers import (
     UNKNOWN_SPEAKER,
     assign_roles,
+    is_sound_only,
     looks_like_speaker_name,
     speaker_label,
     split_role_suffix,
@@ -162,7 +163,7 @@ def _parse_cues(path: Path, text: str) -> tuple[list[_Piece], list[str]]:
     for start, end, who, words in raw:
         if who is None:
             who, words = next(prefixed)
-        if words:  # "Alex:" with nothing after it says nothing
+        if words and not is_sound_only(words):  # "Alex:" alone or "[Music]" says nothing
             pieces.append(_Piece(start, end, speaker_label(who or UNKNOWN_SPEAKER), words))
     if not pieces:
         raise _fail(path, "has no cues with text; export the call as WebVTT or SRT with captions")
@@ -223,7 +224,7 @@ def _parse_plain_text(path: Path, text: str) -> tuple[list[_Piece], list[str]]:
             turns.append([turns[-1][0] if turns else UNKNOWN_SPEAKER, at, rest])
         else:
             turns[-1][2] = f"{turns[-1][2]} {rest}".strip()
-    turns = [t for t in turns if t[2]]
+    turns = [t for t in turns if t[2] and not is_sound_only(t[2])]  # "[Music]" alone is no one's turn
     # A title or header over named turns ("Weekly sync - Transcript") is not speech: never a quote.
     lead = next((i for i, t in enumerate(turns) if t[0] != UNKNOWN_SPEAKER), 0)
     skipped = " / ".join(t[2] for t in turns[:lead])

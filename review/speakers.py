@@ -181,6 +181,17 @@ _CAPTION_SOUNDS = {"music", "laughter", "laughs", "laughing", "applause", "inaud
                    "unintelligible", "chuckles", "sighs", "no audio", "blank_audio", "sound", "beep", "static"}
 
 
+# A text made only of bracketed notes, music signs and punctuation: "[Music]", "(upbeat music)",
+# "♪♪", "[BLANK_AUDIO]", "[Alex Rivera]". Whisper writes such notes over hold music and noise, and
+# captions carry them as cues; no one said them, so they are never a turn, a quote or talk time.
+_SOUND_ONLY = re.compile(r"(?:\s|[-.,!?\u2026*\u266a\u266b\u266c]|\U0001F3B5|\U0001F3B6|\[[^\[\]]*\]|\([^()]*\))*")
+
+
+def is_sound_only(text: str) -> bool:
+    """True when `text` holds no speech: only notes in brackets, music signs and punctuation."""
+    return _SOUND_ONLY.fullmatch(text) is not None
+
+
 def split_speaker_prefixes(texts: list[str]) -> list[tuple[str | None, str]]:
     """Split each "Name: text" into (Name, text) when Name is a speaker label, else (None, text).
 

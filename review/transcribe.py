@@ -5,7 +5,8 @@ speaker of every word is exact (left = "speaker_1", right = "speaker_2"). One-ch
 their speakers by voice (review.diarize); where only one voice is found, all speech stays under one
 honest "unknown" speaker. Decoding is set up against text
 invented on silence: VAD removes non-speech first, the previous window's text never primes the
-next, and segments that look like silence or a repetition loop are dropped.
+next, and segments that look like silence or a repetition loop, or are only a note of a sound
+("[Music]"), are dropped.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from . import audio as audio_io
 from . import diarize, whisper_models, windowed
 from .errors import ConfigError
 from .settings import Settings, load_settings
-from .speakers import MONO_WARNING
+from .speakers import MONO_WARNING, is_sound_only
 from .types import Segment, SpeakerAttribution, Transcript, TranscriptSource, Word
 from .voices import VoiceProfile
 
@@ -146,9 +147,11 @@ def model_is_multilingual(model) -> bool:
 
 
 def _kept(segment) -> bool:
-    """False for a segment that is most likely invented: silence-like or a repetition loop."""
+    """False for a segment that is most likely invented (silence-like or a repetition loop) or is
+    only a note of a sound ("[Music]", "(upbeat music)", "♪", written over hold music)."""
     silent = segment.no_speech_prob > _NO_SPEECH_PROB and segment.avg_logprob < _LOW_AVG_LOGPROB
-    return not silent and segment.compression_ratio <= _MAX_COMPRESSION_RATIO
+    return (not silent and segment.compression_ratio <= _MAX_COMPRESSION_RATIO
+            and not is_sound_only(segment.text))
 
 
 def transcribe_samples(

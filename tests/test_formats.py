@@ -197,13 +197,15 @@ def test_plain_text_turn_headers_of_other_tools(tmp_path, shape, text):
         ("Alex Rivera", 1.0, "Thanks for joining."), ("Jordan Lee", 4.0, "Happy to.")], shape
 
 
-def test_captions_tag_speakers_in_brackets_and_sounds_stay_text(tmp_path):
+def test_captions_tag_speakers_in_brackets_and_sound_cues_are_no_turns(tmp_path):
     f = tmp_path / "call.srt"
     f.write_text("1\n00:00:01,000 --> 00:00:03,000\n[Music]\n\n2\n00:00:03,000 --> 00:00:05,000\n"
-                 "[Alex Rivera] Thanks for joining.\n\n3\n00:00:05,000 --> 00:00:07,000\n[Jordan Lee] Happy to.\n")
+                 "[Alex Rivera] Thanks for joining.\n\n3\n00:00:05,000 --> 00:00:07,000\n[Jordan Lee] Happy to.\n"
+                 "\n4\n00:00:07,000 --> 00:00:09,000\n\u266a\u266a\n\n5\n00:00:09,000 --> 00:00:11,000\n"
+                 "[Jordan Lee] [laughs] Sure, (laughs) go on.\n")
     t = load_transcript(f)
-    assert [(s.speaker, s.text) for s in t.segments] == [
-        ("unknown", "[Music]"), ("Alex Rivera", "Thanks for joining."), ("Jordan Lee", "Happy to.")]
+    assert [(s.speaker, s.text) for s in t.segments] == [  # "[Music]" and "♪♪" are nobody's speech
+        ("Alex Rivera", "Thanks for joining."), ("Jordan Lee", "Happy to. [laughs] Sure, (laughs) go on.")]
     one = tmp_path / "one.srt"  # a single bracket is an aside, not a speaker tag
     one.write_text("1\n00:00:01,000 --> 00:00:03,000\n[Alex] laughs at that\n")
     assert load_transcript(one).segments[0].speaker == "unknown"
@@ -528,3 +530,16 @@ def test_a_word_file_that_is_not_one_or_unpacks_too_large_is_refused(tmp_path, m
     monkeypatch.setattr(docx_text, "MAX_UNPACKED_BYTES", 1000)  # as a zip bomb would be, scaled down
     with pytest.raises(InputError, match=r"big.docx: unpacks to 0 MB, more than a Word document holds"):
         load_transcript(real)
+
+
+def test_sound_notes_alone_are_no_turns_in_plain_text(tmp_path):
+    f = tmp_path / "call.txt"
+    f.write_text("[00:00:01] Alex Rivera: Thanks for joining.\n[00:00:03] [Music]\n"
+                 "[00:00:20] (hold music)\n[00:00:30] Jordan Lee: Sorry, I'm back.\n[00:00:33] Jordan Lee: (laughs)\n")
+    t = load_transcript(f)
+    assert [(s.speaker, s.start, s.text) for s in t.segments] == [
+        ("Alex Rivera", 1.0, "Thanks for joining."), ("Jordan Lee", 30.0, "Sorry, I'm back.")]
+    only = tmp_path / "music.vtt"
+    only.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:09.000\n[Music]\n")
+    with pytest.raises(InputError, match="no cues with text"):
+        load_transcript(only)

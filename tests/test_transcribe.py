@@ -133,11 +133,13 @@ def test_invented_segments_are_dropped():
         _fake_segment("thanks for watching", no_speech_prob=0.9, avg_logprob=-1.4, start=2),
         _fake_segment("the the the the the the", compression_ratio=3.1, start=4),
         _fake_segment("confident though quiet", no_speech_prob=0.9, avg_logprob=-0.2, start=6),
+        _fake_segment("[Music]", start=8),  # what Whisper writes over hold music: no one said it
+        _fake_segment("(upbeat music) \u266a", start=9),
     ]
     fake_model = SimpleNamespace(transcribe=lambda samples, **opts: (iter(fake_segments), SimpleNamespace(language="en")))
-    runs, language, dropped = transcribe_samples(fake_model, np.zeros(16000 * 8, np.float32), {})
+    runs, language, dropped = transcribe_samples(fake_model, np.zeros(16000 * 10, np.float32), {})
     assert [" ".join(w.word.strip() for w in run) for run in runs] == ["real speech here", "confident though quiet"]
-    assert dropped == 2 and language == "en"
+    assert dropped == 4 and language == "en"
 
 
 def test_words_merge_into_turns_by_word_time_not_segment():
