@@ -412,6 +412,17 @@ def make_engine(name: str, settings):
     return make_chat_engine(load_settings(llm_engine="openai"))
 
 
+def curve_sizes(text: str, available: int) -> tuple[int, ...]:
+    """The --curve sizes: ascending, distinct, none above the tuning dialogues there are."""
+    try:
+        sizes = sorted({int(n) for n in text.split(",") if n.strip()})
+    except ValueError:
+        raise SystemExit(f"agreement: --curve {text!r}: give whole numbers separated by commas, e.g. 0,5,10") from None
+    if not sizes or sizes[0] < 0 or sizes[-1] > available:
+        raise SystemExit(f"agreement: --curve {text!r}: sizes go from 0 to {available} (the tuning dialogues)")
+    return tuple(sizes)
+
+
 def main(argv: list[str] | None = None, engine=None) -> int:
     """Run the benchmark; `engine` overrides --engine (tests pass a fake ChatEngine here)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -428,6 +439,9 @@ def main(argv: list[str] | None = None, engine=None) -> int:
     parser.add_argument("--marks", default="lead", choices=["lead", "all", "missed"],
                         help="learning curve: the simulated manager marks the lead quote, every quote cited, "
                              "or the lead quote and a moment the AI missed")
+    parser.add_argument("--curve", default=None, metavar="N,N,...",
+                        help="learning curve sizes (default 0,5,10,20,50; up to the tuning half's size, e.g. "
+                             "0,50,100,133 to see where more corrections lead)")
     parser.add_argument("--cache", default=str(Path.home() / ".cache" / "callreview" / "agreement-embeddings.pkl"))
     args = parser.parse_args(argv)
 
@@ -470,7 +484,8 @@ def main(argv: list[str] | None = None, engine=None) -> int:
                         f"real set ({folder}), {title}, {HALF_NAMES[args.half]}: {len(data.report)} dialogues "
                         f"({HALF_NOTES[args.half]}), presence per strategy")
             if "curve" in sets and engine is None and scorer.use_judge:
-                sizes = tuple(n for n in CURVE if n <= (20 if args.quick else 50))
+                sizes = curve_sizes(args.curve, len(data.tune)) if args.curve else \
+                    tuple(n for n in CURVE if n <= (20 if args.quick else 50))
                 marked = {"lead": "the judge's lead quote", "all": "every quote the judge cited",
                           "missed": "the judge's lead quote, and a moment the AI missed where none shows it"}[args.marks]
                 scored = {"report": f"the {len(data.report)} reporting dialogues",

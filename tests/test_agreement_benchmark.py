@@ -106,3 +106,19 @@ def test_a_set_kept_apart_is_scored_whole(agreement, settings, capsys, tmp_path)
     assert code == 0 and f"every dialogue: {expected} dialogues (for a set kept apart" in out
     rows = [line for line in out.splitlines() if line.split() and line.split()[0] == "credibility-appeal"]
     assert rows and rows[0].split()[1] == str(expected)
+
+
+def test_the_learning_curve_sizes_are_chosen_and_checked(agreement, settings, capsys, tmp_path):
+    """--curve: the sizes a team asks for (e.g. up to every tuning dialogue), in order, each once;
+    sizes the tuning half cannot give are one line that says what to give."""
+    assert agreement.curve_sizes("50,0,5,5,133", 133) == (0, 5, 50, 133)
+    for bad in ("5,x", "0,134", "-1", ","):
+        with pytest.raises(SystemExit, match="--curve"):
+            agreement.curve_sizes(bad, 133)
+    # the committed subset holds reporting dialogues only: N = 0 is the curve it can draw
+    code = agreement.main(["--sets", "curve", "--curve", "0", "--persuasion", str(DATA),
+                           "--cache", str(tmp_path / "c.pkl")])
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()]
+    assert code == 0 and [r[0] for r in rows if len(r) == 6 and r[0].isdigit()] == ["0"]
+    with pytest.raises(SystemExit, match="--curve '5': sizes go from 0 to 0"):
+        agreement.main(["--sets", "curve", "--curve", "5", "--persuasion", str(DATA), "--cache", str(tmp_path / "c.pkl")])
