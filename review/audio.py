@@ -349,15 +349,37 @@ def _encode_mp3(src: Path, out: Path) -> None:
     """`src`'s first audio track as MP3 (its channels kept: the rep and the customer may each have
     one), at a rate MP3 allows."""
     import av
-    from av.audio.stream import AudioStream
 
-    with av.open(str(src), metadata_errors="ignore") as inp, av.open(str(out), "w", format="mp3") as dst:
+    with av.open(str(src), metadata_errors="ignore") as inp:
         stream = inp.streams.audio[0]
         layout = "stereo" if (stream.codec_context.channels or 1) >= 2 else "mono"
-        rate = stream.rate if stream.rate in (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000) else 44100
-        encoded = dst.add_stream("mp3", rate=rate, layout=layout)
-        assert isinstance(encoded, AudioStream)
-        resampler = av.AudioResampler(format=encoded.format.name, layout=layout, rate=rate)
+        rate = stream.rate if stream.rate in _MP3_RATES else 44100
+    transcode(src, out, "mp3", rate=rate, layout=layout, container="mp3")
+
+
+_MP3_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
+
+
+def transcode(src: str | os.PathLike, out: str | os.PathLike, codec: str, rate: int | None = None,
+              layout: str | None = None, container: str | None = None, bit_rate: int | None = None) -> Path:
+    """Re-encode `src`'s first audio track into `out` with PyAV.
+
+    codec: the audio codec ("mp3", "libopus", "libopencore_amrnb", ...). rate, layout: the output's
+    (default: the input's). container: the output format (default: from `out`'s extension).
+    bit_rate: bits per second, for codecs that need one (AMR-NB: 12200).
+    Raises av.error.FFmpegError for a file PyAV cannot read or a codec it cannot write.
+    """
+    import av
+    from av.audio.stream import AudioStream
+
+    with av.open(str(src), metadata_errors="ignore") as inp, av.open(str(out), "w", format=container) as dst:
+        stream = inp.streams.audio[0]
+        layout = layout or stream.layout.name
+        encoded = dst.add_stream(codec, rate=rate or stream.rate, layout=layout)
+        assert isinstance(encoded, AudioStream)  # an audio codec makes an audio stream
+        if bit_rate:
+            encoded.bit_rate = bit_rate
+        resampler = av.AudioResampler(format=encoded.format.name, layout=layout, rate=encoded.rate)
         for frame in inp.decode(stream):
             frame.pts = None
             for converted in resampler.resample(frame):
@@ -365,3 +387,4 @@ def _encode_mp3(src: Path, out: Path) -> None:
         for converted in resampler.resample(None):
             dst.mux(encoded.encode(converted))
         dst.mux(encoded.encode(None))
+    return Path(out)

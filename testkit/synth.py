@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 import wave
 from pathlib import Path
-from typing import Literal, cast
+from typing import Literal
 
 import numpy as np
 
@@ -86,30 +86,14 @@ def encode_audio(src: Path, out_path: Path, codec: str | None = None, rate: int 
     rate: output sample rate (default: the input's; 48 kHz for Opus, which allows no other; AMR-NB,
         the codec of phone call recorders, is always 8 kHz mono at 12.2 kbit/s).
     """
-    import av
-    from av.audio.stream import AudioStream
+    from review.audio import transcode
 
     codec = codec or CODECS.get(Path(out_path).suffix.lower())
     if codec is None:
         raise InputError(f"{out_path}: cannot write this kind of audio; use {', '.join(sorted(CODECS))}")
-    with av.open(str(src)) as inp, av.open(str(out_path), "w") as dst:
-        in_stream = inp.streams.audio[0]
-        amr = codec == "libopencore_amrnb"
-        out_rate = 8000 if amr else rate or (48000 if codec == "libopus" else in_stream.rate)
-        layout = "mono" if amr else in_stream.layout.name
-        # an audio codec: the stream is an audio stream
-        out_stream = cast(AudioStream, dst.add_stream(codec, rate=out_rate, layout=layout))
-        if amr:
-            out_stream.bit_rate = 12200
-        resampler = av.AudioResampler(format=out_stream.format.name, layout=layout, rate=out_rate)
-        for frame in inp.decode(in_stream):
-            frame.pts = None
-            for converted in resampler.resample(frame):
-                dst.mux(out_stream.encode(converted))
-        for converted in resampler.resample(None):
-            dst.mux(out_stream.encode(converted))
-        dst.mux(out_stream.encode(None))
-    return Path(out_path)
+    if codec == "libopencore_amrnb":
+        return transcode(src, out_path, codec, rate=8000, layout="mono", bit_rate=12200)
+    return transcode(src, out_path, codec, rate=rate or (48000 if codec == "libopus" else None))
 
 
 def render_dialogue(

@@ -24,6 +24,11 @@ from review.types import Segment, Transcript
 SAMPLES = Path(__file__).resolve().parent / "data" / "transcripts"
 
 
+def said(t) -> list[tuple[str, float, str]]:
+    """Who said what, when: each turn's speaker, start and text."""
+    return [(s.speaker, s.start, s.text) for s in t.segments]
+
+
 def turns(t: Transcript) -> list[tuple]:
     return [(s.id, s.start, s.end, s.speaker, s.role, s.text) for s in t.segments]
 
@@ -180,7 +185,7 @@ def test_plain_text_rev_style_headers(tmp_path):
     inline.write_text("Alex Rivera (00:01): Thanks for joining.\nJordan Lee [00:04]: Happy to.\n"
                       "More from Jordan on the next line.\n")
     t = load_transcript(inline)
-    assert [(s.speaker, s.start, s.text) for s in t.segments] == [
+    assert said(t) == [
         ("Alex Rivera", 1.0, "Thanks for joining."), ("Jordan Lee", 4.0, "Happy to. More from Jordan on the next line.")]
 
 
@@ -193,7 +198,7 @@ def test_plain_text_turn_headers_of_other_tools(tmp_path, shape, text):
     f = tmp_path / "call.txt"
     f.write_text(text)
     t = load_transcript(f)
-    assert [(s.speaker, s.start, s.text) for s in t.segments] == [
+    assert said(t) == [
         ("Alex Rivera", 1.0, "Thanks for joining."), ("Jordan Lee", 4.0, "Happy to.")], shape
 
 
@@ -507,7 +512,7 @@ def test_a_transcript_saved_as_a_word_file_is_read_as_its_text(tmp_path):
                                                "00:00:01", "Alex Rivera: Thanks for joining.", "00:00:04",
                                                "Jordan Lee: Happy to."])
     t = load_transcript(meet)
-    assert [(s.speaker, s.start, s.text) for s in t.segments] == [  # the title is no one's turn, never a quote
+    assert said(t) == [  # the title is no one's turn, never a quote
         ("Alex Rivera", 1.0, "Thanks for joining."), ("Jordan Lee", 4.0, "Happy to.")]
     assert "a title or header, not speech" in t.warnings[0] and "Weekly sync" in t.warnings[0]
     teams = _word_file(tmp_path / "teams.docx", ["Alex Rivera   0:01", "Thanks for joining.",
@@ -533,13 +538,11 @@ def test_a_word_file_that_is_not_one_or_unpacks_too_large_is_refused(tmp_path, m
 
 
 def test_sound_notes_alone_are_no_turns_in_plain_text(tmp_path):
-    f = tmp_path / "call.txt"
-    f.write_text("[00:00:01] Alex Rivera: Thanks for joining.\n[00:00:03] [Music]\n"
-                 "[00:00:20] (hold music)\n[00:00:30] Jordan Lee: Sorry, I'm back.\n[00:00:33] Jordan Lee: (laughs)\n")
-    t = load_transcript(f)
-    assert [(s.speaker, s.start, s.text) for s in t.segments] == [
+    (tmp_path / "call.txt").write_text("[00:00:01] Alex Rivera: Thanks for joining.\n[00:00:03] [Music]\n"
+                                       "[00:00:20] (hold music)\n[00:00:30] Jordan Lee: Sorry, I'm back.\n"
+                                       "[00:00:33] Jordan Lee: (laughs)\n")
+    assert said(load_transcript(tmp_path / "call.txt")) == [
         ("Alex Rivera", 1.0, "Thanks for joining."), ("Jordan Lee", 30.0, "Sorry, I'm back.")]
-    only = tmp_path / "music.vtt"
-    only.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:09.000\n[Music]\n")
+    (tmp_path / "music.vtt").write_text("WEBVTT\n\n00:00:01.000 --> 00:00:09.000\n[Music]\n")
     with pytest.raises(InputError, match="no cues with text"):
-        load_transcript(only)
+        load_transcript(tmp_path / "music.vtt")
