@@ -341,7 +341,7 @@ def playable(path: str | os.PathLike) -> Path | None:
 
     try:  # as private as the recording it copies
         return write_atomic(copy, lambda tmp: _encode_mp3(p, tmp), mode=PRIVATE)
-    except (OSError, av.error.FFmpegError, ValueError, EOFError):
+    except (OSError, av.error.FFmpegError, ValueError, EOFError, IndexError):  # IndexError: no audio track
         return None
 
 

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import audio
 from .errors import CallreviewError, ConfigError
 
 if TYPE_CHECKING:
@@ -208,6 +209,9 @@ def run_job(job_id: int, settings: Settings, services=None, review: Callable | N
                 progress=lambda stage, fraction, message: store.job_progress(
                     job_id, worker, stage, fraction, message),
             )
+        # A recording a browser cannot play (WMA, AMR) gets its MP3 copy here, off the page that
+        # plays it; best effort: without it the page makes it or says it cannot.
+        audio.playable(job.stored_path)
         card = result.scorecard
         note = " (served from the store)" if result.cached else ""
         store.finish_job(job_id, worker, result.call_id, result.review_id,

@@ -73,6 +73,20 @@ def test_a_submitted_file_is_reviewed_by_a_worker_with_progress(settings, store)
     assert fake.calls == ["zoom_demo.vtt"]  # the worker reviews it under the name the user gave
 
 
+def test_the_worker_makes_the_playable_copy_of_a_phone_recording(settings, store, tmp_path):
+    """So the call page plays an AMR call at once instead of transcoding it while the manager waits."""
+    from review.audio import playable_copy
+    from testkit.synth import encode_audio
+
+    amr = encode_audio(REPO / "tests" / "data" / "audio" / "jfk.flac", tmp_path / "phone.amr")
+    job, _ = jobs.submit_review(store, settings, amr.read_bytes(), "phone.amr", _options())
+    assert not playable_copy(job.stored_path).exists()
+    assert jobs.run_job(job.id, settings, services=Services(settings, store, None, None),
+                        review=FakePipeline(store)) == "done"
+    assert playable_copy(job.stored_path).stat().st_size > 1000
+    assert Path(job.stored_path).read_bytes() == amr.read_bytes()
+
+
 def test_the_same_file_and_options_is_one_job_and_a_second_run_does_nothing(settings, store):
     fake = FakePipeline(store)
     data = (TRANSCRIPTS / "teams_discovery.vtt").read_bytes()
