@@ -6,6 +6,9 @@ The playbooks in tests/data/playbooks/ were written for these tests (no third-pa
 .docx one is generated here with python-docx. partner_call_guide.md and sdr_call_notes.txt were
 first run blind, after the reader was written; what they exposed (a "Tip:" line read as a check,
 a "... is banned" quote read as a good example, two awkward guessed questions) was then fixed. So
+were acme_discovery_scorecard.md and cold_call_standards.md (a second verb left conjugated,
+"Decision process: who signs, ..." read as a bare name, a "not" left where a quoted phrase was
+cut out of a question, a plain first line not read as the title). So
 was meddicc_field_guide.md's shape (a MEDDICC heading per letter with "What good looks like:" and
 'Ask: "..."' lines), which imported as checks named "Ask" and "What good looks like" before.
 """
@@ -268,6 +271,28 @@ EXPECTED = {
     ], ["guessed the question for 4 criteria from a name alone ('Metrics', 'Economic Buyer', 'Decision Criteria', "
         "...); check them", "read 'FAQ' as context: no checks under the heading",
         "no examples for 1 of 5 criteria; add quoted example phrases to the playbook (or the YAML) to help scoring"]),
+    # bullets with a bold name and a description after a dash or a colon, examples after "e.g." and
+    # "Listen for:", a quoted phrase the rep should not say ("not "I'll follow up"")
+    "acme_discovery_scorecard.md": ("Acme Discovery Scorecard (v3, Q4)", [
+        ("General", [
+            ("Agenda & time check", "Did the rep confirm time available and set an agenda up front?", 2, 0),
+            ("Current state", "Did the rep learn how they do it today, who's involved and what tools they use?", 1, 0),
+            ("Business pain (quantified)", "Did the rep get a number on the pain: hours, dollars, churn?", 0, 0),
+            ("Decision process", "Did the rep establish who signs, what steps, what happened last time they bought "
+                                 "something like this?", 1, 0),
+            ("Next step w/ date", "Did the rep leave with a calendar invite?", 0, 1),
+        ]),
+    ], [NO_EXAMPLES.format(1, 5)]),
+    # pasted from a wiki: the title a plain first line (no '#'), checks numbered "1)", a question and
+    # "Good:" / "Avoid:" lines under each
+    "cold_call_standards.md": ("Cold Call Standards", [
+        ("General", [
+            ("Permission-based opener", "Did the rep ask for 30 seconds and give the reason for the call?", 1, 0),
+            ("Problem statement", "Did the rep lead with a problem peers in the same role have, instead of the "
+                                  "product?", 1, 1),
+            ("Ask for the meeting", "Did the rep ask for a specific time?", 0, 0),
+        ]),
+    ], [NO_EXAMPLES.format(1, 3)]),
 }
 # Context each playbook holds that must not become a criterion (name, question or example).
 CONTEXT = {
@@ -282,6 +307,8 @@ CONTEXT = {
     "partner_call_guide.md": ["Version 2", "These calls are with resellers", "Tip", "case studies", "Tomás"],
     "sdr_call_notes.txt": ["Every cold call we review", "Monday pipeline sheet"],
     "solar_consultation_calls.md": ["Owner", "Our consultants call", "Score each check", "Questions about this page"],
+    "acme_discovery_scorecard.md": ["Managers: score", "first 20 minutes", "Last edited", "Dana"],
+    "cold_call_standards.md": ["Pasted from the team wiki", "Friday review", "Questions?", "Priya"],
     "field_sales_discovery_guide.docx": ["Prepared by the EMEA", "Spend at least half", "Appendix",
                                          "In Germany and France"],
 }
@@ -508,6 +535,15 @@ def test_keywords_are_escaped_regexes():
          "derived"),
         ("Revisit date", 'a specific date, not "next quarter"',
          "Did the rep establish the revisit date (a specific date, not next quarter)?", "guessed"),
+        # a second verb takes the base form too; a description that lists what to find out; a
+        # quoted phrase the rep should not say leaves no "not" behind
+        ("Agenda", "Rep confirms the time available and sets an agenda up front",
+         "Did the rep confirm the time available and set an agenda up front?", "derived"),
+        ("Goals", "Asks about goals and challenges", "Did the rep ask about goals and challenges?", "derived"),
+        ("Decision process", "who signs, what steps, and by when",
+         "Did the rep establish who signs, what steps, and by when?", "derived"),
+        ("Next step", 'Leaves with a calendar invite, not "I\'ll follow up".',
+         "Did the rep leave with a calendar invite?", "derived"),
         ("Empathy", 'tries to evoke empathy for the buyer\'s team, e.g. "that sounds exhausting"',
          "Did the rep try to evoke empathy for the buyer's team?", "derived"),
     ],

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from ..errors import InputError, MethodologyError
-from .blocks import ATX_HEADING, TABLE_ROW, Block, read_markdown, read_plain_text
+from .blocks import ATX_HEADING, TABLE_ROW, Block, first_line_title, read_markdown, read_plain_text
 from .build import ImportReport, PlaybookImport, build_methodology, format_report
 from .interpret import interpret
 from .llm_import import PlaybookImportWarning, draft_with_engine
@@ -41,7 +41,7 @@ def read_blocks(raw: bytes, source_name: str) -> tuple[list[Block], bool]:
     markdown = PurePath(source_name).suffix.lower() in (".md", ".markdown") or any(
         ATX_HEADING.match(line) and line.lstrip().startswith("#") and len(line.strip()) > 1 for line in lines
     ) or sum(bool(TABLE_ROW.match(line)) for line in lines) >= 2
-    return (read_markdown(text), False) if markdown else (read_plain_text(text), True)
+    return (first_line_title(read_markdown(text)), False) if markdown else (read_plain_text(text), True)
 
 
 def playbook_text(raw: bytes, source_name: str) -> str:

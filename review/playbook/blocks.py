@@ -117,6 +117,21 @@ def read_markdown(text: str) -> list[Block]:
     return promote_bold_lines([b for b in blocks if b.kind == "table" or re.search(r"[^\W_]", clean(b.text))])
 
 
+def first_line_title(blocks: list[Block]) -> list[Block]:
+    """A short first line standing alone above the rest ("Cold Call Standards", pasted from a
+    document without its '#') is the title, when no heading of the file is already at the top level."""
+    from .wording import example_label, given_question
+
+    if len(blocks) < 2 or blocks[0].kind != "text" or blocks[1].paragraph == blocks[0].paragraph:
+        return blocks
+    text = clean(blocks[0].text)
+    if len(text.split()) > 8 or text.rstrip().endswith((".", "!", "?", ":")) or not _could_be_heading(text) \
+            or example_label(text) is not None or given_question(text) is not None \
+            or any(b.kind == "heading" and b.level <= 1 for b in blocks):
+        return blocks
+    return [Block("heading", text, level=1, paragraph=blocks[0].paragraph), *blocks[1:]]
+
+
 def promote_bold_lines(blocks: list[Block]) -> list[Block]:
     """A short line that is all bold ("**Opening**") and has content after it is a heading, below
     every real heading level: documents exported from Word, Google Docs or Notion head stages so."""

@@ -48,7 +48,7 @@ VERBS = set(
     paraphrase pause pin play position prepare present prioritise prioritize probe propose prove qualify
     quantify question raise recap recommend record reframe repeat restate review schedule secure send
     set share show speak start state suggest summarise summarize tailor take talk teach test thank tie
-    uncover understand use validate verify walk write
+    uncover understand use validate verify walk write leave
     appeal argue cite empathise say empathize encourage evoke express reassure remind tell try""".split()
 )
 # Words that are nouns as often as imperatives: "Close plan agreed" is a noun phrase, not an order.
@@ -256,7 +256,24 @@ def as_action(text: str) -> str | None:
         return None  # "Close plan agreed": a noun phrase with a participle
     if len(words) == 1 and base in NOUNISH:
         return None  # "Demo" alone is a topic, not an order
-    return _third_person(" ".join([w for w in (adverb, base) if w] + words[1:]))
+    return _third_person(_coordinated(" ".join([w for w in (adverb, base) if w] + words[1:])))
+
+
+_COORDINATED = re.compile(r"\b(and|or|then)\s+([a-z]+s)\b(\s+\S+)?", re.I)
+_OBJECT_START = DETERMINERS | {"them", "it", "him", "her", "up", "back", "how", "what", "who", "why", "whether"}
+
+
+def _coordinated(action: str) -> str:
+    """'confirm time available and sets an agenda' -> '... and set an agenda': a second verb of the
+    check takes the base form too, when an object follows it ('goals and challenges' stays)."""
+    def base(match: re.Match) -> str:
+        verb = _base_verb(match.group(2))
+        after = (match.group(3) or "").strip().lower()
+        if verb is None or verb == match.group(2).lower() or after not in _OBJECT_START:
+            return match.group(0)
+        return f"{match.group(1)} {verb}{match.group(3)}"
+
+    return _COORDINATED.sub(base, action)
 
 
 _SECOND_PERSON = {"you'll": "they'll", "you're": "they're", "you've": "they've", "you'd": "they'd",
@@ -324,6 +341,9 @@ def _without_quotes(text: str) -> str:
         return "" if len(phrase.split()) >= 3 else phrase
 
     stripped = re.sub(r"\s+([,.;?!])", r"\1", _QUOTE.sub(drop, text)).strip()
+    # 'a calendar invite, not "I'll follow up"' -> 'a calendar invite': no "not" left pointing at nothing
+    stripped = re.sub(r"[,;]?\s*\b(?:not|never|instead of|rather than|avoid|e\.\s?g\.?|such as)\s*([.;!?]?)$", r"\1",
+                      stripped, flags=re.I).strip()
     return stripped if len(stripped.split()) >= 2 else text.strip()
 
 
@@ -344,6 +364,9 @@ def build_question(name: str, rest: str = "") -> tuple[str, QuestionSource]:
             return f"Did the rep {action.rstrip('?.!')}?", "derived"
     if rest.endswith("?") and re.match(r"^(how|what|who|when|where|why|which|whether|if)\b", rest, re.I):
         return f"Did the rep ask {_reported_question(rest)}?", "derived"
+    if re.match(r"^(how|what|who|when|where|why|which|whether)\s", rest, re.I) and not rest.endswith("?"):
+        # "Decision process: who signs, what steps, ..." names what the rep finds out
+        return f"Did the rep establish {_lower_first(rest.rstrip('.'))}?", "derived"
     for text in (name.rstrip("."), rest.rstrip(".")):
         participle = _participle_phrase(text) if text else None
         if participle:
