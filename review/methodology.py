@@ -32,7 +32,11 @@ __all__ = ["MAX_METHODOLOGY_BYTES", "LoadedMethodology", "MethodologyLibrary", "
 
 Origin = Literal["shipped", "team"]
 YAML_SUFFIXES = (".yaml", ".yml")
-PLAYBOOK_SUFFIXES = (".md", ".markdown", ".txt", ".text", ".docx")
+PLAYBOOK_SUFFIXES = (".md", ".markdown", ".txt", ".text", ".docx", ".csv", ".tsv")
+# What to do with a file a team often has its playbook in, but that is not read as it is.
+_SAVE_AS = {".xlsx": " (save the sheet as CSV UTF-8)", ".xls": " (save the sheet as CSV UTF-8)",
+            ".ods": " (save the sheet as CSV UTF-8)", ".doc": " (save it as .docx)", ".odt": " (save it as .docx)",
+            ".pdf": " (copy its text into a .txt file)", ".pages": " (export it as .docx)"}
 
 
 @dataclass(frozen=True)
@@ -339,7 +343,7 @@ class MethodologyLibrary:
         if suffix not in YAML_SUFFIXES + PLAYBOOK_SUFFIXES:
             raise InputError(
                 f"{path}: cannot import a '{suffix or 'extensionless'}' file; give a methodology "
-                f".yaml, or a playbook as .md, .txt or .docx"
+                f".yaml, or a playbook as .md, .txt, .docx or .csv{_SAVE_AS.get(suffix, '')}"
             )
         raw = _read_bytes(path)
         if suffix in PLAYBOOK_SUFFIXES:

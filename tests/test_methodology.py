@@ -350,7 +350,7 @@ def test_playbook_without_criteria_says_what_is_needed():
 def test_unsupported_file_type_is_refused(library, tmp_path):
     path = tmp_path / "playbook.pdf"
     path.write_bytes(b"%PDF-1.4")
-    with pytest.raises(InputError, match=r"cannot import a '\.pdf' file; .* \.md, \.txt or \.docx"):
+    with pytest.raises(InputError, match=r"cannot import a '\.pdf' file; .* \.md, \.txt, \.docx or \.csv \(copy its text into a \.txt file\)$"):
         library.import_file(path)
     broken = tmp_path / "playbook.docx"
     broken.write_bytes(b"PK\x03\x04 not really a zip")

@@ -293,6 +293,22 @@ EXPECTED = {
             ("Ask for the meeting", "Did the rep ask for a specific time?", 0, 0),
         ]),
     ], [NO_EXAMPLES.format(1, 3)]),
+    # a scorecard kept in a spreadsheet, saved as CSV: a title row, a note row, a header row, stage
+    # rows in the first column, a Points column, a 'Not "..."' example, a closing note row
+    "inside_sales_scorecard.csv": ("Inside Sales Call Scorecard - FY27", [
+        ("OPENING", [
+            ("Confirms time", "Did the rep check the prospect still has the time booked?", 1, 0),
+            ("Sets the agenda", "Did the rep say what they will cover and ask what the prospect wants to add?", 1, 0),
+        ]),
+        ("DISCOVERY", [
+            ("Current process", "Did the rep ask how they handle invoicing today, step by step?", 1, 0),
+            ("Impact", "Did the rep get a number on what the problem costs?", 1, 0),
+            ("Decision makers", "Did the rep learn who else signs off and how they decide?", 0, 0),
+        ]),
+        ("CLOSE", [
+            ("Next step", "Did the rep book a next meeting with a date before hanging up?", 0, 1),
+        ]),
+    ], [NO_EXAMPLES.format(1, 6)]),
 }
 # Context each playbook holds that must not become a criterion (name, question or example).
 CONTEXT = {
@@ -309,6 +325,8 @@ CONTEXT = {
     "solar_consultation_calls.md": ["Owner", "Our consultants call", "Score each check", "Questions about this page"],
     "acme_discovery_scorecard.md": ["Managers: score", "first 20 minutes", "Last edited", "Dana"],
     "cold_call_standards.md": ["Pasted from the team wiki", "Friday review", "Questions?", "Priya"],
+    "inside_sales_scorecard.csv": ["Owner: RevOps", "column F", "Category", "Behavior", "Points",
+                                   "Scores over 7", "quarterly review"],
     "field_sales_discovery_guide.docx": ["Prepared by the EMEA", "Spend at least half", "Appendix",
                                          "In Germany and France"],
 }
@@ -594,6 +612,53 @@ def test_unreadable_playbooks_are_one_line_input_errors():
         import_playbook(b"# not a zip", "guide.docx")
 
 
+def test_a_spreadsheet_scorecard_keeps_its_points_as_weights_and_its_poor_phrases():
+    m = read(PLAYBOOKS / "inside_sales_scorecard.csv").methodology
+    assert [(c.id, c.weight) for c in m.criteria] == [
+        ("confirms_time", 1.0), ("sets_the_agenda", 1.0), ("current_process", 2.0), ("impact", 2.0),
+        ("decision_makers", 2.0), ("next_step", 2.0)]
+    assert m.criterion("next_step").poor_examples == ["I'll send you an email"]
+    assert m.criterion("next_step").good_examples == []
+    # the same columns in a Markdown table; a semicolon-separated sheet (Excel in most of Europe)
+    # and a tab-separated one; "10%" and "3 pts" are numbers, "n/a" and "0" no weight
+    table = import_playbook(b"| Criterion | What good looks like | Weight |\n|---|---|---|\n"
+                            b"| Agenda | Sets the agenda | 10% |\n| Budget | Confirms the budget | n/a |\n"
+                            b"| Pain | Gets a number on the pain | 0 |\n", "t.md").methodology
+    assert [c.weight for c in table.criteria] == [10.0, 1.0, 1.0]
+    semicolons = import_playbook(b"Stage;Criterion;Points\nOpening;Agenda set;3 pts\nClose;Next step booked;1,5\n",
+                                 "eu.csv").methodology
+    assert [(s.name, c.name, c.weight) for s, c in zip(semicolons.sections, semicolons.criteria, strict=True)] == [
+        ("Opening", "Agenda set", 3.0), ("Close", "Next step booked", 1.5)]
+    tabs = import_playbook(b"Stage\tCheck\nOpening\tAsk what prompted the call\n", "t.tsv").methodology
+    assert [(s.name, c.name) for s in tabs.sections for c in tabs.criteria] == [("Opening", "Ask what prompted the call")]
+    # "Category | Description": the category names the check when no column does
+    plain = import_playbook(b"Category,Description\nAgenda,Rep sets the agenda\n", "c.csv").methodology
+    assert [(c.name, c.question) for c in plain.criteria] == [("Agenda", "Did the rep set the agenda?")]
+
+
+def test_a_spreadsheet_that_cannot_be_read_says_how_to_save_it(settings, capsys, tmp_path):
+    from review.errors import InputError
+
+    with pytest.raises(InputError, match=r"^s\.csv: not UTF-8 text \(byte 13\); save it from your spreadsheet as "
+                                         r"CSV UTF-8$"):
+        import_playbook("Criterion,Caf\u00e9\nAgenda,x\n".encode("cp1252"), "s.csv")
+    with pytest.raises(MethodologyError, match=r"^s\.csv: no criteria found; a playbook needs a header row"):
+        import_playbook(b"Opening\nAgenda\n", "s.csv")
+    xlsx = tmp_path / "scorecard.xlsx"
+    xlsx.write_bytes(b"PK\x03\x04")
+    assert main(["methodology", "import", str(xlsx)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("or .csv (save the sheet as CSV UTF-8)") and "\n" not in err
+
+
+def test_cli_imports_a_spreadsheet_scorecard(settings, capsys):
+    assert main(["methodology", "import", str(PLAYBOOKS / "inside_sales_scorecard.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "    - Current process: 1 good / 0 poor example(s), weight 2\n" in out
+    saved = MethodologyLibrary(settings).get("inside_sales_call_scorecard_fy27")
+    assert saved.origin == "team" and saved.methodology.criterion("impact").weight == 2.0
+
+
 def test_a_playbook_without_checks_says_what_is_needed():
     with pytest.raises(MethodologyError, match=r"^guide\.md: no criteria found; a playbook needs '#'/'##' headings"):
         import_playbook(b"# Guide\n\nWe are still writing this.\n\n## Opening\n", "guide.md")
@@ -830,12 +895,25 @@ def test_settings_upload_of_a_word_playbook(settings, docx_playbook):
     assert [p.name for p in settings.user_methodology_path.iterdir()] == ["field_sales_discovery_guide.yaml"]
 
 
+def test_settings_upload_of_a_spreadsheet_scorecard(settings):
+    at = settings_page()
+    path = PLAYBOOKS / "inside_sales_scorecard.csv"
+    at.file_uploader(key="settings_playbook").set_value((path.name, path.read_bytes(), "text/csv"))
+    at.run()
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception, at.exception
+    assert "3 section(s), 6 criteria, drafted by rules" in _texts(at)
+    next(b for b in at.button if b.label == "Save").click().run()
+    saved = MethodologyLibrary(settings).get("inside_sales_call_scorecard_fy27").methodology
+    assert [c.weight for c in saved.criteria] == [1.0, 1.0, 2.0, 2.0, 2.0, 2.0]
+
+
 def test_mixed_up_playbooks_never_make_a_label_quote_or_empty_line_a_criterion():
     """Lines of every test playbook shuffled into 600 odd documents (seeded): each reads to valid
     criteria or to a one-line MethodologyError, and no criterion is an example, label or empty."""
     import random
 
-    lines = [line for path in sorted(PLAYBOOKS.iterdir()) if path.suffix != ".docx"
+    lines = [line for path in sorted(PLAYBOOKS.iterdir()) if path.suffix not in (".docx", ".csv")
              for line in path.read_text().splitlines()]
     lines += ["#", "##", "| a |", "|---|", "> ", "- ", "**", "Avoid:", "Question:", '""', "===", "---", "- [ ]",
               '    - "x"', "#### ", '## "Quoted"']
@@ -855,6 +933,22 @@ def test_mixed_up_playbooks_never_make_a_label_quote_or_empty_line_a_criterion()
                 assert not c.name.startswith(('"', "\u201c")), c.name
                 assert not re.match(r"(?i)(good|avoid|question|say|don't say|e\.g\.|tip|note)\s*:", c.name), c.name
     assert made > 1000
+    # and a spreadsheet's rows shuffled, with odd rows, as 300 sheets
+    rows = (PLAYBOOKS / "inside_sales_scorecard.csv").read_text().splitlines()
+    rows += [",,,", '"', '""', ",", "Criterion", "Avoid:,x", '"Do you still have 25 minutes?",,', "a;b;c", "\t\t"]
+    made = 0
+    for _ in range(300):
+        text = "\n".join(rng.choice(rows) for _ in range(rng.randint(1, 15)))
+        try:
+            m = import_playbook(text.encode(), "mixed.csv").methodology
+        except MethodologyError as exc:
+            assert "\n" not in str(exc)
+            continue
+        for c in m.criteria:
+            made += 1
+            assert re.search(r"[^\W_]", c.name) and c.question.endswith("?"), c
+            assert not c.name.startswith(('"', "\u201c")), c.name
+    assert made > 100
 
 
 @pytest.mark.parametrize("text", [": 1. ", "1. :", "- : -", "## :\n1. ."])

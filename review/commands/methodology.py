@@ -31,11 +31,11 @@ def register(subparsers) -> None:
     p.set_defaults(handler=run_show)
 
     p = actions.add_parser("validate", help="check a methodology YAML or playbook without importing it")
-    p.add_argument("file", metavar="FILE", help="a methodology .yaml, or a playbook .md / .txt / .docx")
+    p.add_argument("file", metavar="FILE", help="a methodology .yaml, or a playbook .md / .txt / .docx / .csv")
     p.set_defaults(handler=run_validate)
 
     p = actions.add_parser("import", help="add a methodology YAML or playbook to the team's library")
-    p.add_argument("file", metavar="FILE", help="a methodology .yaml, or a playbook .md / .txt / .docx")
+    p.add_argument("file", metavar="FILE", help="a methodology .yaml, or a playbook .md / .txt / .docx / .csv")
     p.add_argument("--id", dest="new_id", metavar="NEW_ID", help="store it under this id instead")
     p.add_argument("--yes", action="store_true",
                    help="save an LLM-drafted playbook without asking (the draft is still printed)")

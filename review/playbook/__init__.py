@@ -1,4 +1,4 @@
-"""Team playbooks (Markdown, plain text, Word .docx) imported as the team wrote them.
+"""Team playbooks (Markdown, plain text, Word .docx, a spreadsheet saved as .csv) imported as the team wrote them.
 
 `import_playbook(raw, source_name, engine)` reads the file into blocks (review.playbook.blocks,
 review.playbook.docx_reader), reads the blocks as a methodology draft by rule
@@ -27,16 +27,23 @@ def _decode(raw: bytes, source_name: str) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{source_name}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+        sheet = PurePath(source_name).suffix.lower() in (".csv", ".tsv")
+        how = "save it from your spreadsheet as CSV UTF-8" if sheet else "save it as UTF-8"
+        raise InputError(f"{source_name}: not UTF-8 text (byte {exc.start}); {how}") from None
 
 
 def read_blocks(raw: bytes, source_name: str) -> tuple[list[Block], bool]:
     """(blocks, plain_text) of a playbook file's bytes, by its suffix (.docx, .md, .txt)."""
-    if PurePath(source_name).suffix.lower() == ".docx":
+    suffix = PurePath(source_name).suffix.lower()
+    if suffix == ".docx":
         from .docx_reader import read_docx
 
         return read_docx(raw, source_name), False
     text = _decode(raw, source_name)
+    if suffix in (".csv", ".tsv"):
+        from .csv_reader import read_csv
+
+        return read_csv(text, source_name), False
     lines = text.splitlines()
     markdown = PurePath(source_name).suffix.lower() in (".md", ".markdown") or any(
         ATX_HEADING.match(line) and line.lstrip().startswith("#") and len(line.strip()) > 1 for line in lines
@@ -67,7 +74,7 @@ def playbook_text(raw: bytes, source_name: str) -> str:
 def import_playbook(raw: bytes, source_name: str, engine=None) -> PlaybookImport:
     """A playbook's methodology and import report (nothing is saved).
 
-    raw: the file's bytes. source_name: its file name (.md, .markdown, .txt, .text or .docx).
+    raw: the file's bytes. source_name: its file name (.md, .markdown, .txt, .text, .docx, .csv or .tsv).
     engine: an LLM engine (`complete(system, user, output, name)`), or None for the rules.
     Raises MethodologyError when the playbook holds no criteria, InputError when it is unreadable.
     """
@@ -78,8 +85,12 @@ def import_playbook(raw: bytes, source_name: str, engine=None) -> PlaybookImport
     blocks, plain_text = read_blocks(raw, source_name)
     reading = interpret(blocks, plain_text=plain_text)
     if reading.draft is None:
-        shape = ("'#'/'##' headings for sections with bullet points (-, *, 1.), a '###' heading per "
-                 "criterion, or a table with a criterion column") if not plain_text else (
-                 "section lines ending in ':' (or in CAPITALS), each followed by one criterion per line")
+        if PurePath(source_name).suffix.lower() in (".csv", ".tsv"):
+            shape = "a header row naming its columns (criterion, what good looks like, example) and a check per row"
+        elif plain_text:
+            shape = "section lines ending in ':' (or in CAPITALS), each followed by one criterion per line"
+        else:
+            shape = ("'#'/'##' headings for sections with bullet points (-, *, 1.), a '###' heading per "
+                     "criterion, or a table with a criterion column")
         raise MethodologyError(f"{source_name}: no criteria found; a playbook needs {shape}")
     return build_methodology(reading.draft, source_name, "rules", reading.notes)

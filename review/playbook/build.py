@@ -29,6 +29,7 @@ class CriterionSummary:
     question: str
     good_examples: int
     poor_examples: int
+    weight: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,7 @@ def _criterion_row(c: CriterionDraft, criterion_id: str, section_id: str,
         "keywords": keywords(keyword_text(c.name, c.description), topic=topic_words)
         + example_openings(c.good_examples, topic_words),
         "needs_question": is_asked_check(question),
+        **({"weight": c.weight} if c.weight else {}),
         "coaching": {
             "usual_cause": (f"The rep knows {topic} matters but does not plan it as a step of the call, "
                             "so it is skipped or left vague when time runs short."),
@@ -196,7 +198,8 @@ def build_methodology(draft: MethodologyDraft, source_name: str, drafted_by: str
             rows.append(_criterion_row(c, criterion_id, section_id, topic_words, yes_no))
         criteria_rows.extend(rows)
         summaries.append(SectionSummary(section_name, tuple(
-            CriterionSummary(r["name"], r["question"], len(r["good_examples"]), len(r["poor_examples"]))
+            CriterionSummary(r["name"], r["question"], len(r["good_examples"]), len(r["poor_examples"]),
+                             r.get("weight", 1.0))
             for r in rows)))
     data = {
         "id": slugify(name, "imported_playbook"),
@@ -235,6 +238,7 @@ def format_report(report: ImportReport) -> str:
     for section in report.sections:
         lines.append(f"  {section.name}")
         for c in section.criteria:
-            lines.append(f"    - {c.name}: {c.good_examples} good / {c.poor_examples} poor example(s)")
+            weight = f", weight {c.weight:g}" if c.weight != 1.0 else ""
+            lines.append(f"    - {c.name}: {c.good_examples} good / {c.poor_examples} poor example(s){weight}")
             lines.append(f"      {c.question}")
     return "\n".join(lines)

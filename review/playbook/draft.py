@@ -27,6 +27,8 @@ class CriterionDraft(_Strict):
     levels: list[str] = Field(default_factory=list,
                               description="the playbook's own score levels for this check, lowest first "
                                           "('0 = never asks' -> 'never asks'); empty when it gives none")
+    weight: float | None = Field(default=None, description="the points or weight the playbook gives this check "
+                                                           "(a Points / Weight column); null when it gives none")
 
 
 class SectionDraft(_Strict):

@@ -58,6 +58,7 @@ class _Criterion:
     good: list[str] = field(default_factory=list)
     poor: list[str] = field(default_factory=list)
     levels: dict[int, str] = field(default_factory=dict)  # the check's own scale ("0 = never asks")
+    weight: float | None = None  # a table's Points / Weight column
 
     def level(self, text: str) -> bool:
         """Keep `text` as a level of this check's scale when it is one ("2 = the buyer confirms")."""
@@ -255,7 +256,7 @@ class _Reader:
         for row in table_rows:
             if row.section:
                 current = self._section_named(row.section)
-            criterion = _Criterion(row.name, row.description, row.question)
+            criterion = _Criterion(row.name, row.description, row.question, weight=row.weight)
             for polarity, phrase in embedded_examples(row.description):  # 'Confirm their goals: "What ...?"'
                 self._add(criterion, polarity, [phrase])
             self._add(criterion, "good", row.good_examples)
@@ -329,6 +330,7 @@ class _Reader:
                     name=c.name, question=c.question,
                     description=" ".join(d for d in [c.rest, *c.details] if d and not _METADATA.match(d)),
                     good_examples=_unique(c.good), poor_examples=_unique(c.poor), levels=c.scale(),
+                    weight=c.weight,
                 ) for c in s.criteria],
             ) for s in sections],
         )

@@ -1,6 +1,7 @@
 """A playbook table -> one check per row, its columns recognised by their headers.
 
-Headers name the columns (criterion, what good looks like, example, avoid, question, stage); when
+Headers name the columns (criterion, what good looks like, example, avoid, question, stage, points
+or weight); when
 they say nothing, the first free column is the criterion and the next the good-practice
 description, and the import says it guessed.
 """
@@ -10,13 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..schema import MAX_WEIGHT
 from .blocks import clean
-from .wording import given_question, quoted_phrases, strip_numbering
+from .wording import example_label, given_question, is_quote_line, quoted_phrases, strip_numbering
 
 _ORDINAL = ["", "1st", "2nd", "3rd", "4th", "5th", "6th"]
 # Tried in this order, each header used once: "What good looks like" is a description, not a name.
 _ROLES = {
-    "section": r"^(call )?(stage|section|phase|step)s?$",
+    "section": r"^(call )?(stage|section|phase|step|category|categories)s?$",
+    "weight": r"^(max(imum)? )?(points?|pts|weight(ing)?|score weight)\b",
     "question": r"question",
     "poor": r"avoid|bad|poor|red flag|don.?t",
     "example": r"example|sample|say|phrase|sounds like|quote",
@@ -36,6 +39,17 @@ class TableRow:
     question: str = ""
     good_examples: list[str] = field(default_factory=list)
     poor_examples: list[str] = field(default_factory=list)
+    weight: float | None = None  # a Points / Weight column's number, when the sheet gives one
+
+
+_NUMBER = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(?:%|pts?|points?)?\s*$", re.I)
+
+
+def _weight(text: str) -> float | None:
+    """'2', '1.5', '10%', '3 pts' -> the number; anything else (blank, 'n/a', '0') -> None."""
+    match = _NUMBER.match(text)
+    value = float(match.group(1).replace(",", ".")) if match else 0.0
+    return value if 0 < value <= MAX_WEIGHT else None
 
 
 def _ordinal(i: int) -> str:
@@ -53,6 +67,8 @@ def read_table(rows: list[list[str]]) -> tuple[list[TableRow], list[str]]:
             if i not in roles.values() and re.search(pattern, h):
                 roles[role] = i
                 break
+    if "name" not in roles and "section" in roles and "categor" in header[roles["section"]]:
+        roles["name"] = roles.pop("section")  # "Category | Description": the category is the check
     notes: list[str] = []
     for role, meaning in (("name", "criterion name"), ("good", "good-practice description")):
         free = [i for i in range(len(header)) if i not in roles.values()]
@@ -64,14 +80,18 @@ def read_table(rows: list[list[str]]) -> tuple[list[TableRow], list[str]]:
     out = []
     for row in rows[1:]:
         cell = {role: clean(row[i]) if i < len(row) else "" for role, i in roles.items()}
-        if not re.search(r"[^\W_]", cell["name"]):
-            continue
+        if not re.search(r"[^\W_]", cell["name"]) or is_quote_line(cell["name"]):
+            continue  # an empty name, or an example phrase where the name goes: no check
         found = TableRow(strip_numbering(cell.get("section", "")) if cell.get("section") else "",
                          strip_numbering(cell["name"]).rstrip(":."), cell.get("good", ""),
                          given_question(cell.get("question", "")) or "")
-        for role, examples in (("example", found.good_examples), ("poor", found.poor_examples)):
+        found.weight = _weight(cell.get("weight", ""))
+        for role in ("example", "poor"):
             text = cell.get(role, "")
             if text and not _EMPTY.fullmatch(text):
-                examples.extend(quoted_phrases(text) or [text.strip(" \"“”")])
+                labelled = example_label(text)  # 'Not "I'll send you an email"' in the example column
+                poor = role == "poor" or labelled is not None and labelled[0] == "poor"
+                phrases = quoted_phrases(text) or [(labelled[1] if labelled else text).strip(" \"“”")]
+                (found.poor_examples if poor else found.good_examples).extend(p for p in phrases if p)
         out.append(found)
     return out, notes

@@ -116,9 +116,9 @@ def _library(current) -> None:
         with st.expander(f"Criteria of {chosen}", expanded=False):
             _describe(every[ids.index(chosen)])
 
-    st.markdown("**Add your team's playbook** (a methodology .yaml, or a playbook as .md, .txt or .docx)")
+    st.markdown("**Add your team's playbook** (a methodology .yaml, or a playbook as .md, .txt, .docx or a spreadsheet saved as .csv)")
     upload = st.file_uploader("Methodology or playbook", key="settings_playbook",
-                              type=["yaml", "yml", "md", "markdown", "txt", "docx"])
+                              type=["yaml", "yml", "md", "markdown", "txt", "docx", "csv", "tsv"])
     replace = st.checkbox("Replace the team methodology with the same id (the old file is kept in versions/)",
                           key="settings_replace_methodology")
     c1, c2, _ = st.columns([1, 1, 3])
