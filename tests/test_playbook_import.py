@@ -606,8 +606,8 @@ def test_bold_lines_head_stages_in_word_documents(tmp_path):
 def test_unreadable_playbooks_are_one_line_input_errors():
     from review.errors import InputError
 
-    with pytest.raises(InputError, match=r"^guide\.txt: not UTF-8 text \(byte 27\); save it as UTF-8$"):
-        import_playbook("Opening:\nQuantify the pain \u2013 ask for a figure".encode("cp1252"), "guide.txt")
+    with pytest.raises(InputError, match=r"^guide\.txt: not UTF-8 text \(byte 8\); save it as UTF-8$"):
+        import_playbook(b"Opening:\x81\x8d\nQuantify the pain", "guide.txt")  # not Windows-1252 either
     with pytest.raises(InputError, match=r"^guide\.docx: not a Word \.docx file"):
         import_playbook(b"# not a zip", "guide.docx")
 
@@ -636,12 +636,29 @@ def test_a_spreadsheet_scorecard_keeps_its_points_as_weights_and_its_poor_phrase
     assert [(c.name, c.question) for c in plain.criteria] == [("Agenda", "Did the rep set the agenda?")]
 
 
+def test_files_saved_by_windows_tools_are_read_with_a_note():
+    # Excel's plain "CSV" and older editors write Windows-1252: read, and the import says so
+    sheet = import_playbook("Criterion,What good looks like\nCaf\u00e9 rapport \u2013 opener,Rep opens with small "
+                            "talk\n".encode("cp1252"), "s.csv")
+    assert [c.name for c in sheet.methodology.criteria] == ["Caf\u00e9 rapport \u2013 opener"]
+    assert sheet.report.notes[0].startswith("read the file as Windows-1252 (it is not UTF-8)")
+    guide = import_playbook("Opening:\nQuantify the pain \u2013 ask for a figure\n".encode("cp1252"), "guide.txt")
+    assert [(c.name, c.question) for c in guide.methodology.criteria] == [("Quantify the pain", "Did the rep ask for a figure?")]
+    assert guide.report.notes[0].startswith("read the file as Windows-1252")
+    # Excel's "Unicode Text": UTF-16 with a byte-order mark, tab-separated, named .txt
+    unicode_text = import_playbook("Criterion\tWhat good looks like\tPoints\nAgenda\tRep sets the agenda\t2\n"
+                                   .encode("utf-16"), "scorecard.txt")
+    assert [(c.name, c.question, c.weight) for c in unicode_text.methodology.criteria] == [
+        ("Agenda", "Did the rep set the agenda?", 2.0)]
+    assert unicode_text.report.notes == (NO_EXAMPLES.format(1, 1),)
+
+
 def test_a_spreadsheet_that_cannot_be_read_says_how_to_save_it(settings, capsys, tmp_path):
     from review.errors import InputError
 
     with pytest.raises(InputError, match=r"^s\.csv: not UTF-8 text \(byte 13\); save it from your spreadsheet as "
                                          r"CSV UTF-8$"):
-        import_playbook("Criterion,Caf\u00e9\nAgenda,x\n".encode("cp1252"), "s.csv")
+        import_playbook(b"Criterion,Caf\x81\nAgenda,x\n", "s.csv")
     with pytest.raises(MethodologyError, match=r"^s\.csv: no criteria found; a playbook needs a header row"):
         import_playbook(b"Opening\nAgenda\n", "s.csv")
     xlsx = tmp_path / "scorecard.xlsx"

@@ -24,12 +24,37 @@ __all__ = [
 
 
 def _decode(raw: bytes, source_name: str) -> str:
+    """The playbook's text: UTF-8; UTF-16 with its byte-order mark (Excel's "Unicode Text"); else
+    Windows-1252, what Excel's plain "CSV" and older Windows editors write (the import says so)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            text = ""
+        if text and "\x00" not in text:
+            return text
         sheet = PurePath(source_name).suffix.lower() in (".csv", ".tsv")
         how = "save it from your spreadsheet as CSV UTF-8" if sheet else "save it as UTF-8"
         raise InputError(f"{source_name}: not UTF-8 text (byte {exc.start}); {how}") from None
+
+
+def _encoding_note(raw: bytes, source_name: str) -> list[str]:
+    """A note when the file was not UTF-8 and was read as Windows-1252."""
+    if PurePath(source_name).suffix.lower() == ".docx" or raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return []
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return ["read the file as Windows-1252 (it is not UTF-8): check accented letters and dashes, or save it "
+                "as UTF-8"]
+    return []
 
 
 def read_blocks(raw: bytes, source_name: str) -> tuple[list[Block], bool]:
@@ -40,11 +65,13 @@ def read_blocks(raw: bytes, source_name: str) -> tuple[list[Block], bool]:
 
         return read_docx(raw, source_name), False
     text = _decode(raw, source_name)
-    if suffix in (".csv", ".tsv"):
+    lines = text.splitlines()
+    filled = [line for line in lines if line.strip()]
+    tabbed = suffix in (".txt", ".text") and len(filled) >= 2 and sum("\t" in line for line in filled) >= 0.8 * len(filled)
+    if suffix in (".csv", ".tsv") or tabbed:  # a sheet; Excel's "Unicode Text" is a tab-separated .txt
         from .csv_reader import read_csv
 
-        return read_csv(text, source_name), False
-    lines = text.splitlines()
+        return read_csv(text, source_name, tabs=tabbed), False
     markdown = PurePath(source_name).suffix.lower() in (".md", ".markdown") or any(
         ATX_HEADING.match(line) and line.lstrip().startswith("#") and len(line.strip()) > 1 for line in lines
     ) or sum(bool(TABLE_ROW.match(line)) for line in lines) >= 2
@@ -93,4 +120,4 @@ def import_playbook(raw: bytes, source_name: str, engine=None) -> PlaybookImport
             shape = ("'#'/'##' headings for sections with bullet points (-, *, 1.), a '###' heading per "
                      "criterion, or a table with a criterion column")
         raise MethodologyError(f"{source_name}: no criteria found; a playbook needs {shape}")
-    return build_methodology(reading.draft, source_name, "rules", reading.notes)
+    return build_methodology(reading.draft, source_name, "rules", _encoding_note(raw, source_name) + reading.notes)

@@ -34,11 +34,12 @@ def _is_stage(cell: str) -> bool:
     return len(cell.split()) <= 6 and not cell.rstrip().endswith((".", "!", "?"))
 
 
-def read_csv(text: str, source_name: str) -> list[Block]:
-    """The sheet's title, introduction and table as blocks (see the module docstring)."""
+def read_csv(text: str, source_name: str, tabs: bool = False) -> list[Block]:
+    """The sheet's title, introduction and table as blocks (see the module docstring); tabs: the
+    cells are tab-separated whatever the file's name (Excel's "Unicode Text" .txt)."""
+    delimiter = "\t" if tabs else _dialect(text, PurePath(source_name).suffix.lower())
     try:
-        rows = [[clean(c) for c in row] for row in csv.reader(io.StringIO(text), delimiter=_dialect(
-            text, PurePath(source_name).suffix.lower()))]
+        rows = [[clean(c) for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
     except csv.Error as exc:
         raise InputError(f"{source_name}: not a readable spreadsheet file ({exc}); save it from your "
                          "spreadsheet as CSV UTF-8") from None
