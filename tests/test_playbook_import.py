@@ -728,6 +728,15 @@ def llm_draft(first_name: str = "Upfront contract") -> dict:
     ).model_dump()
 
 
+def test_llm_draft_keeps_the_points_it_read_and_drops_impossible_ones():
+    draft = llm_draft()
+    draft["sections"][0]["criteria"][0]["weight"] = 2
+    draft["sections"][1]["criteria"][0]["weight"] = 500  # above any weight a methodology allows
+    m = import_playbook(b"| Check | Points |\n|---|---|\n| Upfront contract | 2 |\n", "s.md",
+                        engine=FakeEngine([draft])).methodology
+    assert [(c.id, c.weight) for c in m.criteria] == [("upfront_contract", 2.0), ("cost_of_the_problem", 1.0)]
+
+
 def test_llm_draft_is_built_and_validated_like_any_methodology():
     engine = FakeEngine([llm_draft()])
     path = PLAYBOOKS / "northwind_discovery_scorecard.md"
@@ -741,7 +750,7 @@ def test_llm_draft_is_built_and_validated_like_any_methodology():
         "Did the rep establish the cost of the problem (the buyer puts a number on the problem)?")
     assert all(re.compile(k) for k in m.criterion("cost_of_the_problem").keywords)
     assert result.report.drafted_by == "LLM (fake-model)"
-    assert result.report.notes[0].startswith("drafted by the LLM (fake-model, prompt import_playbook v2.1.0)")
+    assert result.report.notes[0].startswith("drafted by the LLM (fake-model, prompt import_playbook v2.2.0)")
     call = engine.calls[0]
     assert call["output"] is MethodologyDraft
     assert "<playbook>\n# Northwind Discovery Call Scorecard" in call["user"]

@@ -10,6 +10,7 @@ checks and derived from the criterion's wording when not.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from ..errors import MethodologyError
-from ..schema import Methodology
+from ..schema import MAX_WEIGHT, Methodology
 from .draft import CriterionDraft, MethodologyDraft
 from .keyword_rules import example_openings, keyword_text, keywords, topic_of
 from .wording import build_question, given_question, is_asked_check
@@ -156,7 +157,8 @@ def _criterion_row(c: CriterionDraft, criterion_id: str, section_id: str,
         "keywords": keywords(keyword_text(c.name, c.description), topic=topic_words)
         + example_openings(c.good_examples, topic_words),
         "needs_question": is_asked_check(question),
-        **({"weight": c.weight} if c.weight else {}),
+        # points the playbook gives (a table's Points / Weight column); a value no weight can be is dropped
+        **({"weight": c.weight} if c.weight and math.isfinite(c.weight) and 0 < c.weight <= MAX_WEIGHT else {}),
         "coaching": {
             "usual_cause": (f"The rep knows {topic} matters but does not plan it as a step of the call, "
                             "so it is skipped or left vague when time runs short."),
