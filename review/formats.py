@@ -48,6 +48,8 @@ _NAME_THEN_TIME = re.compile(rf"^\s*(?P<name>.{{1,40}}?)\s+[\[(]?(?P<time>{_TIME
 _NAME_TIME_COLON = re.compile(rf"^\s*(?P<name>.{{1,40}}?)\s+[\[(](?P<time>{_TIME})[\])]\s*:\s*(?P<text>.*)$")
 _TIME_BAR_NAME = re.compile(rf"^\s*[\[(]?(?P<time>{_TIME})[\])]?\s*\|\s*(?P<name>.{{1,40}}?)\s*$")  # Gong: "0:05 | Alex"
 _ONLY_TIME = re.compile(rf"^\s*[\[(]?({_TIME})[\])]?\s*$")  # a line holding only the next line's time
+_TIME_LEAD = re.compile(rf"^\s*[\[(]?{_TIME}\b")
+_TIME_THEN_NAME = re.compile(rf"^\s*[\[(]?(?P<time>{_TIME})[\])]?\s+(?P<name>[^:]{{1,40}}?)\s*$")  # "00:00:05 Alex Rivera"
 _HEADER_SEPARATORS = " \t|-\u2013\u2014\u00b7,"  # "Alex Rivera - 00:01" (Fireflies), "Alex | 0:05"
 
 
@@ -184,17 +186,53 @@ def _turn_header(line: str) -> tuple[str, float, str] | None:
     return None
 
 
+def _bare_name_headers(lines: list[tuple[int, str]]) -> dict[int, tuple[str, str, int]]:
+    """Turn headers that are a name alone over a line holding only its time ("Alex Rivera" /
+    "00:00:05", as Chorus and some meeting tools export), or a time then a name ("00:00:05 Alex
+    Rivera"): {line index: (name, time, index of the time line to skip or -1)}. A one-word "name"
+    ("Okay", "Great") counts only when it heads two turns or more, so a short reply stays speech."""
+    def speech_at(i: int) -> bool:  # the turn's text follows: no time, no name of its own ("Jordan: ...")
+        return i < len(lines) and not _TIME_LEAD.match(lines[i][1]) \
+            and split_speaker_prefixes([lines[i][1]])[0][0] is None
+
+    found: dict[int, tuple[str, str, int]] = {}
+    for k, (_, line) in enumerate(lines):
+        text = line.strip()
+        after = _ONLY_TIME.match(lines[k + 1][1]) if k + 1 < len(lines) else None
+        # (after a line holding only a time, a short line is that time's text: "0:05" / "Okay")
+        if after and ":" not in text and not _TIME_LEAD.match(text) and looks_like_speaker_name(text) \
+                and _is_clock(after.group(1)) and speech_at(k + 2) and not (k and _ONLY_TIME.match(lines[k - 1][1])):
+            found[k] = (text, after.group(1), k + 1)
+            continue
+        timed = _TIME_THEN_NAME.match(text)
+        if timed and speech_at(k + 1) and looks_like_speaker_name(timed["name"]) and _is_clock(timed["time"]):
+            found[k] = (timed["name"].strip(), timed["time"], -1)
+    heads = [name for name, _, _ in found.values()]
+    return {k: v for k, v in found.items() if len(v[0].split()) >= 2 or heads.count(v[0]) >= 2}
+
+
 def _parse_plain_text(path: Path, text: str) -> tuple[list[_Piece], list[str]]:
     """ "Name: text" lines; an unprefixed line continues the previous turn. Timings are estimated
     from word counts unless a line starts with "[HH:MM:SS]" or "(MM:SS)", a line holds only a time
-    (for the line after it), or a turn is headed with a name and a time (review.formats._turn_header)."""
+    (for the line after it), or a turn is headed with a name and a time (review.formats._turn_header,
+    _bare_name_headers)."""
     stamps: list[float | None] = []
     bodies: list[str] = []
     # a line heading a turn ("Name  0:05", "Name (00:05):", "0:05 | Name"): (name, the text on its line)
     headers: list[tuple[str, str] | None] = []
     pending: float | None = None  # "00:00:05" alone on a line: the time of the line after it
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
+    lines = [(number, line) for number, line in enumerate(text.split("\n"), start=1) if line.strip()]
+    bare = _bare_name_headers(lines)
+    skip = -1
+    for k, (number, line) in enumerate(lines):
+        if k == skip:
+            continue
+        if k in bare:  # "Alex Rivera" over its time, or "00:00:05 Alex Rivera": the turn's header
+            head_name, stamp_text, skip = bare[k]
+            stamps.append(_line_seconds(path, number, stamp_text))
+            headers.append((head_name, ""))
+            bodies.append("")
+            pending = None
             continue
         alone = _ONLY_TIME.match(line)
         if alone and _is_clock(alone.group(1)):

@@ -193,6 +193,9 @@ def test_plain_text_rev_style_headers(tmp_path):
     ("Gong", "0:01 | Alex Rivera\nThanks for joining.\n\n0:04 | Jordan Lee\nHappy to.\n"),
     ("Fireflies", "Alex Rivera - 00:01\nThanks for joining.\n\nJordan Lee - 00:04\nHappy to.\n"),
     ("a time alone on a line", "00:00:01\nAlex Rivera: Thanks for joining.\n00:00:04\nJordan Lee: Happy to.\n"),
+    ("a name over its time (Chorus)", "Alex Rivera\n00:00:01\nThanks for joining.\n\nJordan Lee\n00:00:04\n"
+                                     "Happy to.\n"),
+    ("a time then a name", "00:00:01 Alex Rivera\nThanks for joining.\n00:00:04 Jordan Lee\nHappy to.\n"),
 ])
 def test_plain_text_turn_headers_of_other_tools(tmp_path, shape, text):
     f = tmp_path / "call.txt"
@@ -200,6 +203,32 @@ def test_plain_text_turn_headers_of_other_tools(tmp_path, shape, text):
     t = load_transcript(f)
     assert said(t) == [
         ("Alex Rivera", 1.0, "Thanks for joining."), ("Jordan Lee", 4.0, "Happy to.")], shape
+
+
+def test_one_word_names_over_their_times_heading_two_turns_each(tmp_path):
+    f = tmp_path / "call.txt"
+    f.write_text("Alex\n0:01\nThanks for joining.\nJordan\n0:04\nHappy to.\nAlex\n0:06\nGreat.\nJordan\n0:07\nSure.\n")
+    assert said(load_transcript(f)) == [("Alex", 1.0, "Thanks for joining."), ("Jordan", 4.0, "Happy to."),
+                                        ("Alex", 6.0, "Great."), ("Jordan", 7.0, "Sure.")]
+
+
+@pytest.mark.parametrize(("shape", "text", "expected"), [
+    # captions copied with a time over each line: "Okay" is what was said at 0:05, not a speaker
+    ("time over each line", "0:05\nOkay\n0:07\nOkay\n0:09\nSure thing.\n",
+     [("unknown", 5.0, "Okay"), ("unknown", 7.0, "Okay"), ("unknown", 9.0, "Sure thing.")]),
+    ("a time before each line", "[00:00:05] Okay\n[00:00:07] Okay\n[00:00:09] Sure, let us start.\n",
+     [("unknown", 5.0, "Okay"), ("unknown", 7.0, "Okay"), ("unknown", 9.0, "Sure, let us start.")]),
+    # a short capitalised line before a time that heads a named line stays speech
+    ("a reply over a time", "Alex: Thanks for the time.\nThank You\n00:05:00\nJordan: Sure.\n",
+     [("Alex", 0.0, "Thanks for the time. Thank You"), ("Jordan", 300.0, "Sure.")]),
+    # one turn of one-word name over its time: not enough to read "Alex" as a speaker
+    ("one short line over a time", "Alex\n0:05\nThanks for joining.\n",
+     [("unknown", 0.0, "Alex"), ("unknown", 5.0, "Thanks for joining.")]),
+])
+def test_short_lines_near_times_stay_speech(tmp_path, shape, text, expected):
+    f = tmp_path / "call.txt"
+    f.write_text(text)
+    assert said(load_transcript(f)) == expected, shape
 
 
 def test_captions_tag_speakers_in_brackets_and_sound_cues_are_no_turns(tmp_path):
