@@ -87,7 +87,7 @@ def _set_the_stage(x: _Ctx) -> str:
     part = x.models.sled
     crit = x.focus.criterion
     value = (
-        f"at its best, {x.focus.name.lower()} looks like this: {crit.levels[-1].description} It is one change "
+        f"at its best, {x.focus.phrase} looks like this: {crit.levels[-1].description} It is one change "
         "you will see in your very next calls."
         if crit
         else "a balanced conversation lets the buyer tell you what they need, and that is what wins deals."
@@ -112,7 +112,7 @@ def _lead_analysis(x: _Ctx) -> str:
     guiding = x.models.sled.part("lead_analysis").guiding_questions
     first = [
         guiding[0],
-        f"When you listen back to the call, how do you think {x.focus.name.lower()} went?",
+        f"When you listen back to the call, how do you think {x.focus.phrase} went?",
         *guiding[1:3],
     ]
     first += [f"{q} *(suggested)*" for q in x.rep_questions]
@@ -124,7 +124,7 @@ def _lead_analysis(x: _Ctx) -> str:
         "**Then the evidence:**",
     ]
     lines += [f"- **{label}:** {format_quote(q, markdown=True)}" for label, q in x.moments] or [
-        f"- No moment in this call shows {x.focus.name.lower()}"
+        f"- No moment in this call shows {x.focus.phrase}"
         + (
             f"; play the {_section_name(x.meth, x.focus.criterion.section).lower()} part of the call together"
             if x.focus.criterion
@@ -315,9 +315,9 @@ def draft_coaching(
         f"Walk me through the moment at {timestamp(focus_moment.start)}: what were you aiming for there?"
         if focus_moment
         else f"In the {_section_name(methodology, focus.criterion.section).lower()} part of this call, what did you plan to do "
-        f"about {focus.name.lower()}?"
+        f"about {focus.phrase}?"
         if focus.criterion
-        else f"What were you aiming for when {focus.name.lower()} came up in this call?"
+        else f"What were you aiming for when {focus.phrase} came up in this call?"
     )
     questions = [opener, *chart.option(solution).questions[:2], chart.option(_ALTERNATIVE[solution]).questions[0]]
     x = _Ctx(

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from .coaching_models import ActivityBenchmarks
 from .errors import MethodologyError
+from .playbook.wording import skill_phrase
 from .schema import Criterion, Methodology
 from .types import ActionItem, CriterionScore, EvidenceQuote, Metrics, Scorecard
 
@@ -131,6 +132,11 @@ class Focus:
     target: int | None = None
     activity: ActivityFinding | None = None
     detail: str = ""  # how it was chosen, for the manager's prep note (not the rep's agenda)
+
+    @property
+    def phrase(self) -> str:
+        """The focus inside a sentence: "asking for the donation", "pain quantified", "rep talk ratio"."""
+        return skill_phrase(self.name) if self.criterion is not None else self.name.lower()
 
 
 def _target(c: Criterion, cs: CriterionScore) -> int:
@@ -339,7 +345,7 @@ def key_moments(sc: Scorecard, focus: Focus) -> list[tuple[str, EvidenceQuote]]:
     elif focus.criterion is not None:
         near = [q for c in sc.criteria if c.section == focus.criterion.section and c.id != focus.id for q in c.evidence]
         out += [
-            (f"Where {focus.name.lower()} should have happened", q) for q in sorted(near, key=lambda q: q.start)[:2]
+            (f"Where {focus.phrase} should have happened", q) for q in sorted(near, key=lambda q: q.start)[:2]
         ]
     return out
 
@@ -349,7 +355,7 @@ def plan_actions(focus: Focus, solution: str, pattern: Pattern, today: date) -> 
     `solution`, and the follow-up on the next calls for `focus`; due one and two weeks after `today`."""
     d7, d14 = (today + timedelta(days=7)).isoformat(), (today + timedelta(days=14)).isoformat()
     watch = focus.id
-    drill = focus.criterion.coaching.drill if focus.criterion else f"Aim for the benchmark on {focus.name.lower()} on every call."
+    drill = focus.criterion.coaching.drill if focus.criterion else f"Aim for the benchmark on {focus.phrase} on every call."
     first = (
         f"Keep doing it: note one moment of {focus.name} per call to share at the next one-to-one"
         if focus.kind == "strength"

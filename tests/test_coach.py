@@ -397,6 +397,39 @@ def test_missed_focus_shows_nearest_moments_of_its_section(meth):
     assert "Where next step should have happened" in draft.agenda[1].body_markdown
 
 
+def test_a_focus_named_by_its_verb_reads_as_what_the_rep_does():
+    meth = make_methodology()
+    meth.criteria[2].name = "Asks for the next meeting"
+    card = make_scorecard({"agenda_set": 2, "open_questions": 2, "next_step": 0})
+    card.criteria[2].name = "Asks for the next meeting"
+    stage, lead, explore, _ = (s.body_markdown for s in draft_coaching(card, meth, rep=REP, today=TODAY).agenda)
+    assert "at its best, asking for the next meeting looks like this" in stage
+    assert "how do you think asking for the next meeting went?" in lead
+    assert "No moment in this call shows asking for the next meeting" in lead
+    assert "asks for the next meeting" not in stage + lead + explore
+
+
+@pytest.mark.parametrize(("name", "phrase"), [
+    ("Asks for the donation", "asking for the donation"),
+    ("Sets an example by donating", "setting an example by donating"),
+    ("Rep confirms the budget", "confirming the budget"),
+    ("Map the stakeholders", "mapping the stakeholders"),
+    ("Never criticise the competitor", "avoiding criticising the competitor"),
+    # noun phrases keep their words (acronyms their case): a verb-like first word needs an object
+    ("Open discovery questions", "open discovery questions"),
+    ("Questions about pain", "questions about pain"),
+    ("Talk ratio", "talk ratio"),
+    ("Identify pain", "identify pain"),
+    ("Economic Buyer", "economic buyer"),
+    ("ROI shown", "ROI shown"),
+    ("Next step agreed with a date", "next step agreed with a date"),
+])
+def test_skill_phrase(name, phrase):
+    from review.playbook.wording import skill_phrase
+
+    assert skill_phrase(name) == phrase
+
+
 def test_draft_when_every_criterion_meets_target(meth):
     met = {"agenda_set": 2, "open_questions": 2, "next_step": 1}
     evidence = {"agenda_set": [quote(0, 3, "Here's the plan, ok?")], "open_questions": [quote(3, 50, "How so?")]}

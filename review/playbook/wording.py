@@ -227,7 +227,36 @@ def _gerund(verb: str) -> str:
         return verb[:-2] + "ying"
     if verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")):
         return verb[:-1] + "ing"
+    if re.fullmatch(r"[^aeiou]*[aeiou][bdgklmnprt]", verb):  # one syllable, consonant-vowel-consonant
+        return verb + verb[-1] + "ing"  # "set" -> "setting", "map" -> "mapping"
     return verb + "ing"
+
+
+def skill_phrase(name: str) -> str:
+    """A criterion's name inside a sentence. A behaviour named by its verb reads as what the rep
+    does: "Asks for the donation" -> "asking for the donation" ("how do you think asking for the
+    donation went?"), "Never criticise the competitor" -> "avoiding criticising the competitor"; a
+    noun phrase keeps its words, lower-cased but for acronyms ("Economic Buyer" -> "economic buyer",
+    "Open discovery questions", "Talk ratio" stay as they are)."""
+    name = " ".join(name.split())
+    words = re.sub(r"^(?:the\s+)?(?:sales\s+)?reps?\s+", "", name, flags=re.I).split()
+    action = as_action(name) if words else None
+    if action and not action.startswith("avoid "):
+        first, *rest = action.split()
+        said = re.sub(r"\W+$", "", words[0]).lower()
+        follows = rest[0].lower() if rest else ""
+        takes_object = follows in _OBJECT_START or follows in _PREPOSITIONS
+        # "Asks ..." is a verb unless the word is a noun as often ("Questions asked"); "Ask ..." when
+        # an object or a preposition follows ("Talk ratio", "Identify pain" stay names)
+        if first in NOUNISH:  # "Questions about pain" is a noun; "Sets an example", "Demo the product" verbs
+            takes_object = follows in _OBJECT_START
+        verb = takes_object and said == first or said != first and _base_verb(said) == first \
+            and (first not in NOUNISH or takes_object)
+        if verb:
+            return " ".join([_gerund(first), *rest])
+    elif action:
+        return "avoiding " + action.removeprefix("avoid ")
+    return _lower_first(name)
 
 
 def as_action(text: str) -> str | None:
@@ -261,6 +290,8 @@ def as_action(text: str) -> str | None:
 
 _COORDINATED = re.compile(r"\b(and|or|then)\s+([a-z]+s)\b(\s+\S+)?", re.I)
 _OBJECT_START = DETERMINERS | {"them", "it", "him", "her", "up", "back", "how", "what", "who", "why", "whether"}
+_PREPOSITIONS = {"about", "for", "with", "to", "if", "when", "on", "into", "through", "out", "in", "by", "from",
+                 "over", "after", "before"}
 
 
 def _coordinated(action: str) -> str:
