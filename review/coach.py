@@ -212,6 +212,16 @@ _BUILDERS = {
 }
 
 
+def _check_the_miss(x: _Ctx) -> list[str]:
+    """Before coaching on a miss, the manager hears the moment the judge found closest (not counted)."""
+    closest = x.focus.score.nearest if x.focus.score is not None and not x.focus.score.evidence else None
+    if closest is None:
+        return []
+    return [f"- **Check first:** the AI counted no moment of {x.focus.phrase}; the closest it found is at "
+            f"{timestamp(closest.start)}. Listen to it: if it shows {x.focus.phrase}, override the score on the "
+            "call page; Coaching prep then offers to redraft the agenda for the new focus."]
+
+
 def _prep_note(x: _Ctx) -> str:
     created = x.sc.provenance.created_at[:10]
     lines = [
@@ -229,6 +239,7 @@ def _prep_note(x: _Ctx) -> str:
         f"- **Focus:** {x.focus.name} \u2014 {_score_text(x.focus)}; {x.focus.reason}"
         + (f" ({x.focus.detail})." if x.focus.detail else "."),
         f"- **Pattern:** {x.pattern.text}.",
+        *_check_the_miss(x),
         f"- **Recommendation:** {x.solution} \u2014 {x.reason}.",
         "- **Other options (Solution Chart):** "
         + " ".join(f"*{o.key.capitalize()}:* {o.what_to_do}" for o in x.models.solution_chart.solutions

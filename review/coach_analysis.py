@@ -331,7 +331,8 @@ def recommend_solution(
 
 def key_moments(sc: Scorecard, focus: Focus) -> list[tuple[str, EvidenceQuote]]:
     """(label, quote) pairs from the scorecard `sc`: one strength to open positively, the `focus` quotes,
-    and, where the focus left none, moments of the same section (where it should have happened)."""
+    and, where the focus left none, the judge's closest moment to it (not counted) and moments of the
+    same section (where it could have happened)."""
     by_id = {c.id: c for c in sc.criteria}
     out: list[tuple[str, EvidenceQuote]] = []
     ranked = [by_id[i] for i in sc.strengths if i in by_id] + sorted(
@@ -343,9 +344,14 @@ def key_moments(sc: Scorecard, focus: Focus) -> list[tuple[str, EvidenceQuote]]:
     if focus.score is not None and focus.score.evidence:
         out += [(f"{focus.name} ({focus.score.verdict.replace('_', ' ')})", q) for q in focus.score.evidence[:3]]
     elif focus.criterion is not None:
-        near = [q for c in sc.criteria if c.section == focus.criterion.section and c.id != focus.id for q in c.evidence]
+        closest = focus.score.nearest if focus.score is not None else None
+        if closest is not None:  # the judge's nearest miss: the manager hears it before coaching on it
+            out.append((f"Closest to {focus.phrase} (not counted)", closest))
+        near = [q for c in sc.criteria if c.section == focus.criterion.section and c.id != focus.id for q in c.evidence
+                if closest is None or q.segment_id != closest.segment_id]
         out += [
-            (f"Where {focus.phrase} should have happened", q) for q in sorted(near, key=lambda q: q.start)[:2]
+            (f"Where {focus.phrase} could have happened", q)
+            for q in sorted(near, key=lambda q: q.start)[: 1 if closest is not None else 2]
         ]
     return out
 

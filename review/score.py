@@ -249,10 +249,13 @@ def _score_with_judge(transcript, criterion, cands, judgement, injections: set[i
     quotes, dropped = resolve_evidence(transcript, refs[:3], allowed)
     if score > 0 and not quotes:
         score, rationale = 0, f"{criterion.levels[0].label} (0/{criterion.max_score}): no evidence resolved."
+    # nothing counted: the judge's closest sentence, cut verbatim from its turn, for the manager to check
+    nearest = resolve_evidence(transcript, judged[:1], allowed)[0][:1] if score == 0 and judgement.best_sentence \
+        else []
     return CriterionScore(
         id=criterion.id, name=criterion.name, section=criterion.section, score=score,
         max_score=criterion.max_score, weight=criterion.weight, verdict=verdict_for(score, criterion),
-        evidence=quotes, rationale=rationale, dropped_evidence=dropped,
+        evidence=quotes, rationale=rationale, dropped_evidence=dropped, nearest=nearest[0] if nearest else None,
     )
 
 

@@ -160,6 +160,9 @@ class CriterionScore(_Model):
     evidence: list[EvidenceQuote] = Field(default_factory=list)
     rationale: str
     dropped_evidence: list[str] = Field(default_factory=list)  # refs the model gave that did not resolve
+    # Where nothing counted (score 0), the moment the offline judge found closest to the criterion, not
+    # counted: what a manager listens to first to check the miss (None from an LLM or older scorecards).
+    nearest: EvidenceQuote | None = None
     target: int | None = None  # the level the team expects (None in scorecards made before it was kept)
     # Set only on a scorecard with the manager's overrides applied (review.overrides.apply_overrides):
     # `score` and `verdict` are then the manager's, and these keep what the AI gave.

@@ -394,7 +394,16 @@ def test_missed_focus_shows_nearest_moments_of_its_section(meth):
     card.criteria[0].section = "close"
     draft = draft_coaching(card, extra, rep=REP, today=TODAY)
     assert draft.focus_criterion_id == "next_step"
-    assert "Where next step should have happened" in draft.agenda[1].body_markdown
+    assert "Where next step could have happened" in draft.agenda[1].body_markdown
+    assert "Closest to" not in draft.agenda[1].body_markdown and "Check first" not in draft.prep_note_markdown
+    # the judge's closest moment (not counted) comes first, and the manager is told to hear it first
+    card.criteria[2].nearest = quote(7, 212, "Shall we look at diaries?")
+    draft = draft_coaching(card, extra, rep=REP, today=TODAY)
+    lead = draft.agenda[1].body_markdown
+    assert lead.index("**Closest to next step (not counted):** [03:32]") < lead.index("Where next step could have")
+    assert lead.count("could have happened") == 1
+    assert ("**Check first:** the AI counted no moment of next step; the closest it found is at [03:32]. Listen "
+            "to it: if it shows next step, override the score") in draft.prep_note_markdown
 
 
 def test_a_focus_named_by_its_verb_reads_as_what_the_rep_does():

@@ -113,3 +113,27 @@ def test_a_moment_the_ai_missed_is_added_played_taken_back_and_learned(seams, st
         store.add_evidence_mark(rid, "pain_quantified", 999, "right")
     with pytest.raises(StoreError, match="can only be marked right"):
         store.add_evidence_mark(rid, "pain_quantified", result.transcript.segments[1].id, "wrong")
+
+
+def test_the_closest_moment_the_ai_found_is_played_and_marked_in_one_click(seams, store):  # noqa: F811
+    """Pain quantified has no quote, but the judge's closest moment (not counted) is shown with its
+    play button; "It shows it" makes it a labelled example, listed then as a moment the manager added."""
+    from test_app import quote_of
+
+    result = store_review(store, tiny_wav(tone=90), "nearest.wav")
+    card = result.scorecard.model_copy(deep=True)
+    seg = result.transcript.segments[3]
+    card.criteria[1].nearest = quote_of(result.transcript, 3)
+    rid = store.save_review(result.call_id, card, result.draft, None)
+    at = app("review", call_id=result.call_id)
+    assert "The closest moment the AI found (not counted)." in texts(at) and seg.text.split()[0] in texts(at)
+    next(b for b in at.button if b.key == "play_nearest_pain_quantified").click().run()
+    assert at.session_state[f"audio_start_{result.call_id}"] == seg.start
+    next(b for b in at.button if b.key == f"nearest_right_{rid}_pain_quantified").click().run()
+    assert not at.exception
+    assert [(m.criterion_id, m.segment_id, m.verdict) for m in store.evidence_marks(rid)] == [
+        ("pain_quantified", seg.id, "right")]
+    assert "(a moment you added)" in texts(at) and "The closest moment the AI found" not in texts(at)
+    assert not any(b.key == f"nearest_right_{rid}_pain_quantified" for b in at.button)
+    # a criterion the AI quoted shows no closest moment
+    assert not any(b.key.startswith("play_nearest_agenda_set") for b in at.button)

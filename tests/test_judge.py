@@ -207,3 +207,24 @@ def test_quotes_the_manager_marked_become_the_judges_examples():
     wrong = {"budget": ([], ["start you on the small plan with the team licence"])}
     untaught = judge.judge_call(t, CRITERIA, bag_of_words, judge.embed_criteria(CRITERIA, bag_of_words, wrong))
     assert untaught["budget"].score < plain.score
+
+
+def test_a_criterion_found_absent_keeps_the_judges_closest_moment_uncounted():
+    """Score 0, no evidence, and the closest sentence as `nearest`: the manager hears it before
+    coaching on the miss (review.score); a present criterion, or one with nothing to weigh, has none."""
+    from review.score import _score_with_judge
+
+    t = call(("rep", "Thanks for joining."), ("rep", "So, what date must it go live, roughly?"),
+             ("customer", "June, I think."))
+    absent = judge.Judgement("timeline", False, 0.3, [1], "what date must it go live, roughly?", [0.0] * 7,
+                             evidence_sentences=["what date must it go live, roughly?"])
+    cs = _score_with_judge(t, TIMELINE, [], absent, set())
+    assert (cs.score, cs.evidence) == (0, [])
+    assert cs.nearest is not None and (cs.nearest.segment_id, cs.nearest.quote) == (
+        1, "what date must it go live, roughly?")
+    present = judge.Judgement("timeline", True, 0.9, [1], "what date must it go live, roughly?", [0.0] * 7)
+    assert _score_with_judge(t, TIMELINE, [], present, set()).nearest is None
+    nothing = judge.Judgement("timeline", False, 0.0, [], "", [0.0] * 7)
+    assert _score_with_judge(t, TIMELINE, [], nothing, set()).nearest is None
+    # a turn that tries to instruct the scorer is never quoted, not even as the closest moment
+    assert _score_with_judge(t, TIMELINE, [], absent, {1}).nearest is None

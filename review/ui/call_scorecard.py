@@ -88,6 +88,25 @@ def _added_moments(store, call, review, criterion, marks: dict, transcript) -> N
                       help="Not evidence after all: the judge learns that too")
 
 
+def _nearest_row(store, call, review, criterion, marks: dict) -> None:
+    """Where the AI counted nothing: the moment its judge found closest, not counted, with a play
+    button and one click to say it does show the criterion (a labelled example, like an added moment)."""
+    quote = criterion.nearest
+    if quote is None or criterion.evidence or marks.get((criterion.id, quote.segment_id)) == "right":
+        return
+    st.caption("The closest moment the AI found (not counted). Listen: if it shows this, mark it, and "
+               "override the score.")
+    st.markdown(f"\u201c{md_text(quote.quote)}\u201d \u2014 "
+                f"*{md_text(state.speaker_label(quote.speaker, quote.role, call.rep))}*")
+    play, mark, _ = st.columns([2.4, 2.2, 2.4], vertical_alignment="center")
+    play.button(clock(quote.start), key=f"play_nearest_{criterion.id}", icon=":material/play_arrow:",
+                on_click=_play_quote, args=(call.id, review.id, criterion.id, quote.start),
+                help="Play the call from this moment")
+    mark.button("It shows it", key=f"nearest_right_{review.id}_{criterion.id}", icon=":material/thumb_up:",
+                on_click=feedback.mark_right, args=(store, review.id, criterion.id, quote.segment_id),
+                help="Right evidence the AI missed: the judge learns from it at the next review")
+
+
 def _criterion(store, call, review, criterion, marks: dict, transcript=None) -> None:
     verdict = state.VERDICT_LABELS[criterion.verdict]
     shown = f"{criterion.score}/{criterion.max_score}"
@@ -104,6 +123,7 @@ def _criterion(store, call, review, criterion, marks: dict, transcript=None) -> 
                       args=(review.id, criterion.id))
         for i, quote in enumerate(criterion.evidence):
             quote_row(store, call, review, criterion, i, quote, marks)
+        _nearest_row(store, call, review, criterion, marks)
         _added_moments(store, call, review, criterion, marks, transcript)
         if criterion.dropped_evidence:
             st.caption(md_text(dropped_evidence_note(criterion.dropped_evidence, review.scorecard.engine)))

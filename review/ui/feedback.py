@@ -17,6 +17,11 @@ def _mark(store, review_id: int, criterion_id: str, segment_id: int, verdict: st
         st.session_state["feedback_notice"] = state.error_line(exc, "evidence mark")
 
 
+def mark_right(store, review_id: int, criterion_id: str, segment_id: int) -> None:
+    """Mark a turn the AI did not count as right evidence (a button callback)."""
+    _mark(store, review_id, criterion_id, segment_id, "right")
+
+
 def unmark(store, review_id: int, criterion_id: str, segment_id: int) -> None:
     """Take back a moment the manager added (a button callback): it counts as not evidence."""
     try:
