@@ -188,10 +188,18 @@ def test_upload_review_override_follow_rescore_edit_export(server, tmp_path):
                 summary.click()
             # a tall window: the popover opens below its button and its Save button must be on screen
             page.set_viewport_size({"width": 1400, "height": 2400})
-            criterion.get_by_role("button", name="Override the score").click()
             body = page.get_by_test_id("stPopoverBody")
             box = body.get_by_label("Manager score")
-            box.wait_for()
+            for attempt in range(3):  # a click while the page reruns (it settles after loading) is lost
+                criterion.get_by_role("button", name="Override the score").click()
+                try:
+                    box.wait_for(timeout=15_000)
+                    break
+                except Exception:
+                    if attempt == 2:
+                        raise
+                    page.keyboard.press("Escape")
+                    page.wait_for_timeout(1000)
             new_score = "0" if box.input_value() != "0" else "2"
             box.fill(new_score)
             box.press("Tab")
