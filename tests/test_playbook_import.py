@@ -668,6 +668,13 @@ def test_a_spreadsheet_that_cannot_be_read_says_how_to_save_it(settings, capsys,
     assert err.endswith("or .csv (save the sheet as CSV UTF-8)") and "\n" not in err
 
 
+def test_a_playbook_over_the_limits_says_to_split_it():
+    sheet = "Criterion,What good looks like\n" + "".join(f"Check {i},Rep asks about topic {i}\n" for i in range(250))
+    with pytest.raises(MethodologyError, match=r"^big\.csv: 250 criteria, more than the 200 a methodology holds; "
+                                              r"split the playbook into one per kind of call and import each$"):
+        import_playbook(sheet.encode(), "big.csv")
+
+
 def test_cli_imports_a_spreadsheet_scorecard(settings, capsys):
     assert main(["methodology", "import", str(PLAYBOOKS / "inside_sales_scorecard.csv")]) == 0
     out = capsys.readouterr().out

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from ..errors import MethodologyError
-from ..schema import MAX_WEIGHT, Methodology
+from ..schema import MAX_CRITERIA, MAX_SECTIONS, MAX_WEIGHT, Methodology
 from .draft import CriterionDraft, MethodologyDraft
 from .keyword_rules import example_openings, keyword_text, keywords, topic_of
 from .wording import build_question, given_question, is_asked_check
@@ -213,6 +213,10 @@ def build_methodology(draft: MethodologyDraft, source_name: str, drafted_by: str
         "sections": section_rows,
         "criteria": criteria_rows,
     }
+    for count, limit, what in ((len(criteria_rows), MAX_CRITERIA, "criteria"), (len(section_rows), MAX_SECTIONS, "sections")):
+        if count > limit:
+            raise MethodologyError(f"{source_name}: {count} {what}, more than the {limit} a methodology holds; split "
+                                   "the playbook into one per kind of call and import each")
     try:
         methodology = Methodology.model_validate(data)
     except ValidationError as exc:
