@@ -1,6 +1,7 @@
 """Agreement of the scoring engine with human labels: Cohen's kappa and evidence precision.
 
-    python benchmarks/agreement.py [--engine rules|openai] [--quick] [--persuasion DIR] [--marks lead|all|missed]
+    python benchmarks/agreement.py [--engine rules|openai] [--quick] [--persuasion DIR]
+                                   [--marks lead|all|missed|nearest]
                                    [--calls DIR] [--heldout DIR] [--cache FILE]
 
 Sets:
@@ -308,12 +309,14 @@ def real_set(data: RealSet, scorer: Scorer, loaded: LoadedMethodology, strategie
 
 
 def manager_feedback(data: RealSet, dialogue_id: str, transcript: Transcript, judgements: dict,
-                     strategies: dict[str, str], quotes: int | None = 1, missed: bool = False) -> dict[str, CallLabels]:
+                     strategies: dict[str, str], quotes: int | None = 1, missed: bool = False,
+                     nearest: bool = False) -> dict[str, CallLabels]:
     """What a manager gives on one reviewed call, per criterion: an override (present or not, from the
     dialogue's labels) and a right / wrong mark on the judge's first `quotes` quotes (None: all) where
     it cited any (right when a sentence of that turn is labelled with the strategy); with `missed`,
     where the strategy is there but no quote marked shows it, the rep's first turn that does (the
-    app's "Add a moment the AI missed")."""
+    app's "Add a moment the AI missed"); with `nearest`, where the judge found it absent, its closest
+    moment marked right when it holds the strategy (the app's "It shows it" under that moment)."""
     out = {}
     for cid, j in judgements.items():
         if cid not in strategies:
@@ -322,6 +325,9 @@ def manager_feedback(data: RealSet, dialogue_id: str, transcript: Transcript, ju
         for turn in j.evidence[:quotes] if j.present else []:
             right = data.turn_holds(dialogue_id, transcript.segment(turn).text, strategies[cid])
             (label.right if right else label.wrong).append(turn)
+        if nearest and not j.present and j.evidence \
+                and data.turn_holds(dialogue_id, transcript.segment(j.evidence[0]).text, strategies[cid]):
+            label.right.append(j.evidence[0])
         if missed and label.present and not label.right:
             label.right += [s.id for s in transcript.segments
                             if s.role == "rep" and data.turn_holds(dialogue_id, s.text, strategies[cid])][:1]
@@ -342,7 +348,7 @@ def _marked_quotes(feedback: dict, views: dict, ids: list[str]) -> dict[str, tup
 
 
 def learning_curve(data: RealSet, scorer: Scorer, loaded: LoadedMethodology, strategies: dict[str, str],
-                   sizes=CURVE, quotes: int | None = 1, missed: bool = False) -> list[tuple]:
+                   sizes=CURVE, quotes: int | None = 1, missed: bool = False, nearest: bool = False) -> list[tuple]:
     """Per N: (N, mean kappa and evidence precision with the marked quotes as the judge's examples
     only (the former way), the same with the sentence models (what the product does), criteria
     calibrated).
@@ -363,7 +369,7 @@ def learning_curve(data: RealSet, scorer: Scorer, loaded: LoadedMethodology, str
 
     tune_views = views_of(tune_ids, base)
     feedback = {d: manager_feedback(data, d, data.transcript(d), judge.view_verdicts(v, criteria), strategies,
-                                    quotes, missed) for d, v in tune_views.items()}
+                                    quotes, missed, nearest) for d, v in tune_views.items()}
     out = []
     for n in sizes:
         labelled = data.tune[:n]
@@ -436,9 +442,10 @@ def main(argv: list[str] | None = None, engine=None) -> int:
                         help="score the real set's tuning half instead (for tuning; figures come from report), "
                              "or all of it (a labelled set kept apart from tuning, given with --persuasion)")
     parser.add_argument("--sets", default="dev,heldout,real,curve", help="comma-separated subset")
-    parser.add_argument("--marks", default="lead", choices=["lead", "all", "missed"],
+    parser.add_argument("--marks", default="lead", choices=["lead", "all", "missed", "nearest"],
                         help="learning curve: the simulated manager marks the lead quote, every quote cited, "
-                             "or the lead quote and a moment the AI missed")
+                             "the lead quote and a moment the AI missed, or the lead quote and the closest "
+                             "moment of a criterion found absent when it shows it")
     parser.add_argument("--curve", default=None, metavar="N,N,...",
                         help="learning curve sizes (default 0,5,10,20,50; up to the tuning half's size, e.g. "
                              "0,50,100,133 to see where more corrections lead)")
@@ -487,7 +494,9 @@ def main(argv: list[str] | None = None, engine=None) -> int:
                 sizes = curve_sizes(args.curve, len(data.tune)) if args.curve else \
                     tuple(n for n in CURVE if n <= (20 if args.quick else 50))
                 marked = {"lead": "the judge's lead quote", "all": "every quote the judge cited",
-                          "missed": "the judge's lead quote, and a moment the AI missed where none shows it"}[args.marks]
+                          "missed": "the judge's lead quote, and a moment the AI missed where none shows it",
+                          "nearest": "the judge's lead quote, and the closest moment of a criterion found absent "
+                                     "(right when it shows it)"}[args.marks]
                 scored = {"report": f"the {len(data.report)} reporting dialogues",
                           "tune": f"the tuning dialogues after the first {max(sizes)}",
                           "all": f"the dialogues other than the first {max(sizes)} tuning ones"}[args.half]
@@ -501,7 +510,8 @@ def main(argv: list[str] | None = None, engine=None) -> int:
                 print(f"{'N':>4} {'marks only':>11} {'prec':>6} {'learned':>8} {'prec':>6} {'criteria calibrated':>20}")
                 for n, k0, p0, k1, p1, calibrated in learning_curve(
                         data, scorer, yaml_m, strategy_map(yaml_m, yaml_m), sizes,
-                        quotes=None if args.marks == "all" else 1, missed=args.marks == "missed"):
+                        quotes=None if args.marks == "all" else 1, missed=args.marks == "missed",
+                        nearest=args.marks == "nearest"):
                     print(f"{n:>4} {k0:>11.2f} {p0:>6.0%} {k1:>8.2f} {p1:>6.0%} {calibrated:>20}")
     finally:
         embed.save()

@@ -92,6 +92,14 @@ def test_the_simulated_manager_marks_the_lead_quote_or_every_quote(agreement):
     # --marks missed: the lead quote was wrong, so the manager adds the first turn that shows it
     missed = agreement.manager_feedback(Labels(), "d1", transcript, judgements, strategies, missed=True)
     assert (missed["emotion"].right, missed["emotion"].wrong) == ([1], [2]) and missed["logic"].right == []
+    # --marks nearest: a criterion found absent has its closest moment marked right when it shows it
+    judgements["logic"] = Judgement("logic", False, 0.1, [3], "turn 3", [])
+    nearest = agreement.manager_feedback(Labels(), "d1", transcript, judgements, strategies, nearest=True)
+    assert (nearest["logic"].present, nearest["logic"].right, nearest["logic"].wrong) == (False, [3], [])
+    assert (nearest["emotion"].right, nearest["emotion"].wrong) == ([], [2])  # present: only its lead quote
+    judgements["logic"] = Judgement("logic", False, 0.1, [0], "turn 0", [])
+    assert agreement.manager_feedback(Labels(), "d1", transcript, judgements, strategies,
+                                      nearest=True)["logic"].right == []  # it does not show it: nothing marked
 
 
 def test_a_set_kept_apart_is_scored_whole(agreement, settings, capsys, tmp_path):
