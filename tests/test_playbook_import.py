@@ -928,6 +928,45 @@ def test_settings_upload_of_a_word_playbook(settings, docx_playbook):
     assert [p.name for p in settings.user_methodology_path.iterdir()] == ["field_sales_discovery_guide.yaml"]
 
 
+def test_links_and_html_a_viewer_would_fetch_never_reach_the_methodology():
+    """An LLM draft keeps a playbook's link or image verbatim; the import keeps its text only, and
+    drops tags like <img>, so neither the app, the agenda nor a Markdown viewer fetches anything."""
+    draft = llm_draft(first_name="Upfront contract ![x](http://host/p.png)")
+    draft["sections"][0]["criteria"][0]["good_examples"] = ["We have [30 minutes](http://host/a) <img src=http://host/q.png>"]
+    draft["description"] = "Read <script src=http://host/s.js></script>the guide"
+    m = import_playbook(b"# Guide\n## Opening\n- Agree the agenda\n", "g.md", engine=FakeEngine([draft])).methodology
+    assert m.criteria[0].name == "Upfront contract x"
+    assert m.criteria[0].good_examples == ["We have 30 minutes"]
+    assert "host" not in m.model_dump_json()
+    kept = import_playbook(b"# Guide\n## Opening\n- Check the <id> field\n", "g.md").methodology
+    assert kept.criteria[0].name == "Check the <id> field"  # text in angle brackets is not a tag
+
+
+def test_settings_shows_a_drafted_playbooks_words_as_text(settings, monkeypatch):
+    """A playbook is an uploaded document: its names, questions and examples (here as an LLM drafted
+    them) are shown as text, never rendered: no heading, colour directive or formula."""
+    from test_ui_safe_text import UNESCAPED
+
+    from review.playbook import llm_import
+
+    hostile = ":red[**boom**] $x^2$ :material/flag:"
+    draft = llm_draft(first_name=f"Upfront contract {hostile}")
+    draft["sections"][0]["criteria"][0]["good_examples"] = [f"We have 30 minutes {hostile}"]
+    draft["sections"][0]["name"] = f"# Opening {hostile}"
+    monkeypatch.setattr(llm_import, "make_import_engine", lambda s: FakeEngine([draft]))
+    at = settings_page()
+    path = PLAYBOOKS / "northwind_discovery_scorecard.md"
+    at.file_uploader(key="settings_playbook").set_value((path.name, path.read_bytes(), "text/markdown"))
+    at.run()
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception, at.exception
+    carrying = [line for line in _texts(at).splitlines() if "boom" in line]
+    assert len(carrying) >= 3  # the section, the criterion, its example
+    for line in carrying:
+        for pattern in UNESCAPED:
+            assert not pattern.search(line), (pattern.pattern, line)
+
+
 def test_settings_upload_of_a_spreadsheet_scorecard(settings):
     at = settings_page()
     path = PLAYBOOKS / "inside_sales_scorecard.csv"

@@ -175,6 +175,27 @@ def _pretty_stem(source_name: str) -> str:
     return stem[:1].upper() + stem[1:] if stem else "Imported playbook"
 
 
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+# tags a Markdown viewer would act on ("<id>" in "dialogues/<id>.txt" is text)
+_TAG = re.compile(r"</?(?:img|a|script|iframe|style|svg|link|object|embed|video|audio|source|meta|form|input|"
+                  r"base|picture|frame|frameset|image)\b[^<>]{0,500}>", re.I)
+
+
+def _plain(value):
+    """A draft's words without what a browser would act on where they are shown: a Markdown link or
+    image becomes its text, an HTML tag goes (an uploaded document, or an LLM reading it, may hold
+    `![x](http://host/p.png)`; names and examples end up in the agenda and the app)."""
+    if isinstance(value, str):
+        if "<" not in value and "](" not in value:
+            return value
+        return re.sub(r"\s+([?.!,;:])", r"\1", " ".join(_TAG.sub(" ", _LINK.sub(r"\1", value)).split()))
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
 def build_methodology(draft: MethodologyDraft, source_name: str, drafted_by: str,
                       notes: list[str]) -> PlaybookImport:
     """The validated methodology of a draft and its report.
@@ -184,6 +205,7 @@ def build_methodology(draft: MethodologyDraft, source_name: str, drafted_by: str
     notes: the reader's guesses; this adds the criteria that have no examples.
     Raises MethodologyError when the draft does not make a valid methodology.
     """
+    draft = MethodologyDraft.model_validate(_plain(draft.model_dump()))
     name = draft.name.strip() or _pretty_stem(source_name)
     section_ids: set[str] = set()
     criterion_ids: set[str] = set()

@@ -14,6 +14,7 @@ import streamlit as st
 
 from review.hashing import sha256_bytes
 from review.ui import state
+from review.ui.safe_text import md_text
 
 DRAFT_KEY = "settings_playbook_draft"
 
@@ -44,21 +45,23 @@ def _draft(current, upload, digest: str) -> None:
 def _show(result, problems: list[str]) -> None:
     m, report = result.methodology, result.report
     count = sum(len(s.criteria) for s in report.sections)
-    st.info(f"Draft from {report.source}: **{m.name}** `{m.id}`, {len(report.sections)} section(s), "
-            f"{count} criteria, drafted by {report.drafted_by}. Nothing is saved yet: check it, then Save.",
-            icon=":material/rate_review:")
+    # the uploaded document's words are shown as text, never rendered (an image link would be fetched)
+    st.info(f"Draft from {md_text(report.source)}: **{md_text(m.name)}** `{m.id}`, {len(report.sections)} "
+            f"section(s), {count} criteria, drafted by {md_text(report.drafted_by)}. Nothing is saved yet: check it, "
+            "then Save.", icon=":material/rate_review:")
     for line in [*problems, *report.notes]:
-        st.warning(line, icon=":material/warning:")
+        st.warning(md_text(line), icon=":material/warning:")
     by_id = {c.name: c for c in m.criteria}
     for section in report.sections:
-        st.markdown(f"**{section.name}**")
+        st.markdown(f"**{md_text(section.name)}**")
         for c in section.criteria:
             examples = f"{c.good_examples} good / {c.poor_examples} poor example(s)"
-            st.markdown(f"- **{c.name}**: {c.question} \u00b7 _{examples}_")
+            weight = f", weight {c.weight:g}" if c.weight != 1.0 else ""
+            st.markdown(f"- **{md_text(c.name)}**: {md_text(c.question)} \u00b7 _{examples}{weight}_")
             criterion = by_id.get(c.name)
             if criterion is not None and (criterion.good_examples or criterion.poor_examples):
-                st.caption(" \u00b7 ".join([*(f"good: \u201c{e}\u201d" for e in criterion.good_examples),
-                                            *(f"avoid: \u201c{e}\u201d" for e in criterion.poor_examples)]))
+                st.caption(" \u00b7 ".join([*(f"good: \u201c{md_text(e)}\u201d" for e in criterion.good_examples),
+                                            *(f"avoid: \u201c{md_text(e)}\u201d" for e in criterion.poor_examples)]))
 
 
 def render(library, current, upload, start: bool, replace: bool = False) -> None:
