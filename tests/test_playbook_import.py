@@ -668,6 +668,30 @@ def test_a_spreadsheet_that_cannot_be_read_says_how_to_save_it(settings, capsys,
     assert err.endswith("or .csv (save the sheet as CSV UTF-8)") and "\n" not in err
 
 
+@pytest.mark.parametrize(("name", "text"), [
+    ("docs.md", "# Call checklist\n\n## Opening\n\u2610 Ask about budget\n\u2610 Confirm the time\n\n## Close\n"
+                "\u2705 Set the next step\n"),
+    ("boxes.md", "# Call checklist\n\n## Opening\n- \u2610 Ask about budget\n- \u2714 Confirm the time\n\n## Close\n"
+                 "- [x] Set the next step\n"),
+    ("notes.txt", "CALL CHECKLIST\n\nOPENING\n\u2610 Ask about budget\n\u2610 Confirm the time\n\nCLOSE\n"
+                  "\u2611 Set the next step\n"),
+])
+def test_checklists_pasted_with_boxes_import_their_checks(name, text):
+    """Checklists copied from Google Docs, Notion or Word keep their boxes (☐, ☑, ✅) as bullets; a
+    capitals line straight over the first stage is the title."""
+    m = import_playbook(text.encode(), name).methodology
+    assert m.name.lower() == "call checklist"
+    assert [(s.name.title(), [c.name for c in m.criteria if c.section == s.id]) for s in m.sections] == [
+        ("Opening", ["Ask about budget", "Confirm the time"]), ("Close", ["Set the next step"])]
+
+
+def test_a_plain_text_playbook_that_starts_with_its_first_stage_keeps_it():
+    m = import_playbook(b"OPENING\nAsk about budget\nConfirm the time\n\nCLOSE\nSet the next step\n",
+                        "stages.txt").methodology
+    assert [(s.name, [c.name for c in m.criteria if c.section == s.id]) for s in m.sections] == [
+        ("OPENING", ["Ask about budget", "Confirm the time"]), ("CLOSE", ["Set the next step"])]
+
+
 def test_a_playbook_over_the_limits_says_to_split_it():
     sheet = "Criterion,What good looks like\n" + "".join(f"Check {i},Rep asks about topic {i}\n" for i in range(250))
     with pytest.raises(MethodologyError, match=r"^big\.csv: 250 criteria, more than the 200 a methodology holds; "

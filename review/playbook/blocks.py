@@ -14,11 +14,12 @@ from typing import Literal
 BlockKind = Literal["heading", "item", "text", "quote", "table"]
 
 ATX_HEADING = re.compile(r"^\s{0,3}(#{1,6})(?:\s+(.*?))?\s*#*\s*$")
-ITEM = re.compile(r"^(\s*)(?:([-*+•▪◦‣–])|(\d+|[a-zA-Z])[.)])\s+(.*)$")
+# bullets, including the boxes and arrows of checklists pasted from Docs, Notion or Word ("☐ Ask ...")
+ITEM = re.compile(r"^(\s*)(?:([-*+•▪◦‣–☐☑☒✓✔✅❑❒□▢○●◆◇►▶➢➤→])|(\d+|[a-zA-Z])[.)])\s+(.*)$")
 RULE = re.compile(r"^\s*([-*_]\s*){3,}$")
 SETEXT = re.compile(r"^\s*(=+|-+)\s*$")
 TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
-CHECKBOX = re.compile(r"^\[[ xX]\]\s+")
+CHECKBOX = re.compile(r"^(?:\[[ xX]\]|[☐☑☒✓✔✅❑❒□▢])\s+")
 BOLD_LINE = re.compile(r"^\s*(\*\*|__)([^*_]{2,80}?)\1\s*:?\s*$")
 TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
@@ -187,8 +188,9 @@ def read_plain_text(text: str) -> list[Block]:
     blocks = _numbered_stages(blocks)
     first = blocks[0] if blocks else None
     if first is not None and first.kind == "heading" and not first_labels and len(blocks) > 1 \
-            and blocks[1].kind == "text" and any(b.kind == "heading" for b in blocks[1:]):
-        # "INBOUND CALL STANDARDS" over an introduction: the title, above the stages
+            and any(b.kind == "heading" for b in blocks[1:]) \
+            and blocks[1].kind in ("text", "heading") and blocks[1].paragraph != first.paragraph:
+        # "INBOUND CALL STANDARDS" over an introduction, or straight over the first stage: the title
         blocks[0] = Block("heading", first.text, level=1, paragraph=first.paragraph)
     standalone = first is not None and len(blocks) > 1 and blocks[1].paragraph != first.paragraph and (
         len(first.text.split()) <= 8 and not first.text.rstrip().endswith((".", "!", "?")))
