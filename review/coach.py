@@ -324,6 +324,9 @@ def draft_coaching(
     focus_moment = next((q for label, q in moments if not label.startswith("Strength")), None)
     opener = (
         f"Walk me through the moment at {timestamp(focus_moment.start)}: what were you aiming for there?"
+        if focus_moment and focus_moment.role != "customer"
+        else f"At {timestamp(focus_moment.start)} the customer said this: what did you hear in it, and what did you "
+        "do next?"
         if focus_moment
         else f"In the {_section_name(methodology, focus.criterion.section).lower()} part of this call, what did you plan to do "
         f"about {focus.phrase}?"

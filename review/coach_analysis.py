@@ -8,6 +8,7 @@ action plan follow from those. review.coach turns these decisions into the SLED 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -365,7 +366,7 @@ def plan_actions(focus: Focus, solution: str, pattern: Pattern, today: date) -> 
     first = (
         f"Keep doing it: note one moment of {focus.name} per call to share at the next one-to-one"
         if focus.kind == "strength"
-        else f"Practise: {drill}"
+        else drill if re.match(r"(?i)practi[cs]e\b", drill.strip()) else f"Practise: {drill}"
     )
     acts = [ActionItem(action=first, owner="rep", due=d7, watch_criterion=watch)]
     if pattern.kind in ("first", "one_off"):

@@ -439,6 +439,21 @@ def test_skill_phrase(name, phrase):
     assert skill_phrase(name) == phrase
 
 
+def test_a_customers_moment_is_asked_about_as_the_customers_and_a_practise_drill_is_not_doubled():
+    meth = make_methodology()
+    meth.criteria[2].coaching.drill = "Practise three ways to ask for the next meeting."
+    card = make_scorecard({"agenda_set": 2, "open_questions": 2, "next_step": 0})
+    card.criteria[2].nearest = quote(7, 212, "We could look at diaries next week.", speaker=BUYER, role="customer")
+    draft = draft_coaching(card, meth, rep=REP, today=TODAY)
+    explore = draft.agenda[2].body_markdown
+    assert "At [03:32] the customer said this: what did you hear in it, and what did you do next?" in explore
+    assert "what were you aiming for there" not in explore
+    assert draft.actions[0].action == "Practise three ways to ask for the next meeting."
+    card.criteria[2].nearest = quote(7, 212, "Shall we look at diaries?")  # the rep's own moment
+    explore = draft_coaching(card, meth, rep=REP, today=TODAY).agenda[2].body_markdown
+    assert "Walk me through the moment at [03:32]: what were you aiming for there?" in explore
+
+
 def test_draft_when_every_criterion_meets_target(meth):
     met = {"agenda_set": 2, "open_questions": 2, "next_step": 1}
     evidence = {"agenda_set": [quote(0, 3, "Here's the plan, ok?")], "open_questions": [quote(3, 50, "How so?")]}
