@@ -308,7 +308,8 @@ EXPECTED = {
         ("CLOSE", [
             ("Next step", "Did the rep book a next meeting with a date before hanging up?", 0, 1),
         ]),
-    ], [NO_EXAMPLES.format(1, 6)]),
+    ], ["scored 6 of 6 checks done / not done, each for its points (the Points column); edit the levels for a "
+        "graded scale", NO_EXAMPLES.format(1, 6)]),
 }
 # Context each playbook holds that must not become a criterion (name, question or example).
 CONTEXT = {
@@ -617,6 +618,8 @@ def test_a_spreadsheet_scorecard_keeps_its_points_as_weights_and_its_poor_phrase
     assert [(c.id, c.weight) for c in m.criteria] == [
         ("confirms_time", 1.0), ("sets_the_agenda", 1.0), ("current_process", 2.0), ("impact", 2.0),
         ("decision_makers", 2.0), ("next_step", 2.0)]
+    # points are earned by doing the check: done / not done, so the total is the sheet's 10 points
+    assert {c.max_score for c in m.criteria} == {1} and sum(c.weight * c.max_score for c in m.criteria) == 10
     assert m.criterion("next_step").poor_examples == ["I'll send you an email"]
     assert m.criterion("next_step").good_examples == []
     # the same columns in a Markdown table; a semicolon-separated sheet (Excel in most of Europe)
@@ -625,6 +628,7 @@ def test_a_spreadsheet_scorecard_keeps_its_points_as_weights_and_its_poor_phrase
                             b"| Agenda | Sets the agenda | 10% |\n| Budget | Confirms the budget | n/a |\n"
                             b"| Pain | Gets a number on the pain | 0 |\n", "t.md").methodology
     assert [c.weight for c in table.criteria] == [10.0, 1.0, 1.0]
+    assert {c.max_score for c in table.criteria} == {2}  # a weight keeps the graded scale
     semicolons = import_playbook(b"Stage;Criterion;Points\nOpening;Agenda set;3 pts\nClose;Next step booked;1,5\n",
                                  "eu.csv").methodology
     assert [(s.name, c.name, c.weight) for s, c in zip(semicolons.sections, semicolons.criteria, strict=True)] == [
@@ -650,7 +654,8 @@ def test_files_saved_by_windows_tools_are_read_with_a_note():
                                    .encode("utf-16"), "scorecard.txt")
     assert [(c.name, c.question, c.weight) for c in unicode_text.methodology.criteria] == [
         ("Agenda", "Did the rep set the agenda?", 2.0)]
-    assert unicode_text.report.notes == (NO_EXAMPLES.format(1, 1),)
+    assert unicode_text.report.notes[-1] == NO_EXAMPLES.format(1, 1)
+    assert not any("Windows-1252" in n for n in unicode_text.report.notes)
 
 
 def test_a_spreadsheet_that_cannot_be_read_says_how_to_save_it(settings, capsys, tmp_path):

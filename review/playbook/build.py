@@ -151,7 +151,7 @@ def _criterion_row(c: CriterionDraft, criterion_id: str, section_id: str,
         "name": c.name,
         "section": section_id,
         "question": question,
-        "levels": _levels(c, yes_no),
+        "levels": _levels(c, yes_no or c.done_or_not),
         "good_examples": list(c.good_examples),
         "poor_examples": list(c.poor_examples),
         "keywords": keywords(keyword_text(c.name, c.description), topic=topic_words)
@@ -252,6 +252,10 @@ def build_methodology(draft: MethodologyDraft, source_name: str, drafted_by: str
     if yes_no:
         notes.append("scored each check yes / no (0-1), as the playbook's introduction says; "
                      "edit the levels for a graded scale")
+    pointed = sum(1 for s in draft.sections for c in s.criteria if c.done_or_not and not _own_levels(c))
+    if pointed and not yes_no:
+        notes.append(f"scored {pointed} of {len(criteria_rows)} checks done / not done, each for its points "
+                     "(the Points column); edit the levels for a graded scale")
     if bare:
         notes.append(f"no examples for {len(bare)} of {len(criteria_rows)} criteria; add quoted example "
                      "phrases to the playbook (or the YAML) to help scoring")

@@ -29,6 +29,8 @@ class CriterionDraft(_Strict):
                                           "('0 = never asks' -> 'never asks'); empty when it gives none")
     weight: float | None = Field(default=None, description="the points or weight the playbook gives this check "
                                                            "(a Points / Weight column); null when it gives none")
+    done_or_not: bool = Field(default=False, description="true when the playbook scores this check done / not "
+                                                         "done for its points (a Points column), not on a scale")
 
 
 class SectionDraft(_Strict):

@@ -59,6 +59,7 @@ class _Criterion:
     poor: list[str] = field(default_factory=list)
     levels: dict[int, str] = field(default_factory=dict)  # the check's own scale ("0 = never asks")
     weight: float | None = None  # a table's Points / Weight column
+    done_or_not: bool = False  # a Points column: done / not done, for its points
 
     def level(self, text: str) -> bool:
         """Keep `text` as a level of this check's scale when it is one ("2 = the buyer confirms")."""
@@ -256,7 +257,7 @@ class _Reader:
         for row in table_rows:
             if row.section:
                 current = self._section_named(row.section)
-            criterion = _Criterion(row.name, row.description, row.question, weight=row.weight)
+            criterion = _Criterion(row.name, row.description, row.question, weight=row.weight, done_or_not=row.points)
             for polarity, phrase in embedded_examples(row.description):  # 'Confirm their goals: "What ...?"'
                 self._add(criterion, polarity, [phrase])
             self._add(criterion, "good", row.good_examples)
@@ -330,7 +331,7 @@ class _Reader:
                     name=c.name, question=c.question,
                     description=" ".join(d for d in [c.rest, *c.details] if d and not _METADATA.match(d)),
                     good_examples=_unique(c.good), poor_examples=_unique(c.poor), levels=c.scale(),
-                    weight=c.weight,
+                    weight=c.weight, done_or_not=c.done_or_not,
                 ) for c in s.criteria],
             ) for s in sections],
         )

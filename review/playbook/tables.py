@@ -40,6 +40,7 @@ class TableRow:
     good_examples: list[str] = field(default_factory=list)
     poor_examples: list[str] = field(default_factory=list)
     weight: float | None = None  # a Points / Weight column's number, when the sheet gives one
+    points: bool = False  # that column counts points: the check is done or not, for its points
 
 
 _NUMBER = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(?:%|pts?|points?)?\s*$", re.I)
@@ -86,6 +87,7 @@ def read_table(rows: list[list[str]]) -> tuple[list[TableRow], list[str]]:
                          strip_numbering(cell["name"]).rstrip(":."), cell.get("good", ""),
                          given_question(cell.get("question", "")) or "")
         found.weight = _weight(cell.get("weight", ""))
+        found.points = found.weight is not None and bool(re.search(r"\bp(oin)?ts?\b", header[roles["weight"]]))
         for role in ("example", "poor"):
             text = cell.get(role, "")
             if text and not _EMPTY.fullmatch(text):
