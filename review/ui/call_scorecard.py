@@ -28,17 +28,25 @@ def _play_quote(call_id: int, review_id: int, criterion_id: str, seconds: float)
     show_evidence(review_id, criterion_id)
 
 
-def quote_row(store, call, review, criterion, i: int, quote, marks: dict) -> None:
-    """One evidence quote: a play button at its time, the quote and who said it (as text, never
-    rendered), and the manager's right / wrong evidence marks (review.ui.feedback).
-    """
-    st.markdown(f"\u201c{md_text(quote.quote)}\u201d \u2014 "
-                f"*{md_text(state.speaker_label(quote.speaker, quote.role, call.rep))}*")
+def _moment(call, review, criterion, text: str, speaker: str, role: str, start: float, key: str,
+            note: str = "", help_text: str = "Play the call from this moment"):
+    """A moment of the call under a criterion: its words and who said them (as text, never rendered),
+    then a play button at its time; returns the column beside the button for the caller's action."""
+    st.markdown(f"\u201c{md_text(text)}\u201d \u2014 *{md_text(state.speaker_label(speaker, role, call.rep))}*"
+                + (f" :gray[({note})]" if note else ""))
     # under the quote, so the time on the play button is never cut, however narrow the column
-    play, marks_column, _ = st.columns([2.4, 2.2, 2.4], vertical_alignment="center")
-    play.button(clock(quote.start), key=f"play_{criterion.id}_{i}", icon=":material/play_arrow:",
-                on_click=_play_quote, args=(call.id, review.id, criterion.id, quote.start),
-                help="Play the call from this moment and mark the evidence in the transcript")
+    play, action, _ = st.columns([2.4, 2.2, 2.4], vertical_alignment="center")
+    play.button(clock(start), key=key, icon=":material/play_arrow:", on_click=_play_quote,
+                args=(call.id, review.id, criterion.id, start), help=help_text)
+    return action
+
+
+def quote_row(store, call, review, criterion, i: int, quote, marks: dict) -> None:
+    """One evidence quote: a play button at its time, the quote and who said it, and the manager's
+    right / wrong evidence marks (review.ui.feedback)."""
+    marks_column = _moment(call, review, criterion, quote.quote, quote.speaker, quote.role, quote.start,
+                           f"play_{criterion.id}_{i}",
+                           help_text="Play the call from this moment and mark the evidence in the transcript")
     feedback.quote_marks(marks_column, store, review, criterion, i, marks)
 
 
@@ -77,12 +85,8 @@ def _added_moments(store, call, review, criterion, marks: dict, transcript) -> N
                     if cid == criterion.id and verdict == "right" and seg not in cited and seg in turns),
                    key=lambda s: (s.start, s.id))
     for seg in added:
-        st.markdown(f"\u201c{md_text(seg.text)}\u201d \u2014 *{md_text(state.speaker_label(seg.speaker, seg.role, call.rep))}*"
-                    " :gray[(a moment you added)]")
-        play, remove, _ = st.columns([2.4, 2.2, 2.4], vertical_alignment="center")
-        play.button(clock(seg.start), key=f"play_added_{criterion.id}_{seg.id}", icon=":material/play_arrow:",
-                    on_click=_play_quote, args=(call.id, review.id, criterion.id, seg.start),
-                    help="Play the call from this moment")
+        remove = _moment(call, review, criterion, seg.text, seg.speaker, seg.role, seg.start,
+                         f"play_added_{criterion.id}_{seg.id}", note="a moment you added")
         remove.button("Remove", key=f"unmark_{review.id}_{criterion.id}_{seg.id}", type="tertiary",
                       on_click=feedback.unmark, args=(store, review.id, criterion.id, seg.id),
                       help="Not evidence after all: the judge learns that too")
@@ -96,12 +100,8 @@ def _nearest_row(store, call, review, criterion, marks: dict) -> None:
         return
     st.caption("The closest moment the AI found (not counted). Listen: if it shows this, mark it, and "
                "override the score.")
-    st.markdown(f"\u201c{md_text(quote.quote)}\u201d \u2014 "
-                f"*{md_text(state.speaker_label(quote.speaker, quote.role, call.rep))}*")
-    play, mark, _ = st.columns([2.4, 2.2, 2.4], vertical_alignment="center")
-    play.button(clock(quote.start), key=f"play_nearest_{criterion.id}", icon=":material/play_arrow:",
-                on_click=_play_quote, args=(call.id, review.id, criterion.id, quote.start),
-                help="Play the call from this moment")
+    mark = _moment(call, review, criterion, quote.quote, quote.speaker, quote.role, quote.start,
+                   f"play_nearest_{criterion.id}")
     mark.button("It shows it", key=f"nearest_right_{review.id}_{criterion.id}", icon=":material/thumb_up:",
                 on_click=feedback.mark_right, args=(store, review.id, criterion.id, quote.segment_id),
                 help="Right evidence the AI missed: the judge learns from it at the next review")
