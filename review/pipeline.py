@@ -220,17 +220,25 @@ def preflight(path: Path, settings: Settings, rep_speaker: str | None = None) ->
     from .formats import TRANSCRIPT_EXTENSIONS, load_transcript
 
     if path.suffix.lower() in TRANSCRIPT_EXTENSIONS:
-        return load_transcript(path, rep_speaker=rep_speaker, max_turns=settings.max_turns)
+        transcript = load_transcript(path, rep_speaker=rep_speaker, max_turns=settings.max_turns)
+        return check_turn_limit(transcript, settings, path.name)
     probe_recording(path, settings.max_upload_mb)
     return None
 
 
 def check_turn_limit(transcript: Transcript, settings: Settings, name: str) -> Transcript:
-    """Refuse a transcript with more turns than settings.max_turns (bounded indexing work)."""
+    """Refuse a transcript with more turns than settings.max_turns, or more words than
+    settings.max_words (bounded indexing and scoring work: a book pasted as a call would take hours)."""
     from .formats import turn_limit_error
 
     if len(transcript.segments) > settings.max_turns:
         raise turn_limit_error(name, len(transcript.segments), settings.max_turns)
+    words = sum(len(s.text.split()) for s in transcript.segments)
+    if words > settings.max_words:
+        hours = settings.max_words / 9000  # about 150 words a minute
+        talk = f"about {hours:.0f} hours" if hours >= 1.5 else "about an hour" if hours >= 0.75 else "under an hour"
+        raise InputError(f"{name}: has {words:,} words, over the limit of {settings.max_words:,} ({talk} of "
+                         "talk); split the call, or raise CALLREVIEW_MAX_WORDS")
     return transcript
 
 

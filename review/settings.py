@@ -90,6 +90,9 @@ class Settings:
     max_turns: int = field(default=5000, metadata=_meta(
         "Most speaker turns a reviewed call may have (hours of talk are a few thousand); a longer "
         "transcript is refused before it is indexed."))
+    max_words: int = field(default=100_000, metadata=_meta(
+        "Most words a reviewed call may hold (an hour of talk is about 9,000; 100,000 is about 11 hours); "
+        "a longer transcript is refused before it is indexed."))
     company_name: str = field(default="", metadata=_meta(
         "Your company's name; transcription favours it (with the product names and hot words)."))
     product_names: str = field(default="", metadata=_meta(

@@ -241,6 +241,18 @@ def test_a_transcript_over_the_turn_limit_is_refused_before_indexing(settings, t
     assert counts() == before
 
 
+def test_a_transcript_over_the_word_limit_is_refused_before_indexing(settings, tmp_path, monkeypatch):
+    """Few turns, but a book's worth of words (scoring it would take hours): refused in one line."""
+    monkeypatch.setenv("CALLREVIEW_MAX_WORDS", "2000")
+    services = make_services(load_settings())
+    path = tmp_path / "book.txt"
+    path.write_text("\n".join(f"{'Ana' if i % 2 else 'Ben'}: " + "word " * 300 for i in range(10)))
+    with pytest.raises(InputError, match=r"^book\.txt: has 3,000 words, over the limit of 2,000 \(under an hour of "
+                                         r"talk\); split the call, or raise CALLREVIEW_MAX_WORDS$"):
+        review_file(path, services, "bant")
+    _nothing_kept(services)
+
+
 def test_index_writes_are_batched_and_a_failed_write_leaves_nothing(settings, tmp_path, monkeypatch):
     from review.formats import load_transcript
 
