@@ -196,6 +196,8 @@ def scorecard_to_markdown(scorecard: Scorecard, call_title: str | None = None,
             lines += [f"*Manager's score; the AI gave {c.ai_score}/{c.max_score} "
                       f"({(c.ai_verdict or '').replace('_', ' ')}){note}*", ""]
         lines += [f"- {format_quote(q, markdown=True, names=names)}" for q in c.evidence] or ["- No quote in this call."]
+        if c.nearest is not None and not c.evidence:
+            lines.append(f"- Closest moment the AI found, not counted: {format_quote(c.nearest, markdown=True, names=names)}")
         lines.append("")
     speakers = scorecard.metrics.speakers
     if speakers:

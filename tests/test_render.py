@@ -23,7 +23,7 @@ from review.render import (
     write_text_atomic,
 )
 from review.render_docs import _blocks, markdown_to_docx, markdown_to_pdf, to_latin1
-from review.types import Scorecard
+from review.types import EvidenceQuote, Scorecard
 
 TITLES = list(SLED_TITLES.values())
 
@@ -92,6 +92,13 @@ def test_scorecard_markdown(card):
     assert "### Open questions \u2014 2/2 (met)" in over
     assert "*Manager's score; the AI gave 1/2 (partly met): two follow-ups*" in over
     assert "- [03:32] Alex Rivera (rep): \u201cHow" in over and "| Alex Rivera (rep) | 45% |" in over
+    assert "Closest moment" not in md
+    copy = card.model_copy(deep=True)  # the fixture is shared
+    missed = next(c for c in copy.criteria if not c.evidence)
+    missed.nearest = EvidenceQuote(segment_id=9, quote="Shall we pick a date?", start=301, end=303,
+                                   speaker="Alex Rivera", role="rep")
+    assert "- No quote in this call.\n- Closest moment the AI found, not counted: [05:01] Alex Rivera: " \
+           "\u201cShall we pick a date?\u201d" in scorecard_to_markdown(copy)
 
 
 def test_csv_rows_and_overrides(card):
