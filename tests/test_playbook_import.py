@@ -690,6 +690,22 @@ def test_checklists_pasted_with_boxes_import_their_checks(name, text):
         ("Opening", ["Ask about budget", "Confirm the time"]), ("Close", ["Set the next step"])]
 
 
+def test_a_word_checklist_typed_with_boxes_imports_its_checks(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("Call checklist", style="Title")
+    d.add_paragraph("Opening", style="Heading 1")
+    d.add_paragraph("\u2610 Ask about budget")
+    d.add_paragraph("\u2610 Confirm the time")
+    d.add_paragraph("Close", style="Heading 1")
+    d.add_paragraph("Set the next step", style="List Bullet")
+    d.save(tmp_path / "boxes.docx")
+    m = import_playbook((tmp_path / "boxes.docx").read_bytes(), "boxes.docx").methodology
+    assert [(s.name, [c.name for c in m.criteria if c.section == s.id]) for s in m.sections] == [
+        ("Opening", ["Ask about budget", "Confirm the time"]), ("Close", ["Set the next step"])]
+
+
 def test_a_plain_text_playbook_that_starts_with_its_first_stage_keeps_it():
     m = import_playbook(b"OPENING\nAsk about budget\nConfirm the time\n\nCLOSE\nSet the next step\n",
                         "stages.txt").methodology

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .blocks import Block, promote_bold_lines
+from .blocks import CHECKBOX, ITEM, Block, promote_bold_lines
 
 
 def _styled_text(paragraph) -> str:
@@ -70,7 +70,10 @@ def read_docx(raw: bytes, label: str) -> list[Block]:
         elif "quote" in style:
             blocks.append(Block("quote", text, paragraph=n))
         elif level is not None:
-            blocks.append(Block("item", text, level=level, ordered=ordered, paragraph=n))
+            blocks.append(Block("item", CHECKBOX.sub("", text), level=level, ordered=ordered, paragraph=n))
+        elif (box := ITEM.match(text)) and box.group(2) and box.group(2) not in "-*+":
+            # "☐ Ask ...", "• Ask ..." typed into a plain paragraph (a checklist pasted from Docs or Notion)
+            blocks.append(Block("item", CHECKBOX.sub("", box.group(4)), paragraph=n))
         else:
             blocks.append(Block("text", text, paragraph=n))
     return promote_bold_lines(blocks)
