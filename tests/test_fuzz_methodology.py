@@ -8,6 +8,7 @@ import copy
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -116,6 +117,7 @@ REGEX_BITS = st.sampled_from(["(", ")", "*", "+", "?", "{0,3}", "{2,}", "|", "\\
                               "$", "a", "b", "(?:", "(?=", "(?<!", "\\d+", "(?P<n>", "(?P=n)", "\\1", "[^", "]"])
 
 
+@pytest.mark.filterwarnings("ignore:Possible (set|nested set):FutureWarning")  # "[[" in a random pattern
 @settings(max_examples=300, deadline=None, database=None)
 @given(st.lists(REGEX_BITS, max_size=14).map("".join))
 def test_a_keyword_that_passes_the_check_matches_quickly(pattern):
