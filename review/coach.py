@@ -112,7 +112,7 @@ def _lead_analysis(x: _Ctx) -> str:
     guiding = x.models.sled.part("lead_analysis").guiding_questions
     first = [
         guiding[0],
-        f"When you listen back to the call, how do you think {x.focus.phrase} went?",
+        f"When you listen back to the call, how do you think you did on {x.focus.phrase}?",
         *guiding[1:3],
     ]
     first += [f"{q} *(suggested)*" for q in x.rep_questions]

@@ -413,7 +413,7 @@ def test_a_focus_named_by_its_verb_reads_as_what_the_rep_does():
     card.criteria[2].name = "Asks for the next meeting"
     stage, lead, explore, _ = (s.body_markdown for s in draft_coaching(card, meth, rep=REP, today=TODAY).agenda)
     assert "at its best, asking for the next meeting looks like this" in stage
-    assert "how do you think asking for the next meeting went?" in lead
+    assert "how do you think you did on asking for the next meeting?" in lead
     assert "No moment in this call shows asking for the next meeting" in lead
     assert "asks for the next meeting" not in stage + lead + explore
 
