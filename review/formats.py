@@ -26,6 +26,7 @@ from .speakers import (
     split_role_suffix,
     split_speaker_prefixes,
 )
+from .textfile import decode_text
 from .timefmt import clock, parse_clock
 from .transcript_json import first_non_finite, load_json_transcript
 from .types import Segment, Transcript, TranscriptSource, Word
@@ -71,22 +72,11 @@ def _fail(path: Path, problem: str) -> InputError:
 
 
 def _decode(path: Path, data: bytes, allow_legacy: bool) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Windows "Unicode" text
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    if b"\x00" not in data:
-        for encoding in ("utf-8-sig", "cp1252") if allow_legacy else ("utf-8-sig",):
-            try:
-                text = data.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
-            if controls <= len(text) // 1000:
-                return text
-    raise _fail(path, "is not a text file (binary content or an unknown encoding); "
-                "export the call as WebVTT or SRT")
+    decoded = decode_text(data, legacy=allow_legacy)
+    if decoded is None:
+        raise _fail(path, "is not a text file (binary content or an unknown encoding); "
+                    "export the call as WebVTT or SRT")
+    return decoded.text
 
 
 def _is_clock(stamp: str) -> bool:

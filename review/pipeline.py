@@ -179,11 +179,11 @@ def review_file(
         if stored_transcript is None:
             if transcript is None:
                 transcript = _transcribe(path, settings, channels, rep_speaker, progress, sha, store, call_id)
-                check_turn_limit(transcript, settings, path.name)
+                check_transcript_size(transcript, settings, path.name)
             store.save_transcript(call_id, transcript)
             store.update_call_status(call_id, "transcribed")
         else:
-            transcript = check_turn_limit(stored_transcript, settings, path.name)
+            transcript = check_transcript_size(stored_transcript, settings, path.name)
             if rep_speaker:  # a stored call: a rep speaker named now re-computes roles (or is an error)
                 from .rework import apply_rep_speaker
 
@@ -221,12 +221,12 @@ def preflight(path: Path, settings: Settings, rep_speaker: str | None = None) ->
 
     if path.suffix.lower() in TRANSCRIPT_EXTENSIONS:
         transcript = load_transcript(path, rep_speaker=rep_speaker, max_turns=settings.max_turns)
-        return check_turn_limit(transcript, settings, path.name)
+        return check_transcript_size(transcript, settings, path.name)
     probe_recording(path, settings.max_upload_mb)
     return None
 
 
-def check_turn_limit(transcript: Transcript, settings: Settings, name: str) -> Transcript:
+def check_transcript_size(transcript: Transcript, settings: Settings, name: str) -> Transcript:
     """Refuse a transcript with more turns than settings.max_turns, or more words than
     settings.max_words (bounded indexing and scoring work: a book pasted as a call would take hours)."""
     from .formats import turn_limit_error

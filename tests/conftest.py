@@ -13,6 +13,16 @@ if str(REPO) not in sys.path:  # `testkit` (test support, not in the wheel) sits
 
 from review.settings import load_settings  # noqa: E402
 
+
+@pytest.fixture(autouse=True)
+def _keep_main_module():
+    """Streamlit's AppTest runs app.py as `__main__` and leaves it there; a later test that starts a
+    process with multiprocessing's "spawn" would then run the app in the child. Put it back."""
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main
+
 DATA = REPO / "tests" / "data"
 AUDIO = DATA / "audio"  # real speech with licence notes in its README.md
 

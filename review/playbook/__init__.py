@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from ..errors import InputError, MethodologyError
+from ..textfile import Decoded, decode_text, first_non_utf8_byte
 from .blocks import ATX_HEADING, TABLE_ROW, Block, first_line_title, read_markdown, read_plain_text
 from .build import ImportReport, PlaybookImport, build_methodology, format_report
 from .interpret import interpret
@@ -23,38 +24,30 @@ __all__ = [
 ]
 
 
-def _decode(raw: bytes, source_name: str) -> str:
-    """The playbook's text: UTF-8; UTF-16 with its byte-order mark (Excel's "Unicode Text"); else
-    Windows-1252, what Excel's plain "CSV" and older Windows editors write (the import says so)."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        try:
-            text = raw.decode("cp1252")
-        except UnicodeDecodeError:
-            text = ""
-        if text and "\x00" not in text:
-            return text
-        sheet = PurePath(source_name).suffix.lower() in (".csv", ".tsv")
-        how = "save it from your spreadsheet as CSV UTF-8" if sheet else "save it as UTF-8"
-        raise InputError(f"{source_name}: not UTF-8 text (byte {exc.start}); {how}") from None
+SHEET_SUFFIXES = (".csv", ".tsv")
+
+
+def _is_sheet(source_name: str) -> bool:
+    return PurePath(source_name).suffix.lower() in SHEET_SUFFIXES
+
+
+def _decode(raw: bytes, source_name: str) -> Decoded:
+    """The playbook's text (review.textfile: UTF-8, UTF-16 with its mark, else Windows-1252)."""
+    decoded = decode_text(raw)
+    if decoded is None:
+        at = first_non_utf8_byte(raw)
+        how = "save it from your spreadsheet as CSV UTF-8" if _is_sheet(source_name) else "save it as UTF-8"
+        problem = f"not UTF-8 text (byte {at})" if at is not None else "not a text file (binary content)"
+        raise InputError(f"{source_name}: {problem}; {how}")
+    return decoded
 
 
 def _encoding_note(raw: bytes, source_name: str) -> list[str]:
     """A note when the file was not UTF-8 and was read as Windows-1252."""
-    if PurePath(source_name).suffix.lower() == ".docx" or raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if PurePath(source_name).suffix.lower() == ".docx" or _decode(raw, source_name).encoding != "cp1252":
         return []
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return ["read the file as Windows-1252 (it is not UTF-8): check accented letters and dashes, or save it "
-                "as UTF-8"]
-    return []
+    return ["read the file as Windows-1252 (it is not UTF-8): check accented letters and dashes, or save it "
+            "as UTF-8"]
 
 
 def read_blocks(raw: bytes, source_name: str) -> tuple[list[Block], bool]:
@@ -64,11 +57,11 @@ def read_blocks(raw: bytes, source_name: str) -> tuple[list[Block], bool]:
         from .docx_reader import read_docx
 
         return read_docx(raw, source_name), False
-    text = _decode(raw, source_name)
+    text = _decode(raw, source_name).text
     lines = text.splitlines()
     filled = [line for line in lines if line.strip()]
     tabbed = suffix in (".txt", ".text") and len(filled) >= 2 and sum("\t" in line for line in filled) >= 0.8 * len(filled)
-    if suffix in (".csv", ".tsv") or tabbed:  # a sheet; Excel's "Unicode Text" is a tab-separated .txt
+    if _is_sheet(source_name) or tabbed:  # a sheet; Excel's "Unicode Text" is a tab-separated .txt
         from .csv_reader import read_csv
 
         return read_csv(text, source_name, tabs=tabbed), False
@@ -81,7 +74,7 @@ def read_blocks(raw: bytes, source_name: str) -> tuple[list[Block], bool]:
 def playbook_text(raw: bytes, source_name: str) -> str:
     """The playbook as text for the LLM: the file itself, or a .docx rendered as Markdown."""
     if PurePath(source_name).suffix.lower() != ".docx":
-        return _decode(raw, source_name)
+        return _decode(raw, source_name).text
     blocks, _ = read_blocks(raw, source_name)
     lines = []
     for b in blocks:
@@ -112,7 +105,7 @@ def import_playbook(raw: bytes, source_name: str, engine=None) -> PlaybookImport
     blocks, plain_text = read_blocks(raw, source_name)
     reading = interpret(blocks, plain_text=plain_text)
     if reading.draft is None:
-        if PurePath(source_name).suffix.lower() in (".csv", ".tsv"):
+        if _is_sheet(source_name):
             shape = "a header row naming its columns (criterion, what good looks like, example) and a check per row"
         elif plain_text:
             shape = "section lines ending in ':' (or in CAPITALS), each followed by one criterion per line"

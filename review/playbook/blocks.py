@@ -42,9 +42,12 @@ class Block:
     rows: list[list[str]] = field(default_factory=list)
 
 
+LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")  # a Markdown link or image: its text is group 1
+
+
 def clean(text: str) -> str:
     """Markdown emphasis, links and code marks removed; whitespace collapsed."""
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = LINK.sub(r"\1", text)
     text = re.sub(r"(\*\*|__|\*|`)", "", text)
     text = re.sub(r"(?<!\w)_(.+?)_(?!\w)", r"\1", text)
     return re.sub(r"\s+", " ", text).strip()
@@ -192,8 +195,6 @@ def read_plain_text(text: str) -> list[Block]:
             and blocks[1].kind in ("text", "heading") and blocks[1].paragraph != first.paragraph:
         # "INBOUND CALL STANDARDS" over an introduction, or straight over the first stage: the title
         blocks[0] = Block("heading", first.text, level=1, paragraph=first.paragraph)
-    standalone = first is not None and len(blocks) > 1 and blocks[1].paragraph != first.paragraph and (
-        len(first.text.split()) <= 8 and not first.text.rstrip().endswith((".", "!", "?")))
-    if first is not None and first.kind == "text" and (blocks[1:2] and blocks[1].kind == "heading" or standalone):
+    if first is not None and first.kind == "text" and blocks[1:2] and blocks[1].kind == "heading":
         blocks[0] = Block("heading", first.text, level=1, paragraph=first.paragraph)
-    return blocks
+    return first_line_title(blocks)  # a short line standing alone above the rest, as in Markdown

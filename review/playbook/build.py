@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from ..errors import MethodologyError
 from ..schema import MAX_CRITERIA, MAX_SECTIONS, MAX_WEIGHT, Methodology
+from .blocks import LINK
 from .draft import CriterionDraft, MethodologyDraft
 from .keyword_rules import example_openings, keyword_text, keywords, topic_of
 from .wording import build_question, given_question, is_asked_check
@@ -175,7 +176,6 @@ def _pretty_stem(source_name: str) -> str:
     return stem[:1].upper() + stem[1:] if stem else "Imported playbook"
 
 
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 # tags a Markdown viewer would act on ("<id>" in "dialogues/<id>.txt" is text)
 _TAG = re.compile(r"</?(?:img|a|script|iframe|style|svg|link|object|embed|video|audio|source|meta|form|input|"
                   r"base|picture|frame|frameset|image)\b[^<>]{0,500}>", re.I)
@@ -188,7 +188,7 @@ def _plain(value):
     if isinstance(value, str):
         if "<" not in value and "](" not in value:
             return value
-        return re.sub(r"\s+([?.!,;:])", r"\1", " ".join(_TAG.sub(" ", _LINK.sub(r"\1", value)).split()))
+        return re.sub(r"\s+([?.!,;:])", r"\1", " ".join(_TAG.sub(" ", LINK.sub(r"\1", value)).split()))
     if isinstance(value, list):
         return [_plain(v) for v in value]
     if isinstance(value, dict):

@@ -16,8 +16,9 @@ from pathlib import PurePath
 
 from ..errors import InputError
 from .blocks import Block, clean
+from .tables import SECTION_HEADER
 
-_STAGE_COLUMN = re.compile(r"^(call )?(stage|section|phase|step|category|categories)s?$", re.I)
+_STAGE_COLUMN = re.compile(SECTION_HEADER, re.I)
 
 
 def _dialect(text: str, suffix: str) -> str:
@@ -50,7 +51,7 @@ def read_csv(text: str, source_name: str, tabs: bool = False) -> list[Block]:
     blocks: list[Block] = []
     for n, row in enumerate(rows[:header_at]):
         cell = next(c for c in row if c)
-        title = n == 0 and _is_stage(cell) or n == 0 and len(cell.split()) <= 10
+        title = n == 0 and len(cell.split()) <= 10
         blocks.append(Block("heading", cell, level=1, paragraph=n) if title else Block("text", cell, paragraph=n))
     header = rows[header_at]
     width = max(len(header), 1)

@@ -17,8 +17,9 @@ from .wording import example_label, given_question, is_quote_line, quoted_phrase
 
 _ORDINAL = ["", "1st", "2nd", "3rd", "4th", "5th", "6th"]
 # Tried in this order, each header used once: "What good looks like" is a description, not a name.
+SECTION_HEADER = r"^(call )?(stage|section|phase|step|category|categories)s?$"  # a column naming the stage
 _ROLES = {
-    "section": r"^(call )?(stage|section|phase|step|category|categories)s?$",
+    "section": SECTION_HEADER,
     "weight": r"^(max(imum)? )?(points?|pts|weight(ing)?|score weight)\b",
     "question": r"question",
     "poor": r"avoid|bad|poor|red flag|don.?t",
