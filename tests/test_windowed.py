@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -103,13 +103,21 @@ def test_windowed_transcription_keeps_the_words_and_their_times(real_words):
 
 
 def test_a_word_at_a_window_boundary_is_neither_lost_nor_duplicated(real_words):
+    """Around each cut, by time, not by spelling: tiny.en's int8 kernels differ between CPUs, so a
+    window may hear "Neither did I" as "I need the design" on one machine and not on another."""
     whole, pieces, cuts, _ = real_words
     for cut in (c / 16000 for c in cuts[1:-1]):
-        near_whole = [_norm(w.word) for w in whole if abs(w.start - cut) <= 2.0]
-        near_pieces = [_norm(w.word) for w in pieces if abs(w.start - cut) <= 2.0]
-        assert abs(len(near_pieces) - len(near_whole)) <= 1, (cut, near_whole, near_pieces)
-        doubled = Counter(near_pieces) - Counter(near_whole)  # said more often than in the whole-file words
-        assert sum(doubled.values()) <= 1 and max(doubled.values(), default=0) <= 1, (cut, near_whole, near_pieces)
+        near_whole = [w for w in whole if abs(w.start - cut) <= 2.0]
+        near_pieces = [w for w in pieces if abs(w.start - cut) <= 2.0]
+        # lost: every word the whole file heard near the cut has a windowed word close to it in time
+        lost = [w.word for w in near_whole if not any(abs(p.start - w.start) <= 0.6 for p in pieces)]
+        assert not lost, (cut, lost)
+        # duplicated: the windows do not hear the cut's stretch twice (more words than the whole file
+        # heard, beyond recognition noise), and at most one word is said twice in a row at the cut
+        assert len(near_pieces) <= len(near_whole) + max(2, 0.2 * len(near_whole)), (cut, near_whole, near_pieces)
+        repeats = sum(_norm(a.word) == _norm(b.word) for a, b in pairwise(near_pieces))
+        repeats_whole = sum(_norm(a.word) == _norm(b.word) for a, b in pairwise(near_whole))
+        assert repeats - repeats_whole <= 1, (cut, [w.word for w in near_pieces])
 
 
 def test_a_long_mono_call_takes_the_16_bit_windowed_path_end_to_end(monkeypatch, settings, tmp_path):
