@@ -35,6 +35,10 @@ _NO_SPEECH_PROB = 0.6
 _LOW_AVG_LOGPROB = -1.0
 # Text that compresses this well is a repetition loop, the usual shape of invented text.
 _MAX_COMPRESSION_RATIO = 2.4
+# A window's first word within this of the window start, and this soon after the same word ended the
+# window before, is that word heard twice over the cut (review.windowed cuts in a pause).
+_CARRY_S = 0.15
+_CARRY_GAP_S = 1.5
 
 RepVoiceSink = Callable[[str, audio_io.Samples], None]
 
@@ -195,6 +199,8 @@ def transcribe_samples(
                 for w in seg.words or []
                 if w.word.strip()
             ]
+            if words and first and kept and carried_over(kept[-1][-1], words[0], start):
+                words = words[1:]
             if words:
                 kept.append(words)
         language = info.language
@@ -202,6 +208,18 @@ def transcribe_samples(
         if len(cuts) > 2:
             windowed.release_freed_memory()
     return kept, language, dropped
+
+
+def _bare(word: str) -> str:
+    return "".join(c for c in word.lower() if c.isalnum() or c == "'")
+
+
+def carried_over(last: Word, word: Word, window_start: float) -> bool:
+    """True for a window's first word that repeats the last word of the window before it, heard
+    again at the very start of the window (Whisper hears a word's tail over the cut and puts the
+    word at time 0: "Hello. | Hello. Oh, hello." on the real sample, 8 s windows)."""
+    return (_bare(word.word) == _bare(last.word) != "" and word.start - window_start <= _CARRY_S
+            and word.start - last.end <= _CARRY_GAP_S)
 
 
 def _segment(words: list[Word], speaker: str) -> Segment:

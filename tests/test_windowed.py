@@ -169,3 +169,32 @@ def test_a_synthetic_call_in_45_second_windows_keeps_its_words_and_times(setting
     assert len(pairs) >= 0.85 * len(whole)
     assert float(np.median([abs(a.start - b.start) for a, b in pairs])) <= 0.1
     assert [w.start for w in pieces] == sorted(w.start for w in pieces)
+
+
+class _WindowModel:
+    """A fake WhisperModel: each call (a window) hears the words given for it, times in the window."""
+
+    def __init__(self, windows):
+        self.windows = list(windows)
+
+    def transcribe(self, samples, **options):
+        from types import SimpleNamespace
+
+        words = [SimpleNamespace(word=w, start=s, end=s + 0.4, probability=0.9) for w, s in self.windows.pop(0)]
+        segment = SimpleNamespace(no_speech_prob=0.0, avg_logprob=-0.2, compression_ratio=1.2,
+                                  text="".join(w.word for w in words), words=words, end=words[-1].end if words else 0.0)
+        return [segment], SimpleNamespace(language="en")
+
+
+def test_a_word_heard_again_at_the_start_of_the_next_window_is_kept_once():
+    samples = np.zeros(16000 * 15, dtype=np.float32)
+    cuts = windowed.cut_points(samples, 8.0)
+    assert len(cuts) == 3
+    model = _WindowModel([[(" Hello.", 6.4)], [(" Hello.", 0.0), (" Oh,", 1.0), (" hello.", 1.5)]])
+    runs, _, _ = transcribe_samples(model, samples, {}, window_s=8.0)
+    assert [w.word for run in runs for w in run] == [" Hello.", " Oh,", " hello."]
+    # a word said again after a real pause, or a different word at the window start, stays
+    for second in ([(" Hello.", 1.2), (" Oh.", 2.0)], [(" Yes.", 0.0), (" Oh.", 1.0)]):
+        model = _WindowModel([[(" Hello.", 6.4)], second])
+        runs, _, _ = transcribe_samples(model, samples, {}, window_s=8.0)
+        assert len([w for run in runs for w in run]) == 3
