@@ -430,8 +430,16 @@ def test_a_focus_named_by_its_verb_reads_as_what_the_rep_does():
     ("Talk ratio", "talk ratio"),
     ("Identify pain", "identify pain"),
     ("Economic Buyer", "economic buyer"),
-    ("ROI shown", "ROI shown"),
-    ("Next step agreed with a date", "next step agreed with a date"),
+    # a name that says what was done to something reads as the doing ("how do you think you did on
+    # quantifying pain?", not "... on pain quantified?")
+    ("ROI shown", "showing ROI"),
+    ("Next step agreed with a date", "agreeing the next step with a date"),
+    ("Pain quantified", "quantifying pain"),
+    ("Gap made explicit", "making the gap explicit"),
+    ("Decision Criteria Documented", "documenting the decision criteria"),
+    ("Economic buyer identified and met", "identifying and meeting the economic buyer"),
+    ("Champion identified or nurtured", "Champion identified or nurtured".lower()),  # "nurture": not a known verb
+    ("Tailored to the stakeholder", "tailored to the stakeholder"),
 ])
 def test_skill_phrase(name, phrase):
     from review.playbook.wording import skill_phrase

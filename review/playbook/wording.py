@@ -256,7 +256,47 @@ def skill_phrase(name: str) -> str:
             return " ".join([_gerund(first), *rest])
     elif action:
         return "avoiding " + action.removeprefix("avoid ")
-    return _lower_first(name)
+    return _done_to(name) or _lower_first(name)
+
+
+_IRREGULAR_PARTICIPLES = {"set": "set", "made": "make", "given": "give", "shown": "show", "done": "do",
+                          "known": "know", "taken": "take", "held": "hold", "sent": "send", "met": "meet",
+                          "built": "build", "understood": "understand", "found": "find", "tied": "tie"}
+
+
+def _participle_base(word: str) -> str | None:
+    """'quantified' -> 'quantify', 'mapped' -> 'map', 'made' -> 'make'; None if not a known verb's."""
+    word = word.lower()
+    if word in _IRREGULAR_PARTICIPLES:
+        return _IRREGULAR_PARTICIPLES[word]
+    if not word.endswith("ed"):
+        return None
+    candidates = [word[:-1], word[:-2], word[:-3]] + ([word[:-3] + "y"] if word.endswith("ied") else [])
+    return next((c for c in candidates if c in VERBS), None)
+
+
+def _done_to(name: str) -> str | None:
+    """A name that says what was done to something reads as the doing: "Pain quantified" ->
+    "quantifying pain", "Agenda set at the start" -> "setting the agenda at the start", "Gap made
+    explicit" -> "making the gap explicit" (None for any other name)."""
+    words = name.split()
+    for i in range(1, min(4, len(words))):
+        base = _participle_base(re.sub(r"\W+$", "", words[i]))
+        if base is None:
+            continue
+        thing = words[:i]
+        first = re.sub(r"\W+$", "", thing[0]).lower()
+        if _base_verb(first) and first not in NOUNISH or first in ("when", "if", "how", "why", "what", "who"):
+            return None
+        noun = _with_article(_lower_first(" ".join(thing)), len(thing) - 1)
+        doing, rest = _gerund(base), words[i + 1:]
+        if len(rest) >= 2 and rest[0].lower() in ("and", "or"):  # "Economic buyer identified and met"
+            second = _participle_base(re.sub(r"\W+$", "", rest[1]))
+            if second is None:
+                return None
+            doing, rest = f"{doing} {rest[0].lower()} {_gerund(second)}", rest[2:]
+        return " ".join([doing, noun, *rest])
+    return None
 
 
 def as_action(text: str) -> str | None:
