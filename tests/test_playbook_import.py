@@ -424,6 +424,20 @@ def test_a_wrapped_list_item_is_one_check_with_its_example():
          ["one of our customers halved their returns in a quarter"])]
 
 
+def test_the_drill_fits_what_the_check_asks_of_the_rep():
+    """A check that is asked gets a question to prepare; one that is said (a story, an appeal) gets the
+    rep's own words to prepare, with the playbook's example (it read "write the question you will ask
+    for 'Tells a customer story'")."""
+    text = ("## Discovery\n\n- Asks about the way they handle dispatch today, e.g. \"walk me through it\"\n"
+            "- Tells a customer story: tells how a similar team cut errors,\n"
+            "  e.g. \"one of our customers halved their returns in a quarter\".\n")
+    asked, said = import_playbook(text.encode(), "drills.md").methodology.criteria
+    assert asked.needs_question and "write the question you will ask for 'Asks about the way" in asked.coaching.drill
+    assert not said.needs_question and "question" not in said.coaching.drill
+    assert ("write down in your own words what you will say for 'Tells a customer story' (the playbook's example: "
+            "\"one of our customers halved their returns in a quarter\")") in said.coaching.drill
+
+
 def test_a_heading_with_no_text_is_never_a_criterion():
     text = "# Call guide\n\n## Opening\n\n###\n\n### **  **\n\n- Ask what prompted the call\n"
     m = import_playbook(text.encode(), "guide.md").methodology

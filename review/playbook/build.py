@@ -163,12 +163,23 @@ def _criterion_row(c: CriterionDraft, criterion_id: str, section_id: str,
         "coaching": {
             "usual_cause": (f"The rep knows {topic} matters but does not plan it as a step of the call, "
                             "so it is skipped or left vague when time runs short."),
-            "drill": (f"Before each of the next three calls, write the question you will ask for {topic} "
-                      "and one follow-up that makes the answer specific; afterwards, find the customer's "
-                      "answer in the recording."),
+            "drill": _drill(c, topic, is_asked_check(question)),
             "likely_solution": "coaching",
         },
     }
+
+
+def _drill(c: CriterionDraft, topic: str, asked: bool) -> str:
+    """A practice for the next calls: a question to ask for a check that is asked; the rep's own
+    words for one that is said (an appeal, a story, an explanation), with the playbook's example."""
+    if asked:
+        return (f"Before each of the next three calls, write the question you will ask for {topic} and one "
+                "follow-up that makes the answer specific; afterwards, find the customer's answer in the recording.")
+    example = next((e for e in c.good_examples if e.strip() and len(e) <= 200), "")
+    like = f" (the playbook's example: \"{example}\")" if example else ""
+    return (f"Before each of the next three calls, write down in your own words what you will say for {topic}"
+            f"{like} and where in the call it fits; afterwards, find that moment in the recording and what "
+            "the customer said next.")
 
 
 def _pretty_stem(source_name: str) -> str:
