@@ -29,13 +29,13 @@ def _play_quote(call_id: int, review_id: int, criterion_id: str, seconds: float)
 
 
 def _moment(call, review, criterion, text: str, speaker: str, role: str, start: float, key: str,
-            note: str = "", help_text: str = "Play the call from this moment"):
+            note: str = "", help_text: str = "Play the call from this moment", action_width: float = 2.2):
     """A moment of the call under a criterion: its words and who said them (as text, never rendered),
     then a play button at its time; returns the column beside the button for the caller's action."""
     st.markdown(f"\u201c{md_text(text)}\u201d \u2014 *{md_text(state.speaker_label(speaker, role, call.rep))}*"
                 + (f" :gray[({note})]" if note else ""))
     # under the quote, so the time on the play button is never cut, however narrow the column
-    play, action, _ = st.columns([2.4, 2.2, 2.4], vertical_alignment="center")
+    play, action, _ = st.columns([2.4, action_width, max(0.1, 4.6 - action_width)], vertical_alignment="center")
     play.button(clock(start), key=key, icon=":material/play_arrow:", on_click=_play_quote,
                 args=(call.id, review.id, criterion.id, start), help=help_text)
     return action
@@ -101,7 +101,7 @@ def _nearest_row(store, call, review, criterion, marks: dict) -> None:
     st.caption("The closest moment the AI found (not counted). Listen: if it shows this, mark it, and "
                "override the score.")
     mark = _moment(call, review, criterion, quote.quote, quote.speaker, quote.role, quote.start,
-                   f"play_nearest_{criterion.id}")
+                   f"play_nearest_{criterion.id}", action_width=4.6)  # room for the button's whole label
     mark.button("It shows it", key=f"nearest_right_{review.id}_{criterion.id}", icon=":material/thumb_up:",
                 on_click=feedback.mark_right, args=(store, review.id, criterion.id, quote.segment_id),
                 help="Right evidence the AI missed: the judge learns from it at the next review")
