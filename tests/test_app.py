@@ -322,6 +322,8 @@ def test_calls_filter_and_search(seams, store):
         id="g", turns=[Turn(speaker="rep", text="Let us talk about the warehouse budget")])))
     at = app("calls")
     assert "alpha" in texts(at) and "beta" in texts(at) and "gamma" in texts(at)
+    # each row names its methodology as the manager knows it, not by its id
+    assert "Bo Chen · 2026-11-04 · Discovery call checklist" in texts(at)
     at.selectbox(key="calls_rep").select("Bo Chen").run()
     shown = texts(at)
     assert "beta" in shown and "gamma" in shown and "alpha" not in shown
@@ -633,7 +635,8 @@ def test_settings_save_company_products_and_language(seams, settings):
 
 def test_settings_methodology_library_validates_an_upload(seams):
     at = app("settings")
-    assert "discovery" in [str(v) for v in at.selectbox(key="settings_view_methodology").options]
+    # by name, with the id the CLI takes
+    assert "Discovery call checklist (discovery)" in [str(v) for v in at.selectbox(key="settings_view_methodology").options]
     bad = (REPO / "tests" / "data" / "methodology" / "misspelled_key.yaml").read_bytes()
     at.file_uploader(key="settings_playbook").set_value(("misspelled_key.yaml", bad, "text/yaml"))
     at.run()

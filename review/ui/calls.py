@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from review.ui import processing, state
+from review.ui.safe_text import md_text
 
 PAGE_SIZE = 25
 ANY = "Any"
@@ -34,12 +35,14 @@ def _filters(store) -> dict:
     }
 
 
-def _row(call) -> None:
+def _row(call, names: dict[str, str]) -> None:
     with st.container(border=True):
         c1, c2, c3, c4 = st.columns([5, 2, 4, 2], vertical_alignment="center")
-        c1.markdown(f"**{call.title or call.filename}**  \n"
-                    f"{call.rep or 'rep not named'} · {call.call_date} · {call.call_type or ''} · "
-                    f"{call.methodology_id or ''}")
+        # the methodology by the name a manager knows it by ("Discovery call checklist", not "discovery")
+        about = [call.rep or "rep not named", call.call_date, call.call_type,
+                 names.get(call.methodology_id or "", call.methodology_id)]
+        c1.markdown(f"**{md_text(call.title or call.filename)}**  \n"
+                    + md_text(" · ".join(str(part) for part in about if part)))
         if call.total_percent is not None:
             c2.metric("Score", f"{call.total_percent:.0f}%", label_visibility="collapsed")
         elif call.status == "failed":
@@ -47,7 +50,7 @@ def _row(call) -> None:
         else:
             c2.markdown(f":gray[{call.status}]")
         if call.focus_criterion_name:
-            c3.markdown(f"Focus: **{call.focus_criterion_name}**")
+            c3.markdown(f"Focus: **{md_text(call.focus_criterion_name)}**")
         elif call.error:
             c3.caption(state.without_upload_folder(call.error))
         # A call without a review opens too: its page says why and offers a retry or delete.
@@ -85,8 +88,9 @@ def render() -> None:
         return
     first = page * PAGE_SIZE + 1
     st.caption(f"Calls {first}\u2013{first + len(rows) - 1}, newest first")
+    names = state.methodology_names()
     for call in rows:
-        _row(call)
+        _row(call, names)
     prev_col, _, next_col = st.columns([1, 4, 1])
     if page > 0 and prev_col.button("Previous", key="calls_prev", icon=":material/chevron_left:"):
         st.session_state["calls_page"] = page - 1

@@ -112,8 +112,11 @@ def _library(current) -> None:
                  hide_index=True, width="stretch")
     if every:
         ids = [m.methodology.id for m in every]
-        chosen = st.selectbox("View", ids, key="settings_view_methodology")
-        with st.expander(f"Criteria of {chosen}", expanded=False):
+        names = {m.methodology.id: m.methodology.name for m in every}
+        # by name, with the id the CLI takes (`callreview review ... -m discovery`)
+        chosen = st.selectbox("View", ids, key="settings_view_methodology",
+                              format_func=lambda i: f"{names[i]} ({i})" if names[i] != i else i)
+        with st.expander(f"Criteria of {md_text(names[chosen])}", expanded=False):
             _describe(every[ids.index(chosen)])
 
     st.markdown("**Add your team's playbook** (a methodology .yaml, or a playbook as .md, .txt, .docx or a spreadsheet saved as .csv)")
