@@ -222,3 +222,17 @@ def test_a_call_imported_as_a_transcript_shows_its_turns_without_a_recording(ser
     at = app("review", call_id=result.call_id)
     args = player_args(at)
     assert args["audio"] == "" and len(args["turns"]) == len(result.transcript.segments)
+
+
+def test_a_transcript_warning_reads_as_a_sentence(services, store):
+    from test_app import draft_for, scorecard_for, transcript
+
+    t = transcript()
+    t.warnings.append("timings are estimated from word counts (150 words per minute) where the file has no "
+                      "timestamps")
+    call_id = store.add_call(filename="pasted.txt", rep="Alex Rivera", call_date="2026-11-20",
+                             methodology_id="discovery", title="pasted")
+    store.save_transcript(call_id, t)
+    store.save_review(call_id, scorecard_for(t, 0), draft_for("Alex Rivera"), None)
+    at = app("review", call_id=call_id)
+    assert [w.value for w in at.warning if "estimated" in w.value][0].startswith("Timings are estimated")

@@ -62,8 +62,8 @@ def _transcript(call, review, card, transcript) -> None:
     if transcript is None:
         st.info("No transcript stored for this call.")
         return
-    for w in transcript.warnings:
-        st.warning(md_text(w), icon=":material/warning:")
+    for w in transcript.warnings:  # a sentence on the page ("timings are estimated ..." heads it)
+        st.warning(md_text(w[:1].upper() + w[1:]), icon=":material/warning:")
     c1, c2 = st.columns(2)
     search = c1.text_input("Search this call", key=f"search_{call.id}", placeholder="e.g. budget",
                            icon=":material/search:")
