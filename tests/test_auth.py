@@ -183,6 +183,13 @@ def test_two_managers_each_see_only_their_teams_calls_in_the_app(seams, store):
     assert any("not in your calls" in e.value for e in at.error)
 
 
+def test_coaching_prep_offers_only_the_managers_own_reviewed_calls(seams, store):
+    _two_teams(store)
+    at = app("prep", user="kim")
+    options = [str(o) for o in at.selectbox(key="prep_pick_call").options]
+    assert len(options) == 1 and "east-call" in options[0] and "west-call" not in " ".join(options)
+
+
 def test_settings_are_for_admins_only(seams, store):
     add_account(store, "kim", "manager", "Kim Lee", team="east")
     assert "Settings" not in texts(app(user="kim"))

@@ -35,6 +35,7 @@ from review.speaker_names import relabel_quotes
 from review.ui import exports, moments, state
 from review.ui.safe_text import md_text
 
+PICK_FROM = 50  # latest reviewed calls offered when no call is chosen
 SOLUTION_LABELS = {"training": "Training", "coaching": "Coaching", "feedback": "Feedback", "other": "Other"}
 
 
@@ -307,6 +308,39 @@ def _redraft_offer(services, call, review, draft) -> None:
         st.rerun()
 
 
+
+def _pick_a_call(store) -> None:
+    """No call chosen yet: the latest reviewed calls (of the reps this person may see), one click from
+    their agenda, so preparing Monday's one-to-ones does not start on another page."""
+    st.title("Coaching prep")
+    try:
+        calls = [c for c in store.list_calls(limit=PICK_FROM) if c.review_id is not None]
+    except Exception as exc:
+        st.error(state.error_line(exc, "calls list"))
+        calls = []
+    if not calls:
+        st.info("No reviewed call yet: upload one, and its SLED coaching agenda opens here.", icon=":material/list:")
+        if st.button("Go to Upload"):
+            state.go("upload")
+        return
+    by_id = {c.id: c for c in calls}
+    names = state.methodology_names()
+
+    def label(call_id: int) -> str:
+        c = by_id[call_id]
+        focus = f" \u00b7 focus: {c.focus_criterion_name}" if c.focus_criterion_name else ""
+        return (f"{c.rep or 'rep not named'} \u00b7 {c.title or c.filename} \u00b7 {c.call_date} \u00b7 "
+                f"{names.get(c.methodology_id or '', c.methodology_id)}{focus}")
+
+    chosen = st.selectbox("Prepare a session on", list(by_id), format_func=label, key="prep_pick_call",
+                          help="The latest reviewed calls, newest first; the Calls page finds older ones")
+    c1, c2, _ = st.columns([1, 1, 3])
+    if c1.button("Open its agenda", type="primary", icon=":material/edit_note:"):
+        state.go("prep", chosen, by_id[chosen].review_id)
+    if c2.button("Go to Calls"):
+        state.go("calls")
+
+
 def render() -> None:
     services = state.services()
     store = services.store
@@ -315,11 +349,7 @@ def render() -> None:
     review = state.current_review(store, call.id) if call else None
     state.mirror_selection()
     if call is None or review is None or review.draft is None:
-        st.title("Coaching prep")
-        st.info("Pick a reviewed call on the Calls page; its SLED coaching agenda opens here.",
-                icon=":material/list:")
-        if st.button("Go to Calls"):
-            state.go("calls")
+        _pick_a_call(store)
         return
     try:
         draft = base_draft(review.draft, lambda key: store.get_document(review.id, key))
