@@ -236,3 +236,13 @@ def test_a_transcript_warning_reads_as_a_sentence(services, store):
     store.save_review(call_id, scorecard_for(t, 0), draft_for("Alex Rivera"), None)
     at = app("review", call_id=call_id)
     assert [w.value for w in at.warning if "estimated" in w.value][0].startswith("Timings are estimated")
+
+
+def test_section_scores_are_laid_out_so_their_names_fit():
+    from review.ui.call_scorecard import section_rows
+
+    assert section_rows(["Opening", "Discovery", "Qualification", "Close"]) == [[0, 1, 2, 3]]
+    assert section_rows(["Appeals", "Questions to the other person", "The ask"]) == [[0, 1], [2]]
+    assert section_rows(["Situation", "Problem", "Implication", "Need-payoff", "Wrap-up"]) == [[0, 1, 2, 3], [4]]
+    assert section_rows(["Before the call", "Opening the call", "Wrap"]) == [[0, 1, 2]]
+    assert section_rows([]) == []

@@ -139,12 +139,21 @@ def _criterion(store, call, review, criterion, marks: dict, transcript=None) -> 
                                       lambda speaker, role: state.speaker_label(speaker, role, call.rep))
 
 
+def section_rows(names: list[str]) -> list[list[int]]:
+    """The section scores' rows (indices into `names`): as many to a row as their names fit in the
+    scorecard's half of the page ("Questions to the other person" was cut to "Questions to the ot...")."""
+    longest = max((len(n) for n in names), default=0)
+    per_row = 4 if longest <= 13 else 3 if longest <= 18 else 2
+    return [list(range(i, min(i + per_row, len(names)))) for i in range(0, len(names), per_row)]
+
+
 def scorecard(store, call, review, card) -> None:
     """The scorecard column. card: the effective scorecard (see `effective`)."""
     names = state.section_names(card.methodology_id)
-    if card.sections:
-        cols = st.columns(len(card.sections))
-        for col, section in zip(cols, card.sections, strict=True):
+    for row in section_rows([names.get(s.section, s.section) for s in card.sections]):
+        cols = st.columns(len(row))
+        for col, i in zip(cols, row, strict=True):
+            section = card.sections[i]
             col.metric(names.get(section.section, section.section), f"{section.percent:.0f}%",
                        f"{section.score:g} of {section.max_score:g}", delta_color="off", delta_arrow="off")
     marks = feedback.latest_marks(store, review)
