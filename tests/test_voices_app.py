@@ -29,6 +29,15 @@ def test_enroll_a_voice_sample_in_settings(seams, store, tmp_path):  # noqa: F81
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any("Alex Rivera: voice profile from 1" in s.value for s in at.success)
     assert store.voice_profile("alex rivera").n_samples == 1
+    # a sample from the rep's Android call recorder (.amr, 8 kHz) is taken too
+    from testkit.synth import encode_audio
+
+    amr = encode_audio(tmp_path / "sample.wav", tmp_path / "from_phone.amr")
+    at.file_uploader(key="voice_sample").set_value(("from_phone.amr", amr.read_bytes(), "audio/amr"))
+    at.run()
+    next(b for b in at.button if b.label == "Add to the rep's profile").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert store.voice_profile("alex rivera").n_samples == 2
     # too little speech: one line, nothing stored
     at.text_input(key="voice_rep").input("Jordan Lee")
     at.file_uploader(key="voice_sample").set_value(("quiet.wav", tiny_wav(2.0), "audio/wav"))

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from review.audio import AUDIO_EXTENSIONS
 from review.ui import state
 
-SAMPLE_TYPES = ["wav", "mp3", "m4a", "ogg", "opus", "webm", "flac", "mp4"]
+# every recording a call can be (Android call recorders keep .amr / .3gp: a rep's own phone calls)
+SAMPLE_TYPES = [e.lstrip(".") for e in AUDIO_EXTENSIONS]
 
 
 def _enroll(store, current, rep: str, upload) -> None:
