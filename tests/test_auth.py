@@ -121,6 +121,16 @@ def test_a_rep_sees_their_own_calls_and_cannot_change_a_review(store):
         sam.add_override(east.review_id, "pain_quantified", 2, "I did ask")
     with pytest.raises(AccessDenied):
         sam.get_call(west.call_id)
+    # the agenda is the rep's to read; the prep note is the manager's own preparation
+    kim = ScopedStore(store, auth.scope_for(store, "kim"))
+    for key, text in (("prep_note", "Check the cost question first"), ("agenda/set_stage", "We look at your cost question")):
+        found = kim.get_document(east.review_id, key)
+        kim.save_document(east.review_id, key, text, found[1] if found else None)
+    assert sam.get_document(east.review_id, "agenda/set_stage")[0] == "We look at your cost question"
+    for read in (sam.get_document, sam.document_history):
+        with pytest.raises(AccessDenied, match="the prep note is your manager's"):
+            read(east.review_id, "prep_note")
+    assert kim.get_document(east.review_id, "prep_note")[0] == "Check the cost question first"
 
 
 def test_overrides_comments_and_edits_carry_the_signed_in_author(store):
@@ -188,6 +198,38 @@ def test_coaching_prep_offers_only_the_managers_own_reviewed_calls(seams, store)
     at = app("prep", user="kim")
     options = [str(o) for o in at.selectbox(key="prep_pick_call").options]
     assert len(options) == 1 and "east-call" in options[0] and "west-call" not in " ".join(options)
+
+
+def test_a_rep_reads_the_agenda_of_their_call_but_not_the_managers_preparation(seams, store):
+    east, _ = _two_teams(store)
+    kim = app("prep", user="kim", call_id=east.call_id)
+    assert [t.label for t in kim.tabs] == ["SLED agenda", "Prep note", "Export"]
+    assert any(t.label == "Edit" for t in kim.toggle) and "Solution Chart" in texts(kim)
+    found = store.get_document(east.review_id, "prep_note")
+    store.save_document(east.review_id, "prep_note", "Sam rushes the close; check his pricing answer",
+                        found[1] if found else None)
+    at = app("prep", user="sam", call_id=east.call_id)
+    assert not at.exception
+    assert "Coaching agenda: Sam Ortiz" in [t.value for t in at.title]
+    assert [t.label for t in at.tabs] == ["SLED agenda", "Export"]
+    shown = texts(at)
+    assert "AI text for Set the stage." in shown and "Action plan" in shown and not at.error
+    assert "Sam rushes the close" not in shown and "Focus on quantifying pain" not in shown
+    assert "Solution Chart" not in shown and "ROAM" not in shown and "Deals stall" not in shown
+    assert not any(t.label == "Edit" for t in at.toggle) and not at.get("data_editor")
+    assert [b.label for b in at.get("download_button")] == [
+        "Agenda (Markdown)", "Agenda (Word)", "Agenda (PDF)", "Scorecard (CSV)", "Scorecard (JSON)"]
+    # the call page: the review to read and hear, without the manager's corrections
+    page = app("review", user="sam", call_id=east.call_id)
+    assert not page.exception and not page.error
+    keys = [str(b.key) for b in page.button]
+    assert "to_prep" in keys and any(b.label == "Open the coaching agenda" for b in page.button)
+    assert any(k.startswith("play_") for k in keys)
+    assert not any(k.startswith(("mark_" + str(east.review_id), "nearest_right_", "unmark_")) for k in keys)
+    assert not page.get("number_input")  # no override form
+    manager = app("review", user="kim", call_id=east.call_id)
+    assert any(str(b.key).startswith(f"mark_{east.review_id}_") for b in manager.button)
+    assert manager.get("number_input")
 
 
 def test_settings_are_for_admins_only(seams, store):

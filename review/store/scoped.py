@@ -46,6 +46,7 @@ _CHECKED: dict[str, tuple[str, bool]] = {
 }
 # write methods whose `author` is the signed-in person, whatever the page passed
 _AUTHORED = {"add_override", "add_comment", "save_document", "restore_document", "add_evidence_mark"}
+_MANAGERS_OWN = "prep_note"  # review.agenda_doc.PREP_NOTE_KEY: a document a rep may not read
 _ADMIN_ONLY_TEXT = "only an admin may do this; ask an admin of this callreview"
 
 
@@ -73,6 +74,9 @@ class ScopedStore:
         if write and self.scope.role == "rep" and kind == "review":
             # reps read their reviews and agendas; they do not override scores or edit agendas
             raise AccessDenied("a rep may read this review but not change it; ask your manager")
+        if self.scope.role == "rep" and kind == "review" and _MANAGERS_OWN in args[1:2]:
+            # the prep note is the manager's own preparation (their diagnosis, what to check first)
+            raise AccessDenied("the prep note is your manager's; the agenda is yours to read")
         target: Any = args[0] if args else next(iter(kwargs.values()), None)
         if kind == "call":
             ok = self._call_allowed(int(target))

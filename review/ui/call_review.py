@@ -32,7 +32,8 @@ def _header(call, review, card) -> None:
             st.caption("Coaching focus")
             st.markdown(f"**{md_text(review.draft.focus_criterion_name)}**  \n{md_text(review.draft.pattern)}")
     c3.metric("Length", clock(call.duration))
-    if c4.button("Open coaching prep", type="primary", icon=":material/edit_note:", key="to_prep"):
+    label = "Open the coaching agenda" if state.scope().role == "rep" else "Open coaching prep"
+    if c4.button(label, type="primary", icon=":material/edit_note:", key="to_prep"):
         state.go("prep", call.id, review.id)
     for flag in card.flags:
         st.warning(md_text(flag), icon=":material/flag:")

@@ -41,13 +41,14 @@ def _moment(call, review, criterion, text: str, speaker: str, role: str, start: 
     return action
 
 
-def quote_row(store, call, review, criterion, i: int, quote, marks: dict) -> None:
+def quote_row(store, call, review, criterion, i: int, quote, marks: dict, editable: bool = True) -> None:
     """One evidence quote: a play button at its time, the quote and who said it, and the manager's
-    right / wrong evidence marks (review.ui.feedback)."""
+    right / wrong evidence marks (review.ui.feedback; not for a rep, who reads the review)."""
     marks_column = _moment(call, review, criterion, quote.quote, quote.speaker, quote.role, quote.start,
                            f"play_{criterion.id}_{i}",
                            help_text="Play the call from this moment and mark the evidence in the transcript")
-    feedback.quote_marks(marks_column, store, review, criterion, i, marks)
+    if editable:
+        feedback.quote_marks(marks_column, store, review, criterion, i, marks)
 
 
 def _override_box(store, review, criterion) -> None:
@@ -76,7 +77,7 @@ def state_author() -> str:
     return st.session_state.get("author") or "manager"
 
 
-def _added_moments(store, call, review, criterion, marks: dict, transcript) -> None:
+def _added_moments(store, call, review, criterion, marks: dict, transcript, editable: bool = True) -> None:
     """The turns the manager marked as evidence the AI missed: each with its play button and a way
     to take it back."""
     cited = {q.segment_id for q in criterion.evidence}
@@ -86,28 +87,35 @@ def _added_moments(store, call, review, criterion, marks: dict, transcript) -> N
                    key=lambda s: (s.start, s.id))
     for seg in added:
         remove = _moment(call, review, criterion, seg.text, seg.speaker, seg.role, seg.start,
-                         f"play_added_{criterion.id}_{seg.id}", note="a moment you added")
+                         f"play_added_{criterion.id}_{seg.id}",
+                         note="a moment you added" if editable else "a moment your manager added")
+        if not editable:
+            continue
         remove.button("Remove", key=f"unmark_{review.id}_{criterion.id}_{seg.id}", type="tertiary",
                       on_click=feedback.unmark, args=(store, review.id, criterion.id, seg.id),
                       help="Not evidence after all: the judge learns that too")
 
 
-def _nearest_row(store, call, review, criterion, marks: dict) -> None:
+def _nearest_row(store, call, review, criterion, marks: dict, editable: bool = True) -> None:
     """Where the AI counted nothing: the moment its judge found closest, not counted, with a play
     button and one click to say it does show the criterion (a labelled example, like an added moment)."""
     quote = criterion.nearest
     if quote is None or criterion.evidence or marks.get((criterion.id, quote.segment_id)) == "right":
         return
-    st.caption("The closest moment the AI found (not counted). Listen: if it shows this, mark it, and "
-               "override the score.")
+    st.caption("The closest moment the AI found (not counted)." + (
+        " Listen: if it shows this, mark it, and override the score." if editable else ""))
     mark = _moment(call, review, criterion, quote.quote, quote.speaker, quote.role, quote.start,
                    f"play_nearest_{criterion.id}", action_width=4.6)  # room for the button's whole label
+    if not editable:
+        return
     mark.button("It shows it", key=f"nearest_right_{review.id}_{criterion.id}", icon=":material/thumb_up:",
                 on_click=feedback.mark_right, args=(store, review.id, criterion.id, quote.segment_id),
                 help="Right evidence the AI missed: the judge learns from it at the next review")
 
 
-def _criterion(store, call, review, criterion, marks: dict, transcript=None) -> None:
+def _criterion(store, call, review, criterion, marks: dict, transcript=None, editable: bool = True) -> None:
+    """One criterion: its verdict, rationale and moments; for a manager also the evidence marks, the
+    override and "add a moment" (a rep reads their review: editable False)."""
     verdict = state.VERDICT_LABELS[criterion.verdict]
     shown = f"{criterion.score}/{criterion.max_score}"
     if criterion.ai_score is not None:
@@ -122,9 +130,9 @@ def _criterion(store, call, review, criterion, marks: dict, transcript=None) -> 
                       icon=":material/format_ink_highlighter:", on_click=show_evidence,
                       args=(review.id, criterion.id))
         for i, quote in enumerate(criterion.evidence):
-            quote_row(store, call, review, criterion, i, quote, marks)
-        _nearest_row(store, call, review, criterion, marks)
-        _added_moments(store, call, review, criterion, marks, transcript)
+            quote_row(store, call, review, criterion, i, quote, marks, editable)
+        _nearest_row(store, call, review, criterion, marks, editable)
+        _added_moments(store, call, review, criterion, marks, transcript, editable)
         if criterion.dropped_evidence:
             st.caption(md_text(dropped_evidence_note(criterion.dropped_evidence, review.scorecard.engine)))
         ai_score = criterion.ai_score if criterion.ai_score is not None else criterion.score
@@ -134,9 +142,10 @@ def _criterion(store, call, review, criterion, marks: dict, transcript=None) -> 
         for o in store.override_history(review.id, criterion.id):
             st.markdown(f"**Manager score** {o.score}/{criterion.max_score} \u2014 {md_text(o.comment)} "
                         f":gray[({md_text(o.author)}, {o.created_at[:16].replace('T', ' ')})]")
-        _override_box(store, review, criterion)
-        feedback.missed_moment_picker(store, review, criterion, transcript,
-                                      lambda speaker, role: state.speaker_label(speaker, role, call.rep))
+        if editable:
+            _override_box(store, review, criterion)
+            feedback.missed_moment_picker(store, review, criterion, transcript,
+                                          lambda speaker, role: state.speaker_label(speaker, role, call.rep))
 
 
 def section_rows(names: list[str]) -> list[list[int]]:
@@ -158,12 +167,13 @@ def scorecard(store, call, review, card) -> None:
                        f"{section.score:g} of {section.max_score:g}", delta_color="off", delta_arrow="off")
     marks = feedback.latest_marks(store, review)
     transcript = store.get_transcript(call.id, review.transcript_version)
+    editable = state.scope().role != "rep"  # a rep reads their review; the manager corrects it
     sections = list(dict.fromkeys(c.section for c in card.criteria))
     for section in sections:
         if len(sections) > 1:
             st.subheader(names.get(section, section) or "Criteria")
         for criterion in (c for c in card.criteria if c.section == section):
-            _criterion(store, call, review, criterion, marks, transcript)
+            _criterion(store, call, review, criterion, marks, transcript, editable)
 
 
 def review_label(review, card=None) -> str:

@@ -152,7 +152,8 @@ def _changed(store, review_id: int, key: str, content: str) -> None:
         _save(store, review_id, key, st.session_state[base])
 
 
-def _part(store, review_id: int, section, names: dict[str, str], audio: Path | None = None) -> None:
+def _part(store, review_id: int, section, names: dict[str, str], audio: Path | None = None,
+          editable: bool = True) -> None:
     """One SLED part: formatted; with Edit on, its talking points as an editable list; under it, a play
     button for each moment it quotes.
 
@@ -165,7 +166,7 @@ def _part(store, review_id: int, section, names: dict[str, str], audio: Path | N
     doc = _keys(review_id, key)[0]
     head, toggle = st.columns([5, 1], vertical_alignment="bottom")
     head.subheader(f"{section.title} ({section.minutes} min)")
-    editing = toggle.toggle("Edit", key=f"edit_{doc}")
+    editing = editable and toggle.toggle("Edit", key=f"edit_{doc}")
     if editing:
         import pandas as pd
 
@@ -183,13 +184,14 @@ def _part(store, review_id: int, section, names: dict[str, str], audio: Path | N
             _changed(store, review_id, key, from_points(points))
     with st.container(border=True):
         text = relabel_quotes(st.session_state[doc], names)
-        st.markdown(text or "*Nothing in this part yet: turn on Edit to add talking points.*")
+        st.markdown(text or ("*Nothing in this part yet: turn on Edit to add talking points.*" if editable
+                             else "*Nothing in this part.*"))
     moments.listen(audio, review_id, key, text)
-    if editing or st.session_state.get(_keys(review_id, key)[2]):
+    if editable and (editing or st.session_state.get(_keys(review_id, key)[2])):
         _status(store, review_id, key)
 
 
-def _action_plan(store, review_id: int, draft, names: dict[str, str]) -> None:
+def _action_plan(store, review_id: int, draft, names: dict[str, str], editable: bool = True) -> None:
     """The action plan as a table: action, owner, due date, criterion to watch; rows added or removed."""
     import pandas as pd
 
@@ -202,6 +204,11 @@ def _action_plan(store, review_id: int, draft, names: dict[str, str]) -> None:
     except CallreviewError as exc:
         st.error(str(exc))
         current = draft.actions
+    if not editable:
+        st.dataframe([{"Action": a.action, "Owner": a.owner, "Due": a.due, "Criterion to watch":
+                       names.get(a.watch_criterion, a.watch_criterion)} for a in current],
+                     hide_index=True, width="stretch")
+        return
     nonce = st.session_state.get(f"nonce_{doc}", 0)
     origin = st.session_state.setdefault(f"origin_{doc}_{nonce}", actions_to_rows(current))
     by_name = {v: k for k, v in names.items()}
@@ -247,14 +254,18 @@ def _prep_note(store, review_id: int, draft, names: dict[str, str], audio: Path 
     _status(store, review_id, key)
 
 
-def _coaching_summary(draft) -> None:
+def _coaching_summary(draft, for_manager: bool = True) -> None:
+    """The focus skill; for the manager also the Solution Chart's recommendation and the ROAM
+    diagnosis (their reading of the rep, not shown to the rep)."""
     from review.coaching_models import load_coaching_models
 
-    c1, c2 = st.columns(2)
+    c1, c2 = st.columns(2) if for_manager else (st.container(), None)
     with c1.container(border=True):
         st.markdown("#### Focus skill")
         st.markdown(f"**{md_text(draft.focus_criterion_name)}**")
         st.markdown(f"Pattern across the rep's calls: **{md_text(draft.pattern)}**")
+    if c2 is None:
+        return
     with c2.container(border=True):
         st.markdown("#### Solution Chart")
         st.markdown(f"Recommended: **{SOLUTION_LABELS[draft.solution]}** \u2014 {md_text(draft.solution_reason)}")
@@ -356,33 +367,44 @@ def render() -> None:
     except CallreviewError as exc:
         st.error(str(exc))
         draft = review.draft
-    st.title(f"Coaching prep: {draft.rep or call.rep or 'rep'}")
-    st.caption(f"{call.title or call.filename} · {call.call_date} · drafted by {draft.engine_label}")
+    # a rep reads the agenda of their coaching session; the manager's preparation (prep note, Solution
+    # Chart, ROAM) and editing are the manager's
+    reader = state.scope().role == "rep"
+    st.title(f"Coaching agenda: {draft.rep or call.rep or 'rep'}" if reader
+             else f"Coaching prep: {draft.rep or call.rep or 'rep'}")
+    st.caption(f"{call.title or call.filename} · {call.call_date} · drafted by {draft.engine_label}"
+               + (" · read-only: your manager edits it" if reader else ""))
     if st.button("Back to the call review", icon=":material/arrow_back:", key="back_to_review"):
         state.go("review", call.id, review.id)
     for warning in draft.warnings:
         st.warning(warning, icon=":material/person_alert:")
-    _redraft_offer(services, call, review, draft)
-    _coaching_summary(draft)
+    if not reader:
+        _redraft_offer(services, call, review, draft)
+    _coaching_summary(draft, for_manager=not reader)
     try:
         speakers = exports.display_names(store, call, review)
     except CallreviewError:
         speakers = {}
 
     audio = moments.recording(call)
-    tab_agenda, tab_note, tab_export = st.tabs(["SLED agenda", "Prep note", "Export"])
+    if reader:
+        tab_agenda, tab_export = st.tabs(["SLED agenda", "Export"])
+        tab_note = None
+    else:
+        tab_agenda, tab_note, tab_export = st.tabs(["SLED agenda", "Prep note", "Export"])
     with tab_agenda:
         criteria = {c.id: c.name for c in review.scorecard.criteria}
         for section in draft.agenda:
-            _part(store, review.id, section, speakers, audio)
+            _part(store, review.id, section, speakers, audio, editable=not reader)
             if section.key == "develop_plan":
-                _action_plan(store, review.id, draft, criteria)
+                _action_plan(store, review.id, draft, criteria, editable=not reader)
         if not any(s.key == "develop_plan" for s in draft.agenda):
-            _action_plan(store, review.id, draft, criteria)
-    with tab_note:
-        _prep_note(store, review.id, draft, speakers, audio)
+            _action_plan(store, review.id, draft, criteria, editable=not reader)
+    if tab_note is not None:
+        with tab_note:
+            _prep_note(store, review.id, draft, speakers, audio)
     with tab_export:
-        exports.export_buttons(store, call, review)
+        exports.export_buttons(store, call, review, with_prep_note=not reader)
 
 
 if __name__ == "__main__":

@@ -16,15 +16,18 @@ import streamlit as st
 from review.ui import state
 
 
-def edited_draft(store, review):
+def edited_draft(store, review, with_prep_note: bool = True):
     """The review's coaching draft with each agenda section, the action plan and the prep note at
     their latest saved versions (the manager's edits), ready for the renderers.
 
-    store: the Store. review: a ReviewRecord with a draft.
+    store: the Store. review: a ReviewRecord with a draft. with_prep_note: False for a rep, who may
+    not read the manager's prep note (it is left as drafted, and not exported).
     """
+    from review.agenda_doc import PREP_NOTE_KEY
     from review.agenda_doc import edited_draft as with_edits
 
-    return with_edits(review.draft, lambda key: store.get_document(review.id, key))
+    return with_edits(review.draft, lambda key: None if key == PREP_NOTE_KEY and not with_prep_note
+                      else store.get_document(review.id, key))
 
 
 def effective_scorecard(store, review):
@@ -70,10 +73,11 @@ def _binary(markdown: str, writer, suffix: str):
     return build
 
 
-def export_buttons(store, call, review) -> None:
+def export_buttons(store, call, review, with_prep_note: bool = True) -> None:
     """The export section of the coaching prep page.
 
-    store: the Store. call: the Call. review: its ReviewRecord (with a draft).
+    store: the Store. call: the Call. review: its ReviewRecord (with a draft). with_prep_note:
+    False for a rep (the agenda and the scorecard only).
     """
     from review.render import agenda_to_markdown, prep_note_to_markdown, scorecard_to_json
     from review.render_docs import markdown_to_docx, markdown_to_pdf
@@ -82,19 +86,20 @@ def export_buttons(store, call, review) -> None:
     stem = _file_stem(call)
     try:
         names = display_names(store, call, review)
-        draft = edited_draft(store, review)
+        draft = edited_draft(store, review, with_prep_note)
         card = effective_scorecard(store, review)
         agenda = relabel_quotes(agenda_to_markdown(draft, card, call.title, include_prep_note=False), names)
-        note = relabel_quotes(prep_note_to_markdown(draft, card, call.title), names)
+        note = relabel_quotes(prep_note_to_markdown(draft, card, call.title), names) if with_prep_note else ""
         csv_text = scorecard_csv(store, review, names)
         json_text = scorecard_to_json(review.scorecard, store.overrides(review.id))
     except Exception as exc:
         st.error(state.error_line(exc, "export"))
         return
     docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    for label, text, name in (("Coaching agenda (for the rep)", agenda, "agenda"),
-                              ("Prep note (for you)", note, "prep-note")):
-        st.markdown(f"**{label}**, with your edits and overrides")
+    documents = [("Coaching agenda (for the rep)", agenda, "agenda"), ("Prep note (for you)", note, "prep-note")]
+    for label, text, name in documents[:2 if with_prep_note else 1]:
+        st.markdown(f"**{label}**, " + ("with your edits and overrides" if with_prep_note
+                                          else "with your manager's edits and overrides"))
         c1, c2, c3, _ = st.columns(4)
         short = "Agenda" if name == "agenda" else "Prep note"
         c1.download_button(f"{short} (Markdown)", text, f"{stem}-{name}.md", "text/markdown",
@@ -104,7 +109,8 @@ def export_buttons(store, call, review) -> None:
         c3.download_button(f"{short} (PDF)", _binary(text, markdown_to_pdf, ".pdf"), f"{stem}-{name}.pdf",
                            "application/pdf", icon=":material/picture_as_pdf:", on_click="ignore",
                            key=f"dl_{name}_pdf")
-    st.markdown("**Scorecard** (your overrides, with the AI's score beside them)")
+    st.markdown("**Scorecard** (" + ("your" if with_prep_note else "your manager's")
+                + " overrides, with the AI's score beside them)")
     c1, c2, _, _ = st.columns(4)
     c1.download_button("Scorecard (CSV)", csv_text, f"{stem}-scorecard.csv", "text/csv",
                        icon=":material/table:", on_click="ignore")
