@@ -253,6 +253,17 @@ def test_a_managers_upload_puts_the_new_rep_in_their_team(seams, store):
     assert "**monday**" in texts(app(user="kim"))  # the reviewed call is in her list
 
 
+def test_a_reps_upload_is_filed_under_their_own_name(seams, store):
+    _two_teams(store)
+    at = app("upload", user="sam")
+    box = at.text_input(key="upload_rep_self")
+    assert box.value == "Sam Ortiz" and box.disabled  # shown, not a field to fill in and have ignored
+    at.file_uploader(key="upload_files").set_value([("my_call.wav", tiny_wav(tone=14), "audio/wav")])
+    at.button[0].click().run()
+    assert not at.exception
+    assert [c.rep for c in store.list_calls() if c.filename == "my_call.wav"] == ["Sam Ortiz"]
+
+
 def test_an_expired_session_signs_out(seams, store):
     at = app(user=None, auth_username="admin", auth_signed_in_at=time.time() - 13 * 3600)
     assert "Sign in to callreview" in [t.value for t in at.title]

@@ -60,8 +60,13 @@ def render() -> None:
         files = st.file_uploader("Call recordings or transcripts", accept_multiple_files=True,
                                  key="upload_files")
         c1, c2, c3, c4 = st.columns(4)
-        reps = services.store.reps()
-        rep = c1.text_input("Rep name", placeholder=f"e.g. {reps[0] if reps else 'Alex Rivera'}", key="upload_rep")
+        who = state.scope()
+        if who.role == "rep":  # a rep uploads their own calls (the store files them under their name)
+            rep = c1.text_input("Rep name", value=who.display_name, disabled=True, key="upload_rep_self")
+        else:
+            reps = services.store.reps()
+            rep = c1.text_input("Rep name", placeholder=f"e.g. {reps[0] if reps else 'Alex Rivera'}",
+                                key="upload_rep")
         call_date = c2.date_input("Call date", value="today", key="upload_date")
         call_type = c3.selectbox("Call type", state.CALL_TYPES, key="upload_call_type")
         default = methodologies.index("discovery") if "discovery" in methodologies else 0
