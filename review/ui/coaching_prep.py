@@ -205,8 +205,9 @@ def _action_plan(store, review_id: int, draft, names: dict[str, str], editable: 
         st.error(str(exc))
         current = draft.actions
     if not editable:
-        st.dataframe([{"Action": a.action, "Owner": a.owner, "Due": a.due, "Criterion to watch":
-                       names.get(a.watch_criterion, a.watch_criterion)} for a in current],
+        rows = [{"Action": a.action, "Owner": a.owner, "Due": a.due,
+                 "Criterion to watch": names.get(a.watch_criterion or "", a.watch_criterion or "")} for a in current]
+        st.dataframe(pd.DataFrame(rows, columns=["Action", "Owner", "Due", "Criterion to watch"]),
                      hide_index=True, width="stretch")
         return
     nonce = st.session_state.get(f"nonce_{doc}", 0)
