@@ -23,13 +23,17 @@ from .errors import InputError
 from .types import ActionItem, CoachingDraft
 
 __all__ = [
-    "ACTIONS_KEY", "DRAFT_KEY", "PREP_NOTE_KEY", "actions_from_rows", "actions_json", "actions_to_rows",
+    "ACTIONS_KEY", "DRAFT_KEY", "PREP_NOTE_KEY", "SHARED_KEY", "actions_from_rows", "actions_json", "actions_to_rows",
     "base_draft", "documents_of", "edited_draft", "from_points", "part_key", "stored_actions", "to_points", "without_action_table",
 ]
 
 ACTIONS_KEY = "agenda/actions"
 PREP_NOTE_KEY = "prep_note"
 DRAFT_KEY = "draft"
+# whether the rep may read the agenda: the manager shares it once it is ready ("shared" / "not shared";
+# a document, so who shared it and when is kept in its versions)
+SHARED_KEY = "shared_with_rep"
+SHARED = "shared"
 _LIST_ITEM = re.compile(r"^\s*(?:[-*]|\d+\.)\s")
 _TABLE_ROW = re.compile(r"^\s*\|")
 _ACTIONS = TypeAdapter(list[ActionItem])

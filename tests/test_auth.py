@@ -208,8 +208,16 @@ def test_a_rep_reads_the_agenda_of_their_call_but_not_the_managers_preparation(s
     found = store.get_document(east.review_id, "prep_note")
     store.save_document(east.review_id, "prep_note", "Sam rushes the close; check his pricing answer",
                         found[1] if found else None)
+    # until the manager shares it, the rep's page says so and shows nothing of it
     at = app("prep", user="sam", call_id=east.call_id)
     assert not at.exception
+    assert any("has not shared this agenda" in i.value for i in at.info)
+    assert "AI text for Set the stage." not in texts(at) and not at.tabs
+    kim.toggle(key=f"share_{east.review_id}").set_value(True).run()
+    assert not kim.exception
+    assert "Shared by Kim Lee on" in texts(kim)
+    at = app("prep", user="sam", call_id=east.call_id)
+    assert not at.exception and not at.info
     assert "Coaching agenda: Sam Ortiz" in [t.value for t in at.title]
     assert [t.label for t in at.tabs] == ["SLED agenda", "Export"]
     shown = texts(at)

@@ -20,6 +20,8 @@ import streamlit as st
 from review.agenda_doc import (
     ACTIONS_KEY,
     PREP_NOTE_KEY,
+    SHARED,
+    SHARED_KEY,
     actions_from_rows,
     actions_json,
     actions_to_rows,
@@ -321,6 +323,31 @@ def _redraft_offer(services, call, review, draft) -> None:
 
 
 
+def _shared(store, review_id: int) -> bool:
+    found = store.get_document(review_id, SHARED_KEY)
+    return bool(found) and found[0] == SHARED
+
+
+def _share_switch(store, review_id: int, rep: str | None) -> None:
+    """The manager shares the agenda with the rep once it is ready (never the prep note); until then
+    the rep's page says it is not shared yet."""
+    found = store.get_document(review_id, SHARED_KEY)
+    shared = bool(found) and found[0] == SHARED
+    on = st.toggle(f"Shared with {rep or 'the rep'}", value=shared, key=f"share_{review_id}",
+                   help="The rep reads the agenda and the action plan, read-only; never your prep note")
+    if on != shared:
+        try:
+            store.save_document(review_id, SHARED_KEY, SHARED if on else "not shared", found[1] if found else None)
+        except CallreviewError as exc:
+            st.error(state.error_line(exc, "sharing"))
+            return
+        st.rerun()
+    if shared:
+        who = store.document_history(review_id, SHARED_KEY)[-1]
+        st.caption(f"Shared by {md_text(who.author)} on {who.created_at[:10]}: the rep sees this agenda, not the "
+                   "prep note.")
+
+
 def _pick_a_call(store) -> None:
     """No call chosen yet: the latest reviewed calls (of the reps this person may see), one click from
     their agenda, so preparing Monday's one-to-ones does not start on another page."""
@@ -379,7 +406,12 @@ def render() -> None:
         state.go("review", call.id, review.id)
     for warning in draft.warnings:
         st.warning(warning, icon=":material/person_alert:")
+    if reader and not _shared(store, review.id):
+        st.info("Your manager has not shared this agenda with you yet; it opens here once they do.",
+                icon=":material/lock_clock:")
+        return
     if not reader:
+        _share_switch(store, review.id, draft.rep or call.rep)
         _redraft_offer(services, call, review, draft)
     _coaching_summary(draft, for_manager=not reader)
     try:
