@@ -30,10 +30,10 @@ __all__ = [
 ACTIONS_KEY = "agenda/actions"
 PREP_NOTE_KEY = "prep_note"
 DRAFT_KEY = "draft"
-# whether the rep may read the agenda: the manager shares it once it is ready ("shared" / "not shared";
-# a document, so who shared it and when is kept in its versions)
+# whether the rep may read the agenda: the manager turns it "on" once the agenda is ready ("off" again
+# to withdraw it); a document, so who did it and when is kept in its versions
 SHARED_KEY = "shared_with_rep"
-SHARED = "shared"
+SHARED = "on"
 _LIST_ITEM = re.compile(r"^\s*(?:[-*]|\d+\.)\s")
 _TABLE_ROW = re.compile(r"^\s*\|")
 _ACTIONS = TypeAdapter(list[ActionItem])

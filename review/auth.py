@@ -45,6 +45,11 @@ class Scope:
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    @property
+    def is_rep(self) -> bool:
+        """A rep reads their own calls, reviews and shared agendas; they change none of them."""
+        return self.role == "rep"
+
     def allows_rep(self, rep: str | None) -> bool:
         if self.reps is None:
             return True

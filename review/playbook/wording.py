@@ -58,8 +58,10 @@ DETERMINERS = set("the a an their our his her its your my this that these those 
                   "one two three four five both either at several multiple more fewer many".split())
 MASS_NOUNS = set("rapport trust urgency pain value credibility authority need timing interest alignment "
                  "consensus commitment budget next".split()) - {"budget", "next"}
-_PARTICIPLE = re.compile(r"^(?:\w+ed|set|made|given|shown|done|known|taken|held|sent|met|built|understood|"
-                         r"agreed|tied)$", re.I)
+_IRREGULAR_PARTICIPLES = {"set": "set", "made": "make", "given": "give", "shown": "show", "done": "do",
+                          "known": "know", "taken": "take", "held": "hold", "sent": "send", "met": "meet",
+                          "built": "build", "understood": "understand", "found": "find", "tied": "tie"}
+_PARTICIPLE = re.compile(r"^(?:\w+ed|" + "|".join(_IRREGULAR_PARTICIPLES) + ")$", re.I)
 
 
 def example_label(text: str) -> tuple[Polarity, str] | None:
@@ -257,11 +259,6 @@ def skill_phrase(name: str) -> str:
     elif action:
         return "avoiding " + action.removeprefix("avoid ")
     return _done_to(name) or _lower_first(name)
-
-
-_IRREGULAR_PARTICIPLES = {"set": "set", "made": "make", "given": "give", "shown": "show", "done": "do",
-                          "known": "know", "taken": "take", "held": "hold", "sent": "send", "met": "meet",
-                          "built": "build", "understood": "understand", "found": "find", "tied": "tie"}
 
 
 def _participle_base(word: str) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..agenda_doc import PREP_NOTE_KEY
 from ..auth import AccessDenied, Scope
 
 # method -> (kind of the first argument, needs write access)
@@ -46,7 +47,6 @@ _CHECKED: dict[str, tuple[str, bool]] = {
 }
 # write methods whose `author` is the signed-in person, whatever the page passed
 _AUTHORED = {"add_override", "add_comment", "save_document", "restore_document", "add_evidence_mark"}
-_MANAGERS_OWN = "prep_note"  # review.agenda_doc.PREP_NOTE_KEY: a document a rep may not read
 _ADMIN_ONLY_TEXT = "only an admin may do this; ask an admin of this callreview"
 
 
@@ -71,10 +71,11 @@ class ScopedStore:
     def _check(self, kind: str, args: tuple, kwargs: dict, write: bool) -> None:
         if self.scope.is_admin:
             return
-        if write and self.scope.role == "rep" and kind == "review":
+        if write and self.scope.is_rep and kind == "review":
             # reps read their reviews and agendas; they do not override scores or edit agendas
             raise AccessDenied("a rep may read this review but not change it; ask your manager")
-        if self.scope.role == "rep" and kind == "review" and _MANAGERS_OWN in args[1:2]:
+        key = args[1] if len(args) > 1 else kwargs.get("key")
+        if self.scope.is_rep and kind == "review" and key == PREP_NOTE_KEY:
             # the prep note is the manager's own preparation (their diagnosis, what to check first)
             raise AccessDenied("the prep note is your manager's; the agenda is yours to read")
         target: Any = args[0] if args else next(iter(kwargs.values()), None)

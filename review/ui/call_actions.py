@@ -71,7 +71,7 @@ def rep_speaker(services, call, transcript) -> None:
 
 def retry(services, call, key: str = "retry") -> None:
     """A button that reviews a failed call again (from its transcript, else its kept upload)."""
-    if state.scope().role == "rep":
+    if state.scope().is_rep:
         return
     services = state.pipeline_services(call.id)
     if not st.button("Retry the review", key=f"{key}_{call.id}", icon=":material/replay:"):
@@ -87,7 +87,7 @@ def retry(services, call, key: str = "retry") -> None:
 
 def delete(services, call) -> None:
     """Delete the call after a confirmation that says what goes with it."""
-    if state.scope().role == "rep":
+    if state.scope().is_rep:
         return
     services = state.pipeline_services(call.id)
     confirm_key = f"confirm_delete_{call.id}"
@@ -119,7 +119,7 @@ def delete(services, call) -> None:
 
 def manage(services, call, review, transcript) -> None:
     """The "Manage this call" panel of the call page (not for reps: they read their calls)."""
-    if state.scope().role == "rep":
+    if state.scope().is_rep:
         return
     services = state.pipeline_services(call.id)
     with st.expander("Manage this call: re-score, change the rep, delete", icon=":material/tune:"):

@@ -32,7 +32,7 @@ def _header(call, review, card) -> None:
             st.caption("Coaching focus")
             st.markdown(f"**{md_text(review.draft.focus_criterion_name)}**  \n{md_text(review.draft.pattern)}")
     c3.metric("Length", clock(call.duration))
-    label = "Open the coaching agenda" if state.scope().role == "rep" else "Open coaching prep"
+    label = "Open the coaching agenda" if state.scope().is_rep else "Open coaching prep"
     if c4.button(label, type="primary", icon=":material/edit_note:", key="to_prep"):
         state.go("prep", call.id, review.id)
     for flag in card.flags:

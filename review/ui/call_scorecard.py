@@ -167,7 +167,7 @@ def scorecard(store, call, review, card) -> None:
                        f"{section.score:g} of {section.max_score:g}", delta_color="off", delta_arrow="off")
     marks = feedback.latest_marks(store, review)
     transcript = store.get_transcript(call.id, review.transcript_version)
-    editable = state.scope().role != "rep"  # a rep reads their review; the manager corrects it
+    editable = not state.scope().is_rep  # a rep reads their review; the manager corrects it
     sections = list(dict.fromkeys(c.section for c in card.criteria))
     for section in sections:
         if len(sections) > 1:

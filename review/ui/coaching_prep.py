@@ -323,21 +323,21 @@ def _redraft_offer(services, call, review, draft) -> None:
 
 
 
-def _shared(store, review_id: int) -> bool:
+def _shared(store, review_id: int) -> tuple[bool, int | None]:
+    """(whether the manager shared the agenda with the rep, the version of that switch or None)."""
     found = store.get_document(review_id, SHARED_KEY)
-    return bool(found) and found[0] == SHARED
+    return (found is not None and found[0] == SHARED), (found[1] if found else None)
 
 
 def _share_switch(store, review_id: int, rep: str | None) -> None:
     """The manager shares the agenda with the rep once it is ready (never the prep note); until then
     the rep's page says it is not shared yet."""
-    found = store.get_document(review_id, SHARED_KEY)
-    shared = bool(found) and found[0] == SHARED
+    shared, version = _shared(store, review_id)
     on = st.toggle(f"Shared with {rep or 'the rep'}", value=shared, key=f"share_{review_id}",
                    help="The rep reads the agenda and the action plan, read-only; never your prep note")
     if on != shared:
         try:
-            store.save_document(review_id, SHARED_KEY, SHARED if on else "not shared", found[1] if found else None)
+            store.save_document(review_id, SHARED_KEY, SHARED if on else "off", version)
         except CallreviewError as exc:
             st.error(state.error_line(exc, "sharing"))
             return
@@ -397,7 +397,7 @@ def render() -> None:
         draft = review.draft
     # a rep reads the agenda of their coaching session; the manager's preparation (prep note, Solution
     # Chart, ROAM) and editing are the manager's
-    reader = state.scope().role == "rep"
+    reader = state.scope().is_rep
     st.title(f"Coaching agenda: {draft.rep or call.rep or 'rep'}" if reader
              else f"Coaching prep: {draft.rep or call.rep or 'rep'}")
     st.caption(f"{call.title or call.filename} · {call.call_date} · drafted by {draft.engine_label}"
@@ -406,7 +406,7 @@ def render() -> None:
         state.go("review", call.id, review.id)
     for warning in draft.warnings:
         st.warning(warning, icon=":material/person_alert:")
-    if reader and not _shared(store, review.id):
+    if reader and not _shared(store, review.id)[0]:
         st.info("Your manager has not shared this agenda with you yet; it opens here once they do.",
                 icon=":material/lock_clock:")
         return

@@ -61,7 +61,7 @@ def render() -> None:
                                  key="upload_files")
         c1, c2, c3, c4 = st.columns(4)
         who = state.scope()
-        if who.role == "rep":  # a rep uploads their own calls (the store files them under their name)
+        if who.is_rep:  # a rep uploads their own calls (the store files them under their name)
             rep = c1.text_input("Rep name", value=who.display_name, disabled=True, key="upload_rep_self")
         else:
             reps = services.store.reps()
