@@ -130,6 +130,8 @@ def test_a_rep_sees_their_own_calls_and_cannot_change_a_review(store):
     for read in (sam.get_document, sam.document_history):
         with pytest.raises(AccessDenied, match="the prep note is your manager's"):
             read(east.review_id, "prep_note")
+        with pytest.raises(AccessDenied, match="the prep note is your manager's"):
+            read(east.review_id, key="prep_note")
     assert kim.get_document(east.review_id, "prep_note")[0] == "Check the cost question first"
 
 
