@@ -24,7 +24,8 @@ from .types import ActionItem, CoachingDraft
 
 __all__ = [
     "ACTIONS_KEY", "DRAFT_KEY", "PREP_NOTE_KEY", "SHARED_KEY", "actions_from_rows", "actions_json", "actions_to_rows",
-    "base_draft", "documents_of", "edited_draft", "from_points", "part_key", "stored_actions", "to_points", "without_action_table",
+    "base_draft", "documents_of", "edited_draft", "from_points", "is_agenda_key", "part_key", "rep_view", "stored_actions",
+    "to_points", "without_action_table",
 ]
 
 ACTIONS_KEY = "agenda/actions"
@@ -42,6 +43,19 @@ _ACTIONS = TypeAdapter(list[ActionItem])
 def part_key(key: str) -> str:
     """The document key of an agenda part ("set_the_stage" -> "agenda/set_the_stage")."""
     return f"agenda/{key}"
+
+
+def is_agenda_key(key: str | None) -> bool:
+    """Whether a document key holds the agenda (a part, the action plan or a redraft): what a rep
+    reads once the manager shares it."""
+    return key is not None and (key.startswith("agenda/") or key == DRAFT_KEY)
+
+
+def rep_view(draft: CoachingDraft) -> CoachingDraft:
+    """What a rep may read of a draft: the focus, the agenda and the action plan, without the
+    manager's preparation (the prep note, the Solution Chart's reasons and questions, ROAM)."""
+    return draft.model_copy(update={"prep_note_markdown": "", "solution_reason": "", "confirm_questions": [],
+                                    "roam": {}})
 
 
 def to_points(markdown: str) -> list[str]:

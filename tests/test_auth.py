@@ -126,6 +126,13 @@ def test_a_rep_sees_their_own_calls_and_cannot_change_a_review(store):
     for key, text in (("prep_note", "Check the cost question first"), ("agenda/set_stage", "We look at your cost question")):
         found = kim.get_document(east.review_id, key)
         kim.save_document(east.review_id, key, text, found[1] if found else None)
+    # the agenda, once the manager shares it; the prep note never
+    for read in (sam.get_document, sam.document_history):
+        with pytest.raises(AccessDenied, match="has not shared this agenda"):
+            read(east.review_id, "agenda/set_stage")
+        with pytest.raises(AccessDenied, match="has not shared this agenda"):
+            read(review_id=east.review_id, key="agenda/set_stage")
+    kim.save_document(east.review_id, "shared_with_rep", "on", None)
     assert sam.get_document(east.review_id, "agenda/set_stage")[0] == "We look at your cost question"
     for read in (sam.get_document, sam.document_history):
         with pytest.raises(AccessDenied, match="the prep note is your manager's"):
@@ -133,6 +140,42 @@ def test_a_rep_sees_their_own_calls_and_cannot_change_a_review(store):
         with pytest.raises(AccessDenied, match="the prep note is your manager's"):
             read(east.review_id, key="prep_note")
     assert kim.get_document(east.review_id, "prep_note")[0] == "Check the cost question first"
+
+
+def test_the_store_hands_a_rep_no_agenda_until_shared_and_never_the_managers_preparation(store):
+    from test_app import draft_for
+
+    east, west = _two_teams(store)
+    sam = ScopedStore(store, auth.scope_for(store, "sam"))
+    kim = ScopedStore(store, auth.scope_for(store, "kim"))
+    redraft = draft_for("Sam Ortiz").model_copy(update={"prep_note_markdown": "Redraft: he rushes the close"})
+    kim.save_document(east.review_id, "draft", redraft.model_dump_json(), None)
+    # not shared: no draft, no focus skill, no agenda document (whichever way the arguments come)
+    for review in (sam.get_review(east.review_id), sam.latest_review(east.call_id), *sam.reviews_for_call(east.call_id)):
+        assert review.draft is None and review.focus_criterion_id is None and review.scorecard.criteria
+    assert [(c.focus_criterion_id, c.focus_criterion_name) for c in sam.list_calls()] == [(None, None)]
+    with pytest.raises(AccessDenied, match="has not shared this agenda"):
+        sam.get_document(key="draft", review_id=east.review_id)
+    assert kim.get_review(east.review_id).draft.prep_note_markdown  # the manager's view is whole
+    assert kim.list_calls()[0].focus_criterion_name == "Pain quantified"
+    # shared: the focus, the agenda and the plan, without the prep note, the Solution Chart's reasons or ROAM
+    kim.save_document(east.review_id, "shared_with_rep", "on", None)
+    for draft in (sam.get_review(east.review_id).draft, sam.latest_review(east.call_id).draft):
+        assert draft.focus_criterion_name == "Pain quantified" and draft.agenda[0].body_markdown
+        assert (draft.prep_note_markdown, draft.solution_reason, draft.confirm_questions, draft.roam) == ("", "", [], {})
+    assert sam.list_calls()[0].focus_criterion_name == "Pain quantified"
+    stored = sam.get_document(east.review_id, "draft")[0]
+    assert "rushes the close" not in stored and "Deals stall" not in stored and "Set the stage" in stored
+    assert all("rushes the close" not in v.content for v in sam.document_history(east.review_id, "draft"))
+    # another team's review, by id or by its cache key: nothing, not even whether it is shared
+    with pytest.raises(AccessDenied, match="not in your calls"):
+        sam.get_document(west.review_id, "agenda/set_the_stage")
+    keyed = store.save_review(west.call_id, west.scorecard, west.draft, "west-key")
+    assert store.find_review_by_cache_key("west-key").id == keyed
+    assert sam.find_review_by_cache_key("west-key") is None and kim.find_review_by_cache_key("west-key") is None
+    mine = store.save_review(east.call_id, east.scorecard, east.draft, "east-key")
+    assert sam.find_review_by_cache_key("east-key").draft is None  # this review is not shared
+    assert kim.find_review_by_cache_key("east-key").id == mine
 
 
 def test_overrides_comments_and_edits_carry_the_signed_in_author(store):
@@ -215,6 +258,8 @@ def test_a_rep_reads_the_agenda_of_their_call_but_not_the_managers_preparation(s
     assert not at.exception
     assert any("has not shared this agenda" in i.value for i in at.info)
     assert "AI text for Set the stage." not in texts(at) and not at.tabs
+    assert "Coaching focus" not in texts(app("review", user="sam", call_id=east.call_id))
+    assert "Coaching focus" in texts(app("review", user="kim", call_id=east.call_id))
     kim.toggle(key=f"share_{east.review_id}").set_value(True).run()
     assert not kim.exception
     assert "Shared by Kim Lee on" in texts(kim)

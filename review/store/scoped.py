@@ -4,15 +4,26 @@ Deny by default: a store method that is not listed here cannot be called through
 anyone but an admin, so a method added later is closed until someone decides who may use it.
 Each listed method names what it is about (a call id, a review id, a rep name), and that thing's
 rep must be in the scope; lists are filtered to the scope.
+
+A rep reads their own calls and reviews, and the agenda of a review once their manager shares it
+(review.agenda_doc.SHARED_KEY); never the manager's preparation. So to a rep the store hands reviews
+whose draft is None until the agenda is shared and without the prep note, the Solution Chart's
+reasons and ROAM after (agenda_doc.rep_view), refuses the agenda's documents until it is shared and
+the prep note always, and lists calls without the focus skill of an agenda not shared.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from ..agenda_doc import PREP_NOTE_KEY
+from pydantic import ValidationError
+
+from ..agenda_doc import DRAFT_KEY, PREP_NOTE_KEY, SHARED, SHARED_KEY, is_agenda_key, rep_view
 from ..auth import AccessDenied, Scope
+from ..types import CoachingDraft
 
 # method -> (kind of the first argument, needs write access)
 # kinds: "call" (call id), "review" (review id), "rep" (rep name), "free" (no call data)
@@ -42,12 +53,14 @@ _CHECKED: dict[str, tuple[str, bool]] = {
     "rep_trend_rows": ("rep", False),
     "keep_upload": ("free", True),
     "add_job": ("free", True),
-    "find_review_by_cache_key": ("free", False),
     "close": ("free", False),
 }
 # write methods whose `author` is the signed-in person, whatever the page passed
 _AUTHORED = {"add_override", "add_comment", "save_document", "restore_document", "add_evidence_mark"}
 _ADMIN_ONLY_TEXT = "only an admin may do this; ask an admin of this callreview"
+# read methods whose reviews a rep gets as agenda_doc.rep_view has them
+_REVIEW_READS = {"get_review", "latest_review", "reviews_for_call"}
+_NOT_SHARED_TEXT = "your manager has not shared this agenda with you yet; it opens once they do"
 
 
 class ScopedStore:
@@ -68,17 +81,16 @@ class ScopedStore:
         call = self._store.get_call(call_id)
         return call is not None and self.scope.allows_rep(call.rep)
 
-    def _check(self, kind: str, args: tuple, kwargs: dict, write: bool) -> None:
+    def _check(self, kind: str, target: Any, key: Any, write: bool) -> None:
+        """target: the method's first argument (what it is about); key: its `key` argument, if any."""
         if self.scope.is_admin:
             return
         if write and self.scope.is_rep and kind == "review":
             # reps read their reviews and agendas; they do not override scores or edit agendas
             raise AccessDenied("a rep may read this review but not change it; ask your manager")
-        key = args[1] if len(args) > 1 else kwargs.get("key")
         if self.scope.is_rep and kind == "review" and key == PREP_NOTE_KEY:
             # the prep note is the manager's own preparation (their diagnosis, what to check first)
             raise AccessDenied("the prep note is your manager's; the agenda is yours to read")
-        target: Any = args[0] if args else next(iter(kwargs.values()), None)
         if kind == "call":
             ok = self._call_allowed(int(target))
         elif kind == "review":
@@ -91,6 +103,33 @@ class ScopedStore:
         if not ok:
             # "not found" rather than "forbidden": an id outside the scope tells nothing about itself
             raise AccessDenied(f"{kind} {target} is not in your calls; open it from the Calls list")
+        if self.scope.is_rep and kind == "review" and is_agenda_key(key) and not self._shared(int(target)):
+            raise AccessDenied(_NOT_SHARED_TEXT)
+
+    def _shared(self, review_id: int) -> bool:
+        found = self._store.get_document(review_id, SHARED_KEY)
+        return found is not None and found[0] == SHARED
+
+    def _rep_review(self, review: Any) -> Any:
+        """A review as a rep reads it: no draft until the agenda is shared, then without the
+        manager's preparation."""
+        if review is None:
+            return None
+        if not self._shared(review.id):
+            return replace(review, draft=None, focus_criterion_id=None)
+        return replace(review, draft=rep_view(review.draft) if review.draft is not None else None)
+
+    def _as_rep_reads(self, name: str, key: Any, result: Any) -> Any:
+        if name in _REVIEW_READS:
+            return [self._rep_review(r) for r in result] if isinstance(result, list) else self._rep_review(result)
+        if key != DRAFT_KEY or not result:
+            return result
+        # a redraft is a whole CoachingDraft, prep note and all: the rep gets its agenda only
+        if name == "get_document":
+            return (_rep_draft_json(result[0]), result[1])
+        if name == "document_history":
+            return [replace(v, content=_rep_draft_json(v.content)) for v in result]
+        return result
 
     def __getattr__(self, name: str) -> Callable:
         method = getattr(self._store, name)
@@ -98,10 +137,16 @@ class ScopedStore:
             kind, write = _CHECKED[name]
 
             def checked(*args, **kwargs):
-                self._check(kind, args, kwargs, write)
+                try:
+                    given = inspect.signature(method).bind(*args, **kwargs).arguments
+                except TypeError as exc:
+                    raise TypeError(f"{name}: {exc}") from None
+                target = next(iter(given.values()), None)  # the first argument, by position or by name
+                self._check(kind, target, given.get("key"), write)
                 if name in _AUTHORED:
                     kwargs["author"] = self.scope.display_name
-                return method(*args, **kwargs)
+                result = method(*args, **kwargs)
+                return self._as_rep_reads(name, given.get("key"), result) if self.scope.is_rep else result
 
             return checked
         if name in _FILTERED:
@@ -111,11 +156,22 @@ class ScopedStore:
         raise AccessDenied(f"{name}: {_ADMIN_ONLY_TEXT}")
 
 
+def _rep_draft_json(content: str) -> str:
+    try:
+        return rep_view(CoachingDraft.model_validate_json(content)).model_dump_json()
+    except ValidationError:
+        return ""  # not a draft: nothing of it is shown (agenda_doc.base_draft says to redraft)
+
+
 def _list_calls(self: ScopedStore, *args, **kwargs):
     if self.scope.reps is not None:
         wanted = kwargs.get("reps")
         kwargs["reps"] = self.scope.reps if wanted is None else set(wanted) & self.scope.reps
-    return self._store.list_calls(*args, **kwargs)
+    rows = self._store.list_calls(*args, **kwargs)
+    if self.scope.is_rep:  # the focus skill is the manager's until they share the agenda
+        rows = [r if r.review_id is None or self._shared(r.review_id)
+                else replace(r, focus_criterion_id=None, focus_criterion_name=None) for r in rows]
+    return rows
 
 
 def _reps(self: ScopedStore) -> list[str]:
@@ -128,7 +184,7 @@ def _find_call_by_sha(self: ScopedStore, sha256: str):
 
 
 def _add_call(self: ScopedStore, **fields):
-    if self.scope.role == "rep":
+    if self.scope.is_rep:
         fields["rep"] = self.scope.display_name  # a rep uploads their own calls
     elif not self.scope.allows_rep(fields.get("rep")):
         rep = (fields.get("rep") or "").strip()
@@ -143,6 +199,15 @@ def _add_call(self: ScopedStore, **fields):
 
         self.scope = scope_for(self._store, self.scope.username)
     return self._store.add_call(**fields)
+
+
+def _find_review_by_cache_key(self: ScopedStore, cache_key: str):
+    review = self._store.find_review_by_cache_key(cache_key)
+    if review is None or self.scope.is_admin:
+        return review
+    if not self._call_allowed(review.call_id):
+        return None
+    return self._rep_review(review) if self.scope.is_rep else review
 
 
 def _list_jobs(self: ScopedStore, *args, **kwargs):
@@ -162,6 +227,7 @@ _FILTERED: dict[str, Callable] = {
     "list_calls": _list_calls,
     "reps": _reps,
     "find_call_by_sha": _find_call_by_sha,
+    "find_review_by_cache_key": _find_review_by_cache_key,
     "add_call": _add_call,
     "list_jobs": _list_jobs,
     "get_job": _get_job,

@@ -387,17 +387,24 @@ def render() -> None:
     call = store.get_call(call_id) if call_id is not None else None
     review = state.current_review(store, call.id) if call else None
     state.mirror_selection()
-    if call is None or review is None or review.draft is None:
+    # a rep reads the agenda of their coaching session; the manager's preparation (prep note, Solution
+    # Chart, ROAM) and editing are the manager's. The store hands a rep no draft until it is shared.
+    reader = state.scope().is_rep
+    if call is None or review is None or (review.draft is None and not reader):
         _pick_a_call(store)
+        return
+    if review.draft is None:
+        st.title(f"Coaching agenda: {call.rep or 'rep'}")
+        st.info("Your manager has not shared this agenda with you yet; it opens here once they do.",
+                icon=":material/lock_clock:")
+        if st.button("Back to the call review", icon=":material/arrow_back:", key="back_to_review"):
+            state.go("review", call.id, review.id)
         return
     try:
         draft = base_draft(review.draft, lambda key: store.get_document(review.id, key))
     except CallreviewError as exc:
         st.error(str(exc))
         draft = review.draft
-    # a rep reads the agenda of their coaching session; the manager's preparation (prep note, Solution
-    # Chart, ROAM) and editing are the manager's
-    reader = state.scope().is_rep
     st.title(f"Coaching agenda: {draft.rep or call.rep or 'rep'}" if reader
              else f"Coaching prep: {draft.rep or call.rep or 'rep'}")
     st.caption(f"{call.title or call.filename} · {call.call_date} · drafted by {draft.engine_label}"
@@ -406,10 +413,6 @@ def render() -> None:
         state.go("review", call.id, review.id)
     for warning in draft.warnings:
         st.warning(warning, icon=":material/person_alert:")
-    if reader and not _shared(store, review.id)[0]:
-        st.info("Your manager has not shared this agenda with you yet; it opens here once they do.",
-                icon=":material/lock_clock:")
-        return
     if not reader:
         _share_switch(store, review.id, draft.rep or call.rep)
         _redraft_offer(services, call, review, draft)
