@@ -23,9 +23,11 @@ Sets:
 - `--half all` scores every dialogue of the set: for a labelled set kept apart from tuning
   (`--persuasion DIR`), where nothing needs holding back.
 
-Evidence precision: of the criteria the engine found present, the share whose lead quote is a
-turn the humans tagged for it (sales: the turn's evidence tags; real: a sentence of the turn is
-labelled with the strategy); "all" counts every quote cited.
+Evidence precision ("prec"): of the criteria the engine found present, the share whose lead quote
+is a turn the humans tagged for it (sales: the turn's evidence tags; real: a sentence of the turn is
+labelled with the strategy); "all" counts every quote cited; "right" counts only the criteria the
+humans found present too (how well the quote is chosen where the verdict is right; "prec" also pays
+for every false "present").
 
 Engines: rules (the offline default: the rules engine with the discriminating judge deciding
 presence; `--no-judge` for the rules alone) or openai (any OpenAI-compatible endpoint from the
@@ -132,12 +134,15 @@ class Table:
         self.pairs: dict[str, list[tuple]] = defaultdict(list)
         self.lead: dict[str, list[bool]] = defaultdict(list)
         self.quotes: dict[str, list[bool]] = defaultdict(list)
+        self.lead_agreed: dict[str, list[bool]] = defaultdict(list)  # lead quotes where the humans agree
 
     def add(self, key: str, label, predicted, cited_ok: list[bool]) -> None:
         self.pairs[key].append((label, predicted))
         if cited_ok:
             self.lead[key].append(cited_ok[0])
             self.quotes[key] += cited_ok
+            if label is True or label in ("met", "partly_met"):
+                self.lead_agreed[key].append(cited_ok[0])
 
     def kappas(self) -> dict[str, float | None]:
         return {k: cohen_kappa([a for a, _ in v], [b for _, b in v]) for k, v in self.pairs.items()}
@@ -152,7 +157,7 @@ class Table:
 
     def print(self, title: str) -> None:
         print(f"\n{title}")
-        print(f"{'criterion':44} {'n':>4} {'agree':>6} {'kappa':>6} {'prec':>6} {'all':>6}")
+        print(f"{'criterion':44} {'n':>4} {'agree':>6} {'kappa':>6} {'prec':>6} {'all':>6} {'right':>6}")
         every_l, every_p = [], []
         for key in sorted(self.pairs):
             labels, preds = zip(*self.pairs[key], strict=True)
@@ -161,12 +166,13 @@ class Table:
             agree = sum(a == b for a, b in self.pairs[key]) / len(labels)
             k = cohen_kappa(list(labels), list(preds))
             print(f"{key:44} {len(labels):>4} {agree:>6.0%} {_f(k):>6} {_rate(self.lead[key]):>6} "
-                  f"{_rate(self.quotes[key]):>6}")
+                  f"{_rate(self.quotes[key]):>6} {_rate(self.lead_agreed[key]):>6}")
         lead = [x for v in self.lead.values() for x in v]
         quotes = [x for v in self.quotes.values() for x in v]
+        agreed = [x for v in self.lead_agreed.values() for x in v]
         agree = sum(a == b for a, b in zip(every_l, every_p, strict=True)) / max(len(every_l), 1)
         print(f"{'ALL (pooled kappa)':44} {len(every_l):>4} {agree:>6.0%} {_f(cohen_kappa(every_l, every_p)):>6} "
-              f"{_rate(lead):>6} {_rate(quotes):>6}")
+              f"{_rate(lead):>6} {_rate(quotes):>6} {_rate(agreed):>6}")
         print(f"{'MEAN kappa over criteria':44} {'':>4} {'':>6} {_f(self.mean_kappa()):>6}")
 
 

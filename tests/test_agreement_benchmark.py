@@ -130,3 +130,16 @@ def test_the_learning_curve_sizes_are_chosen_and_checked(agreement, settings, ca
     assert code == 0 and [r[0] for r in rows if len(r) == 6 and r[0].isdigit()] == ["0"]
     with pytest.raises(SystemExit, match="--curve '5': sizes go from 0 to 0"):
         agreement.main(["--sets", "curve", "--curve", "5", "--persuasion", str(DATA), "--cache", str(tmp_path / "c.pkl")])
+
+
+def test_evidence_precision_is_also_counted_where_the_verdict_is_right(agreement, capsys):
+    """'prec' pays for every false "present"; 'right' asks only how well the quote was chosen where the
+    humans agree the strategy is there."""
+    table = agreement.Table()
+    table.add("emotion-appeal", True, True, [True, False])  # right verdict, right lead quote
+    table.add("emotion-appeal", True, True, [False])  # right verdict, wrong lead quote
+    table.add("emotion-appeal", False, True, [False])  # a false "present": its quote cannot be right
+    table.add("emotion-appeal", False, False, [])
+    table.print("t")
+    row = next(line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("emotion-appeal"))
+    assert row[4:] == ["33%", "25%", "50%"]  # prec, all, right
