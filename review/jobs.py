@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import audio
-from .errors import CallreviewError, ConfigError
+from .errors import CallreviewError, ConfigError, InputError
 
 if TYPE_CHECKING:
     from huey import Huey
@@ -49,6 +49,25 @@ class ReviewOptions:
     rep_speaker: str | None = None
     channels: str = "auto"
     title: str | None = None
+
+
+@dataclass
+class ReworkOptions:
+    """Work on a stored call, as a job (kinds in REWORK_KINDS; review.rework does the work)."""
+
+    call_id: int
+    methodology: str | None = None  # id or name; None: the latest review's
+    engine: str | None = None  # "rules", "openai", "local"; None: the settings' engine (re-score only)
+    rep_speaker: str | None = None  # the speaker who is the rep (change of rep only)
+
+
+# job kind -> what the job does, as the jobs lists say it
+REWORK_KINDS = {"rescore": "re-score", "rep_speaker": "new rep", "retry": "review again"}
+
+
+def job_name(job: Job) -> str:
+    """The job's file, and for work on a stored call what is done to it ("call.wav (re-score)")."""
+    return f"{job.filename} ({REWORK_KINDS[job.kind]})" if job.kind in REWORK_KINDS else job.filename
 
 
 # --------------------------------------------------------------------------- the queue
@@ -155,6 +174,44 @@ def submit_review(store: Store, settings: Settings, source: bytes | Path, filena
     return job, created
 
 
+def submit_rework(store: Store, settings: Settings, kind: str, options: ReworkOptions,
+                  created_by: str | None = None) -> tuple[Job, bool]:
+    """Queue work on a stored call (re-score it, change its rep, review it again); (job, created).
+
+    The work runs in a worker like an upload's review, so the page that asked may be left; the same
+    work asked again while it is queued or running is that job, not a second one.
+    kind: one of REWORK_KINDS. options: which call, and what to do with it.
+    """
+    from .hashing import sha256_json
+
+    if kind not in REWORK_KINDS:
+        raise ValueError(f"unknown kind of work {kind!r}; one of {', '.join(REWORK_KINDS)}")
+    call = store.get_call(options.call_id)
+    if call is None:
+        raise InputError(f"call {options.call_id} does not exist in the store; reload the Calls page")
+    job, created = store.add_job(
+        dedupe_key=sha256_json({"kind": kind, "options": asdict(options)}), file_sha256=call.audio_sha256 or "",
+        filename=call.filename, stored_path=call.stored_path or "", options=asdict(options),
+        created_by=created_by, kind=kind, reuse_done=False)
+    if created:
+        enqueue(settings, job.id)
+    return job, created
+
+
+def _do_rework(kind: str, options: ReworkOptions, services, progress) -> Any:
+    from . import rework
+
+    if kind == "rescore":
+        return rework.rescore_call(options.call_id, services, options.methodology, engine=options.engine,
+                                   progress=progress)
+    if kind == "rep_speaker":
+        if not options.rep_speaker:
+            raise InputError("name the speaker who is the rep")
+        return rework.change_rep_speaker(options.call_id, services, options.rep_speaker, options.methodology,
+                                         progress=progress)
+    return rework.retry_call(options.call_id, services, options.methodology, progress=progress)
+
+
 # --------------------------------------------------------------------------- running
 
 
@@ -196,7 +253,18 @@ def run_job(job_id: int, settings: Settings, services=None, review: Callable | N
     beat = threading.Thread(target=_heartbeat, args=(store, job_id, worker, stop), daemon=True)
     beat.start()
     folder = ""
+
+    def progress(stage: str, fraction: float, message: str) -> None:
+        store.job_progress(job_id, worker, stage, fraction, message)
+
     try:
+        if job.kind in REWORK_KINDS:
+            result = _do_rework(job.kind, ReworkOptions(**job.options), services, progress)
+            card = result.scorecard
+            note = " (served from the store: nothing changed)" if result.cached else ""
+            store.finish_job(job_id, worker, result.call_id, result.review_id,
+                             f"{card.methodology_name} {card.total_percent:.0f}%{note}")
+            return "done"
         options = ReviewOptions(**job.options)
         with tempfile.TemporaryDirectory(prefix="callreview-job-") as folder:
             # the pipeline reads the format from the suffix and the title from the name the user gave
@@ -205,9 +273,7 @@ def run_job(job_id: int, settings: Settings, services=None, review: Callable | N
             result = review(
                 named, services, options.methodology, rep=options.rep, call_date=options.call_date,
                 call_type=options.call_type, rep_speaker=options.rep_speaker,
-                channels=options.channels, title=options.title,
-                progress=lambda stage, fraction, message: store.job_progress(
-                    job_id, worker, stage, fraction, message),
+                channels=options.channels, title=options.title, progress=progress,
             )
         # A recording a browser cannot play (WMA, AMR) gets its MP3 copy here, off the page that
         # plays it; best effort: without it the page makes it or says it cannot.

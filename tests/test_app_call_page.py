@@ -32,9 +32,17 @@ def services(settings, store, monkeypatch):
     built = Services(settings=settings, store=store,
                      index=CallIndex(settings, embedding_function=FakeEmbedding()), engine=None)
     monkeypatch.setattr(state, "build_services", lambda s: built)
-    monkeypatch.setattr(state, "start_worker", lambda s: None)  # no background worker in these tests
+    monkeypatch.setattr(state, "start_worker", lambda s: run_queued(built))  # the worker, run here
     add_account(store, "admin", "admin", "Ada Admin")  # `app()` signs in as this admin
     return built
+
+
+def run_queued(services) -> None:
+    """What the worker process does: every queued job, to its end."""
+    from review.jobs import run_job
+
+    for job in services.store.list_jobs(status="queued"):
+        run_job(job.id, services.settings, services=services)
 
 
 def test_the_transcript_follows_the_player_with_names_evidence_and_search(services, store):
@@ -93,6 +101,47 @@ def test_rescore_with_another_methodology_adds_a_review_and_compares(services, s
     at.selectbox(key=f"review_pick_{result.call_id}").set_value(reviews[0].id).run()
     assert at.session_state["review_id"] == reviews[0].id
     assert "Pain quantified \u2014 0/2 \u00b7 Not met" in texts(at)
+
+
+def test_a_rescore_runs_as_a_job_the_page_follows_and_a_failure_is_one_line(services, store, monkeypatch):
+    """The work runs in the background (a worker): the page shows its stage while it waits or runs,
+    opens the new review when it is done, and says in one line why it failed."""
+    from review.jobs import run_job
+    from review.ui import state
+
+    monkeypatch.setattr(state, "start_worker", lambda s: None)  # a worker that has not picked it up yet
+    result = store_review(store, tiny_wav(tone=49), "slow.wav")
+    at = app("review", call_id=result.call_id)
+    at.selectbox(key=f"rescore_methodology_{result.call_id}").set_value("bant")
+    next(b for b in at.button if b.label == "Re-score").click().run()
+    assert not at.exception
+    assert "Re-score in the background: Waiting for a worker." in texts(at)
+    [job] = store.list_jobs()
+    assert (job.kind, job.status, job.options["methodology"]) == ("rescore", "queued", "bant")
+    next(b for b in at.button if b.label == "Re-score").click().run()  # asked again while queued: the same job
+    assert len(store.list_jobs()) == 1
+    upload = app("upload")  # the manager left: the Upload page lists the work
+    assert "slow.wav (re-score): Waiting for a worker" in texts(upload)
+    run_job(job.id, services.settings, services=services)
+    at.run()
+    reviews = store.reviews_for_call(result.call_id)
+    assert [r.methodology_id for r in reviews] == ["discovery", "bant"]
+    assert at.session_state["review_id"] == reviews[1].id and not at.error
+    # a failure: the reason in one line on the page, and the page still works
+    at.selectbox(key=f"rescore_methodology_{result.call_id}").set_value("meddpicc")
+    next(b for b in at.button if b.label == "Re-score").click().run()
+    failing = store.list_jobs(status="queued")[0]
+    monkeypatch.setattr("review.rework.rescore_call", _raise_unreachable)
+    run_job(failing.id, services.settings, services=services)
+    at.run()
+    assert [e.value for e in at.error] == ["slow.wav: the endpoint was unreachable; check the LLM settings"]
+    assert len(store.reviews_for_call(result.call_id)) == 2 and not at.exception
+
+
+def _raise_unreachable(*args, **kwargs):
+    from review.errors import InputError
+
+    raise InputError("the endpoint was unreachable; check the LLM settings")
 
 
 def test_choosing_another_rep_recomputes_roles_and_scores(services, store):

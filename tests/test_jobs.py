@@ -87,6 +87,59 @@ def test_the_worker_makes_the_playable_copy_of_a_phone_recording(settings, store
     assert Path(job.stored_path).read_bytes() == amr.read_bytes()
 
 
+def _real_services(settings, store) -> Services:
+    """The store, a real index with the deterministic fake embedding, and the rules engine."""
+    from fakes import FakeEmbedding
+
+    from review.index import CallIndex
+
+    return Services(settings, store, CallIndex(settings, embedding_function=FakeEmbedding()), None)
+
+
+def test_work_on_a_stored_call_runs_as_a_job(settings, store, capsys):
+    """Re-score, a new rep and a retry are jobs like a review: one while it is queued, done again
+    when asked after it finished (the pipeline serves what did not change from the store)."""
+    from test_app import store_review, tiny_wav
+
+    services = _real_services(settings, store)
+    first = store_review(store, tiny_wav(tone=5), "stored.wav")
+    options = jobs.ReworkOptions(first.call_id, methodology="bant")
+    job, created = jobs.submit_rework(store, settings, "rescore", options, created_by="kim")
+    assert created and (job.kind, job.filename, job.created_by) == ("rescore", "stored.wav", "kim")
+    assert jobs.submit_rework(store, settings, "rescore", options)[0].id == job.id  # asked twice while queued
+    assert jobs.run_job(job.id, settings, services=services) == "done"
+    done = store.get_job(job.id)
+    bant = store.latest_review(first.call_id)
+    assert (bant.methodology_id, done.call_id, done.review_id) == ("bant", first.call_id, bant.id)
+    assert done.message == f"BANT {bant.total_percent:.0f}%"
+    again, created = jobs.submit_rework(store, settings, "rescore", options)
+    assert created and again.id != job.id
+    assert jobs.run_job(again.id, settings, services=services) == "done"
+    assert store.get_job(again.id).message.endswith("(served from the store: nothing changed)")
+    assert len(store.reviews_for_call(first.call_id)) == 2
+    # a new rep: a new transcript version and review; a speaker who is not in the call is one line
+    rep = jobs.submit_rework(store, settings, "rep_speaker", jobs.ReworkOptions(first.call_id, rep_speaker="Jordan Lee"))[0]
+    assert jobs.run_job(rep.id, settings, services=services) == "done"
+    assert store.latest_review(first.call_id).scorecard.metrics.rep_speaker == "Jordan Lee"
+    wrong = jobs.submit_rework(store, settings, "rep_speaker", jobs.ReworkOptions(first.call_id, rep_speaker="Nobody"))[0]
+    assert jobs.run_job(wrong.id, settings, services=services) == "failed"
+    error = store.get_job(wrong.id).error
+    assert error.startswith("stored.wav: ") and "Nobody" in error and "\n" not in error
+    # a failed call reviewed again
+    store.update_call_status(first.call_id, "failed", "the endpoint was unreachable")
+    retry = jobs.submit_rework(store, settings, "retry", jobs.ReworkOptions(first.call_id))[0]
+    assert jobs.run_job(retry.id, settings, services=services) == "done"
+    assert store.get_call(first.call_id).status == "reviewed"
+    assert main(["jobs"]) == 0
+    listed = capsys.readouterr().out
+    assert "stored.wav (re-score): BANT" in listed and "stored.wav (new rep): " in listed
+    assert "stored.wav (review again): " in listed
+    with pytest.raises(ValueError, match="unknown kind of work 'delete'"):
+        jobs.submit_rework(store, settings, "delete", jobs.ReworkOptions(first.call_id))
+    with pytest.raises(InputError, match="call 999 does not exist"):
+        jobs.submit_rework(store, settings, "rescore", jobs.ReworkOptions(999))
+
+
 def test_the_same_file_and_options_is_one_job_and_a_second_run_does_nothing(settings, store):
     fake = FakePipeline(store)
     data = (TRANSCRIPTS / "teams_discovery.vtt").read_bytes()

@@ -29,6 +29,7 @@ def argparse_hidden() -> str:
 
 
 def run_jobs(args) -> int:
+    from ..jobs import job_name
     from ..settings import load_settings
     from ..store import Store
 
@@ -45,7 +46,7 @@ def run_jobs(args) -> int:
     for j in rows:
         what = j.error if j.status == "failed" else (j.message or "")
         print(f"{j.id:>5}  {j.status:<8} {(j.stage or '-'):<10} {j.progress:>7.0%}  "
-              f"{(j.call_id or '-')!s:>5}  {j.filename}: {what}")
+              f"{(j.call_id or '-')!s:>5}  {job_name(j)}: {what}")
     return 0
 
 

@@ -58,16 +58,20 @@ class JobMethods(StoreBase):
     """The jobs part of `review.store.Store`."""
 
     def add_job(self, *, dedupe_key: str, file_sha256: str, filename: str, stored_path: str,
-                options: dict, created_by: str | None = None, kind: str = "review") -> tuple[Job, bool]:
+                options: dict, created_by: str | None = None, kind: str = "review",
+                reuse_done: bool = True) -> tuple[Job, bool]:
         """Record a job, or return the live one already submitted with the same key.
 
         A job with the same `dedupe_key` that is queued, running or done is returned instead of a
         new one (the same file with the same options is reviewed once); a failed one is not, so
-        submitting again retries. Returns (job, created).
+        submitting again retries. reuse_done=False: a done one is not either (work on a stored call,
+        which may have changed since, is done again; the pipeline serves what did not change from
+        the store). Returns (job, created).
         """
+        over = ("failed",) if reuse_done else ("failed", "done")
         with self._write() as conn:
             row = conn.execute(
-                select(jobs).where(and_(jobs.c.dedupe_key == dedupe_key, jobs.c.status != "failed"))
+                select(jobs).where(and_(jobs.c.dedupe_key == dedupe_key, jobs.c.status.notin_(over)))
                 .order_by(jobs.c.id.desc()).limit(1)
             ).mappings().first()
             if row is not None:

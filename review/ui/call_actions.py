@@ -1,13 +1,19 @@
 """Managing a stored call from its page: re-score it against another methodology or engine,
 choose which speaker is the rep, retry a failed review, delete the call (confirmed first).
-The work is done by review.rework; this module only asks and shows."""
+
+Re-scoring, a new rep and a retry run as background jobs (review.jobs.submit_rework; the work is
+review.rework's), so a long call does not hold the page: the page shows the job's progress and opens
+the new review when it is done; a manager who leaves finds it on the Upload page's jobs list. This
+module only asks and shows."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from review import rework
+from review.jobs import REWORK_KINDS, ReworkOptions
 from review.ui import state
+from review.ui.jobs_panel import REFRESH_S, STAGE_LABELS, overall
 
 ENGINE_LABELS = {"rules": "Offline rules engine (no LLM)", "openai": "OpenAI-compatible endpoint",
                  "local": "Local model (GGUF)"}
@@ -15,6 +21,66 @@ ENGINE_LABELS = {"rules": "Offline rules engine (no LLM)", "openai": "OpenAI-com
 
 def _open(call_id: int, review_id: int) -> None:
     state.select(call_id, review_id)
+    st.session_state.pop(f"review_pick_{call_id}", None)  # the review picker shows the new one too
+    st.rerun()
+
+
+def _watch_key(call_id: int) -> str:
+    return f"rework_job_{call_id}"
+
+
+def _queue(services, call, kind: str, options: ReworkOptions) -> None:
+    """Queue work on the call and watch it from this page (`watch`)."""
+    from review.jobs import submit_rework
+
+    try:
+        job, _ = submit_rework(services.store, services.settings, kind, options, created_by=state.scope().username)
+        state.start_worker(services.settings)
+    except Exception as exc:
+        st.error(state.error_line(exc, call.filename))
+        return
+    st.session_state[_watch_key(call.id)] = job.id
+    st.session_state.pop(f"rework_error_{call.id}", None)
+    st.rerun()
+
+
+def watch(call) -> None:
+    """The call's queued work asked from this page: its progress while it runs (refreshed), the new
+    review when it is done, the one-line error when it failed (kept until the next try)."""
+    failed = st.session_state.get(f"rework_error_{call.id}")
+    if failed:
+        st.error(failed, icon=":material/error:")
+    job_id = st.session_state.get(_watch_key(call.id))
+    if job_id is None:
+        return
+    store = state.services().store
+    job = store.get_job(job_id)
+    if job is None:
+        st.session_state.pop(_watch_key(call.id), None)
+        return
+    if job.finished:
+        _finished(call, job)
+        return
+
+    @st.fragment(run_every=REFRESH_S)
+    def progress() -> None:
+        now = state.services().store.get_job(job_id)
+        if now is None or now.finished:
+            st.rerun()  # the whole page: open the new review or show the error
+        what = REWORK_KINDS.get(now.kind, "work").capitalize()
+        stage = STAGE_LABELS.get(now.stage or "", "Waiting for a worker") if now.status == "running" \
+            else "Waiting for a worker"
+        st.caption(f"{what} in the background: {stage}. You can leave this page; the Upload page lists it.")
+        st.progress(overall(now.stage, now.progress) if now.status == "running" else 0.0)
+
+    progress()
+
+
+def _finished(call, job) -> None:
+    st.session_state.pop(_watch_key(call.id), None)
+    if job.status == "done" and job.review_id is not None:
+        _open(call.id, job.review_id)
+    st.session_state[f"rework_error_{call.id}"] = state.without_upload_folder(job.error or "the work failed")
     st.rerun()
 
 
@@ -33,13 +99,7 @@ def rescore(services, call, review) -> None:
                               key=f"rescore_engine_{call.id}")
         go = st.form_submit_button("Re-score", icon=":material/refresh:")
     if go:
-        try:
-            with st.spinner(f"Scoring against {names.get(methodology or '', methodology)}"):
-                result = rework.rescore_call(call.id, services, methodology, engine=engine)
-        except Exception as exc:
-            st.error(state.error_line(exc, call.filename))
-            return
-        _open(call.id, result.review_id)
+        _queue(services, call, "rescore", ReworkOptions(call.id, methodology=methodology, engine=engine))
 
 
 def rep_speaker(services, call, transcript) -> None:
@@ -60,13 +120,7 @@ def rep_speaker(services, call, transcript) -> None:
         if chosen == current:
             st.info(f"{chosen} is already the rep.")
             return
-        try:
-            with st.spinner(f"Making {chosen} the rep and scoring again"):
-                result = rework.change_rep_speaker(call.id, services, chosen)
-        except Exception as exc:
-            st.error(state.error_line(exc, call.filename))
-            return
-        _open(call.id, result.review_id)
+        _queue(services, call, "rep_speaker", ReworkOptions(call.id, rep_speaker=chosen))
 
 
 def retry(services, call, key: str = "retry") -> None:
@@ -76,13 +130,7 @@ def retry(services, call, key: str = "retry") -> None:
     services = state.pipeline_services(call.id)
     if not st.button("Retry the review", key=f"{key}_{call.id}", icon=":material/replay:"):
         return
-    try:
-        with st.spinner(f"Reviewing {call.title or call.filename} again"):
-            result = rework.retry_call(call.id, services)
-    except Exception as exc:
-        st.error(state.error_line(exc, call.filename))
-        return
-    _open(call.id, result.review_id)
+    _queue(services, call, "retry", ReworkOptions(call.id))
 
 
 def delete(services, call) -> None:

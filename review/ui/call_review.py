@@ -130,6 +130,7 @@ def _comments(store, call) -> None:
 
 def _no_review(services, call) -> None:
     st.title(call.title or call.filename)
+    call_actions.watch(call)
     if call.status == "failed":
         st.error(state.without_upload_folder(call.error or "The review of this call failed."))
         call_actions.retry(services, call)
@@ -159,6 +160,7 @@ def render() -> None:
     if call.status == "failed":  # a later attempt failed; this review is still the last good one
         st.warning("The last attempt to review this call again failed: "
                    + state.without_upload_folder(call.error or "no reason recorded"), icon=":material/error:")
+    call_actions.watch(call)
     _review_picker(store, call, review)
     transcript = store.get_transcript(call.id, review.transcript_version)
     call_actions.manage(services, call, review, transcript)

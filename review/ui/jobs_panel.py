@@ -1,4 +1,5 @@
-"""The signed-in person's review jobs with their stage and progress, refreshed while any runs.
+"""The signed-in person's jobs (reviews of uploads, and re-scores, new reps and retries of stored
+calls) with their stage and progress, refreshed while any runs.
 
 Read from the store (the job rows the workers update), so it shows the same after a reload, from
 another tab, or after the manager left the page and came back.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from review.jobs import job_name
 from review.ui import state
 
 STAGE_LABELS = {"transcribe": "Transcribing", "index": "Finding evidence", "score": "Scoring",
@@ -25,7 +27,7 @@ def overall(stage: str | None, fraction: float) -> float:
 def _row(job, i: int) -> None:
     left, right = st.columns([5, 1], vertical_alignment="center")
     if job.status == "done":
-        left.success(f"{job.filename}: {job.message}", icon=":material/check_circle:")
+        left.success(f"{job_name(job)}: {job.message}", icon=":material/check_circle:")
         if job.call_id and job.review_id and right.button("Open review", key=f"open_job_{job.id}_{i}"):
             state.go("review", job.call_id, job.review_id)
     elif job.status == "failed":
@@ -34,7 +36,7 @@ def _row(job, i: int) -> None:
         label = STAGE_LABELS.get(job.stage or "", "Waiting for a worker") if job.status == "running" \
             else "Waiting for a worker"
         detail = f" ({job.message})" if job.message and job.status == "running" else ""
-        left.caption(f"{job.filename}: {label}{detail}")
+        left.caption(f"{job_name(job)}: {label}{detail}")
         left.progress(overall(job.stage, job.progress) if job.status == "running" else 0.0)
 
 

@@ -164,7 +164,7 @@ def pipeline_services(call_id: int) -> Services:
 
     who = scope()
     services().store.get_call(call_id)  # AccessDenied when the call is not theirs
-    if who.role == "rep":
+    if who.is_rep:
         raise AccessDenied("a rep may read this call but not re-score, retry or delete it; ask your manager")
     return raw_services()
 

@@ -9,16 +9,20 @@ from review.ui import jobs_panel, processing, state
 
 
 def _rescore(outcome) -> None:
-    from review.rework import rescore_call
+    """Queue the re-score as a background job; the jobs panel below shows it and opens its review."""
+    from review.jobs import ReworkOptions, submit_rework
 
     try:
-        with st.spinner(f"Re-scoring {outcome.name}"):
-            result = rescore_call(outcome.call_id, state.pipeline_services(outcome.call_id),
-                                  outcome.methodology)
+        services = state.pipeline_services(outcome.call_id)  # AccessDenied for a call not theirs, or a rep
+        submit_rework(services.store, services.settings, "rescore",
+                      ReworkOptions(outcome.call_id, methodology=outcome.methodology),
+                      created_by=state.scope().username)
+        state.start_worker(services.settings)
     except Exception as exc:
         st.error(state.error_line(exc, outcome.name))
         return
-    state.go("review", result.call_id, result.review_id)
+    st.session_state["upload_outcomes"] = [o for o in st.session_state.get("upload_outcomes") or [] if o is not outcome]
+    st.rerun()
 
 
 def _show_outcomes() -> None:
