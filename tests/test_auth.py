@@ -142,7 +142,7 @@ def test_a_rep_sees_their_own_calls_and_cannot_change_a_review(store):
     assert kim.get_document(east.review_id, "prep_note")[0] == "Check the cost question first"
 
 
-def test_the_store_hands_a_rep_no_agenda_until_shared_and_never_the_managers_preparation(store):
+def test_the_store_hands_a_rep_no_agenda_until_shared_and_never_the_managers_preparation(seams, store):
     from test_app import draft_for
 
     east, west = _two_teams(store)
@@ -154,6 +154,7 @@ def test_the_store_hands_a_rep_no_agenda_until_shared_and_never_the_managers_pre
     for review in (sam.get_review(east.review_id), sam.latest_review(east.call_id), *sam.reviews_for_call(east.call_id)):
         assert review.draft is None and review.focus_criterion_id is None and review.scorecard.criteria
     assert [(c.focus_criterion_id, c.focus_criterion_name) for c in sam.list_calls()] == [(None, None)]
+    assert "Agenda shared" not in texts(app(user="kim"))
     with pytest.raises(AccessDenied, match="has not shared this agenda"):
         sam.get_document(key="draft", review_id=east.review_id)
     assert kim.get_review(east.review_id).draft.prep_note_markdown  # the manager's view is whole
@@ -163,7 +164,8 @@ def test_the_store_hands_a_rep_no_agenda_until_shared_and_never_the_managers_pre
     for draft in (sam.get_review(east.review_id).draft, sam.latest_review(east.call_id).draft):
         assert draft.focus_criterion_name == "Pain quantified" and draft.agenda[0].body_markdown
         assert (draft.prep_note_markdown, draft.solution_reason, draft.confirm_questions, draft.roam) == ("", "", [], {})
-    assert sam.list_calls()[0].focus_criterion_name == "Pain quantified"
+    assert sam.list_calls()[0].focus_criterion_name == "Pain quantified" and sam.list_calls()[0].agenda_shared
+    assert "Agenda shared with you" in texts(app(user="sam")) and "Agenda shared with the rep" in texts(app(user="kim"))
     stored = sam.get_document(east.review_id, "draft")[0]
     assert "rushes the close" not in stored and "Deals stall" not in stored and "Set the stage" in stored
     assert all("rushes the close" not in v.content for v in sam.document_history(east.review_id, "draft"))

@@ -363,6 +363,13 @@ def test_list_calls_filters_and_text_search(store):
     assert (row.total_percent, row.engine, row.focus_criterion_id) == (99.0, "rules", "agenda_set")
     assert store.list_calls(rep="Blair")[0].total_percent is None
     assert store.reps() == ["Alex", "Blair"]
+    # whether the latest review's agenda is shared with the rep: the share switch's latest version
+    latest = store.latest_review(a1).id
+    assert not any(r.agenda_shared for r in store.list_calls())
+    store.save_document(latest, "shared_with_rep", "on", None)
+    assert [r.id for r in store.list_calls() if r.agenda_shared] == [a1]
+    store.save_document(latest, "shared_with_rep", "off", 1)
+    assert not any(r.agenda_shared for r in store.list_calls())
     with pytest.raises(StoreError, match="date_from 'last week' is not an ISO date"):
         store.list_calls(date_from="last week")
 

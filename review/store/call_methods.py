@@ -13,10 +13,11 @@ from pathlib import Path
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy import exc as sa_exc
 
+from ..agenda_doc import SHARED, SHARED_KEY
 from ..errors import StoreError
 from ..files import PRIVATE, write_atomic
 from ..hashing import sha256_bytes, sha256_stream
-from ..migrations import METADATA, call_text, calls, reviews, utc_now
+from ..migrations import METADATA, call_text, calls, documents, reviews, utc_now
 from .base import StoreBase, _check_date, inserted_id
 from .records import CALL_STATUSES, Call, CallRow
 
@@ -160,7 +161,8 @@ class CallMethods(StoreBase):
         offset: int = 0,
         reps: Collection[str] | None = None,
     ) -> list[CallRow]:
-        """Calls, newest call date first, with their latest review's score, engine and focus skill.
+        """Calls, newest call date first, with their latest review's score, engine and focus skill,
+        and whether its agenda is shared with the rep.
 
         rep, methodology_id: exact match. date_from, date_to: inclusive ISO dates.
         min_score, max_score: inclusive bounds on the latest review's total percent (calls
@@ -176,10 +178,14 @@ class CallMethods(StoreBase):
             select(reviews.c.call_id, func.max(reviews.c.id).label("review_id"))
             .group_by(reviews.c.call_id).subquery()
         )
+        # the latest version of the review's share switch (review.agenda_doc.SHARED_KEY)
+        shared = (select(documents.c.content)
+                  .where(documents.c.review_id == reviews.c.id, documents.c.key == SHARED_KEY)
+                  .order_by(documents.c.version.desc()).limit(1).correlate(reviews).scalar_subquery())
         query = (
             select(
                 calls, reviews.c.id.label("review_id"), reviews.c.total_percent, reviews.c.engine,
-                reviews.c.focus_criterion_id, reviews.c.focus_criterion_name,
+                reviews.c.focus_criterion_id, reviews.c.focus_criterion_name, shared.label("agenda_shared"),
             )
             .select_from(calls.outerjoin(latest, latest.c.call_id == calls.c.id)
                          .outerjoin(reviews, reviews.c.id == latest.c.review_id))
@@ -207,7 +213,8 @@ class CallMethods(StoreBase):
         query = query.where(and_(*where)) if where else query
         query = query.order_by(calls.c.call_date.desc(), calls.c.id.desc()).limit(limit).offset(offset)
         with self._read() as conn:
-            return [CallRow(**row) for row in conn.execute(query).mappings()]
+            return [CallRow(**(dict(row) | {"agenda_shared": row["agenda_shared"] == SHARED}))
+                    for row in conn.execute(query).mappings()]
 
     def reps(self) -> list[str]:
         """Every rep name in the store, sorted."""

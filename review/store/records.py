@@ -40,6 +40,7 @@ class CallRow(Call):
     engine: str | None = None
     focus_criterion_id: str | None = None
     focus_criterion_name: str | None = None
+    agenda_shared: bool = False  # the manager shared the latest review's agenda with the rep
 
 
 @dataclass

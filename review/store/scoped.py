@@ -169,7 +169,7 @@ def _list_calls(self: ScopedStore, *args, **kwargs):
         kwargs["reps"] = self.scope.reps if wanted is None else set(wanted) & self.scope.reps
     rows = self._store.list_calls(*args, **kwargs)
     if self.scope.is_rep:  # the focus skill is the manager's until they share the agenda
-        rows = [r if r.review_id is None or self._shared(r.review_id)
+        rows = [r if r.review_id is None or r.agenda_shared
                 else replace(r, focus_criterion_id=None, focus_criterion_name=None) for r in rows]
     return rows
 

@@ -51,6 +51,9 @@ def _row(call, names: dict[str, str]) -> None:
             c2.markdown(f":gray[{call.status}]")
         if call.focus_criterion_name:
             c3.markdown(f"Focus: **{md_text(call.focus_criterion_name)}**")
+            if call.agenda_shared:  # the manager sees which agendas they handed over; the rep, which are ready
+                c3.caption("Agenda shared with you" if state.scope().is_rep else "Agenda shared with the rep",
+                           help="Coaching prep's “Shared with” switch")
         elif call.error:
             c3.caption(state.without_upload_folder(call.error))
         # A call without a review opens too: its page says why and offers a retry or delete.
