@@ -127,6 +127,9 @@ def test_a_rescore_runs_as_a_job_the_page_follows_and_a_failure_is_one_line(serv
     reviews = store.reviews_for_call(result.call_id)
     assert [r.methodology_id for r in reviews] == ["discovery", "bant"]
     assert at.session_state["review_id"] == reviews[1].id and not at.error
+    # the Calls list shows the score with the methodology it is against: the latest review's
+    row = next(m.value for m in app().markdown if m.value.startswith("**slow**"))
+    assert row.endswith(" · BANT") and f"{reviews[1].total_percent:.0f}%" in [m.value for m in app().metric]
     # a failure: the reason in one line on the page, and the page still works
     at.selectbox(key=f"rescore_methodology_{result.call_id}").set_value("meddpicc")
     next(b for b in at.button if b.label == "Re-score").click().run()

@@ -361,6 +361,12 @@ def test_list_calls_filters_and_text_search(store):
     store.save_review(a1, make_scorecard(99.0), make_draft("agenda_set"), cache_key=None)
     row = next(r for r in store.list_calls(rep="Alex") if r.id == a1)
     assert (row.total_percent, row.engine, row.focus_criterion_id) == (99.0, "rules", "agenda_set")
+    # re-scored against another methodology: listed (and found) under the latest review's
+    store.save_review(a2, make_scorecard(30.0, methodology_id="meddic"), make_draft(), cache_key=None)
+    row = next(r for r in store.list_calls() if r.id == a2)
+    assert (row.methodology_id, row.listed_methodology_id, row.total_percent) == ("discovery", "meddic", 30.0)
+    assert ids(methodology_id="meddic") == [a2, b1] and a2 not in ids(methodology_id="discovery")
+    assert store.list_calls(rep="Blair")[0].listed_methodology_id is None  # no review, no methodology named
     assert store.list_calls(rep="Blair")[0].total_percent is None
     assert store.reps() == ["Alex", "Blair"]
     # whether the latest review's agenda is shared with the rep: the share switch's latest version

@@ -164,7 +164,8 @@ class CallMethods(StoreBase):
         """Calls, newest call date first, with their latest review's score, engine and focus skill,
         and whether its agenda is shared with the rep.
 
-        rep, methodology_id: exact match. date_from, date_to: inclusive ISO dates.
+        rep: exact match. methodology_id: the latest review's methodology (the call's when it has no
+            review yet). date_from, date_to: inclusive ISO dates.
         min_score, max_score: inclusive bounds on the latest review's total percent (calls
             without a review are left out when either is given).
         text: case-insensitive substring of the latest transcript's text.
@@ -186,6 +187,7 @@ class CallMethods(StoreBase):
             select(
                 calls, reviews.c.id.label("review_id"), reviews.c.total_percent, reviews.c.engine,
                 reviews.c.focus_criterion_id, reviews.c.focus_criterion_name, shared.label("agenda_shared"),
+                reviews.c.methodology_id.label("review_methodology_id"),
             )
             .select_from(calls.outerjoin(latest, latest.c.call_id == calls.c.id)
                          .outerjoin(reviews, reviews.c.id == latest.c.review_id))
@@ -195,8 +197,8 @@ class CallMethods(StoreBase):
             where.append(calls.c.rep == rep)
         if reps is not None:
             where.append(calls.c.rep.in_(sorted(reps)))
-        if methodology_id:
-            where.append(calls.c.methodology_id == methodology_id)
+        if methodology_id:  # the latest review's, as listed (a re-scored call moves), else the call's
+            where.append(func.coalesce(reviews.c.methodology_id, calls.c.methodology_id) == methodology_id)
         if date_from:
             where.append(calls.c.call_date >= date_from)
         if date_to:

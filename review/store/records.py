@@ -41,6 +41,12 @@ class CallRow(Call):
     focus_criterion_id: str | None = None
     focus_criterion_name: str | None = None
     agenda_shared: bool = False  # the manager shared the latest review's agenda with the rep
+    review_methodology_id: str | None = None  # the methodology of the latest review (total_percent's)
+
+    @property
+    def listed_methodology_id(self) -> str | None:
+        """The methodology the row's score is against: the latest review's, else the call's own."""
+        return self.review_methodology_id or self.methodology_id
 
 
 @dataclass

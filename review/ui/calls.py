@@ -38,9 +38,10 @@ def _filters(store) -> dict:
 def _row(call, names: dict[str, str]) -> None:
     with st.container(border=True):
         c1, c2, c3, c4 = st.columns([5, 2, 4, 2], vertical_alignment="center")
-        # the methodology by the name a manager knows it by ("Discovery call checklist", not "discovery")
-        about = [call.rep or "rep not named", call.call_date, call.call_type,
-                 names.get(call.methodology_id or "", call.methodology_id)]
+        # the methodology by the name a manager knows it by ("Discovery call checklist", not "discovery"):
+        # the latest review's, whose score is shown (a call re-scored against BANT shows BANT's score)
+        methodology = call.listed_methodology_id
+        about = [call.rep or "rep not named", call.call_date, call.call_type, names.get(methodology or "", methodology)]
         c1.markdown(f"**{md_text(call.title or call.filename)}**  \n"
                     + md_text(" · ".join(str(part) for part in about if part)))
         if call.total_percent is not None:
