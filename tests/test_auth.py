@@ -166,6 +166,8 @@ def test_the_store_hands_a_rep_no_agenda_until_shared_and_never_the_managers_pre
         assert (draft.prep_note_markdown, draft.solution_reason, draft.confirm_questions, draft.roam) == ("", "", [], {})
     assert sam.list_calls()[0].focus_criterion_name == "Pain quantified" and sam.list_calls()[0].agenda_shared
     assert "Agenda shared with you" in texts(app(user="sam")) and "Agenda shared with the rep" in texts(app(user="kim"))
+    assert not [b for b in app(user="sam").selectbox if b.label == "Rep"]  # a rep has no rep to filter by
+    assert [b for b in app(user="kim").selectbox if b.label == "Rep"]
     stored = sam.get_document(east.review_id, "draft")[0]
     assert "rushes the close" not in stored and "Deals stall" not in stored and "Set the stage" in stored
     assert all("rushes the close" not in v.content for v in sam.document_history(east.review_id, "draft"))

@@ -15,9 +15,12 @@ ANY = "Any"
 
 def _filters(store) -> dict:
     with st.container(border=True):
-        c1, c2, c3, c4 = st.columns([2, 2, 2, 3])
-        reps = store.reps()
-        rep = c1.selectbox("Rep", [ANY, *reps], key="calls_rep")
+        if state.scope().is_rep:  # their own calls only: no rep to choose
+            c2, c3, c4 = st.columns([2, 2, 3])
+            rep = ANY
+        else:
+            c1, c2, c3, c4 = st.columns([2, 2, 2, 3])
+            rep = c1.selectbox("Rep", [ANY, *store.reps()], key="calls_rep")
         names = state.methodology_names()
         methodology = c2.selectbox("Methodology", [ANY, *names], key="calls_methodology",
                                    format_func=lambda m: names.get(m, m))
