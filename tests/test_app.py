@@ -600,6 +600,13 @@ def test_rep_trends_chart_each_criterion_with_overrides(seams, store):
     charts = at.get("vega_lite_chart")
     assert len(charts) >= 1 + 3 + 4  # total, three criteria, the rep's metrics
     assert "2 reviewed call(s)" in texts(at)
+    # a call re-scored against another methodology: that trend can be chosen too
+    store.save_review(first.call_id, scorecard_for(first.transcript, 0).model_copy(update={"methodology_id": "bant"}),
+                      None, None)
+    at = app("trends")
+    assert at.selectbox(key="trend_methodology").options == ["BANT", "Discovery call checklist"]
+    at.selectbox(key="trend_methodology").select_index(0).run()
+    assert "1 reviewed call(s)" in texts(at) and not at.exception
 
 
 def test_rep_trends_empty_state(seams):

@@ -104,6 +104,9 @@ def test_each_manager_sees_only_their_team_and_ids_outside_it_are_refused(store)
         kim.add_override(west.review_id, "pain_quantified", 2, "no")
     with pytest.raises(AccessDenied):
         kim.rep_trend_rows("Wes Hall", "discovery")
+    with pytest.raises(AccessDenied):
+        kim.rep_methodologies("Wes Hall")
+    assert kim.rep_methodologies("Sam Ortiz") == ["discovery"]
     with pytest.raises(AccessDenied, match="only an admin"):
         kim.list_users()  # a method nobody opened up is closed to all but admins
     admin_scope = auth.Scope("root", "Root", "admin", None, None)

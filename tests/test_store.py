@@ -367,6 +367,7 @@ def test_list_calls_filters_and_text_search(store):
     assert (row.methodology_id, row.listed_methodology_id, row.total_percent) == ("discovery", "meddic", 30.0)
     assert ids(methodology_id="meddic") == [a2, b1] and a2 not in ids(methodology_id="discovery")
     assert store.list_calls(rep="Blair")[0].listed_methodology_id is None  # no review, no methodology named
+    assert store.rep_methodologies("Alex") == ["discovery", "meddic"] and store.rep_methodologies("Nobody") == []
     assert store.list_calls(rep="Blair")[0].total_percent is None
     assert store.reps() == ["Alex", "Blair"]
     # whether the latest review's agenda is shared with the rep: the share switch's latest version

@@ -239,6 +239,13 @@ class ReviewMethods(StoreBase):
             latest[o["review_id"]][o["criterion_id"]] = {"score": o["score"], "comment": o["comment"]}
         return [latest[i] for i in review_ids]
 
+    def rep_methodologies(self, rep: str) -> list[str]:
+        """The methodologies the rep's calls were reviewed against (any review, a re-score too), sorted."""
+        with self._read() as conn:
+            return list(conn.scalars(
+                select(reviews.c.methodology_id).join(calls, calls.c.id == reviews.c.call_id)
+                .where(calls.c.rep == rep).distinct().order_by(reviews.c.methodology_id)))
+
     def rep_trend_rows(self, rep: str, methodology_id: str) -> list[dict]:
         """One flat row per reviewed call of the rep, oldest first, ready for a chart table.
 

@@ -51,6 +51,7 @@ _CHECKED: dict[str, tuple[str, bool]] = {
     "evidence_marks": ("review", False),
     "rep_history": ("rep", False),
     "rep_trend_rows": ("rep", False),
+    "rep_methodologies": ("rep", False),
     "keep_upload": ("free", True),
     "add_job": ("free", True),
     "close": ("free", False),

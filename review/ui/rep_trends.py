@@ -39,8 +39,7 @@ def render() -> None:
     call = store.get_call(call_id) if call_id is not None else None
     c1, c2 = st.columns(2)
     rep = c1.selectbox("Rep", reps, index=reps.index(call.rep) if call and call.rep in reps else 0, key="trend_rep")
-    methodologies = sorted({c.methodology_id for c in store.list_calls(rep=rep, limit=1000)
-                            if c.methodology_id and c.review_id is not None})
+    methodologies = store.rep_methodologies(rep)  # every methodology a call was scored against, re-scores too
     if not methodologies:
         st.info(f"{rep} has no reviewed calls yet.")
         return
