@@ -145,7 +145,8 @@ def _target(c: Criterion, cs: CriterionScore) -> int:
 
 
 def _activity_focus(worst: ActivityFinding, why: str) -> Focus:
-    reason = f"{why}; the weakest activity is {worst.name.lower()} at {worst.value} ({worst.benchmark})"
+    # the value and its benchmark are said beside the name wherever the reason is shown (coach._score_text)
+    reason = f"{why}; of the talk metrics, this one is the furthest outside its benchmark"
     return Focus("activity", f"activity:{worst.key}", worst.name, reason, activity=worst)
 
 

@@ -296,6 +296,16 @@ def test_pattern_of_an_activity_focus(meth, models):
     assert assess_pattern(focus, card, loud, bench, REP).text == "missed in 4 of the last 4 calls"
 
 
+def test_an_activity_focus_states_its_value_once_on_the_agenda(meth):
+    """'... 72% (benchmark ...) on this call; ... the weakest activity is rep talk ratio at 72% (...)'
+    said the figure twice in one sentence."""
+    card = make_scorecard({"agenda_set": 2, "open_questions": 2, "next_step": 1}, talk_ratio=0.72)
+    draft = draft_coaching(card, meth, [], rep=REP, today=TODAY)
+    purpose = next(line for line in draft.agenda[0].body_markdown.splitlines() if line.startswith("**Purpose:**"))
+    assert draft.focus_criterion_id == "activity:talk_ratio" and purpose.count("72%") == 1, purpose
+    assert "furthest outside its benchmark" in purpose
+
+
 def test_one_off_with_feedback_still_starts_with_engage(meth):
     feedback = make_methodology({"open_questions": "feedback"})
     card = make_scorecard({"agenda_set": 2, "open_questions": 0, "next_step": 1})
