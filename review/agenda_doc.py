@@ -53,9 +53,11 @@ def is_agenda_key(key: str | None) -> bool:
 
 def rep_view(draft: CoachingDraft) -> CoachingDraft:
     """What a rep may read of a draft: the focus, the agenda and the action plan, without the
-    manager's preparation (the prep note, the Solution Chart's reasons and questions, ROAM)."""
+    manager's preparation (the prep note, the Solution Chart's reasons and questions, ROAM, and the
+    advice to the manager that follows a pattern after a dash: "first reviewed call — validate
+    whether it is a pattern ..." reads "first reviewed call")."""
     return draft.model_copy(update={"prep_note_markdown": "", "solution_reason": "", "confirm_questions": [],
-                                    "roam": {}})
+                                    "roam": {}, "pattern": draft.pattern.split(" — ")[0]})
 
 
 def to_points(markdown: str) -> list[str]:

@@ -265,6 +265,8 @@ def assess_pattern(
         met_before=met_before,
         ever_shown=any(s > 0 for _, s in window),
     )
+    # a pattern's text is the finding, then after " — " any advice to the manager (the rep's view of
+    # the agenda keeps the finding only: review.agenda_doc.rep_view)
     if not current[0]:
         return Pattern(
             "strength",

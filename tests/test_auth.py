@@ -148,10 +148,14 @@ def test_a_rep_sees_their_own_calls_and_cannot_change_a_review(store):
 def test_the_store_hands_a_rep_no_agenda_until_shared_and_never_the_managers_preparation(seams, store):
     from test_app import draft_for
 
+    from review.types import CoachingDraft
+
     east, west = _two_teams(store)
     sam = ScopedStore(store, auth.scope_for(store, "sam"))
     kim = ScopedStore(store, auth.scope_for(store, "kim"))
-    redraft = draft_for("Sam Ortiz").model_copy(update={"prep_note_markdown": "Redraft: he rushes the close"})
+    redraft = draft_for("Sam Ortiz").model_copy(update={
+        "prep_note_markdown": "Redraft: he rushes the close",
+        "pattern": "first reviewed call — validate whether it is a pattern before deciding on training"})
     kim.save_document(east.review_id, "draft", redraft.model_dump_json(), None)
     # not shared: no draft, no focus skill, no agenda document (whichever way the arguments come)
     for review in (sam.get_review(east.review_id), sam.latest_review(east.call_id), *sam.reviews_for_call(east.call_id)):
@@ -173,6 +177,7 @@ def test_the_store_hands_a_rep_no_agenda_until_shared_and_never_the_managers_pre
     assert [b for b in app(user="kim").selectbox if b.label == "Rep"]
     stored = sam.get_document(east.review_id, "draft")[0]
     assert "rushes the close" not in stored and "Deals stall" not in stored and "Set the stage" in stored
+    assert CoachingDraft.model_validate_json(stored).pattern == "first reviewed call"  # not the advice to the manager
     assert all("rushes the close" not in v.content for v in sam.document_history(east.review_id, "draft"))
     # another team's review, by id or by its cache key: nothing, not even whether it is shared
     with pytest.raises(AccessDenied, match="not in your calls"):
