@@ -241,14 +241,15 @@ def test_example_call_runs_the_pipeline_and_opens_its_review(seams, store):
 
 def test_coaching_prep_without_a_call_picks_one_of_the_latest_reviewed_calls(seams, store):
     assert "No reviewed call yet" in texts(app("prep"))
-    store_review(store, tiny_wav(tone=12), "monday.wav", rep="Bo Chen", call_date="2026-11-23")
+    monday = store_review(store, tiny_wav(tone=12), "monday.wav", rep="Bo Chen", call_date="2026-11-23")
+    store.save_document(monday.review_id, "shared_with_rep", "on", None)
     store.add_call(filename="unreviewed.wav", rep="Bo Chen", call_date="2026-11-24", methodology_id="discovery")
     newer = store_review(store, tiny_wav(tone=13), "tuesday.wav", rep="Alex Rivera", call_date="2026-11-24")
     at = app("prep")
     pick = at.selectbox(key="prep_pick_call")
     assert [str(o) for o in pick.options] == [  # newest first, reviewed calls only, as a manager knows them
         "Alex Rivera \u00b7 tuesday \u00b7 2026-11-24 \u00b7 Discovery call checklist \u00b7 focus: Pain quantified",
-        "Bo Chen \u00b7 monday \u00b7 2026-11-23 \u00b7 Discovery call checklist \u00b7 focus: Pain quantified"]
+        "Bo Chen \u00b7 monday \u00b7 2026-11-23 \u00b7 Discovery call checklist \u00b7 focus: Pain quantified \u00b7 shared"]
     next(b for b in at.button if b.label == "Open its agenda").click().run()
     assert not at.exception
     assert at.session_state["call_id"] == newer.call_id

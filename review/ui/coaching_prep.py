@@ -368,8 +368,9 @@ def _pick_a_call(store) -> None:
     def label(call_id: int) -> str:
         c = by_id[call_id]
         focus = f" \u00b7 focus: {c.focus_criterion_name}" if c.focus_criterion_name else ""
+        shared = " \u00b7 shared" if c.agenda_shared else ""
         return (f"{c.rep or 'rep not named'} \u00b7 {c.title or c.filename} \u00b7 {c.call_date} \u00b7 "
-                f"{names.get(c.listed_methodology_id or '', c.listed_methodology_id)}{focus}")
+                f"{names.get(c.listed_methodology_id or '', c.listed_methodology_id)}{focus}{shared}")
 
     chosen = st.selectbox("Prepare a session on", list(by_id), format_func=label, key="prep_pick_call",
                           help="The latest reviewed calls, newest first; the Calls page finds older ones")
