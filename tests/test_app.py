@@ -591,6 +591,24 @@ def test_exports_use_overrides_and_display_names(seams, store):
 # --------------------------------------------------------------------------- rep trends
 
 
+def test_coaching_prep_shows_the_focus_skill_on_the_reps_later_calls(seams, store):
+    """The agenda's progress check, read from the calls reviewed after the coached one."""
+    coached = store_review(store, tiny_wav(tone=50), "coached.wav", call_date="2026-11-01")
+    card = coached.scorecard.model_copy(update={"criteria": [
+        c.model_copy(update={"target": 2}) for c in coached.scorecard.criteria]})
+    review_id = store.save_review(coached.call_id, card, draft_for(), None)
+    at = app("prep", call_id=coached.call_id, review_id=review_id)
+    assert "Progress since this call: Pain quantified" in texts(at)
+    assert "No reviewed call after this one yet" in texts(at)
+    store_review(store, tiny_wav(tone=51), "next.wav", call_date="2026-11-08", rep_score=2)
+    later = store_review(store, tiny_wav(tone=52), "after.wav", call_date="2026-11-15", rep_score=1)
+    store.add_override(later.review_id, "pain_quantified", 2, "she gave the hours lost")  # the manager's score counts
+    at = app("prep", call_id=coached.call_id, review_id=review_id)
+    assert "2 of 2 later call(s) at the target (2/2)" in texts(at)
+    table = at.dataframe[-1].value
+    assert list(table["Call"]) == ["next", "after"] and list(table["At the target"]) == ["yes", "yes"]
+
+
 def test_rep_trends_chart_each_criterion_with_overrides(seams, store):
     first = store_review(store, tiny_wav(tone=40), "w1.wav", call_date="2026-11-01")
     store_review(store, tiny_wav(tone=41), "w2.wav", call_date="2026-11-08", rep_score=1)

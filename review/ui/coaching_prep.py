@@ -241,6 +241,34 @@ def _action_plan(store, review_id: int, draft, names: dict[str, str], editable: 
     _status(store, review_id, key)
 
 
+def _progress(store, call, review, draft) -> None:
+    """The progress check: the focus skill on the rep's calls after this one (review.follow_up)."""
+    import pandas as pd
+
+    from review.follow_up import follow_up
+
+    rep = call.rep or draft.rep
+    if not rep:
+        return
+    try:
+        rows = store.rep_trend_rows(rep, review.scorecard.methodology_id)
+    except CallreviewError as exc:
+        st.caption(state.error_line(exc, "progress check"))
+        return
+    found = follow_up(review.scorecard, call.id, call.call_date, draft.focus_criterion_id, rows)
+    if found is None:  # a talk-metric focus: its trend is on Rep trends
+        return
+    st.markdown(f"**Progress since this call: {md_text(found.criterion_name)}**")
+    st.caption(found.summary)
+    if found.calls:
+        marks = {True: "yes", False: "not yet", None: "\u2014"}
+        st.dataframe(pd.DataFrame(
+            [{"Date": c.call_date, "Call": c.title,
+              "Score": "not scored" if c.score is None else f"{c.score:g}/{(c.max_score or found.max_score):g}",
+              "At the target": marks[c.on_target]} for c in found.calls],
+            columns=["Date", "Call", "Score", "At the target"]), hide_index=True, width="stretch")
+
+
 def _prep_note(store, review_id: int, draft, names: dict[str, str], audio: Path | None = None) -> None:
     key = PREP_NOTE_KEY
     _load(store, review_id, key, draft.prep_note_markdown)
@@ -437,6 +465,7 @@ def render() -> None:
                 _action_plan(store, review.id, draft, criteria, editable=not reader)
         if not any(s.key == "develop_plan" for s in draft.agenda):
             _action_plan(store, review.id, draft, criteria, editable=not reader)
+        _progress(store, call, review, draft)
     if tab_note is not None:
         with tab_note:
             _prep_note(store, review.id, draft, speakers, audio)
