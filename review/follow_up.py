@@ -44,18 +44,21 @@ class FollowUp:
 
 
 def follow_up(scorecard: Scorecard, call_id: int, call_date: str | None, focus_id: str,
-              rows: list[dict]) -> FollowUp | None:
+              rows: list[dict], methodology_target: int | None = None) -> FollowUp | None:
     """The focus criterion on the rep's calls after this one; None when the focus is not a criterion
     of this scorecard (a talk-metric focus: its trend is on the Rep trends page).
 
     scorecard: this call's review. call_id, call_date: this call (later = a later date, or the same
         date and a higher id). focus_id: the agenda's focus criterion id.
     rows: store.rep_trend_rows(rep, methodology) for the rep and this scorecard's methodology.
+    methodology_target: the criterion's target in the methodology file, for a scorecard stored
+        without one (the offline judge's scorecards before 0.3 did not keep it).
     """
     focus = next((c for c in scorecard.criteria if c.id == focus_id), None)
     if focus is None:
         return None
-    target = min(focus.target, focus.max_score) if focus.target is not None else None
+    wanted = focus.target if focus.target is not None else methodology_target
+    target = min(wanted, focus.max_score) if wanted is not None else None
     out = FollowUp(focus.id, focus.name, target, focus.max_score)
     here = (call_date or "", call_id)
     for row in rows:

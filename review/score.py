@@ -256,6 +256,7 @@ def _score_with_judge(transcript, criterion, cands, judgement, injections: set[i
         id=criterion.id, name=criterion.name, section=criterion.section, score=score,
         max_score=criterion.max_score, weight=criterion.weight, verdict=verdict_for(score, criterion),
         evidence=quotes, rationale=rationale, dropped_evidence=dropped, nearest=nearest[0] if nearest else None,
+        target=criterion.target,
     )
 
 

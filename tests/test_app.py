@@ -594,9 +594,7 @@ def test_exports_use_overrides_and_display_names(seams, store):
 def test_coaching_prep_shows_the_focus_skill_on_the_reps_later_calls(seams, store):
     """The agenda's progress check, read from the calls reviewed after the coached one."""
     coached = store_review(store, tiny_wav(tone=50), "coached.wav", call_date="2026-11-01")
-    card = coached.scorecard.model_copy(update={"criteria": [
-        c.model_copy(update={"target": 2}) for c in coached.scorecard.criteria]})
-    review_id = store.save_review(coached.call_id, card, draft_for(), None)
+    review_id = coached.review_id  # stored without targets: the methodology file's is used (discovery: 2)
     at = app("prep", call_id=coached.call_id, review_id=review_id)
     assert "Progress since this call: Pain quantified" in texts(at)
     assert "No reviewed call after this one yet" in texts(at)

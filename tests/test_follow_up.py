@@ -37,6 +37,8 @@ def test_nothing_later_no_target_and_a_talk_metric_focus_each_say_so():
         "No reviewed call after this one yet")
     assert follow_up(_card(None), 5, "2026-11-10", "pain_quantified", ROWS).summary == (
         "3 later call(s); no target to compare with.")
+    older = follow_up(_card(None), 5, "2026-11-10", "pain_quantified", ROWS, methodology_target=1)
+    assert older.summary == "2 of 2 later call(s) at the target (1/2)"  # a scorecard kept before targets were
     capped = follow_up(_card(5), 5, "2026-11-10", "pain_quantified", ROWS)
     assert capped.target == 2  # a target above the scale is its top
     assert follow_up(_card(), 5, "2026-11-10", "activity:talk_ratio", ROWS) is None

@@ -224,6 +224,8 @@ def test_a_criterion_found_absent_keeps_the_judges_closest_moment_uncounted():
         1, "what date must it go live, roughly?")
     present = judge.Judgement("timeline", True, 0.9, [1], "what date must it go live, roughly?", [0.0] * 7)
     assert _score_with_judge(t, TIMELINE, [], present, set()).nearest is None
+    # the team's target comes with the score, found or not (the progress check compares with it)
+    assert cs.target == TIMELINE.target == _score_with_judge(t, TIMELINE, [], present, set()).target
     nothing = judge.Judgement("timeline", False, 0.0, [], "", [0.0] * 7)
     assert _score_with_judge(t, TIMELINE, [], nothing, set()).nearest is None
     # a turn that tries to instruct the scorer is never quoted, not even as the closest moment

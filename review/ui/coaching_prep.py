@@ -241,6 +241,17 @@ def _action_plan(store, review_id: int, draft, names: dict[str, str], editable: 
     _status(store, review_id, key)
 
 
+def _methodology_target(methodology_id: str, criterion_id: str) -> int | None:
+    """The criterion's target in the methodology file; None when the file or the criterion is gone."""
+    from review.methodology import MethodologyLibrary
+
+    try:
+        methodology = MethodologyLibrary(state.settings()).get(methodology_id).methodology
+    except CallreviewError:
+        return None
+    return next((c.target for c in methodology.criteria if c.id == criterion_id), None)
+
+
 def _progress(store, call, review, draft) -> None:
     """The progress check: the focus skill on the rep's calls after this one (review.follow_up)."""
     import pandas as pd
@@ -255,7 +266,8 @@ def _progress(store, call, review, draft) -> None:
     except CallreviewError as exc:
         st.caption(state.error_line(exc, "progress check"))
         return
-    found = follow_up(review.scorecard, call.id, call.call_date, draft.focus_criterion_id, rows)
+    found = follow_up(review.scorecard, call.id, call.call_date, draft.focus_criterion_id, rows,
+                      _methodology_target(review.scorecard.methodology_id, draft.focus_criterion_id))
     if found is None:  # a talk-metric focus: its trend is on Rep trends
         return
     st.markdown(f"**Progress since this call: {md_text(found.criterion_name)}**")
