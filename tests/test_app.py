@@ -616,7 +616,15 @@ def test_rep_trends_chart_each_criterion_with_overrides(seams, store):
     assert at.selectbox(key="trend_rep").value == "Alex Rivera"
     charts = at.get("vega_lite_chart")
     assert len(charts) >= 1 + 3 + 4  # total, three criteria, the rep's metrics
-    assert "2 reviewed call(s)" in texts(at)
+    assert "2 reviewed call(s)" in texts(at) and "Dashed lines" not in texts(at)
+    assert all('"rule"' not in c.proto.spec for c in charts)
+    # the first call was coached on (its agenda shared): each chart marks it
+    store.save_document(first.review_id, "shared_with_rep", "on", None)
+    at = app("trends")
+    assert "Dashed lines: calls coached on" in texts(at)
+    charts = at.get("vega_lite_chart")
+    assert all('"rule"' in c.proto.spec for c in charts)
+    assert list(at.dataframe[-1].value["Coached on"]) == ["Pain quantified", ""]
     # a call re-scored against another methodology: that trend can be chosen too
     store.save_review(first.call_id, scorecard_for(first.transcript, 0).model_copy(update={"methodology_id": "bant"}),
                       None, None)

@@ -74,9 +74,11 @@ def call_metrics(metrics, transcript, rep_name: str | None = None) -> None:
 
 
 def trend_line(frame, column: str, title: str, max_value: float | None = None) -> None:
-    """One measure over the rep's calls, oldest first.
+    """One measure over the rep's calls, oldest first; a dashed rule at each call coached on (its
+    agenda shared with the rep), so a manager sees whether the measure moved after a session.
 
-    frame: pandas DataFrame with a "call" label column and `column`. title: the chart title.
+    frame: pandas DataFrame with a "call" label column, `column`, and optionally "coached" (the
+        focus skill of the session on that call, "" where none). title: the chart title.
     max_value: top of the y axis (None: automatic).
     """
     import altair as alt
@@ -90,8 +92,12 @@ def trend_line(frame, column: str, title: str, max_value: float | None = None) -
     y = alt.Y("value:Q", title=None,
               scale=alt.Scale(domain=[0, max_value]) if max_value is not None else alt.Undefined,
               axis=alt.Axis(tickMinStep=1, format="d") if whole else alt.Undefined)
+    x = alt.X("call:N", sort=list(frame["call"]), title=None, axis=alt.Axis(labelAngle=-30))
     chart = alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("call:N", sort=None, title=None, axis=alt.Axis(labelAngle=-30)),
-        y=y, tooltip=["call", "call_date", alt.Tooltip("value:Q", title=title)],
-    ).properties(title=title, height=180)
-    st.altair_chart(chart, width="stretch")
+        x=x, y=y, tooltip=["call", "call_date", alt.Tooltip("value:Q", title=title)],
+    )
+    if "coached" in frame and frame["coached"].astype(bool).any():
+        sessions = frame.loc[frame["coached"].astype(bool), ["call", "coached"]]
+        chart = chart + alt.Chart(sessions).mark_rule(strokeDash=[4, 3], color="#9aa0a6").encode(
+            x=x, tooltip=["call", alt.Tooltip("coached:N", title="Coached on")])
+    st.altair_chart(chart.properties(title=title, height=180), width="stretch")

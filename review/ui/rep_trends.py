@@ -52,9 +52,14 @@ def render() -> None:
         return
     frame = pd.DataFrame(rows)
     frame["call"] = [f"{r['call_date']} #{r['call_id']}" for r in rows]
+    # the calls coached on: their agenda was shared with the rep (the focus of that session)
+    coached = {c.id: c.focus_criterion_name or "shared agenda" for c in store.list_calls(rep=rep, limit=1000)
+               if c.agenda_shared}
+    frame["coached"] = [coached.get(r["call_id"], "") for r in rows]
     if "metric:talk_ratio" in frame:
         frame["metric:talk_ratio"] = frame["metric:talk_ratio"].astype(float) * 100
-    st.caption(f"{len(rows)} reviewed call(s), oldest first. Scores include your overrides.")
+    st.caption(f"{len(rows)} reviewed call(s), oldest first. Scores include your overrides."
+               + (" Dashed lines: calls coached on (their agenda shared with the rep)." if any(frame["coached"]) else ""))
     if len(rows) == 1:
         st.info("One call so far: trends start to mean something from the third call.", icon=":material/info:")
     charts.trend_line(frame, "total_percent", "Total score (%)", 100.0)
@@ -74,7 +79,7 @@ def render() -> None:
             charts.trend_line(frame, column, title, top)
     with st.expander("The numbers", icon=":material/table:"):
         shown = frame.drop(columns=[c for c in frame.columns if c.startswith("max:")])
-        shown = shown.rename(columns={f"criterion:{cid}": names.get(cid, cid) for cid in criteria})
+        shown = shown.rename(columns={f"criterion:{cid}": names.get(cid, cid) for cid in criteria} | {"coached": "Coached on"})
         shown["overridden"] = shown["overridden"].map(lambda ids: ", ".join(names.get(i, i) for i in ids))
         st.dataframe(shown, hide_index=True, width="stretch")
 
