@@ -23,8 +23,8 @@ from .errors import InputError
 from .types import ActionItem, CoachingDraft
 
 __all__ = [
-    "ACTIONS_KEY", "DRAFT_KEY", "PREP_NOTE_KEY", "SHARED_KEY", "actions_from_rows", "actions_json", "actions_to_rows",
-    "base_draft", "documents_of", "edited_draft", "from_points", "is_agenda_key", "part_key", "rep_view", "stored_actions",
+    "ACTIONS_KEY", "DRAFT_KEY", "PREP_NOTE_KEY", "READ_KEY", "SHARED_KEY", "actions_from_rows", "actions_json", "actions_to_rows",
+    "base_draft", "documents_of", "edited_draft", "from_points", "is_agenda_key", "part_key", "read_marker", "rep_view", "stored_actions",
     "to_points", "without_action_table",
 ]
 
@@ -35,6 +35,9 @@ DRAFT_KEY = "draft"
 # to withdraw it); a document, so who did it and when is kept in its versions
 SHARED_KEY = "shared_with_rep"
 SHARED = "on"
+# the rep opened the shared agenda: a version per share they read ("read share <share version>"), its
+# author and time telling the manager who read it and when (review.store.scoped.mark_agenda_read)
+READ_KEY = "read_by_rep"
 _LIST_ITEM = re.compile(r"^\s*(?:[-*]|\d+\.)\s")
 _TABLE_ROW = re.compile(r"^\s*\|")
 _ACTIONS = TypeAdapter(list[ActionItem])
@@ -43,6 +46,11 @@ _ACTIONS = TypeAdapter(list[ActionItem])
 def part_key(key: str) -> str:
     """The document key of an agenda part ("set_the_stage" -> "agenda/set_the_stage")."""
     return f"agenda/{key}"
+
+
+def read_marker(share_version: int) -> str:
+    """The READ_KEY content for a rep who read the agenda shared as `share_version` of SHARED_KEY."""
+    return f"read share {share_version}"
 
 
 def is_agenda_key(key: str | None) -> bool:

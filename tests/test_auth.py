@@ -179,6 +179,16 @@ def test_the_store_hands_a_rep_no_agenda_until_shared_and_never_the_managers_pre
     assert "rushes the close" not in stored and "Deals stall" not in stored and "Set the stage" in stored
     assert CoachingDraft.model_validate_json(stored).pattern == "first reviewed call"  # not the advice to the manager
     assert all("rushes the close" not in v.content for v in sam.document_history(east.review_id, "draft"))
+    # reading is recorded for the rep only, once per share, and only for their own calls
+    assert kim.mark_agenda_read(east.review_id, "Kim Lee") is False
+    assert sam.mark_agenda_read(east.review_id, "anyone") is True and sam.mark_agenda_read(east.review_id) is False
+    assert [v.author for v in store.document_history(east.review_id, "read_by_rep")] == ["Sam Ortiz"]
+    kim.save_document(east.review_id, "shared_with_rep", "off", 1)
+    assert sam.mark_agenda_read(east.review_id) is False  # withdrawn: nothing to read
+    kim.save_document(east.review_id, "shared_with_rep", "on", 2)
+    assert sam.mark_agenda_read(east.review_id) is True  # shared again: read again
+    with pytest.raises(AccessDenied, match="not in your calls"):
+        sam.mark_agenda_read(west.review_id)
     # another team's review, by id or by its cache key: nothing, not even whether it is shared
     with pytest.raises(AccessDenied, match="not in your calls"):
         sam.get_document(west.review_id, "agenda/set_the_stage")
@@ -274,8 +284,11 @@ def test_a_rep_reads_the_agenda_of_their_call_but_not_the_managers_preparation(s
     assert "Coaching focus" in texts(app("review", user="kim", call_id=east.call_id))
     kim.toggle(key=f"share_{east.review_id}").set_value(True).run()
     assert not kim.exception
-    assert "Shared by Kim Lee on" in texts(kim)
+    assert "Shared by Kim Lee on" in texts(kim) and "Not opened by the rep yet." in texts(kim)
     at = app("prep", user="sam", call_id=east.call_id)
+    app("prep", user="sam", call_id=east.call_id)  # opened twice: read once
+    assert [v.author for v in store.document_history(east.review_id, "read_by_rep")] == ["Sam Ortiz"]
+    assert "Read by Sam Ortiz on" in texts(kim.run())
     assert not at.exception and not at.info
     assert "Coaching agenda: Sam Ortiz" in [t.value for t in at.title]
     assert [t.label for t in at.tabs] == ["SLED agenda", "Export"]

@@ -133,6 +133,26 @@ class DocumentMethods(StoreBase):
             ).first()
         return (row.content, int(row.version)) if row else None
 
+    def mark_agenda_read(self, review_id: int, reader: str) -> bool:
+        """The rep opened the agenda shared with them: kept once per share, its author and time telling
+        the manager who read it and when (review.agenda_doc.READ_KEY). Nothing for an agenda not shared.
+        Returns whether a new read was recorded.
+        """
+        from ..agenda_doc import READ_KEY, SHARED, SHARED_KEY, read_marker
+
+        shared = self.get_document(review_id, SHARED_KEY)
+        if shared is None or shared[0] != SHARED:
+            return False
+        latest = self.get_document(review_id, READ_KEY)
+        if latest is not None and latest[0] == read_marker(shared[1]):
+            return False
+        try:
+            self.save_document(review_id, READ_KEY, read_marker(shared[1]), latest[1] if latest else None,
+                               author=reader)
+        except EditConflict:
+            return False  # the same rep in a second tab recorded it a moment ago
+        return True
+
     def document_history(self, review_id: int, key: str) -> list[DocumentVersion]:
         """Every version of the document, oldest first."""
         with self._read() as conn:

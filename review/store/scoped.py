@@ -211,6 +211,14 @@ def _find_review_by_cache_key(self: ScopedStore, cache_key: str):
     return self._rep_review(review) if self.scope.is_rep else review
 
 
+def _mark_agenda_read(self: ScopedStore, review_id: int, reader: str | None = None) -> bool:
+    """Only a rep's own reading counts, under their name; for anyone else it records nothing."""
+    if not self.scope.is_rep:
+        return False
+    self._check("review", review_id, None, False)  # their own call's review, or AccessDenied
+    return self._store.mark_agenda_read(review_id, self.scope.display_name)
+
+
 def _list_jobs(self: ScopedStore, *args, **kwargs):
     if not self.scope.is_admin:
         kwargs["created_by"] = self.scope.username
@@ -229,6 +237,7 @@ _FILTERED: dict[str, Callable] = {
     "reps": _reps,
     "find_call_by_sha": _find_call_by_sha,
     "find_review_by_cache_key": _find_review_by_cache_key,
+    "mark_agenda_read": _mark_agenda_read,
     "add_call": _add_call,
     "list_jobs": _list_jobs,
     "get_job": _get_job,

@@ -20,6 +20,7 @@ import streamlit as st
 from review.agenda_doc import (
     ACTIONS_KEY,
     PREP_NOTE_KEY,
+    READ_KEY,
     SHARED,
     SHARED_KEY,
     actions_from_rows,
@@ -28,6 +29,7 @@ from review.agenda_doc import (
     base_draft,
     from_points,
     part_key,
+    read_marker,
     stored_actions,
     to_points,
     without_action_table,
@@ -384,8 +386,11 @@ def _share_switch(store, review_id: int, rep: str | None) -> None:
         st.rerun()
     if shared:
         who = store.document_history(review_id, SHARED_KEY)[-1]
+        read = [v for v in store.document_history(review_id, READ_KEY) if v.content == read_marker(who.version)]
+        seen = (f"Read by {md_text(read[-1].author)} on {read[-1].created_at[:10]}." if read
+                else "Not opened by the rep yet.")
         st.caption(f"Shared by {md_text(who.author)} on {who.created_at[:10]}: the rep sees this agenda, not the "
-                   "prep note.")
+                   f"prep note. {seen}")
 
 
 def _pick_a_call(store) -> None:
@@ -434,6 +439,11 @@ def render() -> None:
     if call is None or review is None or (review.draft is None and not reader):
         _pick_a_call(store)
         return
+    if reader and review.draft is not None:
+        try:  # the manager sees that the rep opened it; reading never fails on it
+            store.mark_agenda_read(review.id, state.scope().display_name)
+        except CallreviewError:
+            pass
     if review.draft is None:
         st.title(f"Coaching agenda: {call.rep or 'rep'}")
         st.info("Your manager has not shared this agenda with you yet; it opens here once they do.",
