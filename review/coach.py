@@ -112,7 +112,7 @@ def _lead_analysis(x: _Ctx) -> str:
     guiding = x.models.sled.part("lead_analysis").guiding_questions
     first = [
         guiding[0],
-        f"When you listen back to the call, how do you think you did on {x.focus.phrase}?",
+        f"When you listen back to the call, how do you think you did on {x.focus.phrase_to_rep}?",
         *guiding[1:3],
     ]
     first += [f"{q} *(suggested)*" for q in x.rep_questions]
@@ -331,7 +331,7 @@ def draft_coaching(
         else f"In the {_section_name(methodology, focus.criterion.section).lower()} part of this call, what did you plan to do "
         f"about {focus.phrase}?"
         if focus.criterion
-        else f"What were you aiming for when {focus.phrase} came up in this call?"
+        else f"How did {focus.phrase_to_rep} go on this call, from your side?"
     )
     questions = [opener, *chart.option(solution).questions[:2], chart.option(_ALTERNATIVE[solution]).questions[0]]
     x = _Ctx(

@@ -139,6 +139,19 @@ class Focus:
         """The focus inside a sentence: "asking for the donation", "pain quantified", "rep talk ratio"."""
         return skill_phrase(self.name) if self.criterion is not None else self.name.lower()
 
+    @property
+    def phrase_to_rep(self) -> str:
+        """The focus inside a sentence said to the rep: a talk metric as what they do ("your share of the
+        talking", not "rep talk ratio"); a criterion as `phrase`."""
+        if self.activity is not None and self.criterion is None:
+            return _TO_REP.get(self.activity.key, self.phrase)
+        return self.phrase
+
+
+# a talk metric, said to the rep (its name, "Rep talk ratio", is the manager's)
+_TO_REP = {"talk_ratio": "your share of the talking", "question_count": "the questions you asked",
+           "longest_monologue": "your longest monologue", "patience": "pausing before you answer"}
+
 
 def _target(c: Criterion, cs: CriterionScore) -> int:
     return min(c.target, cs.max_score)

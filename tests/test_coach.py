@@ -304,6 +304,10 @@ def test_an_activity_focus_states_its_value_once_on_the_agenda(meth):
     purpose = next(line for line in draft.agenda[0].body_markdown.splitlines() if line.startswith("**Purpose:**"))
     assert draft.focus_criterion_id == "activity:talk_ratio" and purpose.count("72%") == 1, purpose
     assert "furthest outside its benchmark" in purpose
+    # said to the rep, the metric is what they do, not the manager's name for it
+    lead, explore = draft.agenda[1].body_markdown, draft.agenda[2].body_markdown
+    assert "how do you think you did on your share of the talking?" in lead and "did on rep talk ratio" not in lead
+    assert "How did your share of the talking go on this call, from your side?" in explore
 
 
 def test_one_off_with_feedback_still_starts_with_engage(meth):
