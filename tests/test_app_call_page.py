@@ -71,6 +71,8 @@ def test_an_override_changes_the_header_and_the_sections(services, store):
     result = store_review(store, tiny_wav(tone=41), "override-header.wav")
     at = app("review", call_id=result.call_id)
     assert any(m.label == "Score" and m.value == "50%" for m in at.metric)
+    # sections count weighted points, as the total does ("2/2" on a criterion of weight 1.5 is 3 points)
+    assert any(m.label == "Opening" and str(m.proto.delta) == "2 of 2 points" for m in at.metric)
     at.number_input(key=f"ov_score_{result.review_id}_pain_quantified").set_value(2)
     at.text_input(key=f"ov_comment_{result.review_id}_pain_quantified").input("She said 6 hours a week")
     [b for b in at.button if b.label == "Save override"][1].click().run()

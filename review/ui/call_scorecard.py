@@ -164,7 +164,7 @@ def scorecard(store, call, review, card) -> None:
         for col, i in zip(cols, row, strict=True):
             section = card.sections[i]
             col.metric(names.get(section.section, section.section), f"{section.percent:.0f}%",
-                       f"{section.score:g} of {section.max_score:g}", delta_color="off", delta_arrow="off")
+                       f"{section.score:g} of {section.max_score:g} points", delta_color="off", delta_arrow="off")
     marks = feedback.latest_marks(store, review)
     transcript = store.get_transcript(call.id, review.transcript_version)
     editable = not state.scope().is_rep  # a rep reads their review; the manager corrects it
