@@ -294,6 +294,7 @@ def test_a_rep_reads_the_agenda_of_their_call_but_not_the_managers_preparation(s
     assert [t.label for t in at.tabs] == ["SLED agenda", "Export"]
     shown = texts(at)
     assert "AI text for Set the stage." in shown and "Action plan" in shown and not at.error
+    assert "Pattern across your calls: **missed in 3 of the last 3 calls**" in shown
     assert "Sam rushes the close" not in shown and "Focus on quantifying pain" not in shown
     assert "Solution Chart" not in shown and "ROAM" not in shown and "Deals stall" not in shown
     assert not any(t.label == "Edit" for t in at.toggle) and not at.get("data_editor")

@@ -308,7 +308,8 @@ def _coaching_summary(draft, for_manager: bool = True) -> None:
     with c1.container(border=True):
         st.markdown("#### Focus skill")
         st.markdown(f"**{md_text(draft.focus_criterion_name)}**")
-        st.markdown(f"Pattern across the rep's calls: **{md_text(draft.pattern)}**")
+        whose = "the rep's" if for_manager else "your"  # the rep reads their own agenda
+        st.markdown(f"Pattern across {whose} calls: **{md_text(draft.pattern)}**")
     if c2 is None:
         return
     with c2.container(border=True):
