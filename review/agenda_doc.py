@@ -64,8 +64,10 @@ def rep_view(draft: CoachingDraft) -> CoachingDraft:
     manager's preparation (the prep note, the Solution Chart's reasons and questions, ROAM, and the
     advice to the manager that follows a pattern after a dash: "first reviewed call — validate
     whether it is a pattern ..." reads "first reviewed call")."""
+    from .coach_analysis import pattern_finding
+
     return draft.model_copy(update={"prep_note_markdown": "", "solution_reason": "", "confirm_questions": [],
-                                    "roam": {}, "pattern": draft.pattern.split(" — ")[0]})
+                                    "roam": {}, "pattern": pattern_finding(draft.pattern)})
 
 
 def to_points(markdown: str) -> list[str]:

@@ -137,7 +137,8 @@ def _lead_analysis(x: _Ctx) -> str:
             f"- Scorecard: {x.focus.score.score}/{x.focus.score.max_score}, {x.focus.score.verdict.replace('_', ' ')} "
             f"\u2014 {escape_markdown(_for_the_rep(x.focus.score.rationale))}"
         )
-    lines += ["", f"**Pattern:** {x.pattern.text}.", "", "**Metrics that matter:**"]
+    # the agenda is read with the rep: the finding, not the advice to the manager (that is in the prep note)
+    lines += ["", f"**Pattern:** {x.pattern.finding}.", "", "**Metrics that matter:**"]
     lines += [f"- {a.line}" for a in x.activities] or ["- No conversation metrics for the rep on this call."]
     return "\n".join(lines)
 

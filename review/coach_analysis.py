@@ -230,6 +230,17 @@ class Pattern:
     met_before: int = 0  # of those, calls where the focus met its target
     ever_shown: bool = False  # some call in the window scored above 0 on the focus
 
+    @property
+    def finding(self) -> str:
+        """The text without the advice to the manager after the dash (what the agenda says)."""
+        return pattern_finding(self.text)
+
+
+def pattern_finding(text: str) -> str:
+    """'first reviewed call — validate whether it is a pattern ...' -> 'first reviewed call': a
+    pattern's text is its finding, then after " — " any advice to the manager."""
+    return text.split(" — ")[0]
+
 
 def assess_pattern(
     focus: Focus,
@@ -278,8 +289,7 @@ def assess_pattern(
         met_before=met_before,
         ever_shown=any(s > 0 for _, s in window),
     )
-    # a pattern's text is the finding, then after " — " any advice to the manager (the rep's view of
-    # the agenda keeps the finding only: review.agenda_doc.rep_view)
+    # a pattern's text is the finding, then after " — " any advice to the manager (pattern_finding)
     if not current[0]:
         return Pattern(
             "strength",

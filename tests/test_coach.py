@@ -310,6 +310,16 @@ def test_an_activity_focus_states_its_value_once_on_the_agenda(meth):
     assert "How did your share of the talking go on this call, from your side?" in explore
 
 
+def test_the_agenda_states_the_pattern_and_the_prep_note_keeps_the_advice(meth):
+    """The agenda is read with the rep: 'first reviewed call', not '... validate whether it is a pattern
+    before deciding on training', which is advice to the manager and stays in the prep note."""
+    card = make_scorecard({"agenda_set": 2, "open_questions": 0, "next_step": 1})
+    draft = draft_coaching(card, meth, [], rep=REP, today=TODAY)
+    lead = draft.agenda[1].body_markdown
+    assert "**Pattern:** first reviewed call." in lead and "validate whether" not in lead
+    assert "first reviewed call \u2014 validate whether it is a pattern" in draft.prep_note_markdown
+
+
 def test_one_off_with_feedback_still_starts_with_engage(meth):
     feedback = make_methodology({"open_questions": "feedback"})
     card = make_scorecard({"agenda_set": 2, "open_questions": 0, "next_step": 1})
