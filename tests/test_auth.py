@@ -280,7 +280,10 @@ def test_a_rep_reads_the_agenda_of_their_call_but_not_the_managers_preparation(s
     assert not at.exception
     assert any("has not shared this agenda" in i.value for i in at.info)
     assert "AI text for Set the stage." not in texts(at) and not at.tabs
-    assert "Coaching focus" not in texts(app("review", user="sam", call_id=east.call_id))
+    waiting = app("review", user="sam", call_id=east.call_id)
+    assert "Coaching focus" not in texts(waiting)
+    to_prep = next(b for b in waiting.button if b.key == "to_prep")
+    assert (to_prep.label, to_prep.disabled) == ("Agenda not shared yet", True)
     assert "Coaching focus" in texts(app("review", user="kim", call_id=east.call_id))
     kim.toggle(key=f"share_{east.review_id}").set_value(True).run()
     assert not kim.exception
@@ -304,7 +307,7 @@ def test_a_rep_reads_the_agenda_of_their_call_but_not_the_managers_preparation(s
     page = app("review", user="sam", call_id=east.call_id)
     assert not page.exception and not page.error
     keys = [str(b.key) for b in page.button]
-    assert "to_prep" in keys and any(b.label == "Open the coaching agenda" for b in page.button)
+    assert "to_prep" in keys and any(b.label == "Open the coaching agenda" and not b.disabled for b in page.button)
     assert any(k.startswith("play_") for k in keys)
     assert not any(k.startswith(("mark_" + str(east.review_id), "nearest_right_", "unmark_")) for k in keys)
     assert not page.get("number_input")  # no override form

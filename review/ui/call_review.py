@@ -32,8 +32,12 @@ def _header(call, review, card) -> None:
             st.caption("Coaching focus")
             st.markdown(f"**{md_text(review.draft.focus_criterion_name)}**  \n{md_text(review.draft.pattern)}")
     c3.metric("Length", clock(call.duration))
-    label = "Open the coaching agenda" if state.scope().is_rep else "Open coaching prep"
-    if c4.button(label, type="primary", icon=":material/edit_note:", key="to_prep"):
+    reader = state.scope().is_rep
+    waiting = reader and review.draft is None  # the store hands a rep no draft until it is shared
+    label = "Agenda not shared yet" if waiting else "Open the coaching agenda" if reader else "Open coaching prep"
+    if c4.button(label, type="primary", icon=":material/lock_clock:" if waiting else ":material/edit_note:",
+                 key="to_prep", disabled=waiting,
+                 help="Your manager shares it when it is ready" if waiting else None):
         state.go("prep", call.id, review.id)
     for flag in card.flags:
         st.warning(md_text(flag), icon=":material/flag:")
