@@ -133,21 +133,29 @@ class DocumentMethods(StoreBase):
             ).first()
         return (row.content, int(row.version)) if row else None
 
+    def agenda_shared(self, review_id: int) -> tuple[bool, int | None]:
+        """(whether the manager shared the review's agenda with the rep, the version of that switch or
+        None when it was never touched): the latest version of review.agenda_doc.SHARED_KEY."""
+        from ..agenda_doc import SHARED, SHARED_KEY
+
+        found = self.get_document(review_id, SHARED_KEY)
+        return (found is not None and found[0] == SHARED), (found[1] if found else None)
+
     def mark_agenda_read(self, review_id: int, reader: str) -> bool:
         """The rep opened the agenda shared with them: kept once per share, its author and time telling
         the manager who read it and when (review.agenda_doc.READ_KEY). Nothing for an agenda not shared.
         Returns whether a new read was recorded.
         """
-        from ..agenda_doc import READ_KEY, SHARED, SHARED_KEY, read_marker
+        from ..agenda_doc import READ_KEY, read_marker
 
-        shared = self.get_document(review_id, SHARED_KEY)
-        if shared is None or shared[0] != SHARED:
+        shared, version = self.agenda_shared(review_id)
+        if not shared or version is None:
             return False
         latest = self.get_document(review_id, READ_KEY)
-        if latest is not None and latest[0] == read_marker(shared[1]):
+        if latest is not None and latest[0] == read_marker(version):
             return False
         try:
-            self.save_document(review_id, READ_KEY, read_marker(shared[1]), latest[1] if latest else None,
+            self.save_document(review_id, READ_KEY, read_marker(version), latest[1] if latest else None,
                                author=reader)
         except EditConflict:
             return False  # the same rep in a second tab recorded it a moment ago

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..agenda_doc import DRAFT_KEY, PREP_NOTE_KEY, SHARED, SHARED_KEY, is_agenda_key, rep_view
+from ..agenda_doc import DRAFT_KEY, PREP_NOTE_KEY, is_agenda_key, rep_view
 from ..auth import AccessDenied, Scope
 from ..types import CoachingDraft
 
@@ -45,6 +45,7 @@ _CHECKED: dict[str, tuple[str, bool]] = {
     "override_history": ("review", False),
     "save_document": ("review", True),
     "get_document": ("review", False),
+    "agenda_shared": ("review", False),
     "document_history": ("review", False),
     "restore_document": ("review", True),
     "add_evidence_mark": ("review", True),
@@ -108,8 +109,7 @@ class ScopedStore:
             raise AccessDenied(_NOT_SHARED_TEXT)
 
     def _shared(self, review_id: int) -> bool:
-        found = self._store.get_document(review_id, SHARED_KEY)
-        return found is not None and found[0] == SHARED
+        return self._store.agenda_shared(review_id)[0]
 
     def _rep_review(self, review: Any) -> Any:
         """A review as a rep reads it: no draft until the agenda is shared, then without the

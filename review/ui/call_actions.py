@@ -13,7 +13,7 @@ import streamlit as st
 from review import rework
 from review.jobs import REWORK_KINDS, ReworkOptions
 from review.ui import state
-from review.ui.jobs_panel import REFRESH_S, STAGE_LABELS, overall
+from review.ui.jobs_panel import REFRESH_S, overall, stage_text
 
 ENGINE_LABELS = {"rules": "Offline rules engine (no LLM)", "openai": "OpenAI-compatible endpoint",
                  "local": "Local model (GGUF)"}
@@ -68,9 +68,7 @@ def watch(call) -> None:
         if now is None or now.finished:
             st.rerun()  # the whole page: open the new review or show the error
         what = REWORK_KINDS.get(now.kind, "work").capitalize()
-        stage = STAGE_LABELS.get(now.stage or "", "Waiting for a worker") if now.status == "running" \
-            else "Waiting for a worker"
-        st.caption(f"{what} in the background: {stage}. You can leave this page; the Upload page lists it.")
+        st.caption(f"{what} in the background: {stage_text(now)}. You can leave this page; the Upload page lists it.")
         st.progress(overall(now.stage, now.progress) if now.status == "running" else 0.0)
 
     progress()

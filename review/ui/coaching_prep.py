@@ -20,23 +20,19 @@ import streamlit as st
 from review.agenda_doc import (
     ACTIONS_KEY,
     PREP_NOTE_KEY,
-    READ_KEY,
-    SHARED,
-    SHARED_KEY,
     actions_from_rows,
     actions_json,
     actions_to_rows,
     base_draft,
     from_points,
     part_key,
-    read_marker,
     stored_actions,
     to_points,
     without_action_table,
 )
 from review.errors import CallreviewError, EditConflict
 from review.speaker_names import relabel_quotes
-from review.ui import exports, moments, state
+from review.ui import agenda_share, exports, moments, progress_check, state
 from review.ui.safe_text import md_text
 
 PICK_FROM = 50  # latest reviewed calls offered when no call is chosen
@@ -243,46 +239,6 @@ def _action_plan(store, review_id: int, draft, names: dict[str, str], editable: 
     _status(store, review_id, key)
 
 
-def _methodology_target(methodology_id: str, criterion_id: str) -> int | None:
-    """The criterion's target in the methodology file; None when the file or the criterion is gone."""
-    from review.methodology import MethodologyLibrary
-
-    try:
-        methodology = MethodologyLibrary(state.settings()).get(methodology_id).methodology
-    except CallreviewError:
-        return None
-    return next((c.target for c in methodology.criteria if c.id == criterion_id), None)
-
-
-def _progress(store, call, review, draft) -> None:
-    """The progress check: the focus skill on the rep's calls after this one (review.follow_up)."""
-    import pandas as pd
-
-    from review.follow_up import follow_up
-
-    rep = call.rep or draft.rep
-    if not rep:
-        return
-    try:
-        rows = store.rep_trend_rows(rep, review.scorecard.methodology_id)
-    except CallreviewError as exc:
-        st.caption(state.error_line(exc, "progress check"))
-        return
-    found = follow_up(review.scorecard, call.id, call.call_date, draft.focus_criterion_id, rows,
-                      _methodology_target(review.scorecard.methodology_id, draft.focus_criterion_id))
-    if found is None:  # a talk-metric focus: its trend is on Rep trends
-        return
-    st.markdown(f"**Progress since this call: {md_text(found.criterion_name)}**")
-    st.caption(found.summary)
-    if found.calls:
-        marks = {True: "yes", False: "not yet", None: "\u2014"}
-        st.dataframe(pd.DataFrame(
-            [{"Date": c.call_date, "Call": c.title,
-              "Score": "not scored" if c.score is None else f"{c.score:g}/{(c.max_score or found.max_score):g}",
-              "At the target": marks[c.on_target]} for c in found.calls],
-            columns=["Date", "Call", "Score", "At the target"]), hide_index=True, width="stretch")
-
-
 def _prep_note(store, review_id: int, draft, names: dict[str, str], audio: Path | None = None) -> None:
     key = PREP_NOTE_KEY
     _load(store, review_id, key, draft.prep_note_markdown)
@@ -366,34 +322,6 @@ def _redraft_offer(services, call, review, draft) -> None:
 
 
 
-def _shared(store, review_id: int) -> tuple[bool, int | None]:
-    """(whether the manager shared the agenda with the rep, the version of that switch or None)."""
-    found = store.get_document(review_id, SHARED_KEY)
-    return (found is not None and found[0] == SHARED), (found[1] if found else None)
-
-
-def _share_switch(store, review_id: int, rep: str | None) -> None:
-    """The manager shares the agenda with the rep once it is ready (never the prep note); until then
-    the rep's page says it is not shared yet."""
-    shared, version = _shared(store, review_id)
-    on = st.toggle(f"Shared with {rep or 'the rep'}", value=shared, key=f"share_{review_id}",
-                   help="The rep reads the agenda and the action plan, read-only; never your prep note")
-    if on != shared:
-        try:
-            store.save_document(review_id, SHARED_KEY, SHARED if on else "off", version)
-        except CallreviewError as exc:
-            st.error(state.error_line(exc, "sharing"))
-            return
-        st.rerun()
-    if shared:
-        who = store.document_history(review_id, SHARED_KEY)[-1]
-        read = [v for v in store.document_history(review_id, READ_KEY) if v.content == read_marker(who.version)]
-        seen = (f"Read by {md_text(read[-1].author)} on {read[-1].created_at[:10]}." if read
-                else "Not opened by the rep yet.")
-        st.caption(f"Shared by {md_text(who.author)} on {who.created_at[:10]}: the rep sees this agenda, not the "
-                   f"prep note. {seen}")
-
-
 def _pick_a_call(store) -> None:
     """No call chosen yet: the latest reviewed calls (of the reps this person may see), one click from
     their agenda, so preparing Monday's one-to-ones does not start on another page."""
@@ -466,7 +394,7 @@ def render() -> None:
     for warning in draft.warnings:
         st.warning(warning, icon=":material/person_alert:")
     if not reader:
-        _share_switch(store, review.id, draft.rep or call.rep)
+        agenda_share.share_switch(store, review.id, draft.rep or call.rep)
         _redraft_offer(services, call, review, draft)
     _coaching_summary(draft, for_manager=not reader)
     try:
@@ -488,7 +416,7 @@ def render() -> None:
                 _action_plan(store, review.id, draft, criteria, editable=not reader)
         if not any(s.key == "develop_plan" for s in draft.agenda):
             _action_plan(store, review.id, draft, criteria, editable=not reader)
-        _progress(store, call, review, draft)
+        progress_check.render(store, call, review, draft)
     if tab_note is not None:
         with tab_note:
             _prep_note(store, review.id, draft, speakers, audio)

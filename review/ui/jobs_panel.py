@@ -24,6 +24,12 @@ def overall(stage: str | None, fraction: float) -> float:
     return min(1.0, (index + max(0.0, min(1.0, fraction))) / len(STAGES))
 
 
+def stage_text(job) -> str:
+    """What a queued or running job is doing now, in words ("Scoring", "Waiting for a worker")."""
+    return STAGE_LABELS.get(job.stage or "", "Waiting for a worker") if job.status == "running" \
+        else "Waiting for a worker"
+
+
 def _row(job, i: int) -> None:
     left, right = st.columns([5, 1], vertical_alignment="center")
     if job.status == "done":
@@ -33,8 +39,7 @@ def _row(job, i: int) -> None:
     elif job.status == "failed":
         left.error(job.error or f"{job.filename}: failed", icon=":material/error:")
     else:
-        label = STAGE_LABELS.get(job.stage or "", "Waiting for a worker") if job.status == "running" \
-            else "Waiting for a worker"
+        label = stage_text(job)
         detail = f" ({job.message})" if job.message and job.status == "running" else ""
         left.caption(f"{job_name(job)}: {label}{detail}")
         left.progress(overall(job.stage, job.progress) if job.status == "running" else 0.0)
