@@ -108,7 +108,17 @@ _WANTS_DATE = re.compile(r"\b(dates?|day|deadline|period|calendar)\b", re.I)
 def matched_phrase(pattern: str, text: str) -> str:
     """The words of `text` that `pattern` matched, for a rationale a manager can read."""
     m = search_keyword(pattern, text, multiline=True)
-    return m.group(0).strip() if m else pattern
+    if not m or not m.group(0).strip():
+        return pattern
+    start, end = m.span()
+    # whole words: a pattern that stops inside a word or a number ("[$€£]\s?\d" in "$20,000",
+    # "\bbudget" in "budgeted") shows the word it matched, not a fragment
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and (text[end].isalnum() or (
+            text[end] in ",." and end + 1 < len(text) and text[end + 1].isdigit() and text[end - 1].isdigit())):
+        end += 1
+    return text[start:end].strip()
 
 
 def _sentences(text: str) -> list[str]:

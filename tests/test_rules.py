@@ -142,6 +142,15 @@ def test_a_keyword_is_mentioned_not_asked():
     assert "asked “" not in result.rationale
 
 
+def test_the_rationale_quotes_whole_words_not_a_fragment_of_the_match():
+    """BANT's money pattern `[$€£]\\s?\\d` stops after one digit; the rationale names "$20,000", not "$2"."""
+    budget = METHODOLOGIES["bant"].methodology.criterion("budget")
+    t = _call(("rep", "Who else would be involved in deciding on a tool like this?"),
+              ("customer", "Our operations director signs off on anything over $20,000. IT reviews it first."))
+    result = score_criterion(t, budget, _cands(t, "budget", [1]))
+    assert "mentioned “$20,000”" in result.rationale, result.rationale
+
+
 def test_open_questions_need_answers_to_follow_up():
     """Six open questions read as a list, each answered with a word, are not followed up: level 1."""
     listed = _open_questions_score([
