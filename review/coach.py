@@ -31,7 +31,7 @@ from .errors import MethodologyError
 from .markdown_text import escape_markdown
 from .render import format_quote, timestamp
 from .schema import Methodology
-from .types import ActionItem, AgendaSection, CoachingDraft, EvidenceQuote, Scorecard
+from .types import ActionItem, AgendaSection, CoachingDraft, EvidenceQuote, Scorecard, Transcript
 
 __all__ = ["PREP_NOTE_QUOTE_CHARS", "CoachingPolish", "draft_coaching"]
 
@@ -289,6 +289,7 @@ def draft_coaching(
     usage=None,
     redact: bool = True,
     redact_names: bool = False,
+    transcript: Transcript | None = None,
 ) -> CoachingDraft:
     """The coaching draft for one reviewed call.
 
@@ -300,7 +301,8 @@ def draft_coaching(
     repository's coaching/ files). usage: a review.llm.UsageTally that the polish call's token
     usage is added to (the review's total). redact / redact_names: settings.redact and
     settings.redact_names, applied to what the polish call sends to a non-local engine (numbers;
-    also the speakers' and the rep's names and addresses).
+    also the speakers' and the rep's names and addresses). transcript: the call's transcript; a
+    talk-metric focus cites the moments behind its figure from it (review.metric_moments).
     """
     if scorecard.methodology_id != methodology.id:
         raise MethodologyError(
@@ -321,7 +323,7 @@ def draft_coaching(
     likely = focus.criterion.coaching.likely_solution if focus.criterion else "coaching"
     solution, reason = recommend_solution(likely, pattern)
     chart = models.solution_chart
-    moments = key_moments(scorecard, focus)
+    moments = key_moments(scorecard, focus, transcript, speaker)
     focus_moment = next((q for label, q in moments if not label.startswith("Strength")), None)
     opener = (
         f"Walk me through the moment at {timestamp(focus_moment.start)}: what were you aiming for there?"

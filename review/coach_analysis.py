@@ -15,9 +15,10 @@ from typing import Any, Literal
 
 from .coaching_models import ActivityBenchmarks
 from .errors import MethodologyError
+from .metric_moments import metric_moments
 from .playbook.wording import skill_phrase
 from .schema import Criterion, Methodology
-from .types import ActionItem, CriterionScore, EvidenceQuote, Metrics, Scorecard
+from .types import ActionItem, CriterionScore, EvidenceQuote, Metrics, Scorecard, Transcript
 
 PATTERN_WINDOW = 5  # "the last 5 calls": this call and up to 4 earlier ones
 FOLLOW_UP_CALLS = 3  # how many of the rep's next calls the progress check reviews
@@ -33,6 +34,7 @@ class ActivityFinding:
     value: str
     benchmark: str
     severity: float  # 0 = within the benchmark; larger = further outside it
+    above: bool = False  # the rep's figure is above the benchmark's range (question count: asked too many)
 
     @property
     def line(self) -> str:
@@ -94,7 +96,7 @@ def activity_findings(metrics: Metrics, speaker: str | None, bench: ActivityBenc
         else:
             lo, hi, text = scaled
             sev = (lo - q) / lo if q < lo and lo else (q - hi) / hi * 0.5 if q > hi and hi else 0.0
-            found.append(ActivityFinding("question_count", "Rep questions", str(q), text, round(sev, 3)))
+            found.append(ActivityFinding("question_count", "Rep questions", str(q), text, round(sev, 3), above=q > hi))
         m, w = sm.longest_monologue_s, bench.longest_monologue_warning_s
         found.append(
             ActivityFinding(
@@ -356,10 +358,12 @@ def recommend_solution(
 # --------------------------------------------------------------------------- key moments and plan
 
 
-def key_moments(sc: Scorecard, focus: Focus) -> list[tuple[str, EvidenceQuote]]:
+def key_moments(sc: Scorecard, focus: Focus, transcript: Transcript | None = None,
+                speaker: str | None = None) -> list[tuple[str, EvidenceQuote]]:
     """(label, quote) pairs from the scorecard `sc`: one strength to open positively, the `focus` quotes,
     and, where the focus left none, the judge's closest moment to it (not counted) and moments of the
-    same section (where it could have happened)."""
+    same section (where it could have happened). A talk-metric focus gets the moments of the call
+    behind its figure (review.metric_moments) when `transcript` is given; speaker: the rep's label."""
     by_id = {c.id: c for c in sc.criteria}
     out: list[tuple[str, EvidenceQuote]] = []
     ranked = [by_id[i] for i in sc.strengths if i in by_id] + sorted(
@@ -368,7 +372,9 @@ def key_moments(sc: Scorecard, focus: Focus) -> list[tuple[str, EvidenceQuote]]:
     strength = next((c for c in ranked if c.id != focus.id and c.evidence), None)
     if strength:
         out.append((f"Strength \u2014 {strength.name}", strength.evidence[0]))
-    if focus.score is not None and focus.score.evidence:
+    if focus.activity is not None and transcript is not None:
+        out += metric_moments(transcript, focus.activity.key, speaker, too_many_questions=focus.activity.above)
+    elif focus.score is not None and focus.score.evidence:
         out += [(f"{focus.name} ({focus.score.verdict.replace('_', ' ')})", q) for q in focus.score.evidence[:3]]
     elif focus.criterion is not None:
         closest = focus.score.nearest if focus.score is not None else None

@@ -331,7 +331,7 @@ def _review_transcript(call_id, transcript, loaded, services, progress) -> Revie
     polish = UsageTally()
     draft = draft_coaching(scorecard, loaded.methodology, history=history, rep=call.rep,
                            engine=services.engine, usage=polish, redact=services.settings.redact,
-                           redact_names=services.settings.redact_names)
+                           redact_names=services.settings.redact_names, transcript=transcript)
     if polish.calls:  # the review's token usage covers the coaching call too, not only scoring
         usage = dict(scorecard.provenance.token_usage)
         for name, value in polish.as_dict().items():

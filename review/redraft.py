@@ -32,19 +32,21 @@ class FocusCheck:
 
 
 def redraft(review, overrides, methodology, history=(), rep: str | None = None, engine=None,
-            settings=None) -> CoachingDraft:
+            settings=None, transcript=None) -> CoachingDraft:
     """The coaching draft of the review's effective scorecard (review.coach.draft_coaching).
 
     review: a ReviewRecord. overrides: its latest overrides (Store.overrides). methodology: the
     Methodology it was scored against. history: the rep's earlier scorecards. rep: the rep's name.
     engine: an optional ChatEngine to polish the wording (as in the pipeline). settings: the
     review.settings.Settings whose redaction applies to that polish (default: numbers only).
+    transcript: the call's transcript (Store.get_transcript), for the moments behind a talk-metric focus.
     """
     from .coach import draft_coaching
 
     effective = apply_overrides(review.scorecard, overrides)
     return draft_coaching(effective, methodology, history=history, rep=rep, engine=engine,
-                          redact=getattr(settings, "redact", True), redact_names=getattr(settings, "redact_names", False))
+                          redact=getattr(settings, "redact", True), redact_names=getattr(settings, "redact_names", False),
+                          transcript=transcript)
 
 
 def check_focus(review, current: CoachingDraft, overrides, methodology, history=(), rep: str | None = None) -> FocusCheck:

@@ -542,7 +542,12 @@ def test_prep_offers_the_other_solution_chart_options_one_click_away(seams, stor
     assert "**Coaching**" in shown and "**Feedback**" in shown and "**Other**" in shown and "**Training**" not in shown
 
 
-def test_an_override_that_moves_the_focus_offers_a_redraft(seams, store):
+def test_an_override_that_moves_the_focus_offers_a_redraft(seams, store, monkeypatch):
+    import review.coach as coach
+
+    given = []  # the redraft is given the call's transcript (the moments behind a talk-metric focus)
+    real = coach.draft_coaching
+    monkeypatch.setattr(coach, "draft_coaching", lambda *a, **k: given.append(k.get("transcript")) or real(*a, **k))
     result = store_review(store, tiny_wav(tone=36), "redraft.wav")
     at = app("prep", call_id=result.call_id)
     assert not [b for b in at.button if b.key == "redraft"]  # the AI's focus stands
@@ -552,6 +557,7 @@ def test_an_override_that_moves_the_focus_offers_a_redraft(seams, store):
     assert "change the focus skill from **Pain quantified**" in " ".join(w.value for w in at.warning)
     next(b for b in at.button if b.key == "redraft").click().run()
     assert not at.exception, at.exception
+    assert store.get_transcript(result.call_id) in given  # (the focus check drafts without it)
     stage = store.document_history(result.review_id, "agenda/set_the_stage")
     assert [v.content for v in stage][:2] == ["AI text for Set the stage.", "My opening"]  # edits kept
     assert "Pain quantified" not in stage[-1].content.split("**Purpose:**")[1].split("\n")[0]

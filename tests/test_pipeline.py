@@ -115,6 +115,18 @@ def test_review_with_an_llm_engine_scores_coaches_and_stores(settings, embed, tm
     assert services.store.get_call(result.call_id).status == "reviewed"
 
 
+def test_the_coaching_draft_is_given_the_call_s_transcript(settings, embed, tmp_path, monkeypatch):
+    """A talk-metric focus cites the moments behind its figure, which only the transcript holds."""
+    import review.coach as coach
+
+    given = []
+    real = coach.draft_coaching
+    monkeypatch.setattr(coach, "draft_coaching", lambda *a, **k: given.append(k.get("transcript")) or real(*a, **k))
+    result = review_file(transcript_file(tmp_path / "calls", "hr_onboarding_weak"),
+                         make_services(settings, embed, None), "bant")
+    assert given == [result.transcript] and result.transcript.segments
+
+
 def test_an_unchanged_call_is_served_from_the_store_without_an_llm_call(settings, embed, tmp_path):
     engine = counting_engine()
     services = make_services(settings, embed, engine)

@@ -309,7 +309,8 @@ def _redraft_offer(services, call, review, draft) -> None:
         try:
             with st.spinner("Redrafting the agenda from your scores"):
                 new = redraft(review, overrides, methodology, history, rep, engine=services.engine,
-                              settings=services.settings)
+                              settings=services.settings,
+                              transcript=store.get_transcript(review.call_id, review.transcript_version))
                 save_redraft(store, review.id, new)
         except CallreviewError as exc:
             st.error(state.error_line(exc, "redraft"))
