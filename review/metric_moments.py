@@ -18,17 +18,25 @@ from .metrics import count_questions
 from .types import EvidenceQuote, Segment, Transcript
 
 MOMENTS = 2  # moments per metric (the longest monologue is one moment)
-QUOTE_WORDS = 30  # a quote is the turn's first sentence, at most this many words
+QUOTE_WORDS = 30  # a quote is the turn's opening sentences, at most this many words ...
+MIN_QUOTE_WORDS = 8  # ... and at least this many where the turn has them ("Great!" alone says nothing)
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 
 
 def _opening(text: str) -> str:
-    """The first sentence of `text` (at most QUOTE_WORDS words), verbatim."""
+    """The opening sentences of `text`, verbatim: whole sentences until MIN_QUOTE_WORDS words, cut
+    at QUOTE_WORDS words."""
     body = text.strip()
-    end = _SENTENCE_END.search(body)
-    sentence = body[: end.end()] if end else body
-    words = list(re.finditer(r"\S+", sentence))
-    return sentence[: words[QUOTE_WORDS - 1].end()] if len(words) > QUOTE_WORDS else sentence
+    end = 0
+    for match in _SENTENCE_END.finditer(body):
+        end = match.end()
+        if len(body[:end].split()) >= MIN_QUOTE_WORDS:
+            break
+    else:
+        end = len(body)
+    opening = body[:end]
+    words = list(re.finditer(r"\S+", opening))
+    return opening[: words[QUOTE_WORDS - 1].end()] if len(words) > QUOTE_WORDS else opening
 
 
 def _quote(transcript: Transcript, seg: Segment) -> EvidenceQuote | None:

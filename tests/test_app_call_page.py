@@ -67,6 +67,23 @@ def test_the_transcript_follows_the_player_with_names_evidence_and_search(servic
     assert "No turn mentions \u201czebra crossing\u201d." in texts(at)
 
 
+def test_the_talk_metrics_show_the_moments_behind_them_and_play_them(services, store):
+    """"Patience 0.8 s" on the Talk metrics tab comes with the replies that make it, each played in the
+    call player from its moment."""
+    from review.metric_moments import metric_moments
+
+    result = store_review(store, tiny_wav(tone=41), "metrics.wav")
+    at = app("review", call_id=result.call_id)
+    shown = texts(at)
+    assert "Where the figures come from" in shown and "Quickest replies (patience)" in shown
+    quick = metric_moments(result.transcript, "patience", result.scorecard.metrics.rep_speaker)
+    assert quick and f"\u201c{quick[0][1].quote}\u201d" in shown.replace("\\", "")
+    buttons = [b for b in at.button if b.key.startswith("metric_play_Quickest")]
+    assert len(buttons) == len(quick)
+    buttons[-1].click().run()
+    assert not at.exception and player_args(at)["seek"]["t"] == quick[-1][1].start
+
+
 def test_an_override_changes_the_header_and_the_sections(services, store):
     result = store_review(store, tiny_wav(tone=41), "override-header.wav")
     at = app("review", call_id=result.call_id)

@@ -59,7 +59,7 @@ def test_question_count_cites_turns_without_a_question_or_packed_with_them():
     few = metric_moments(HURRIED, "question_count", REP)
     assert [label for label, _ in few] == ["26 s without a question", "15 s without a question"]
     many = metric_moments(HURRIED, "question_count", REP, too_many_questions=True)
-    assert [(label, q.quote) for label, q in many] == [("3 questions in one turn", "Good question.")]
+    assert [(label, q.quote) for label, q in many] == [("3 questions in one turn", "Good question. Does your portal have an API?")]
 
 
 def test_a_call_without_the_moment_cites_none():

@@ -180,6 +180,7 @@ def render() -> None:
     tab_metrics, tab_comments, tab_compare = st.tabs(["Talk metrics", "Comments", "Compare reviews"])
     with tab_metrics:
         charts.call_metrics(card.metrics, transcript, call.rep)
+        moments.metric_moment_buttons(call.id, transcript, card.metrics.rep_speaker)
     with tab_comments:
         _comments(store, call)
     with tab_compare:
