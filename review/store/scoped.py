@@ -9,7 +9,8 @@ A rep reads their own calls and reviews, and the agenda of a review once their m
 (review.agenda_doc.SHARED_KEY); never the manager's preparation. So to a rep the store hands reviews
 whose draft is None until the agenda is shared and without the prep note, the Solution Chart's
 reasons and ROAM after (agenda_doc.rep_view), refuses the agenda's documents until it is shared and
-the prep note always, and lists calls without the focus skill of an agenda not shared.
+the prep note always, and lists calls without the focus skill of an agenda not shared. The one thing
+a rep writes on a review is their self-review (review.self_review), which no one else writes.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pydantic import ValidationError
 
 from ..agenda_doc import DRAFT_KEY, PREP_NOTE_KEY, is_agenda_key, rep_view
 from ..auth import AccessDenied, Scope
+from ..self_review import SELF_REVIEW_KEY
 from ..types import CoachingDraft
 
 # method -> (kind of the first argument, needs write access)
@@ -87,9 +89,12 @@ class ScopedStore:
         """target: the method's first argument (what it is about); key: its `key` argument, if any."""
         if self.scope.is_admin:
             return
-        if write and self.scope.is_rep and kind == "review":
+        if write and self.scope.is_rep and kind == "review" and key != SELF_REVIEW_KEY:
             # reps read their reviews and agendas; they do not override scores or edit agendas
             raise AccessDenied("a rep may read this review but not change it; ask your manager")
+        if write and not self.scope.is_rep and key == SELF_REVIEW_KEY:
+            # the self-review is the rep's own view of the call; the manager reads it
+            raise AccessDenied("the self-review is the rep's own; ask the rep to change it")
         if self.scope.is_rep and kind == "review" and key == PREP_NOTE_KEY:
             # the prep note is the manager's own preparation (their diagnosis, what to check first)
             raise AccessDenied("the prep note is your manager's; the agenda is yours to read")

@@ -12,7 +12,7 @@ import streamlit as st
 
 from review.audio import AUDIO_EXTENSIONS
 from review.timefmt import clock
-from review.ui import call_actions, call_scorecard, charts, moments, player, state
+from review.ui import call_actions, call_scorecard, charts, moments, player, self_review, state
 from review.ui.safe_text import md_text
 
 
@@ -177,10 +177,16 @@ def render() -> None:
         call_scorecard.scorecard(store, call, review, card)
     with right:
         _transcript(call, review, card, transcript)
-    tab_metrics, tab_comments, tab_compare = st.tabs(["Talk metrics", "Comments", "Compare reviews"])
+    tab_metrics, tab_self, tab_comments, tab_compare = st.tabs(
+        ["Talk metrics", "Self-review", "Comments", "Compare reviews"])
     with tab_metrics:
         charts.call_metrics(card.metrics, transcript, call.rep)
         moments.metric_moment_buttons(call.id, transcript, card.metrics.rep_speaker)
+    with tab_self:
+        if state.scope().is_rep:
+            self_review.rep_form(store, review, card)
+        else:
+            self_review.manager_view(store, review, card)
     with tab_comments:
         _comments(store, call)
     with tab_compare:

@@ -32,7 +32,15 @@ from review.agenda_doc import (
 )
 from review.errors import CallreviewError, EditConflict
 from review.speaker_names import relabel_quotes
-from review.ui import agenda_share, exports, moments, progress_check, state
+from review.ui import (
+    agenda_share,
+    call_scorecard,
+    exports,
+    moments,
+    progress_check,
+    self_review,
+    state,
+)
 from review.ui.safe_text import md_text
 
 PICK_FROM = 50  # latest reviewed calls offered when no call is chosen
@@ -398,6 +406,11 @@ def render() -> None:
         agenda_share.share_switch(store, review.id, draft.rep or call.rep)
         _redraft_offer(services, call, review, draft)
     _coaching_summary(draft, for_manager=not reader)
+    if not reader:
+        written = store.get_document(review.id, self_review.SELF_REVIEW_KEY) is not None
+        with st.expander("The rep's self-review" if written else "The rep's self-review (not written yet)",
+                         icon=":material/rate_review:", expanded=written):
+            self_review.manager_view(store, review, call_scorecard.effective(store, review))
     try:
         speakers = exports.display_names(store, call, review)
     except CallreviewError:

@@ -1,0 +1,102 @@
+"""The rep's self-review of a call: their own level on each criterion, a note on it, and what they
+would do differently, written before the coaching session (the seed's coaching engages the rep in
+their own growth; SLED's analysis asks for the rep's view first).
+
+Kept as a versioned document of the review (key SELF_REVIEW_KEY, JSON), so every save is kept and
+nothing the rep wrote is lost; only the rep (or an admin) writes it (review.store.scoped), and the
+manager reads it beside the scorecard: `compare` lines the rep's levels up with the scores (overrides
+applied), the places they differ first, since that is where the session starts.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import InputError
+from .types import Scorecard
+
+SELF_REVIEW_KEY = "self_review"
+MAX_NOTE_CHARS = 2000  # per criterion
+MAX_REFLECTION_CHARS = 5000
+
+
+class SelfReview(BaseModel):
+    """What the rep said of their own call. levels: criterion id -> the level they give themselves;
+    notes: criterion id -> why; reflection: what they would do differently."""
+
+    model_config = ConfigDict(extra="ignore")
+    levels: dict[str, int] = Field(default_factory=dict)
+    notes: dict[str, str] = Field(default_factory=dict)
+    reflection: str = ""
+
+    def is_empty(self) -> bool:
+        return not self.levels and not any(n.strip() for n in self.notes.values()) and not self.reflection.strip()
+
+
+def parse(content: str | None) -> SelfReview:
+    """The self-review a stored document holds (empty for None); a damaged one is an InputError."""
+    if not content:
+        return SelfReview()
+    try:
+        return SelfReview.model_validate(json.loads(content))
+    except (ValueError, ValidationError):
+        raise InputError("the stored self-review could not be read; write it again (earlier versions are "
+                         "kept in its history)") from None
+
+
+def dump(review: SelfReview, scorecard: Scorecard) -> str:
+    """The document to store: levels checked against the criteria's scales, notes trimmed.
+
+    Raises InputError (one line) for a level outside a criterion's scale, an unknown criterion, or
+    text over its limit.
+    """
+    by_id = {c.id: c for c in scorecard.criteria}
+    for cid, level in review.levels.items():
+        if cid not in by_id:
+            raise InputError(f"criterion '{cid}' is not on this scorecard; reload the page and rate again")
+        if not 0 <= level <= by_id[cid].max_score:
+            raise InputError(f"{by_id[cid].name}: level {level} is outside 0-{by_id[cid].max_score}")
+    for cid, note in review.notes.items():
+        if cid not in by_id:
+            raise InputError(f"criterion '{cid}' is not on this scorecard; reload the page and write it again")
+        if len(note) > MAX_NOTE_CHARS:
+            raise InputError(f"the note on {by_id[cid].name} is over {MAX_NOTE_CHARS} characters; shorten it")
+    if len(review.reflection) > MAX_REFLECTION_CHARS:
+        raise InputError(f"what you would do differently is over {MAX_REFLECTION_CHARS} characters; shorten it")
+    notes = {cid: n.strip() for cid, n in review.notes.items() if n.strip()}
+    return json.dumps({"levels": review.levels, "notes": notes, "reflection": review.reflection.strip()},
+                      ensure_ascii=False, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One criterion: the rep's level (None: not rated) against the scorecard's (overrides applied)."""
+
+    criterion_id: str
+    name: str
+    rep_level: int | None
+    score: int
+    max_score: int
+    note: str
+
+    @property
+    def differs(self) -> bool:
+        return self.rep_level is not None and self.rep_level != self.score
+
+    @property
+    def gap(self) -> str:
+        """How the rep's view differs, in words ("" when it does not)."""
+        if not self.differs or self.rep_level is None:
+            return ""
+        return "rates it higher" if self.rep_level > self.score else "rates it lower"
+
+
+def compare(review: SelfReview, scorecard: Scorecard) -> list[Line]:
+    """Every criterion the rep rated or wrote on, those whose level differs from the scorecard first
+    (in scorecard order within each group)."""
+    lines = [Line(c.id, c.name, review.levels.get(c.id), c.score, c.max_score, review.notes.get(c.id, ""))
+             for c in scorecard.criteria if c.id in review.levels or review.notes.get(c.id, "").strip()]
+    return sorted(lines, key=lambda line: not line.differs)
