@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import InputError
+from .markdown_text import escape_markdown
 from .types import Scorecard
 
 SELF_REVIEW_KEY = "self_review"
@@ -100,3 +101,21 @@ def compare(review: SelfReview, scorecard: Scorecard) -> list[Line]:
     lines = [Line(c.id, c.name, review.levels.get(c.id), c.score, c.max_score, review.notes.get(c.id, ""))
              for c in scorecard.criteria if c.id in review.levels or review.notes.get(c.id, "").strip()]
     return sorted(lines, key=lambda line: not line.differs)
+
+
+def to_markdown(review: SelfReview, scorecard: Scorecard, author: str | None = None, heading: bool = True) -> str:
+    """The self-review as a section of the manager's prep note ("" when it is empty): each rated
+    criterion against the scorecard, differences first, the rep's notes, and what they would do
+    differently. The rep's text is Markdown-escaped (it is shown as written). heading: start with
+    "**The rep's self-review** (author):" (False: the list alone, under a heading of the page's)."""
+    if review.is_empty():
+        return ""
+    lines = [f"**The rep's self-review**{f' ({escape_markdown(author)})' if author else ''}:", ""] if heading else []
+    for line in compare(review, scorecard):
+        rep = "not rated" if line.rep_level is None else f"{line.rep_level}/{line.max_score}"
+        gap = f" \u2014 **{line.gap}**" if line.differs else ""
+        note = f": \u201c{escape_markdown(line.note)}\u201d" if line.note else ""
+        lines.append(f"- {escape_markdown(line.name)}: the rep {rep}, the scorecard {line.score}/{line.max_score}{gap}{note}")
+    if review.reflection:
+        lines.append(f"- What they would do differently: \u201c{escape_markdown(review.reflection)}\u201d")
+    return "\n".join(lines) + "\n"

@@ -102,3 +102,30 @@ def test_the_rep_rates_the_call_and_the_manager_sees_where_they_differ(seams, st
 def test_the_manager_is_told_when_there_is_no_self_review(seams, store):
     call = _team(store)
     assert "has not written a self-review of this call yet" in texts(app("review", user="kim", call_id=call.call_id))
+
+
+def test_the_prep_note_export_carries_the_self_review_for_the_manager_only(seams, store, monkeypatch):
+    from review.ui import exports
+
+    call = _team(store)
+    sam = ScopedStore(store, auth.scope_for(store, "sam"))
+    sam.save_document(call.review_id, SELF_REVIEW_KEY, dump(SelfReview(
+        levels={"next_step_dated": 2}, notes={"next_step_dated": "We *booked* Tuesday"},
+        reflection="Ask who else joins."), call.scorecard), None)
+    review = store.get_review(call.review_id)
+    note = exports._with_self_review(store, review, call.scorecard, "# Prep note\n\nBody.\n")
+    assert note.startswith("# Prep note\n\nBody.\n\n**The rep's self-review** (Sam Ortiz, ")
+    assert ("- Next step with a date: the rep 2/2, the scorecard 1/2 \u2014 **rates it higher**: "
+            "\u201cWe \\*booked\\* Tuesday\u201d") in note  # the rep's words escaped, shown as written
+    assert note.rstrip().endswith("- What they would do differently: \u201cAsk who else joins.\u201d")
+    assert exports._with_self_review(store, store.get_review(store_review(
+        store, tiny_wav(tone=6), "other.wav", rep="Sam Ortiz").review_id), call.scorecard, "n\n") == "n\n"
+    # the Export tab builds the manager's prep note with it, and the rep's export has no prep note at all
+    built = []
+    real = exports._with_self_review
+    monkeypatch.setattr(exports, "_with_self_review", lambda *a: built.append(a[1].id) or real(*a))
+    app("prep", user="kim", call_id=call.call_id)
+    assert built == [call.review_id]
+    store.save_document(call.review_id, "shared_with_rep", "on", None)
+    app("prep", user="sam", call_id=call.call_id)
+    assert built == [call.review_id]

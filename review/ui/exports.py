@@ -73,6 +73,19 @@ def _binary(markdown: str, writer, suffix: str):
     return build
 
 
+def _with_self_review(store, review, card, note: str) -> str:
+    """The prep note with the rep's self-review appended, when the rep wrote one."""
+    from review.self_review import SELF_REVIEW_KEY, parse, to_markdown
+
+    found = store.get_document(review.id, SELF_REVIEW_KEY)
+    if found is None:
+        return note
+    history = store.document_history(review.id, SELF_REVIEW_KEY)
+    author = f"{history[-1].author}, {history[-1].created_at[:10]}" if history else None
+    section = to_markdown(parse(found[0]), card, author)
+    return f"{note.rstrip()}\n\n{section}" if section else note
+
+
 def export_buttons(store, call, review, with_prep_note: bool = True) -> None:
     """The export section of the coaching prep page.
 
@@ -90,6 +103,8 @@ def export_buttons(store, call, review, with_prep_note: bool = True) -> None:
         card = effective_scorecard(store, review)
         agenda = relabel_quotes(agenda_to_markdown(draft, card, call.title, include_prep_note=False), names)
         note = relabel_quotes(prep_note_to_markdown(draft, card, call.title), names) if with_prep_note else ""
+        if with_prep_note:  # the rep's own view goes into the session with the manager
+            note = _with_self_review(store, review, card, note)
         csv_text = scorecard_csv(store, review, names)
         json_text = scorecard_to_json(review.scorecard, store.overrides(review.id))
     except Exception as exc:

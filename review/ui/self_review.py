@@ -16,6 +16,7 @@ from review.self_review import (
     compare,
     dump,
     parse,
+    to_markdown,
 )
 
 from . import state
@@ -108,13 +109,8 @@ def manager_view(store, review, card, empty_note: bool = True) -> None:
                        "writes it on the call page.")
         return
     lines = compare(theirs, card)
-    differ = [line for line in lines if line.differs]
-    st.caption(f"Self-review by {md_text(saved or 'the rep')}"
-               + (f" · differs from the scorecard on {len(differ)} of {len(lines)} rated criteria" if lines else ""))
-    for line in lines:
-        rep = "not rated" if line.rep_level is None else f"{line.rep_level}/{line.max_score}"
-        flag = f" :orange[**{line.gap}**]" if line.differs else ""
-        note = f"  \n\u201c{md_text(line.note)}\u201d" if line.note else ""
-        st.markdown(f"**{md_text(line.name)}**: the rep {rep}, the scorecard {line.score}/{line.max_score}{flag}{note}")
-    if theirs.reflection:
-        st.markdown(f"**What the rep would do differently:** \u201c{md_text(theirs.reflection)}\u201d")
+    rated = [line for line in lines if line.rep_level is not None]
+    st.caption(f"Self-review by {md_text(saved or 'the rep')}" + (
+        f" · differs from the scorecard on {sum(line.differs for line in rated)} of {len(rated)} rated criteria"
+        if rated else ""))
+    st.markdown(to_markdown(theirs, card, heading=False))
