@@ -432,6 +432,16 @@ def test_rep_trend_rows_apply_overrides_and_rep_metrics(store):
     assert store.rep_trend_rows("Alex Rivera", "meddic") == []
 
 
+def test_a_criterion_not_applicable_on_a_call_has_no_score_in_the_trend(store):
+    """Not a 0: a 0 would read as a miss on the trend line, in the team view and the progress check."""
+    call_id = store.add_call(filename="na.wav", rep="Alex Rivera", call_date="2026-01-05", methodology_id="discovery")
+    card = make_scorecard(50.0, {"agenda_set": 2, "next_step": 0})
+    card.criteria[1] = card.criteria[1].model_copy(update={"verdict": "not_applicable"})
+    store.save_review(call_id, card, make_draft(), None)
+    (row,) = store.rep_trend_rows("Alex Rivera", "discovery")
+    assert (row["criterion:agenda_set"], row["criterion:next_step"], row["max:next_step"]) == (2, None, 2)
+
+
 # --------------------------------------------------------------------------- migrations
 
 

@@ -249,7 +249,8 @@ class ReviewMethods(StoreBase):
     def rep_trend_rows(self, rep: str, methodology_id: str) -> list[dict]:
         """One flat row per reviewed call of the rep, oldest first, ready for a chart table.
 
-        Keys: call_id, call_date, title, review_id, total_percent, "criterion:<id>" (the score;
+        Keys: call_id, call_date, title, review_id, total_percent, "criterion:<id>" (the score, None
+        where the criterion was not applicable;
         scores and total_percent with the manager's latest overrides applied, as
         review.overrides.apply_overrides computes them), "max:<id>", overridden (list of ids), and
         the rep's metrics "metric:talk_ratio", "metric:longest_monologue_s",
@@ -281,7 +282,8 @@ class ReviewMethods(StoreBase):
             for c in card.criteria:
                 if c.ai_score is not None:
                     item["overridden"].append(c.id)
-                item[f"criterion:{c.id}"] = c.score
+                # not applicable on this call: no score (a gap in the trend, not a 0 that drags the mean)
+                item[f"criterion:{c.id}"] = None if c.verdict == "not_applicable" else c.score
                 item[f"max:{c.id}"] = c.max_score
             rep_metrics = next((card.metrics.speakers[s] for s in rep_speakers[row["id"]]
                                 if s in card.metrics.speakers), None)

@@ -1,10 +1,13 @@
 """Rep trends page: each criterion and conversation metric over one rep's reviewed calls, so a
-manager coaches a pattern rather than one call. Scores include the manager's overrides."""
+manager coaches a pattern rather than one call; and the team at a glance (review.team_trends): each
+rep's recent level per criterion, and the skills most of the team misses. Scores include the
+manager's overrides."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from review.errors import CallreviewError
 from review.ui import charts, state
 
 METRICS = [
@@ -35,6 +38,11 @@ def render() -> None:
         st.info("Trends appear once calls are reviewed with a rep name. Upload calls with the rep's "
                 "name on the Upload page.", icon=":material/trending_up:")
         return
+    if not state.scope().is_rep and len(reps) > 1:
+        if st.radio("View", ["One rep", "The team"], horizontal=True, key="trend_view",
+                    label_visibility="collapsed") == "The team":
+            _team(store, reps)
+            return
     call_id = state.selected_call_id()
     call = store.get_call(call_id) if call_id is not None else None
     c1, c2 = st.columns(2)
@@ -82,6 +90,69 @@ def render() -> None:
         shown = shown.rename(columns={f"criterion:{cid}": names.get(cid, cid) for cid in criteria} | {"coached": "Coached on"})
         shown["overridden"] = shown["overridden"].map(lambda ids: ", ".join(names.get(i, i) for i in ids))
         st.dataframe(shown, hide_index=True, width="stretch")
+
+
+def _team(store, reps: list[str]) -> None:
+    """Each rep's mean level per criterion over their latest calls (a heatmap), and the team-wide gaps."""
+    import altair as alt
+    import pandas as pd
+
+    from review.methodology import MethodologyLibrary
+    from review.team_trends import TEAM_GAP_ADVICE, WINDOW, overview
+
+    names = state.methodology_names()
+    scored = [m for rep in reps for m in store.rep_methodologies(rep)]
+    # the methodology most of the team is scored against first
+    methodologies = sorted(set(scored), key=lambda m: (-scored.count(m), names.get(m, m)))
+    if not methodologies:
+        st.info("The team view appears once calls are reviewed.", icon=":material/groups:")
+        return
+    c1, c2 = st.columns(2)
+    methodology = c1.selectbox("Methodology", methodologies, key="team_methodology",
+                               format_func=lambda m: names.get(m, m))
+    window = c2.slider("Latest calls per rep", 1, 20, WINDOW, key="team_window")
+    rows = {rep: store.rep_trend_rows(rep, methodology) for rep in reps}
+    try:
+        criteria = MethodologyLibrary(state.settings()).get(methodology).methodology.criteria
+    except CallreviewError:  # the file is gone or broken: names from the calls, no targets
+        criteria = []
+    targets = {c.id: c.target for c in criteria}
+    criterion_names = {c.id: c.name for c in criteria}
+    for rep_rows in rows.values():
+        if rep_rows:
+            criterion_names = _criterion_names(store, rep_rows) | criterion_names
+    found = overview(rows, targets, criterion_names, window)
+    if not found.cells:
+        st.info(f"No rep has a reviewed {names.get(methodology, methodology)} call yet.")
+        return
+    st.caption(f"{len(found.reps)} rep(s). Each cell: the rep's mean over their latest {window} reviewed call(s) on "
+               "that criterion, as a share of its scale; your overrides included, calls where it did not apply "
+               "left out.")
+    frame = pd.DataFrame([{"rep": c.rep, "criterion": criterion_names.get(c.criterion_id, c.criterion_id),
+                           "percent": c.percent, "level": f"{c.mean:g} of {c.max_score}", "calls": c.calls}
+                          for c in found.cells])
+    order = [criterion_names.get(cid, cid) for cid in found.criteria]
+    # a row per criterion (names read in full), a column per rep
+    base = alt.Chart(frame).encode(y=alt.Y("criterion:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+                                   x=alt.X("rep:N", sort=found.reps, title=None,
+                                           axis=alt.Axis(orient="top", labelAngle=0, labelLimit=160)))
+    heat = base.mark_rect().encode(
+        color=alt.Color("percent:Q", title="% of the scale", scale=alt.Scale(domain=[0, 100], scheme="redyellowgreen")),
+        tooltip=["rep", "criterion", "level", "calls"])
+    text = base.mark_text(fontSize=12).encode(text=alt.Text("percent:Q", format=".0f"), color=alt.condition(
+        "datum.percent < 20 || datum.percent > 85", alt.value("white"), alt.value("black")))
+    st.altair_chart((heat + text).properties(height=34 * len(found.criteria) + 30), width="stretch")
+    st.subheader("Team-wide gaps")
+    if found.gaps:
+        st.caption(TEAM_GAP_ADVICE)
+    for gap in found.gaps:
+        st.warning(gap.text, icon=":material/groups:")
+    if not found.gaps:
+        st.success("No skill is under its target for most of the team: coach rep by rep on the Rep view.",
+                   icon=":material/check:")
+    with st.expander("The numbers", icon=":material/table:"):
+        st.dataframe(frame.pivot(index="rep", columns="criterion", values="percent").reindex(
+            index=found.reps, columns=order), width="stretch")
 
 
 if __name__ == "__main__":
