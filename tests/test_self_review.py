@@ -83,6 +83,9 @@ def test_the_rep_rates_the_call_and_the_manager_sees_where_they_differ(seams, st
     assert not at.exception and not at.error
     assert any("Saved" in s.value for s in at.success)
     assert parse(store.get_document(call.review_id, SELF_REVIEW_KEY)[0]).levels == {"pain_quantified": 2}
+    # the Calls list says so, to the manager and to the rep
+    assert "The rep wrote a self-review" in texts(app(user="kim"))
+    assert "Your self-review written" in texts(app(user="sam"))
     # the rep's page opens with what they saved
     again = app("review", user="sam", call_id=call.call_id)
     assert again.selectbox(key=f"self_level_{call.review_id}_pain_quantified").value == "2"
@@ -102,6 +105,7 @@ def test_the_rep_rates_the_call_and_the_manager_sees_where_they_differ(seams, st
 def test_the_manager_is_told_when_there_is_no_self_review(seams, store):
     call = _team(store)
     assert "has not written a self-review of this call yet" in texts(app("review", user="kim", call_id=call.call_id))
+    assert "self-review" not in texts(app(user="kim"))  # nothing on the Calls list either
 
 
 def test_the_prep_note_export_carries_the_self_review_for_the_manager_only(seams, store, monkeypatch):

@@ -377,6 +377,11 @@ def test_list_calls_filters_and_text_search(store):
     assert [r.id for r in store.list_calls() if r.agenda_shared] == [a1]
     store.save_document(latest, "shared_with_rep", "off", 1)
     assert not any(r.agenda_shared for r in store.list_calls())
+    # whether the rep wrote a self-review of the latest review (any version of it)
+    assert not any(r.self_reviewed for r in store.list_calls())
+    store.save_document(latest, "self_review", '{"levels": {}}', None, author="Alex")
+    store.save_document(latest, "self_review", '{"levels": {"agenda_set": 1}}', 1, author="Alex")
+    assert [r.id for r in store.list_calls() if r.self_reviewed] == [a1]
     with pytest.raises(StoreError, match="date_from 'last week' is not an ISO date"):
         store.list_calls(date_from="last week")
 

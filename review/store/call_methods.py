@@ -18,6 +18,7 @@ from ..errors import StoreError
 from ..files import PRIVATE, write_atomic
 from ..hashing import sha256_bytes, sha256_stream
 from ..migrations import METADATA, call_text, calls, documents, reviews, utc_now
+from ..self_review import SELF_REVIEW_KEY
 from .base import StoreBase, _check_date, inserted_id
 from .records import CALL_STATUSES, Call, CallRow
 
@@ -162,7 +163,7 @@ class CallMethods(StoreBase):
         reps: Collection[str] | None = None,
     ) -> list[CallRow]:
         """Calls, newest call date first, with their latest review's score, engine and focus skill,
-        and whether its agenda is shared with the rep.
+        whether its agenda is shared with the rep and whether the rep wrote a self-review of it.
 
         rep: exact match. methodology_id: the latest review's methodology (the call's when it has no
             review yet). date_from, date_to: inclusive ISO dates.
@@ -183,11 +184,15 @@ class CallMethods(StoreBase):
         shared = (select(documents.c.content)
                   .where(documents.c.review_id == reviews.c.id, documents.c.key == SHARED_KEY)
                   .order_by(documents.c.version.desc()).limit(1).correlate(reviews).scalar_subquery())
+        # whether the rep wrote a self-review of the latest review (review.self_review)
+        self_reviewed = (select(func.count()).select_from(documents)
+                         .where(documents.c.review_id == reviews.c.id, documents.c.key == SELF_REVIEW_KEY)
+                         .correlate(reviews).scalar_subquery())
         query = (
             select(
                 calls, reviews.c.id.label("review_id"), reviews.c.total_percent, reviews.c.engine,
                 reviews.c.focus_criterion_id, reviews.c.focus_criterion_name, shared.label("agenda_shared"),
-                reviews.c.methodology_id.label("review_methodology_id"),
+                reviews.c.methodology_id.label("review_methodology_id"), self_reviewed.label("self_reviewed"),
             )
             .select_from(calls.outerjoin(latest, latest.c.call_id == calls.c.id)
                          .outerjoin(reviews, reviews.c.id == latest.c.review_id))
@@ -215,7 +220,8 @@ class CallMethods(StoreBase):
         query = query.where(and_(*where)) if where else query
         query = query.order_by(calls.c.call_date.desc(), calls.c.id.desc()).limit(limit).offset(offset)
         with self._read() as conn:
-            return [CallRow(**(dict(row) | {"agenda_shared": row["agenda_shared"] == SHARED}))
+            return [CallRow(**(dict(row) | {"agenda_shared": row["agenda_shared"] == SHARED,
+                                             "self_reviewed": bool(row["self_reviewed"])}))
                     for row in conn.execute(query).mappings()]
 
     def reps(self) -> list[str]:

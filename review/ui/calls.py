@@ -53,13 +53,18 @@ def _row(call, names: dict[str, str]) -> None:
             c2.markdown(":red[**failed**]")
         else:
             c2.markdown(f":gray[{call.status}]")
+        reader = state.scope().is_rep
+        marks = []  # the manager sees which agendas they handed over and which reps reviewed themselves
+        if call.focus_criterion_name and call.agenda_shared:
+            marks.append("Agenda shared with you" if reader else "Agenda shared with the rep")
+        if call.self_reviewed:
+            marks.append("Your self-review written" if reader else "The rep wrote a self-review")
         if call.focus_criterion_name:
             c3.markdown(f"Focus: **{md_text(call.focus_criterion_name)}**")
-            if call.agenda_shared:  # the manager sees which agendas they handed over; the rep, which are ready
-                c3.caption("Agenda shared with you" if state.scope().is_rep else "Agenda shared with the rep",
-                           help="Coaching prep's “Shared with” switch")
         elif call.error:
             c3.caption(state.without_upload_folder(call.error))
+        if marks:
+            c3.caption(" \u00b7 ".join(marks))
         # A call without a review opens too: its page says why and offers a retry or delete.
         if c4.button("Open", key=f"open_call_{call.id}", icon=":material/open_in_new:"):
             state.go("review", call.id, call.review_id)
