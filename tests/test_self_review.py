@@ -124,6 +124,12 @@ def test_the_prep_note_export_carries_the_self_review_for_the_manager_only(seams
     assert note.rstrip().endswith("- What they would do differently: \u201cAsk who else joins.\u201d")
     assert exports._with_self_review(store, store.get_review(store_review(
         store, tiny_wav(tone=6), "other.wav", rep="Sam Ortiz").review_id), call.scorecard, "n\n") == "n\n"
+    # a damaged one (written by hand into the database) does not hold up the export
+    store.save_document(call.review_id, SELF_REVIEW_KEY, "{damaged", 1, author="Sam Ortiz")
+    assert exports._with_self_review(store, review, call.scorecard, "n\n").endswith(
+        "**The rep's self-review** could not be read; ask the rep to save it again.\n")
+    at = app("review", user="kim", call_id=call.call_id)
+    assert not at.exception and any("could not be read; write it again" in e.value for e in at.error)
     # the Export tab builds the manager's prep note with it, and the rep's export has no prep note at all
     built = []
     real = exports._with_self_review

@@ -75,6 +75,7 @@ def _binary(markdown: str, writer, suffix: str):
 
 def _with_self_review(store, review, card, note: str) -> str:
     """The prep note with the rep's self-review appended, when the rep wrote one."""
+    from review.errors import CallreviewError
     from review.self_review import SELF_REVIEW_KEY, parse, to_markdown
 
     found = store.get_document(review.id, SELF_REVIEW_KEY)
@@ -82,7 +83,10 @@ def _with_self_review(store, review, card, note: str) -> str:
         return note
     history = store.document_history(review.id, SELF_REVIEW_KEY)
     author = f"{history[-1].author}, {history[-1].created_at[:10]}" if history else None
-    section = to_markdown(parse(found[0]), card, author)
+    try:
+        section = to_markdown(parse(found[0]), card, author)
+    except CallreviewError:  # a damaged self-review does not hold up the manager's export
+        section = "**The rep's self-review** could not be read; ask the rep to save it again.\n"
     return f"{note.rstrip()}\n\n{section}" if section else note
 
 
