@@ -192,7 +192,7 @@ def submit_rework(store: Store, settings: Settings, kind: str, options: ReworkOp
     job, created = store.add_job(
         dedupe_key=sha256_json({"kind": kind, "options": asdict(options)}), file_sha256=call.audio_sha256 or "",
         filename=call.filename, stored_path=call.stored_path or "", options=asdict(options),
-        created_by=created_by, kind=kind, reuse_done=False)
+        created_by=created_by, kind=kind, reuse_done=False, call_id=call.id)
     if created:
         enqueue(settings, job.id)
     return job, created

@@ -134,6 +134,12 @@ def test_work_on_a_stored_call_runs_as_a_job(settings, store, capsys):
     listed = capsys.readouterr().out
     assert "stored.wav (re-score): BANT" in listed and "stored.wav (new rep): " in listed
     assert "stored.wav (review again): " in listed
+    # work queued on a call that is then deleted goes with it: no job left to fail on a missing call
+    queued = jobs.submit_rework(store, settings, "rescore", jobs.ReworkOptions(first.call_id, methodology="spin"))[0]
+    assert store.get_job(queued.id).call_id == first.call_id  # the jobs list names the call from the start
+    store.delete_call(first.call_id)
+    assert store.get_job(queued.id) is None and queued.id not in [j.id for j in store.list_jobs()]
+    assert jobs.run_job(queued.id, settings, services=services) == "skipped"
     with pytest.raises(ValueError, match="unknown kind of work 'delete'"):
         jobs.submit_rework(store, settings, "delete", jobs.ReworkOptions(first.call_id))
     with pytest.raises(InputError, match="call 999 does not exist"):

@@ -59,14 +59,15 @@ class JobMethods(StoreBase):
 
     def add_job(self, *, dedupe_key: str, file_sha256: str, filename: str, stored_path: str,
                 options: dict, created_by: str | None = None, kind: str = "review",
-                reuse_done: bool = True) -> tuple[Job, bool]:
+                reuse_done: bool = True, call_id: int | None = None) -> tuple[Job, bool]:
         """Record a job, or return the live one already submitted with the same key.
 
         A job with the same `dedupe_key` that is queued, running or done is returned instead of a
         new one (the same file with the same options is reviewed once); a failed one is not, so
         submitting again retries. reuse_done=False: a done one is not either (work on a stored call,
         which may have changed since, is done again; the pipeline serves what did not change from
-        the store). Returns (job, created).
+        the store). call_id: the stored call the work is on (work on a stored call), so deleting
+        the call deletes its queued work with it (Store.delete_call). Returns (job, created).
         """
         over = ("failed",) if reuse_done else ("failed", "done")
         with self._write() as conn:
@@ -81,7 +82,7 @@ class JobMethods(StoreBase):
                 kind=kind, dedupe_key=dedupe_key, file_sha256=file_sha256, filename=filename,
                 stored_path=stored_path, options_json=json.dumps(options, sort_keys=True),
                 status="queued", stage=None, progress=0.0, message="Waiting for a worker",
-                attempts=0, worker=None, heartbeat_at=None, call_id=None, review_id=None, error=None,
+                attempts=0, worker=None, heartbeat_at=None, call_id=call_id, review_id=None, error=None,
                 created_by=created_by, created_at=now, updated_at=now,
             )))
             row = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().one()
