@@ -3,7 +3,7 @@ would do differently, written before the coaching session (the seed's coaching e
 their own growth; SLED's analysis asks for the rep's view first).
 
 Kept as a versioned document of the review (key SELF_REVIEW_KEY, JSON), so every save is kept and
-nothing the rep wrote is lost; only the rep (or an admin) writes it (review.store.scoped), and the
+nothing the rep wrote is lost (a later review of the same call shows the latest one: `find`); only the rep (or an admin) writes it (review.store.scoped), and the
 manager reads it beside the scorecard: `compare` lines the rep's levels up with the scores (overrides
 applied), the places they differ first, since that is where the session starts.
 """
@@ -70,6 +70,31 @@ def dump(review: SelfReview, scorecard: Scorecard) -> str:
     notes = {cid: n.strip() for cid, n in review.notes.items() if n.strip()}
     return json.dumps({"levels": review.levels, "notes": notes, "reflection": review.reflection.strip()},
                       ensure_ascii=False, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A stored self-review: what it says, who saved it and when, the review it was written on, and
+    its version there (the base of the next save when that is the review being read)."""
+
+    review: SelfReview
+    review_id: int
+    version: int
+    author: str
+    saved_at: str
+
+
+def find(store, review_id: int, call_id: int) -> Found | None:
+    """The rep's latest self-review of the call: written on this review, else on the newest other
+    review of the same call (a re-score or a new rep makes a new review; the rep's view of the call
+    stays). None when the rep wrote none. A damaged one is an InputError (parse)."""
+    others = [r.id for r in reversed(store.reviews_for_call(call_id)) if r.id != review_id]
+    for rid in [review_id, *others]:
+        history = store.document_history(rid, SELF_REVIEW_KEY)
+        if history:
+            last = history[-1]
+            return Found(parse(last.content), rid, last.version, last.author, last.created_at[:10])
+    return None
 
 
 @dataclass(frozen=True)

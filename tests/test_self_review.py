@@ -139,3 +139,26 @@ def test_the_prep_note_export_carries_the_self_review_for_the_manager_only(seams
     store.save_document(call.review_id, "shared_with_rep", "on", None)
     app("prep", user="sam", call_id=call.call_id)
     assert built == [call.review_id]
+
+
+def test_a_later_review_of_the_call_shows_the_reps_latest_self_review(seams, store):
+    """A re-score or a new rep makes a new review; the rep's view of the call stays, and their next
+    save goes on the review they read."""
+    from test_app import scorecard_for, transcript
+
+    call = _team(store)
+    sam = ScopedStore(store, auth.scope_for(store, "sam"))
+    sam.save_document(call.review_id, SELF_REVIEW_KEY, dump(SelfReview(levels={"pain_quantified": 2}),
+                                                             call.scorecard), None)
+    newer = store.save_review(call.call_id, scorecard_for(transcript(), 1), None, None)
+    kim = texts(app("review", user="kim", call_id=call.call_id))
+    assert "Self-review by Sam Ortiz on" in kim and "(on an earlier review of this call)" in kim
+    assert "the rep 2/2, the scorecard 1/2" in kim  # against the review shown
+    assert "The rep wrote a self-review" in texts(app(user="kim"))
+    at = app("review", user="sam", call_id=call.call_id)
+    assert at.selectbox(key=f"self_level_{newer}_pain_quantified").value == "2"  # opens with what they wrote
+    at.selectbox(key=f"self_level_{newer}_pain_quantified").set_value("1")
+    next(b for b in at.button if b.label == "Save my self-review").click().run()
+    assert not at.error and parse(store.get_document(newer, SELF_REVIEW_KEY)[0]).levels == {"pain_quantified": 1}
+    assert parse(store.get_document(call.review_id, SELF_REVIEW_KEY)[0]).levels == {"pain_quantified": 2}  # kept
+    assert "(on an earlier review" not in texts(app("review", user="kim", call_id=call.call_id))

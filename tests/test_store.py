@@ -382,6 +382,8 @@ def test_list_calls_filters_and_text_search(store):
     store.save_document(latest, "self_review", '{"levels": {}}', None, author="Alex")
     store.save_document(latest, "self_review", '{"levels": {"agenda_set": 1}}', 1, author="Alex")
     assert [r.id for r in store.list_calls() if r.self_reviewed] == [a1]
+    store.save_review(a1, make_scorecard(60.0), make_draft(), cache_key=None)  # re-scored: still written
+    assert [r.id for r in store.list_calls() if r.self_reviewed] == [a1]
     with pytest.raises(StoreError, match="date_from 'last week' is not an ISO date"):
         store.list_calls(date_from="last week")
 

@@ -163,7 +163,7 @@ class CallMethods(StoreBase):
         reps: Collection[str] | None = None,
     ) -> list[CallRow]:
         """Calls, newest call date first, with their latest review's score, engine and focus skill,
-        whether its agenda is shared with the rep and whether the rep wrote a self-review of it.
+        whether its agenda is shared with the rep and whether the rep wrote a self-review of the call.
 
         rep: exact match. methodology_id: the latest review's methodology (the call's when it has no
             review yet). date_from, date_to: inclusive ISO dates.
@@ -184,10 +184,12 @@ class CallMethods(StoreBase):
         shared = (select(documents.c.content)
                   .where(documents.c.review_id == reviews.c.id, documents.c.key == SHARED_KEY)
                   .order_by(documents.c.version.desc()).limit(1).correlate(reviews).scalar_subquery())
-        # whether the rep wrote a self-review of the latest review (review.self_review)
-        self_reviewed = (select(func.count()).select_from(documents)
-                         .where(documents.c.review_id == reviews.c.id, documents.c.key == SELF_REVIEW_KEY)
-                         .correlate(reviews).scalar_subquery())
+        # whether the rep wrote a self-review of the call, on any of its reviews (review.self_review)
+        written_on = reviews.alias("written_on")
+        self_reviewed = (select(func.count()).select_from(documents.join(
+                             written_on, written_on.c.id == documents.c.review_id))
+                         .where(written_on.c.call_id == calls.c.id, documents.c.key == SELF_REVIEW_KEY)
+                         .correlate(calls).scalar_subquery())
         query = (
             select(
                 calls, reviews.c.id.label("review_id"), reviews.c.total_percent, reviews.c.engine,

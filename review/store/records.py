@@ -42,7 +42,7 @@ class CallRow(Call):
     focus_criterion_name: str | None = None
     agenda_shared: bool = False  # the manager shared the latest review's agenda with the rep
     review_methodology_id: str | None = None  # the methodology of the latest review (total_percent's)
-    self_reviewed: bool = False  # the rep wrote a self-review of the latest review
+    self_reviewed: bool = False  # the rep wrote a self-review of the call (on any of its reviews)
 
     @property
     def listed_methodology_id(self) -> str | None:

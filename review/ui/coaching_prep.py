@@ -407,7 +407,7 @@ def render() -> None:
         _redraft_offer(services, call, review, draft)
     _coaching_summary(draft, for_manager=not reader)
     if not reader:
-        written = store.get_document(review.id, self_review.SELF_REVIEW_KEY) is not None
+        written = self_review.written(store, review)
         with st.expander("The rep's self-review" if written else "The rep's self-review (not written yet)",
                          icon=":material/rate_review:", expanded=written):
             self_review.manager_view(store, review, call_scorecard.effective(store, review))

@@ -76,15 +76,11 @@ def _binary(markdown: str, writer, suffix: str):
 def _with_self_review(store, review, card, note: str) -> str:
     """The prep note with the rep's self-review appended, when the rep wrote one."""
     from review.errors import CallreviewError
-    from review.self_review import SELF_REVIEW_KEY, parse, to_markdown
+    from review.self_review import find, to_markdown
 
-    found = store.get_document(review.id, SELF_REVIEW_KEY)
-    if found is None:
-        return note
-    history = store.document_history(review.id, SELF_REVIEW_KEY)
-    author = f"{history[-1].author}, {history[-1].created_at[:10]}" if history else None
     try:
-        section = to_markdown(parse(found[0]), card, author)
+        found = find(store, review.id, review.call_id)
+        section = to_markdown(found.review, card, f"{found.author}, {found.saved_at}") if found else ""
     except CallreviewError:  # a damaged self-review does not hold up the manager's export
         section = "**The rep's self-review** could not be read; ask the rep to save it again.\n"
     return f"{note.rstrip()}\n\n{section}" if section else note

@@ -15,7 +15,7 @@ from review.self_review import (
     SelfReview,
     compare,
     dump,
-    parse,
+    find,
     to_markdown,
 )
 
@@ -25,14 +25,23 @@ from .safe_text import md_text
 NOT_RATED = "Not rated"
 
 
-def _stored(store, review_id: int) -> tuple[SelfReview, int | None, str | None]:
-    """(the self-review, its version, who saved it and when) as stored; an empty one when none is."""
-    found = store.get_document(review_id, SELF_REVIEW_KEY)
+def _stored(store, review) -> tuple[SelfReview, int | None, str | None]:
+    """(the rep's latest self-review of the call, its version on this review or None, "who on when"
+    with where it was written when not on this review); an empty one when there is none."""
+    found = find(store, review.id, review.call_id)
     if found is None:
         return SelfReview(), None, None
-    history = store.document_history(review_id, SELF_REVIEW_KEY)
-    last = history[-1] if history else None
-    return parse(found[0]), found[1], (f"{last.author} on {last.created_at[:10]}" if last else None)
+    saved = f"{found.author} on {found.saved_at}" + ("" if found.review_id == review.id
+                                                      else " (on an earlier review of this call)")
+    return found.review, found.version if found.review_id == review.id else None, saved
+
+
+def written(store, review) -> bool:
+    """Whether the rep wrote a self-review of the review's call (on any of its reviews)."""
+    try:
+        return find(store, review.id, review.call_id) is not None
+    except CallreviewError:
+        return True  # there is one, damaged: the view says so
 
 
 def level_labels(methodology_id: str) -> dict[str, list[str]]:
@@ -60,7 +69,7 @@ def rep_form(store, review, card) -> None:
     differently; saved as a new version of the self-review (earlier ones kept)."""
     labels = level_labels(card.methodology_id)
     try:
-        mine, version, saved = _stored(store, review.id)
+        mine, version, saved = _stored(store, review)
     except CallreviewError as exc:
         st.error(str(exc))
         mine, version, saved = SelfReview(), None, None
@@ -99,7 +108,7 @@ def manager_view(store, review, card, empty_note: bool = True) -> None:
     """The rep's self-review beside the scorecard (overrides applied): where they differ first, the
     rep's notes, and what they would do differently. empty_note: say so when there is none."""
     try:
-        theirs, _, saved = _stored(store, review.id)
+        theirs, _, saved = _stored(store, review)
     except CallreviewError as exc:
         st.error(str(exc))
         return
