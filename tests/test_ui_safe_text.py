@@ -50,12 +50,16 @@ def test_the_review_page_shows_hostile_text_escaped(store):  # noqa: F811
     review_id = store.save_review(call_id, card, draft_for(), None)
     store.add_comment(call_id, 5.0, HOSTILE)
     store.add_override(review_id, "pain_quantified", 1, HOSTILE)
+    from review.self_review import SELF_REVIEW_KEY, SelfReview, dump
+
+    store.save_document(review_id, SELF_REVIEW_KEY, dump(SelfReview(
+        levels={"agenda_set": 1}, notes={"agenda_set": HOSTILE}, reflection=HOSTILE), card), None, author="Alex")
 
     at = app("review", call_id=call_id)
     sources = [str(e.value) for kind in ("markdown", "caption", "warning", "info") for e in getattr(at, kind)]
     sources += [e.label for e in at.expander]
     carrying = [s for s in sources if "host/p.png" in s]
-    assert len(carrying) >= 5  # turn, quote, rationale, comment, override, flag
+    assert len(carrying) >= 7  # turn, quote, rationale, comment, override, flag, the self-review's note and reflection
     for source in carrying:
         for pattern in UNESCAPED:
             assert not pattern.search(source), (pattern.pattern, source)
@@ -84,3 +88,19 @@ def test_markdown_exports_and_the_agenda_escape_what_was_said(tmp_path):
     path = markdown_to_docx(agenda_to_markdown(draft, card), tmp_path / "agenda.docx")
     text = "\n".join(p.text for p in Document(str(path)).paragraphs)
     assert BEACON in text and "\\[" not in text  # the DOCX shows the words as said, without escapes
+
+
+@pytest.mark.usefixtures("seams")
+def test_the_team_view_shows_hostile_names_escaped(store):  # noqa: F811
+    """Rep names are typed by whoever uploads; the team view's gaps name them."""
+    from test_app import store_review
+
+    for i, rep in enumerate((f"Eve {BEACON}", "Sam :red[**Ortiz**]")):
+        store_review(store, tiny_wav(tone=60 + i), f"team-{i}.wav", rep=rep)
+    at = app("trends", trend_view="The team")
+    sources = [str(e.value) for kind in ("markdown", "caption", "warning", "info") for e in getattr(at, kind)]
+    carrying = [s for s in sources if "host/p.png" in s]
+    assert carrying  # the gaps name the reps under the target
+    for source in carrying:
+        for pattern in UNESCAPED:
+            assert not pattern.search(source), (pattern.pattern, source)

@@ -9,6 +9,7 @@ import streamlit as st
 
 from review.errors import CallreviewError
 from review.ui import charts, state
+from review.ui.safe_text import md_text
 
 METRICS = [
     ("metric:talk_ratio", "Rep talk share (%)", 100.0),
@@ -49,14 +50,14 @@ def render() -> None:
     rep = c1.selectbox("Rep", reps, index=reps.index(call.rep) if call and call.rep in reps else 0, key="trend_rep")
     methodologies = store.rep_methodologies(rep)  # every methodology a call was scored against, re-scores too
     if not methodologies:
-        st.info(f"{rep} has no reviewed calls yet.")
+        st.info(f"{md_text(rep)} has no reviewed calls yet.")
         return
     names = state.methodology_names()
     methodology = c2.selectbox("Methodology", methodologies, key="trend_methodology",
                                format_func=lambda m: names.get(m, m))
     rows = store.rep_trend_rows(rep, methodology)
     if not rows:
-        st.info(f"{rep} has no reviewed {methodology} calls yet.")
+        st.info(f"{md_text(rep)} has no reviewed {md_text(methodology)} calls yet.")
         return
     frame = pd.DataFrame(rows)
     frame["call"] = [f"{r['call_date']} #{r['call_id']}" for r in rows]
@@ -123,7 +124,7 @@ def _team(store, reps: list[str]) -> None:
             criterion_names = _criterion_names(store, rep_rows) | criterion_names
     found = overview(rows, targets, criterion_names, window)
     if not found.cells:
-        st.info(f"No rep has a reviewed {names.get(methodology, methodology)} call yet.")
+        st.info(f"No rep has a reviewed {md_text(names.get(methodology, methodology))} call yet.")
         return
     st.caption(f"{len(found.reps)} rep(s). Each cell: the rep's mean over their latest {window} reviewed call(s) on "
                "that criterion, as a share of its scale; your overrides included, calls where it did not apply "
@@ -146,7 +147,7 @@ def _team(store, reps: list[str]) -> None:
     if found.gaps:
         st.caption(TEAM_GAP_ADVICE)
     for gap in found.gaps:
-        st.warning(gap.text, icon=":material/groups:")
+        st.warning(md_text(gap.text), icon=":material/groups:")
     if not found.gaps:
         st.success("No skill is under its target for most of the team: coach rep by rep on the Rep view.",
                    icon=":material/check:")
