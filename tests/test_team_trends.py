@@ -77,3 +77,28 @@ def test_the_team_view_shows_each_rep_and_names_the_team_wide_gap(seams, store):
     assert not any(w.value.startswith("Pain quantified") for w in at.warning)
     rep = app("trends", user="sam")
     assert not [r for r in rep.radio if r.key == "trend_view"]
+
+
+def test_coaching_prep_says_when_the_focus_is_a_team_wide_gap(seams, store):
+    """Preparing Sam's session on Pain quantified, the manager learns Ana misses it too; with Ana at the
+    target it is Sam's own topic and nothing is said."""
+    add_account(store, "kim", "manager", "Kim Lee", team="east")
+    add_account(store, "sam", "rep", "Sam Ortiz", team="east")
+    for rep in ("Sam Ortiz", "Ana Ruiz"):
+        store.assign_rep(rep, "east")
+    sam = store_review(store, tiny_wav(tone=21), "sam-prep.wav", rep="Sam Ortiz", rep_score=0)
+    ana = store_review(store, tiny_wav(tone=22), "ana-prep.wav", rep="Ana Ruiz", rep_score=1)
+    at = app("prep", user="kim", call_id=sam.call_id)
+    said = [i.value for i in at.info if "Most of the team misses this skill too" in i.value]
+    assert len(said) == 1 and "too: 2 of 2 reps are under the target (Ana Ruiz, Sam Ortiz)" in said[0], said
+    assert "Sam Ortiz and 1 other rep(s)" in said[0] and "Rep trends" in said[0]
+    store.save_document(sam.review_id, "shared_with_rep", "on", None)
+    rep_page = app("prep", user="sam", call_id=sam.call_id)  # the rep reads the agenda, not the manager's hints
+    assert "Coaching agenda: Sam Ortiz" in [t.value for t in rep_page.title]
+    assert not [i for i in rep_page.info if "Most of the team" in i.value]
+    from review.ui import team_hint
+
+    store.add_override(ana.review_id, "pain_quantified", 2, "she quantified it")
+    team_hint._team_rows.clear()  # the rows are cached for a minute
+    at = app("prep", user="kim", call_id=sam.call_id)
+    assert not [i for i in at.info if "Most of the team" in i.value]
