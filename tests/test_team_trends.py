@@ -102,3 +102,31 @@ def test_coaching_prep_says_when_the_focus_is_a_team_wide_gap(seams, store):
     team_hint._team_rows.clear()  # the rows are cached for a minute
     at = app("prep", user="kim", call_id=sam.call_id)
     assert not [i for i in at.info if "Most of the team" in i.value]
+
+
+def test_the_team_command_prints_the_table_and_the_gaps(settings, cli):
+    """`callreview team` is the team view for a script or a weekly report, from the same functions."""
+    from review.store import Store
+
+    store = Store.from_settings(settings)
+    for i, (rep, pain) in enumerate((("Sam Ortiz", 0), ("Ana Ruiz", 1), ("Wes Hall", 2))):
+        store_review(store, tiny_wav(tone=30 + i), f"cli-{i}.wav", rep=rep, rep_score=pain)
+    store.assign_rep("Sam Ortiz", "east")
+    store.assign_rep("Ana Ruiz", "east")
+    store.close()
+    code, out, _ = cli("team")
+    assert code == 0
+    assert out.startswith("Discovery call checklist: each rep's mean over their latest 5 reviewed call(s)")
+    header = out.splitlines()[1]
+    assert header.split() == ["Ana", "Ruiz", "Sam", "Ortiz", "Wes", "Hall"]
+    pain = next(line for line in out.splitlines() if line.startswith("Pain quantified"))
+    assert pain.split()[-3:] == ["50", "0", "100"]
+    assert "- Pain quantified: 2 of 3 reps are under the target (Ana Ruiz, Sam Ortiz); the team averages 50%." in out
+    assert "training topic for the team" in out
+    code, out, _ = cli("team", "--team", "east", "--calls", "1")
+    assert code == 0 and "Wes Hall" not in out and "latest 1 reviewed call(s)" in out
+    for argv, message in ((("team", "--team", "north"), "team 'north' has no rep with calls"),
+                          (("team", "--methodology", "spin"), "no rep has a call reviewed against 'spin'"),
+                          (("team", "--calls", "0"), "--calls 0: give 1 or more")):
+        code, out, err = cli(*argv)
+        assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
