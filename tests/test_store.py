@@ -437,6 +437,10 @@ def test_rep_trend_rows_apply_overrides_and_rep_metrics(store):
     assert rows[0]["metric:interactivity"] == 5.5
     assert [r["metric:words_per_minute"] for r in rows] == [150.0, 150.0, 150.0]
     assert store.rep_trend_rows("Alex Rivera", "meddic") == []
+    # a window of the latest calls, still oldest first (the team view)
+    assert [r["call_date"] for r in store.rep_trend_rows("Alex Rivera", "discovery", latest=2)] == [
+        "2026-01-08", "2026-01-15"]
+    assert store.rep_trend_rows("Alex Rivera", "discovery", latest=0) == []
 
 
 def test_a_criterion_not_applicable_on_a_call_has_no_score_in_the_trend(store):

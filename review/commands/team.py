@@ -45,7 +45,7 @@ def run_team(args) -> int:
             raise InputError(f"no rep has a call reviewed against '{methodology_id}'; one of: "
                              f"{', '.join(sorted(set(scored)))}")
         methodology = MethodologyLibrary(settings).get(methodology_id).methodology
-        rows = {rep: store.rep_trend_rows(rep, methodology_id) for rep in reps}
+        rows = {rep: store.rep_trend_rows(rep, methodology_id, latest=window) for rep in reps}
     finally:
         store.close()
     names = {c.id: c.name for c in methodology.criteria}

@@ -246,7 +246,7 @@ class ReviewMethods(StoreBase):
                 select(reviews.c.methodology_id).join(calls, calls.c.id == reviews.c.call_id)
                 .where(calls.c.rep == rep).distinct().order_by(reviews.c.methodology_id)))
 
-    def rep_trend_rows(self, rep: str, methodology_id: str) -> list[dict]:
+    def rep_trend_rows(self, rep: str, methodology_id: str, latest: int | None = None) -> list[dict]:
         """One flat row per reviewed call of the rep, oldest first, ready for a chart table.
 
         Keys: call_id, call_date, title, review_id, total_percent, "criterion:<id>" (the score, None
@@ -256,12 +256,18 @@ class ReviewMethods(StoreBase):
         the rep's metrics "metric:talk_ratio", "metric:longest_monologue_s",
         "metric:question_count", "metric:words_per_minute", plus "metric:interactivity" and
         "metric:patience_s" (None where unknown).
-        rep: the rep's name. methodology_id: only reviews with this methodology.
+        rep: the rep's name. methodology_id: only reviews with this methodology. latest: only the
+        rep's latest N calls (the team view reads a window of each rep's calls, not all of them).
         """
         query = self._rep_reviews(rep, methodology_id, None)
-        query = query.order_by(calls.c.call_date, calls.c.id)
+        if latest is not None:
+            query = query.order_by(calls.c.call_date.desc(), calls.c.id.desc()).limit(max(0, latest))
+        else:
+            query = query.order_by(calls.c.call_date, calls.c.id)
         with self._read() as conn:
             rows = conn.execute(query).mappings().all()
+            if latest is not None:
+                rows = list(reversed(rows))  # oldest first, as without a window
             cards = {r["id"]: _load_scorecard(r["scorecard_json"]) for r in rows}
             # The rep's speaker label: from the evidence quotes (cut from the transcript with
             # roles), else from the transcript itself, which is much larger to parse.

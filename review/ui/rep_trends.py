@@ -112,7 +112,7 @@ def _team(store, reps: list[str]) -> None:
     methodology = c1.selectbox("Methodology", methodologies, key="team_methodology",
                                format_func=lambda m: names.get(m, m))
     window = c2.slider("Latest calls per rep", 1, 20, WINDOW, key="team_window")
-    rows = {rep: store.rep_trend_rows(rep, methodology) for rep in reps}
+    rows = {rep: store.rep_trend_rows(rep, methodology, latest=window) for rep in reps}
     try:
         criteria = MethodologyLibrary(state.settings()).get(methodology).methodology.criteria
     except CallreviewError:  # the file is gone or broken: names from the calls, no targets

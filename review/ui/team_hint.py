@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from review.team_trends import overview
+from review.team_trends import WINDOW, overview
 
 from .safe_text import md_text
 
@@ -15,8 +15,9 @@ CACHE_S = 60  # the team's trend rows are read at most once a minute per methodo
 
 @st.cache_data(ttl=CACHE_S, show_spinner=False, max_entries=32)
 def _team_rows(_store, store_key: str, methodology_id: str, reps: tuple[str, ...]) -> dict[str, list[dict]]:
-    """rep -> Store.rep_trend_rows; store_key, methodology_id and reps key the cache (the store is not hashed)."""
-    return {rep: _store.rep_trend_rows(rep, methodology_id) for rep in reps}
+    """rep -> their latest WINDOW trend rows; store_key, methodology_id and reps key the cache (the
+    store is not hashed)."""
+    return {rep: _store.rep_trend_rows(rep, methodology_id, latest=WINDOW) for rep in reps}
 
 
 def render(store, methodology, focus_criterion_id: str | None, rep: str | None) -> None:
