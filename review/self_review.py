@@ -3,9 +3,10 @@ would do differently, written before the coaching session (the seed's coaching e
 their own growth; SLED's analysis asks for the rep's view first).
 
 Kept as a versioned document of the review (key SELF_REVIEW_KEY, JSON), so every save is kept and
-nothing the rep wrote is lost (a later review of the same call shows the latest one: `find`); only the rep (or an admin) writes it (review.store.scoped), and the
-manager reads it beside the scorecard: `compare` lines the rep's levels up with the scores (overrides
-applied), the places they differ first, since that is where the session starts.
+nothing the rep wrote is lost; a later review of the same call shows the latest one (`find`). Only
+the rep (or an admin) writes it (review.store.scoped), and the manager reads it beside the scorecard:
+`compare` lines the rep's levels up with the scores (overrides applied), the places they differ
+first, since that is where the session starts.
 """
 
 from __future__ import annotations

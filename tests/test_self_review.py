@@ -130,6 +130,14 @@ def test_the_prep_note_export_carries_the_self_review_for_the_manager_only(seams
         "**The rep's self-review** could not be read; ask the rep to save it again.\n")
     at = app("review", user="kim", call_id=call.call_id)
     assert not at.exception and any("could not be read; write it again" in e.value for e in at.error)
+    # the rep is told, and writes it again over the damaged one
+    add_account(store, "sam", "rep", "Sam Ortiz", team="east")
+    at = app("review", user="sam", call_id=call.call_id)
+    assert any("could not be read; write it again" in e.value for e in at.error)
+    at.text_area(key=f"self_reflection_{call.review_id}").input("Ask who else joins.")
+    next(b for b in at.button if b.label == "Save my self-review").click().run()
+    assert not at.error and parse(store.get_document(call.review_id, SELF_REVIEW_KEY)[0]).reflection
+    store.save_document(call.review_id, SELF_REVIEW_KEY, "{damaged", 3, author="Sam Ortiz")  # for what follows
     # the Export tab builds the manager's prep note with it, and the rep's export has no prep note at all
     built = []
     real = exports._with_self_review

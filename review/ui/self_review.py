@@ -70,12 +70,15 @@ def rep_form(store, review, card) -> None:
     labels = level_labels(card.methodology_id)
     try:
         mine, version, saved = _stored(store, review)
-    except CallreviewError as exc:
+    except CallreviewError as exc:  # damaged: the rep writes it again over it (its history keeps it)
         st.error(str(exc))
-        mine, version, saved = SelfReview(), None, None
+        stored = store.get_document(review.id, SELF_REVIEW_KEY)
+        mine, version, saved = SelfReview(), stored[1] if stored else None, None
+    if st.session_state.pop(f"self_saved_{review.id}", False):
+        st.success("Saved. Your manager sees it when preparing your coaching session.", icon=":material/check:")
     st.caption("Rate your own call before your coaching session: your manager sees it beside the scorecard "
                "and starts where your view and the scorecard differ."
-               + (f" Last saved by {saved}." if saved else ""))
+               + (f" Last saved by {md_text(saved)}." if saved else ""))
     with st.form(f"self_review_{review.id}"):
         levels: dict[str, str] = {}
         notes: dict[str, str] = {}
@@ -88,8 +91,9 @@ def rep_form(store, review, card) -> None:
                 md_text(c.name), options, index=0 if current is None else min(current + 1, len(options) - 1),
                 key=f"self_level_{review.id}_{c.id}",
                 format_func=partial(_level_text, max_score=c.max_score, labels=names))
-            notes[c.id] = col2.text_input("Why", value=mine.notes.get(c.id, ""), key=f"self_note_{review.id}_{c.id}", max_chars=MAX_NOTE_CHARS,
-                                          placeholder="What you did, or meant to do, at that point of the call")
+            notes[c.id] = col2.text_input(
+                "Why", value=mine.notes.get(c.id, ""), key=f"self_note_{review.id}_{c.id}", max_chars=MAX_NOTE_CHARS,
+                placeholder="What you did, or meant to do, at that point of the call")
         reflection = st.text_area("What would you do differently on this call?", value=mine.reflection,
                                   key=f"self_reflection_{review.id}", max_chars=MAX_REFLECTION_CHARS)
         if st.form_submit_button("Save my self-review", icon=":material/save:"):
@@ -99,9 +103,9 @@ def rep_form(store, review, card) -> None:
                 store.save_document(review.id, SELF_REVIEW_KEY, dump(wanted, card), version)
             except CallreviewError as exc:
                 st.error(state.error_line(exc, "self-review"))
-            else:
-                st.success("Saved. Your manager sees it when preparing your coaching session.",
-                           icon=":material/check:")
+            else:  # shown after the rerun, which reads back what was saved
+                st.session_state[f"self_saved_{review.id}"] = True
+                st.rerun()
 
 
 def manager_view(store, review, card, empty_note: bool = True) -> None:
