@@ -640,6 +640,19 @@ def test_rep_trends_chart_each_criterion_with_overrides(seams, store):
     assert "1 reviewed call(s)" in texts(at) and not at.exception
 
 
+def test_rep_trends_leave_a_gap_where_a_criterion_did_not_apply(seams, store):
+    first = store_review(store, tiny_wav(tone=42), "na1.wav", call_date="2026-11-01")
+    store_review(store, tiny_wav(tone=43), "na2.wav", call_date="2026-11-08", rep_score=2)
+    card = first.scorecard
+    card.criteria[1] = card.criteria[1].model_copy(update={"verdict": "not_applicable", "score": 0})
+    store.save_review(first.call_id, card, None, None)
+    at = app("trends")
+    assert not at.exception and not at.error
+    numbers = at.dataframe[-1].value
+    pain = list(numbers["Pain quantified"])
+    assert pain[0] != pain[0] and pain[1] == 2  # NaN (no score), not 0, then 2
+
+
 def test_rep_trends_empty_state(seams):
     at = app("trends")
     assert "Trends appear once calls are reviewed" in texts(at)
