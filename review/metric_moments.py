@@ -44,6 +44,15 @@ def _quote(transcript: Transcript, seg: Segment) -> EvidenceQuote | None:
     return quotes[0] if quotes else None
 
 
+def _reply_label(gap: float) -> str:
+    """How the rep came in after the customer: `gap` seconds after they finished (negative: before)."""
+    if gap <= -0.05:
+        return f"Talked over the customer ({-gap:.1f} s before they finished)"
+    if gap < 0.05:
+        return "Answered with no pause after the customer finished"
+    return f"Answered {gap:.1f} s after the customer finished"
+
+
 def _runs(turns: list[Segment]) -> list[list[Segment]]:
     """Consecutive turns of one speaker, in time order (a monologue as review.metrics measures it)."""
     runs: list[list[Segment]] = []
@@ -71,10 +80,9 @@ def metric_moments(transcript: Transcript, key: str, speaker: str | None,
 
     picked: list[tuple[str, Segment]] = []
     if key == "patience":
-        replies = [(max(0.0, b.start - a.end), b) for a, b in pairwise(turns) if a.role == "customer" and b.role == "rep"]
-        picked = [(f"Answered {gap:.1f} s after the customer finished" if gap >= 0.05
-                   else "Answered with no pause after the customer finished", seg)
-                  for gap, seg in sorted(replies, key=lambda r: (r[0], r[1].start))[:MOMENTS]]
+        # the raw gap: a rep who starts before the customer finished talked over them (the metric counts 0)
+        replies = [(b.start - a.end, b) for a, b in pairwise(turns) if a.role == "customer" and b.role == "rep"]
+        picked = [(_reply_label(gap), seg) for gap, seg in sorted(replies, key=lambda r: (r[0], r[1].start))[:MOMENTS]]
     elif key == "talk_ratio":
         rep = sorted((s for s in turns if is_rep(s) and s.end > s.start), key=lambda s: (s.start - s.end, s.start))
         picked = [(f"The rep talking for {s.end - s.start:.0f} s", s) for s in rep[:MOMENTS]]

@@ -62,6 +62,15 @@ def test_question_count_cites_turns_without_a_question_or_packed_with_them():
     assert [(label, q.quote) for label, q in many] == [("3 questions in one turn", "Good question. Does your portal have an API?")]
 
 
+def test_talking_over_the_customer_comes_first_and_says_so():
+    overlap = call(("customer", 0.0, 5.0, "We tried two vendors and neither could handle our volume."),
+                   ("rep", 4.6, 9.0, "Right, and that is exactly why teams switch to us."),
+                   ("customer", 9.5, 12.0, "Maybe."), ("rep", 13.5, 15.0, "What volume are we talking about?"))
+    assert [(label, q.start) for label, q in metric_moments(overlap, "patience", REP)] == [
+        ("Talked over the customer (0.4 s before they finished)", 4.6),
+        ("Answered 1.5 s after the customer finished", 13.5)]
+
+
 def test_a_call_without_the_moment_cites_none():
     monologue = call(("rep", 0.0, 30.0, "Let me tell you about us."))
     assert metric_moments(monologue, "patience", REP) == []
