@@ -8,7 +8,7 @@ the manager's overrides applied); a rep's level is the mean over their last `win
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 WINDOW = 5  # a rep's recent level: the mean over this many of their latest reviewed calls
@@ -98,3 +98,23 @@ def overview(rows_by_rep: Mapping[str, Sequence[dict]], targets: Mapping[str, in
     gaps.sort(key=lambda g: (-len(g.missing) / g.reps, g.team_percent))
     return TeamOverview(cells=sorted(cells, key=lambda c: (reps.index(c.rep), order.index(c.criterion_id))),
                         criteria=order, reps=reps, gaps=gaps)
+
+
+def scored_methodologies(store, reps: Iterable[str], label: Callable[[str], str] = str) -> list[str]:
+    """The methodologies the reps' calls were scored against, the one most reps were scored against
+    first (ties by `label`, e.g. the methodology's display name)."""
+    scored = [m for rep in reps for m in store.rep_methodologies(rep)]
+    return sorted(set(scored), key=lambda m: (-scored.count(m), label(m)))
+
+
+def team_rows(store, reps: Iterable[str], methodology_id: str, window: int = WINDOW) -> dict[str, list[dict]]:
+    """rep -> their latest `window` trend rows in the methodology (Store.rep_trend_rows)."""
+    return {rep: store.rep_trend_rows(rep, methodology_id, latest=window) for rep in reps}
+
+
+def for_criteria(rows_by_rep: Mapping[str, Sequence[dict]], criteria: Sequence, window: int = WINDOW,
+                 names: Mapping[str, str] | None = None) -> TeamOverview:
+    """`overview` with the targets and names of the methodology's `criteria` (review.schema.Criterion);
+    names: more criterion names (for criteria no longer in the file), the file's win."""
+    return overview(rows_by_rep, {c.id: c.target for c in criteria},
+                    dict(names or {}) | {c.id: c.name for c in criteria}, window)

@@ -21,7 +21,7 @@ def run_team(args) -> int:
     from ..methodology import MethodologyLibrary
     from ..settings import load_settings
     from ..store import Store
-    from ..team_trends import TEAM_GAP_ADVICE, WINDOW, overview
+    from ..team_trends import TEAM_GAP_ADVICE, WINDOW, for_criteria, scored_methodologies, team_rows
 
     window = WINDOW if args.calls is None else args.calls
     if window < 1:
@@ -36,20 +36,20 @@ def run_team(args) -> int:
             if not reps:
                 raise InputError(f"team '{args.team}' has no rep with calls; see `callreview users list` "
                                  "and `callreview users assign-rep`")
-        scored = [m for rep in reps for m in store.rep_methodologies(rep)]
+        scored = scored_methodologies(store, reps)
         if not scored:
             print("No reviewed calls yet.")
             return 0
-        methodology_id = args.methodology or sorted(set(scored), key=lambda m: (-scored.count(m), m))[0]
+        methodology_id = args.methodology or scored[0]
         if methodology_id not in scored:
             raise InputError(f"no rep has a call reviewed against '{methodology_id}'; one of: "
-                             f"{', '.join(sorted(set(scored)))}")
+                             f"{', '.join(sorted(scored))}")
         methodology = MethodologyLibrary(settings).get(methodology_id).methodology
-        rows = {rep: store.rep_trend_rows(rep, methodology_id, latest=window) for rep in reps}
+        rows = team_rows(store, reps, methodology_id, window)
     finally:
         store.close()
     names = {c.id: c.name for c in methodology.criteria}
-    found = overview(rows, {c.id: c.target for c in methodology.criteria}, names, window)
+    found = for_criteria(rows, methodology.criteria, window)
     if not found.cells:
         print(f"No rep has a scored {methodology.name} call yet.")
         return 0

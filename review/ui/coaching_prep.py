@@ -34,7 +34,6 @@ from review.errors import CallreviewError, EditConflict
 from review.speaker_names import relabel_quotes
 from review.ui import (
     agenda_share,
-    call_scorecard,
     exports,
     moments,
     progress_check,
@@ -332,17 +331,6 @@ def _redraft_offer(services, call, review, draft) -> None:
 
 
 
-def _team_word(store, review, draft, rep: str | None) -> None:
-    """Whether the focus skill is one most of the team misses too (review.ui.team_hint)."""
-    from review.methodology import MethodologyLibrary
-
-    try:
-        methodology = MethodologyLibrary(state.settings()).get(review.scorecard.methodology_id).methodology
-        team_hint.render(store, methodology, draft.focus_criterion_id, draft.rep or rep)
-    except CallreviewError:  # a hint: a missing methodology file or a store error does not hold up the page
-        pass
-
-
 def _pick_a_call(store) -> None:
     """No call chosen yet: the latest reviewed calls (of the reps this person may see), one click from
     their agenda, so preparing Monday's one-to-ones does not start on another page."""
@@ -419,11 +407,8 @@ def render() -> None:
         _redraft_offer(services, call, review, draft)
     _coaching_summary(draft, for_manager=not reader)
     if not reader:
-        _team_word(store, review, draft, call.rep)
-        written = self_review.written(store, review)
-        with st.expander("The rep's self-review" if written else "The rep's self-review (not written yet)",
-                         icon=":material/rate_review:", expanded=written):
-            self_review.manager_view(store, review, call_scorecard.effective(store, review))
+        team_hint.render(store, review, draft.focus_criterion_id, draft.rep or call.rep)
+        self_review.prep_section(store, review)
     try:
         speakers = exports.display_names(store, call, review)
     except CallreviewError:

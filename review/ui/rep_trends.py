@@ -99,12 +99,16 @@ def _team(store, reps: list[str]) -> None:
     import pandas as pd
 
     from review.methodology import MethodologyLibrary
-    from review.team_trends import TEAM_GAP_ADVICE, WINDOW, overview
+    from review.team_trends import (
+        TEAM_GAP_ADVICE,
+        WINDOW,
+        for_criteria,
+        scored_methodologies,
+        team_rows,
+    )
 
     names = state.methodology_names()
-    scored = [m for rep in reps for m in store.rep_methodologies(rep)]
-    # the methodology most of the team is scored against first
-    methodologies = sorted(set(scored), key=lambda m: (-scored.count(m), names.get(m, m)))
+    methodologies = scored_methodologies(store, reps, label=lambda m: names.get(m, m))
     if not methodologies:
         st.info("The team view appears once calls are reviewed.", icon=":material/groups:")
         return
@@ -112,17 +116,17 @@ def _team(store, reps: list[str]) -> None:
     methodology = c1.selectbox("Methodology", methodologies, key="team_methodology",
                                format_func=lambda m: names.get(m, m))
     window = c2.slider("Latest calls per rep", 1, 20, WINDOW, key="team_window")
-    rows = {rep: store.rep_trend_rows(rep, methodology, latest=window) for rep in reps}
+    rows = team_rows(store, reps, methodology, window)
     try:
         criteria = MethodologyLibrary(state.settings()).get(methodology).methodology.criteria
     except CallreviewError:  # the file is gone or broken: names from the calls, no targets
         criteria = []
-    targets = {c.id: c.target for c in criteria}
-    criterion_names = {c.id: c.name for c in criteria}
+    from_calls: dict[str, str] = {}
     for rep_rows in rows.values():
         if rep_rows:
-            criterion_names = _criterion_names(store, rep_rows) | criterion_names
-    found = overview(rows, targets, criterion_names, window)
+            from_calls |= _criterion_names(store, rep_rows)
+    found = for_criteria(rows, criteria, window, from_calls)
+    criterion_names = from_calls | {c.id: c.name for c in criteria}
     if not found.cells:
         st.info(f"No rep has a reviewed {md_text(names.get(methodology, methodology))} call yet.")
         return

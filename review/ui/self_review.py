@@ -127,3 +127,14 @@ def manager_view(store, review, card, empty_note: bool = True) -> None:
         f" · differs from the scorecard on {sum(line.differs for line in rated)} of {len(rated)} rated criteria"
         if rated else ""))
     st.markdown(to_markdown(theirs, card, heading=False))
+
+
+def prep_section(store, review) -> None:
+    """Coaching prep's expander with the rep's self-review beside the scorecard (overrides applied),
+    open when the rep wrote one."""
+    from .call_scorecard import effective
+
+    done = written(store, review)
+    with st.expander("The rep's self-review" if done else "The rep's self-review (not written yet)",
+                     icon=":material/rate_review:", expanded=done):
+        manager_view(store, review, effective(store, review))

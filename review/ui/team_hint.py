@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from review.team_trends import WINDOW, overview
+from review.errors import CallreviewError
+from review.team_trends import WINDOW, for_criteria, team_rows
 
+from . import state
 from .safe_text import md_text
 
 CACHE_S = 60  # the team's trend rows are read at most once a minute per methodology (every rerun of the page)
@@ -15,24 +17,29 @@ CACHE_S = 60  # the team's trend rows are read at most once a minute per methodo
 
 @st.cache_data(ttl=CACHE_S, show_spinner=False, max_entries=32)
 def _team_rows(_store, store_key: str, methodology_id: str, reps: tuple[str, ...]) -> dict[str, list[dict]]:
-    """rep -> their latest WINDOW trend rows; store_key, methodology_id and reps key the cache (the
-    store is not hashed)."""
-    return {rep: _store.rep_trend_rows(rep, methodology_id, latest=WINDOW) for rep in reps}
+    """review.team_trends.team_rows; store_key, methodology_id and reps key the cache (the store is
+    not hashed)."""
+    return team_rows(_store, reps, methodology_id, WINDOW)
 
 
-def render(store, methodology, focus_criterion_id: str | None, rep: str | None) -> None:
-    """A line under the coaching summary when the focus criterion is a team-wide gap (nothing otherwise).
+def render(store, review, focus_criterion_id: str | None, rep: str | None) -> None:
+    """A line under the coaching summary when the focus criterion is a team-wide gap (nothing otherwise,
+    nor when the methodology file or the store cannot be read: it is a hint).
 
-    store: the page's (scoped) store: the team is the reps the manager sees. methodology: the review's
-    Methodology (targets and names). focus_criterion_id: the agenda's focus. rep: the call's rep.
+    store: the page's (scoped) store: the team is the reps the manager sees. review: the ReviewRecord
+    (its methodology). focus_criterion_id: the agenda's focus. rep: the call's rep.
     """
-    criterion = next((c for c in methodology.criteria if c.id == focus_criterion_id), None)
-    reps = tuple(store.reps())
-    if criterion is None or len(reps) < 2:
+    from review.methodology import MethodologyLibrary
+
+    try:
+        methodology = MethodologyLibrary(state.settings()).get(review.scorecard.methodology_id).methodology
+        reps = tuple(store.reps())
+        if focus_criterion_id not in {c.id for c in methodology.criteria} or len(reps) < 2:
+            return
+        rows = _team_rows(store, str(store.display_url), methodology.id, reps)
+    except CallreviewError:
         return
-    rows = _team_rows(store, str(store.display_url), methodology.id, reps)
-    found = overview(rows, {c.id: c.target for c in methodology.criteria}, {c.id: c.name for c in methodology.criteria})
-    gap = next((g for g in found.gaps if g.criterion_id == criterion.id), None)
+    gap = next((g for g in for_criteria(rows, methodology.criteria).gaps if g.criterion_id == focus_criterion_id), None)
     if gap is None:
         return
     others = [r for r in gap.missing if r != rep]
