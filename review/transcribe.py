@@ -2,11 +2,11 @@
 
 Two-channel calls are transcribed one channel at a time and merged by word start time, so the
 speaker of every word is exact (left = "speaker_1", right = "speaker_2"). One-channel calls get
-their speakers by voice (review.diarize); where only one voice is found, all speech stays under one
-honest "unknown" speaker. Decoding is set up against text
-invented on silence: VAD removes non-speech first, the previous window's text never primes the
-next, and segments that look like silence or a repetition loop, or are only a note of a sound
-("[Music]"), are dropped.
+their speakers by voice (review.diarize), and a sentence a speaker change cuts goes to one side
+(review.turn_edges); where only one voice is found, all speech stays under one honest "unknown"
+speaker. Decoding is set up against text invented on silence: VAD removes non-speech first, the
+previous window's text never primes the next, and segments that look like silence or a repetition
+loop, or are only a note of a sound ("[Music]"), are dropped.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from . import audio as audio_io
-from . import diarize, whisper_models, windowed
+from . import diarize, turn_edges, whisper_models, windowed
 from .errors import ConfigError
 from .settings import Settings, load_settings
 from .speakers import MONO_WARNING, is_sound_only
@@ -366,7 +366,10 @@ def transcribe_audio(
         for words in runs:
             for w in words:
                 labelled.append((diarize.speaker_at(turns, w.start, w.end) or "unknown", w))
-    segments = _numbered(segments + words_to_turns(labelled))
+    turns_found = words_to_turns(labelled)
+    if method in ("voices", "external"):  # turns cut by voice: give each sentence across a cut to one side
+        turns_found = turn_edges.snap(turns_found)
+    segments = _numbered(segments + turns_found)
     if progress:
         progress(total, total)
     if decoded.channels_identical and channels != "split":
