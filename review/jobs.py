@@ -59,10 +59,15 @@ class ReworkOptions:
     methodology: str | None = None  # id or name; None: the latest review's
     engine: str | None = None  # "rules", "openai", "local"; None: the settings' engine (re-score only)
     rep_speaker: str | None = None  # the speaker who is the rep (change of rep only)
+    segment_id: int | None = None  # the turn whose speaker is wrong (who said a turn only)
+    speaker: str | None = None  # who really said it
+    first_sentence: int = 0  # its sentences that speaker said, from 0 (None: to the end of the turn)
+    last_sentence: int | None = None
 
 
 # job kind -> what the job does, as the jobs lists say it
-REWORK_KINDS = {"rescore": "re-score", "rep_speaker": "new rep", "retry": "review again"}
+REWORK_KINDS = {"rescore": "re-score", "rep_speaker": "new rep", "turn_speaker": "who said a turn",
+                "retry": "review again"}
 
 
 def job_name(job: Job) -> str:
@@ -176,7 +181,8 @@ def submit_review(store: Store, settings: Settings, source: bytes | Path, filena
 
 def submit_rework(store: Store, settings: Settings, kind: str, options: ReworkOptions,
                   created_by: str | None = None) -> tuple[Job, bool]:
-    """Queue work on a stored call (re-score it, change its rep, review it again); (job, created).
+    """Queue work on a stored call (re-score it, change its rep or who said a turn, review it again);
+    (job, created).
 
     The work runs in a worker like an upload's review, so the page that asked may be left; the same
     work asked again while it is queued or running is that job, not a second one.
@@ -209,6 +215,12 @@ def _do_rework(kind: str, options: ReworkOptions, services, progress) -> Any:
             raise InputError("name the speaker who is the rep")
         return rework.change_rep_speaker(options.call_id, services, options.rep_speaker, options.methodology,
                                          progress=progress)
+    if kind == "turn_speaker":
+        if options.segment_id is None or not options.speaker:
+            raise InputError("name the turn and the speaker who said it")
+        return rework.change_turn_speaker(options.call_id, services, options.segment_id, options.speaker,
+                                          options.first_sentence, options.last_sentence, options.methodology,
+                                          progress=progress)
     return rework.retry_call(options.call_id, services, options.methodology, progress=progress)
 
 

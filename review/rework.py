@@ -1,6 +1,6 @@
 """Work on a stored call after its first review: re-score it against another methodology or
-engine (a new review beside the old one), change which speaker is the rep (a new transcript
-version with new roles and metrics, then a new review), retry a failed review, delete a call.
+engine (a new review beside the old one), change which speaker is the rep or who said a turn (a
+new transcript version with new roles and metrics, then a new review), retry a failed review, delete a call.
 
 Every function reuses what the store already holds (the transcript, the kept upload), so nothing
 is transcribed twice; nothing the manager made is overwritten (reviews and transcripts only get
@@ -50,6 +50,80 @@ def apply_rep_speaker(store, call_id: int, transcript: Transcript, rep_speaker: 
     if changed is not transcript:
         store.save_transcript(call_id, changed)
     return changed
+
+
+def with_turn_speaker(transcript: Transcript, segment_id: int, speaker: str,
+                      first: int = 0, last: int | None = None) -> Transcript:
+    """The transcript with sentences `first`..`last` of turn `segment_id` said by `speaker`.
+
+    A voice-found speaker can be wrong for a whole turn, or for a sentence or two of it (a short
+    "Great." of the rep inside the customer's turn). The turn is split where its speaker changes, the
+    turns are numbered again in time order, each turn's role is its speaker's (the rep stays the rep)
+    and the metrics are computed again; the same object when nothing changes.
+
+    transcript: a stored transcript. segment_id: the turn's id in it. speaker: one of its named
+    speakers (case and spacing ignored). first, last: the turn's sentences, counted from 0 as
+    `review.turn_edges.sentences` groups its words (last None = to the end of the turn); a turn
+    without word times (an imported transcript) can only change as a whole.
+    Raises InputError naming what to give instead for an unknown turn, speaker or sentence.
+    """
+    from .metrics import compute_metrics
+    from .speakers import UNKNOWN_SPEAKER, assign_roles, find_speaker
+    from .turn_edges import sentences
+
+    turn = next((s for s in transcript.segments if s.id == segment_id), None)
+    if turn is None:
+        raise InputError(f"turn {segment_id} is not in this call's transcript (turns 0 to "
+                         f"{len(transcript.segments) - 1}); pick a turn shown on the call page")
+    named = [s for s in speakers(transcript) if s != UNKNOWN_SPEAKER]
+    who = find_speaker(speaker, named)
+    if who is None:
+        raise InputError(f"'{speaker}' is not a speaker of this call; give one of: {', '.join(named) or 'none'}")
+    parts = sentences(turn.words) if turn.words else []
+    count = max(len(parts), 1)
+    end = count - 1 if last is None else last
+    if not 0 <= first <= end < count:
+        plural = "s" if count > 1 else ""
+        raise InputError(f"turn {segment_id} has {count} sentence{plural}; give sentences from 1 to {count}" if parts
+                         else f"turn {segment_id} has no word times, so it changes as a whole")
+    if who == turn.speaker:
+        return transcript
+    if first == 0 and end == count - 1:
+        pieces = [turn.model_copy(update={"speaker": who})]
+    else:
+        runs = [(turn.speaker, [w for p in parts[:first] for w in p]),
+                (who, [w for p in parts[first:end + 1] for w in p]),
+                (turn.speaker, [w for p in parts[end + 1:] for w in p])]
+        pieces = [turn.model_copy(update={"speaker": name, "words": words, "start": words[0].start,
+                                          "end": words[-1].end, "text": "".join(w.word for w in words).strip()})
+                  for name, words in runs if words]
+    others = [s for s in transcript.segments if s.id != segment_id]
+    ordered = sorted(others + pieces, key=lambda s: (s.start, s.end))
+    renumbered = [s.model_copy(update={"id": i}) for i, s in enumerate(ordered)]
+    segments = assign_roles(renumbered, transcript.metrics.rep_speaker or None)
+    metrics = compute_metrics(segments, transcript.duration)
+    if transcript.metrics.patience_s is None:  # pauses that were never measured stay unknown
+        metrics.patience_s = None
+    return transcript.model_copy(update={"segments": segments, "metrics": metrics})
+
+
+def change_turn_speaker(call_id: int, services: Services, segment_id: int, speaker: str,
+                        first: int = 0, last: int | None = None, methodology: str | None = None,
+                        progress: Progress | None = None) -> ReviewResult:
+    """Say who really spoke (part of) a turn of a stored call: a new transcript version
+    (`with_turn_speaker`), then a new review of it (the methodology of the latest review unless named).
+
+    Raises InputError when the turn, the speaker or the sentences are not the call's.
+    """
+    call = _stored(services, call_id)
+    transcript = services.store.get_transcript(call_id)
+    if transcript is None:
+        raise InputError(f"call {call_id} ({call.filename}) has no stored transcript; retry it instead")
+    loaded = _methodology(services, call, methodology)
+    changed = with_turn_speaker(transcript, segment_id, speaker, first, last)
+    if changed is not transcript:
+        services.store.save_transcript(call_id, changed)
+    return _review_transcript(call_id, changed, loaded, services, progress or _noop)
 
 
 def speakers(transcript: Transcript) -> list[str]:

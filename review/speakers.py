@@ -29,7 +29,7 @@ def _normalise(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def _find_speaker(wanted: str, speakers: list[str]) -> str | None:
+def find_speaker(wanted: str, speakers: list[str]) -> str | None:
     """The speaker called `wanted`: an exact match first, then ignoring case and spacing."""
     if wanted in speakers:
         return wanted
@@ -57,7 +57,7 @@ def assign_roles(segments: list[Segment], rep_speaker: str | None = None) -> lis
 
     rep: str | None
     if rep_speaker:
-        rep = _find_speaker(rep_speaker, named)
+        rep = find_speaker(rep_speaker, named)
         if rep is None:
             listed = ", ".join(f"'{s}'" for s in named) or "none (every turn is 'unknown')"
             raise ConfigError(

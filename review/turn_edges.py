@@ -29,6 +29,18 @@ def continues_sentence(word: Word) -> bool:
     return bool(text) and text[0].islower()
 
 
+def sentences(words: list[Word]) -> list[list[Word]]:
+    """The words of a turn grouped into sentences, as Whisper punctuated them (the last may be open)."""
+    out: list[list[Word]] = []
+    current: list[Word] = []
+    for word in words:
+        current.append(word)
+        if ends_sentence(word):
+            out.append(current)
+            current = []
+    return out + [current] if current else out
+
+
 def _movable(words: list[Word]) -> bool:
     return 0 < len(words) <= MAX_WORDS and words[-1].end - words[0].start <= MAX_SECONDS
 

@@ -180,6 +180,24 @@ def test_choosing_another_rep_recomputes_roles_and_scores(services, store):
     assert {t["speaker"] for t in player_args(at)["turns"]} == {"Jordan Lee (rep)", "Alex Rivera (customer)"}
 
 
+def test_a_sentence_given_to_the_wrong_speaker_is_corrected_and_rescored(services, store):
+    result = store_review(store, tiny_wav(tone=47), "turn.wav")
+    cid = result.call_id
+    at = app("review", call_id=cid)
+    at.selectbox(key=f"turn_pick_{cid}").set_value(1).run()
+    assert at.selectbox(key=f"turn_said_by_{cid}").value == "Alex Rivera"  # the only other speaker
+    at.select_slider(key=f"turn_sentences_{cid}_1").set_value((1, 1))
+    next(b for b in at.button if b.label == "Correct the speaker and re-score").click().run()
+    assert not at.exception
+    assert store.transcript_versions(cid) == [1, 2]
+    latest = store.latest_review(cid)
+    assert latest.id != result.review_id and latest.transcript_version == 2
+    segments = store.get_transcript(cid).segments
+    assert [(s.speaker, s.text) for s in segments[1:3]] == [
+        ("Jordan Lee", "Hi Alex, happy to."), ("Alex Rivera", "I have about thirty minutes.")]
+    assert store.get_transcript(cid, 1).segments[1].text == "Hi Alex, happy to. I have about thirty minutes."
+
+
 def test_a_failed_call_is_retried_and_then_not_failed(services, store):
     result = store_review(store, tiny_wav(tone=44), "retry.wav")
     store.update_call_status(result.call_id, "failed", "the endpoint was unreachable")

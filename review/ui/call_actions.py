@@ -121,6 +121,42 @@ def rep_speaker(services, call, transcript) -> None:
         _queue(services, call, "rep_speaker", ReworkOptions(call.id, rep_speaker=chosen))
 
 
+def turn_speaker(services, call, transcript) -> None:
+    """Say who really said a turn, or some of its sentences: speakers found by voice can be wrong
+    (a short "Great." of the rep inside the customer's turn). Roles, metrics and scores follow."""
+    from review.timefmt import clock
+    from review.turn_edges import sentences
+
+    named = [s for s in rework.speakers(transcript) if s != "unknown"] if transcript else []
+    if len(named) < 2:
+        st.caption("Only one named speaker in this call, so no turn can be given to another.")
+        return
+    roles = {s.speaker: s.role for s in transcript.segments}
+    label = {s: state.speaker_label(s, roles.get(s, "unknown"), call.rep) for s in named}
+    turns = {s.id: s for s in transcript.segments}
+    pick = st.selectbox("The turn", list(turns), key=f"turn_pick_{call.id}", format_func=lambda i: (
+        f"[{clock(turns[i].start)}] {label.get(turns[i].speaker, turns[i].speaker)}: {_short(turns[i].text, 70)}"))
+    turn = turns[pick]
+    parts = [" ".join(w.word.strip() for w in p) for p in sentences(turn.words)] if turn.words else []
+    others = [s for s in named if s != turn.speaker] or named
+    with st.form(f"turn_speaker_{call.id}", border=False):
+        said_by = st.selectbox("Said by", others, key=f"turn_said_by_{call.id}", format_func=lambda s: label[s])
+        first, last = 0, None
+        if len(parts) > 1:
+            first, last = st.select_slider(
+                "Which of its sentences", options=list(range(len(parts))), value=(0, len(parts) - 1),
+                key=f"turn_sentences_{call.id}_{pick}", format_func=lambda i: f"{i + 1}. {_short(parts[i], 40)}",
+                help="Only these sentences change speaker; the turn is split around them")
+        go = st.form_submit_button("Correct the speaker and re-score", icon=":material/person_edit:")
+    if go:
+        _queue(services, call, "turn_speaker", ReworkOptions(
+            call.id, segment_id=pick, speaker=said_by, first_sentence=first, last_sentence=last))
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
 def retry(services, call, key: str = "retry") -> None:
     """A button that reviews a failed call again (from its transcript, else its kept upload)."""
     if state.scope().is_rep:
@@ -168,11 +204,13 @@ def manage(services, call, review, transcript) -> None:
     if state.scope().is_rep:
         return
     services = state.pipeline_services(call.id)
-    with st.expander("Manage this call: re-score, change the rep, delete", icon=":material/tune:"):
+    with st.expander("Manage this call: re-score, change the rep or a turn's speaker, delete", icon=":material/tune:"):
         st.markdown("**Re-score** (a new review beside this one; compare them below)")
         rescore(services, call, review)
         st.markdown("**Who is the rep**")
         rep_speaker(services, call, transcript)
+        st.markdown("**Who said a turn** (when the voices gave a turn, or part of one, to the wrong speaker)")
+        turn_speaker(services, call, transcript)
         if call.status == "failed":
             retry(services, call, key="retry_manage")
         st.markdown("**Delete**")

@@ -1,0 +1,81 @@
+"""`callreview turn CALL_ID`: a stored call's turns, with their sentences numbered; with
+`TURN --said-by NAME` the turn (or `--sentences FIRST[-LAST]` of it) is given to the speaker who said it,
+as the call page's "Who said a turn" does (review.rework.change_turn_speaker), and the call is scored again."""
+
+from __future__ import annotations
+
+from ..errors import InputError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("turn", help="list a call's turns, or say who really said one of them",
+                       description="Speakers found by voice on a one-channel call can be wrong for a turn or "
+                       "a sentence of it. Without TURN: the call's turns, each with its id and its sentences "
+                       "numbered. With TURN and --said-by: that turn (or its --sentences) is given to that "
+                       "speaker in a new transcript version, and the call gets a new review (the old ones "
+                       "are kept).")
+    p.add_argument("call_id", type=int, metavar="CALL_ID")
+    p.add_argument("turn", type=int, nargs="?", metavar="TURN", help="the turn's id, as listed")
+    p.add_argument("--said-by", help="the speaker who said it (one of the call's speakers)")
+    p.add_argument("--sentences", metavar="FIRST[-LAST]",
+                   help="only these sentences of the turn, numbered from 1 as listed (default: the whole turn)")
+    p.add_argument("--methodology", help="score against this methodology (default: the latest review's)")
+    p.set_defaults(handler=run_turn)
+
+
+def sentence_range(text: str | None) -> tuple[int, int | None]:
+    """--sentences "2" or "2-3" (from 1, as listed) -> (first, last) from 0; None -> the whole turn."""
+    if not text:
+        return 0, None
+    try:
+        first, _, last = text.partition("-")
+        a, b = int(first), int(last or first)
+    except ValueError:
+        raise InputError(f"--sentences {text!r}: give a sentence number, or FIRST-LAST, as listed") from None
+    if a < 1 or b < a:
+        raise InputError(f"--sentences {text!r}: numbers start at 1 and LAST is not before FIRST")
+    return a - 1, b - 1
+
+
+def run_turn(args) -> int:
+    from ..pipeline import Services
+    from ..rework import change_turn_speaker
+    from ..settings import load_settings
+    from ..timefmt import clock
+    from ..turn_edges import sentences
+    from .review import summary
+
+    settings = load_settings()
+    if args.turn is None:
+        if args.said_by or args.sentences:
+            raise InputError("give the TURN to change (its id, listed by `callreview turn CALL_ID`)")
+        from ..store import Store
+
+        store = Store.from_settings(settings)
+        try:
+            if store.get_call(args.call_id) is None:
+                raise InputError(f"call {args.call_id} does not exist in the store; see `callreview jobs`")
+            transcript = store.get_transcript(args.call_id)
+        finally:
+            store.close()
+        if transcript is None:
+            raise InputError(f"call {args.call_id} has no stored transcript; review it first")
+        for seg in transcript.segments:
+            shown = transcript.display_name(seg.speaker)
+            who = seg.speaker if shown == seg.speaker else f"{seg.speaker} ({shown})"
+            print(f"{seg.id:>4}  [{clock(seg.start)}] {who}, {seg.role}")
+            parts = sentences(seg.words) if seg.words else []
+            if len(parts) > 1:
+                for n, part in enumerate(parts, 1):
+                    print(f"        {n}. {''.join(w.word for w in part).strip()}")
+            else:
+                print(f"        {seg.text}")
+        return 0
+    if not args.said_by:
+        raise InputError("say who said it: --said-by NAME (one of the call's speakers)")
+    first, last = sentence_range(args.sentences)
+    services = Services.from_settings(settings)
+    result = change_turn_speaker(args.call_id, services, args.turn, args.said_by, first, last, args.methodology)
+    print(f"== call {result.call_id}: turn {args.turn} given to {args.said_by}")
+    print(summary(result))
+    return 0
