@@ -120,7 +120,8 @@ def speaker_flags(transcript: Transcript) -> list[str]:
         return [MONO_WARNING + (f" ({reason})" if reason else "")]
     info = transcript.attribution
     if info is not None and info.method in ("voices", "external") and info.note:
-        return [f"speakers found by voice in a one-channel recording: {info.note}"]
+        return [f"speakers found by voice in a one-channel recording: {info.note}; a turn given to the "
+                "wrong speaker can be corrected (Manage this call -> Who said a turn, or `callreview turn`)"]
     return []
 
 

@@ -61,7 +61,7 @@ def test_mono_call_gets_two_speakers_roles_and_metrics(settings, mono_call):
     rep_questions = sum(t.text.count("?") for t in CALL.turns[:10] if t.speaker == "rep")
     assert abs(metrics.speakers["speaker_1"].question_count - rep_questions) <= 1
     flags = speaker_flags(transcript)
-    assert len(flags) == 1 and "found by voice" in flags[0]
+    assert len(flags) == 1 and "found by voice" in flags[0] and flags[0].endswith("or `callreview turn`)")
 
 
 def test_voice_profile_picks_the_rep(settings, mono_call, tmp_path):
