@@ -183,7 +183,9 @@ def test_choosing_another_rep_recomputes_roles_and_scores(services, store):
 def test_a_sentence_given_to_the_wrong_speaker_is_corrected_and_rescored(services, store):
     result = store_review(store, tiny_wav(tone=47), "turn.wav")
     cid = result.call_id
+    store.add_override(result.review_id, "pain_quantified", 1, "asked about cost once", author="kim")
     at = app("review", call_id=cid)
+    assert not [i for i in at.info if "override(s) of this call" in i.value]
     at.selectbox(key=f"turn_pick_{cid}").set_value(1).run()
     assert at.selectbox(key=f"turn_said_by_{cid}").value == "Alex Rivera"  # the only other speaker
     at.select_slider(key=f"turn_sentences_{cid}_1").set_value((1, 1))
@@ -196,6 +198,9 @@ def test_a_sentence_given_to_the_wrong_speaker_is_corrected_and_rescored(service
     assert [(s.speaker, s.text) for s in segments[1:3]] == [
         ("Jordan Lee", "Hi Alex, happy to."), ("Alex Rivera", "I have about thirty minutes.")]
     assert store.get_transcript(cid, 1).segments[1].text == "Hi Alex, happy to. I have about thirty minutes."
+    # the new review starts without the manager's override: the page says where it is
+    notice = [i.value for i in at.info if "override(s) of this call" in i.value]
+    assert len(notice) == 1 and notice[0].startswith("Your 1 override(s) of this call are on the review Discovery")
 
 
 def test_a_failed_call_is_retried_and_then_not_failed(services, store):

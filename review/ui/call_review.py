@@ -55,6 +55,22 @@ def _review_picker(store, call, review) -> None:
     if picked != review.id:
         state.select(call.id, picked)
         st.rerun()
+    if not store.overrides(review.id):
+        _overrides_elsewhere(store, review, reviews, labels)
+
+
+def _overrides_elsewhere(store, review, reviews, labels) -> None:
+    """Say where the manager's overrides are when this review has none and another review of the call
+    against the same methodology has them (a re-score, a new rep or a corrected turn starts afresh)."""
+    for other in reversed(reviews):
+        if other.id == review.id or other.methodology_id != review.methodology_id:
+            continue
+        count = len(store.overrides(other.id))
+        if count:
+            st.info(f"Your {count} override(s) of this call are on the review {md_text(labels[other.id])}; this "
+                    "review was scored afresh. Pick that review above to see them, or override here again.",
+                    icon=":material/edit_note:")
+            return
 
 
 def turn_label(call):
