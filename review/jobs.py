@@ -63,6 +63,7 @@ class ReworkOptions:
     speaker: str | None = None  # who really said it
     first_sentence: int = 0  # its sentences that speaker said, from 0 (None: to the end of the turn)
     last_sentence: int | None = None
+    transcript_version: int | None = None  # the version the turn was picked on (None: the latest)
 
 
 # job kind -> what the job does, as the jobs lists say it
@@ -220,7 +221,7 @@ def _do_rework(kind: str, options: ReworkOptions, services, progress) -> Any:
             raise InputError("name the turn and the speaker who said it")
         return rework.change_turn_speaker(options.call_id, services, options.segment_id, options.speaker,
                                           options.first_sentence, options.last_sentence, options.methodology,
-                                          progress=progress)
+                                          progress=progress, version=options.transcript_version)
     return rework.retry_call(options.call_id, services, options.methodology, progress=progress)
 
 

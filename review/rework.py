@@ -109,14 +109,22 @@ def with_turn_speaker(transcript: Transcript, segment_id: int, speaker: str,
 
 def change_turn_speaker(call_id: int, services: Services, segment_id: int, speaker: str,
                         first: int = 0, last: int | None = None, methodology: str | None = None,
-                        progress: Progress | None = None) -> ReviewResult:
+                        progress: Progress | None = None, version: int | None = None) -> ReviewResult:
     """Say who really spoke (part of) a turn of a stored call: a new transcript version
     (`with_turn_speaker`), then a new review of it (the methodology of the latest review unless named).
 
+    version: the transcript version the turn was picked on (the call page's); when the call has a newer
+    one, its turns may be numbered differently, so nothing is changed. None: the latest.
     Raises InputError when the turn, the speaker or the sentences are not the call's.
     """
     call = _stored(services, call_id)
-    transcript = services.store.get_transcript(call_id)
+    versions = services.store.transcript_versions(call_id)
+    if not versions:
+        raise InputError(f"call {call_id} ({call.filename}) has no stored transcript; retry it instead")
+    if version is not None and version != versions[-1]:
+        raise InputError(f"call {call_id}'s transcript has changed since this turn was picked (version {version}, "
+                         f"now {versions[-1]}); open the latest review and pick the turn again")
+    transcript = services.store.get_transcript(call_id, versions[-1])
     if transcript is None:
         raise InputError(f"call {call_id} ({call.filename}) has no stored transcript; retry it instead")
     loaded = _methodology(services, call, methodology)

@@ -201,6 +201,14 @@ def test_a_sentence_given_to_the_wrong_speaker_is_corrected_and_rescored(service
     # the new review starts without the manager's override: the page says where it is
     notice = [i.value for i in at.info if "override(s) of this call" in i.value]
     assert len(notice) == 1 and notice[0].startswith("Your 1 override(s) of this call are on the review Discovery")
+    # the first review's page shows transcript version 1, whose turns are numbered differently: refused
+    old = app("review", call_id=cid, review_id=result.review_id)
+    old.selectbox(key=f"turn_pick_{cid}").set_value(3).run()
+    next(b for b in old.button if b.label == "Correct the speaker and re-score").click().run()
+    assert not old.exception and store.transcript_versions(cid) == [1, 2]
+    assert [e.value for e in old.error] == [
+        f"turn.wav: call {cid}'s transcript has changed since this turn was picked (version 1, now 2); open the latest "
+        "review and pick the turn again"]
 
 
 def test_a_failed_call_is_retried_and_then_not_failed(services, store):

@@ -91,6 +91,12 @@ def test_a_stored_call_gets_a_new_transcript_version_and_review_and_the_old_ones
     with pytest.raises(InputError, match="not a speaker of this call"):
         change_turn_speaker(first.call_id, services, segment.id, "Nobody")
     assert services.store.transcript_versions(first.call_id) == [1, 2]  # nothing saved by a bad choice
+    # a turn picked on version 1 (an older review's page): version 2 may number its turns differently
+    with pytest.raises(InputError, match="transcript has changed since this turn was picked \\(version 1, now 2\\)"):
+        change_turn_speaker(first.call_id, services, 3, "Kevin Doyle", version=1)
+    assert services.store.transcript_versions(first.call_id) == [1, 2]
+    again = change_turn_speaker(first.call_id, services, 3, "Kevin Doyle", version=2)
+    assert services.store.transcript_versions(first.call_id) == [1, 2, 3] and again.transcript.segments[3].role == "rep"
 
 
 def test_who_said_a_turn_runs_as_a_job_and_a_bad_turn_fails_in_one_line(settings, tmp_path):

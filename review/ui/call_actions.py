@@ -121,9 +121,12 @@ def rep_speaker(services, call, transcript) -> None:
         _queue(services, call, "rep_speaker", ReworkOptions(call.id, rep_speaker=chosen))
 
 
-def turn_speaker(services, call, transcript) -> None:
+def turn_speaker(services, call, transcript, version: int | None = None) -> None:
     """Say who really said a turn, or some of its sentences: speakers found by voice can be wrong
-    (a short "Great." of the rep inside the customer's turn). Roles, metrics and scores follow."""
+    (a short "Great." of the rep inside the customer's turn). Roles, metrics and scores follow.
+
+    version: the transcript version shown (the review's): a newer one refuses the change, since its
+    turns may be numbered differently."""
     from review.timefmt import clock
     from review.turn_edges import sentences
 
@@ -150,7 +153,8 @@ def turn_speaker(services, call, transcript) -> None:
         go = st.form_submit_button("Correct the speaker and re-score", icon=":material/person_edit:")
     if go:
         _queue(services, call, "turn_speaker", ReworkOptions(
-            call.id, segment_id=pick, speaker=said_by, first_sentence=first, last_sentence=last))
+            call.id, segment_id=pick, speaker=said_by, first_sentence=first, last_sentence=last,
+            transcript_version=version))
 
 
 def _short(text: str, limit: int) -> str:
@@ -210,7 +214,7 @@ def manage(services, call, review, transcript) -> None:
         st.markdown("**Who is the rep**")
         rep_speaker(services, call, transcript)
         st.markdown("**Who said a turn** (when the voices gave a turn, or part of one, to the wrong speaker)")
-        turn_speaker(services, call, transcript)
+        turn_speaker(services, call, transcript, review.transcript_version)
         if call.status == "failed":
             retry(services, call, key="retry_manage")
         st.markdown("**Delete**")
