@@ -577,3 +577,23 @@ def test_corrections_become_labelled_calls_the_latest_of_each_counting(store):
     # a reset: corrections made before it no longer count
     assert store.labelled_calls("discovery", {"next_step": "9999"}).get("next_step") is None
     assert store.labelled_calls("other") == {}
+
+
+def test_a_call_corrected_on_two_of_its_reviews_is_one_example(store):
+    """A re-score (or a new rep, a corrected turn) is a second review of the same call: its corrections
+    and the first review's make one labelled call, not two."""
+    call_id, first = add_reviewed_call(store)
+    other_id, other = add_reviewed_call(store, call_date="2026-01-06")
+    second = store.save_review(call_id, make_scorecard(60.0, None, "discovery"), make_draft(), cache_key="again")
+    store.add_evidence_mark(first, "agenda_set", 0, "right")
+    store.add_override(first, "agenda_set", 0, "Not at the start.")
+    store.add_override(second, "agenda_set", 2, "On listening again, it was.")  # the latest override counts
+    store.add_override(second, "next_step", 0, "None proposed.")
+    store.add_override(other, "agenda_set", 0, "No agenda.")
+    found = store.labelled_calls("discovery")
+    assert [(x.call_id, x.review_id, x.present, x.right) for x in found["agenda_set"]] == [
+        (call_id, first, True, [0]), (other_id, other, False, [])]  # marks keep their review's transcript
+    assert [(x.call_id, x.review_id, x.present) for x in found["next_step"]] == [(call_id, second, False)]
+    store.add_evidence_mark(second, "agenda_set", 0, "wrong")  # marks on the newer review replace the older's
+    [mine, _] = store.labelled_calls("discovery")["agenda_set"]
+    assert (mine.review_id, mine.present, mine.right, mine.wrong) == (second, True, [], [0])

@@ -5,7 +5,7 @@ labelled examples they and the score overrides make, and the calibration models 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, func, insert, select
@@ -44,6 +44,18 @@ class LabelledCall:
     right: list[int]  # turns whose quote is (lastly) marked right
     wrong: list[int]  # ... marked wrong
     updated_at: str  # the latest correction counted
+
+
+def _one_per_call(items: list[LabelledCall], present: bool | None) -> LabelledCall:
+    """One call's corrections of a criterion over its reviews (oldest review first), as one example.
+
+    present: the call's latest override of the criterion on any of its reviews (None: none).
+    """
+    if len(items) == 1:
+        return items[0]
+    marked = [i for i in items if i.right or i.wrong]
+    base = marked[-1] if marked else items[-1]
+    return replace(base, present=present, updated_at=max(i.updated_at for i in items))
 
 
 @dataclass
@@ -105,10 +117,13 @@ class FeedbackMethods(StoreBase):
 
     def labelled_calls(self, methodology_id: str, since: dict[str, str] | None = None
                        ) -> dict[str, list[LabelledCall]]:
-        """criterion id -> each review of the methodology the manager corrected for it, oldest first.
+        """criterion id -> each call the manager corrected for it in the methodology, oldest first.
 
         The latest override and the latest mark of each quote count; since: criterion id -> ISO
-        time of its last reset (only corrections made after it count).
+        time of its last reset (only corrections made after it count). A call corrected on more than
+        one of its reviews (a re-score, a new rep, a corrected turn) counts once: its marks are those
+        of the latest review with marks (quotes are turns of that review's transcript version), and
+        whether the criterion is present is its latest override on any of them.
         """
         since = since or {}
         found: dict[tuple[int, str], LabelledCall] = {}
@@ -135,14 +150,20 @@ class FeedbackMethods(StoreBase):
                         side.remove(r["segment_id"])
                 (item.right if r["verdict"] == "right" else item.wrong).append(r["segment_id"])
                 item.updated_at = max(item.updated_at, r["created_at"])
+        latest_present: dict[tuple[int, str], bool] = {}  # (call, criterion) -> its latest override, any review
         for r in changes:
             if r["created_at"] > since.get(r["criterion_id"], ""):
                 item = entry(r)
                 item.present = r["score"] > 0
                 item.updated_at = max(item.updated_at, r["created_at"])
-        out: dict[str, list[LabelledCall]] = {}
+                latest_present[(item.call_id, r["criterion_id"])] = item.present
+        per_call: dict[tuple[int, str], list[LabelledCall]] = {}
         for (_, criterion_id), item in sorted(found.items()):
-            out.setdefault(criterion_id, []).append(item)
+            per_call.setdefault((item.call_id, criterion_id), []).append(item)
+        out: dict[str, list[LabelledCall]] = {}
+        for (_, criterion_id), items in sorted(per_call.items(), key=lambda kv: (kv[0][1], kv[1][0].review_id)):
+            call_key = (items[0].call_id, criterion_id)
+            out.setdefault(criterion_id, []).append(_one_per_call(items, latest_present.get(call_key)))
         return out
 
     def marked_quotes(self, methodology_id: str, since: dict[str, str] | None = None
