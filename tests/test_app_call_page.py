@@ -201,6 +201,10 @@ def test_a_sentence_given_to_the_wrong_speaker_is_corrected_and_rescored(service
     # the new review starts without the manager's override: the page says where it is
     notice = [i.value for i in at.info if "override(s) of this call" in i.value]
     assert len(notice) == 1 and notice[0].startswith("Your 1 override(s) of this call are on the review Discovery")
+    next(b for b in at.button if b.label == "Apply them to this review").click().run()
+    assert not at.exception and not [i for i in at.info if "override(s) of this call" in i.value]
+    carried = store.overrides(latest.id)["pain_quantified"]
+    assert carried.score == 1 and carried.comment.startswith("asked about cost once (carried from the review of")
     # the first review's page shows transcript version 1, whose turns are numbered differently: refused
     old = app("review", call_id=cid, review_id=result.review_id)
     old.selectbox(key=f"turn_pick_{cid}").set_value(3).run()

@@ -597,3 +597,25 @@ def test_a_call_corrected_on_two_of_its_reviews_is_one_example(store):
     store.add_evidence_mark(second, "agenda_set", 0, "wrong")  # marks on the newer review replace the older's
     [mine, _] = store.labelled_calls("discovery")["agenda_set"]
     assert (mine.review_id, mine.present, mine.right, mine.wrong) == (second, True, [], [0])
+
+
+def test_overrides_carry_to_another_review_of_the_call(store):
+    """After a re-score (or a new rep, a corrected turn) the manager can carry their overrides over."""
+    from review.errors import InputError
+    from review.overrides import carry_overrides
+
+    call_id, first = add_reviewed_call(store)
+    _, elsewhere = add_reviewed_call(store, call_date="2026-01-06")
+    second = store.save_review(call_id, make_scorecard(60.0, None, "discovery"), make_draft(), cache_key="again")
+    store.add_override(first, "agenda_set", 0, "Not at the start.", author="kim")
+    store.add_override(first, "next_step", 2, "At the end.", author="kim")
+    store.add_override(second, "next_step", 1, "Only half.", author="kim")  # already overridden there: kept
+    carried, skipped = carry_overrides(store, first, second, author="ada")
+    assert (carried, skipped) == (["agenda_set"], ["next_step"])
+    mine = store.overrides(second)
+    assert (mine["agenda_set"].score, mine["agenda_set"].author) == (0, "ada")
+    assert mine["agenda_set"].comment.startswith("Not at the start. (carried from the review of 20")
+    assert mine["next_step"].score == 1 and len(store.overrides(first)) == 2
+    for source, target in ((first, elsewhere), (first, first), (first, 999)):
+        with pytest.raises(InputError, match="not two reviews of one call against one methodology"):
+            carry_overrides(store, source, target, author="ada")

@@ -55,6 +55,10 @@ def _review_picker(store, call, review) -> None:
     if picked != review.id:
         state.select(call.id, picked)
         st.rerun()
+    skipped = st.session_state.pop(f"carry_skipped_{review.id}", None)
+    if skipped:
+        st.warning("Not carried (this review does not score them on that scale, or you had overridden them "
+                   f"here already): {md_text(', '.join(skipped))}", icon=":material/info:")
     if not store.overrides(review.id):
         _overrides_elsewhere(store, review, reviews, labels)
 
@@ -62,15 +66,28 @@ def _review_picker(store, call, review) -> None:
 def _overrides_elsewhere(store, review, reviews, labels) -> None:
     """Say where the manager's overrides are when this review has none and another review of the call
     against the same methodology has them (a re-score, a new rep or a corrected turn starts afresh)."""
+    if state.scope().is_rep:
+        return
     for other in reversed(reviews):
         if other.id == review.id or other.methodology_id != review.methodology_id:
             continue
         count = len(store.overrides(other.id))
-        if count:
-            st.info(f"Your {count} override(s) of this call are on the review {md_text(labels[other.id])}; this "
-                    "review was scored afresh. Pick that review above to see them, or override here again.",
-                    icon=":material/edit_note:")
-            return
+        if not count:
+            continue
+        st.info(f"Your {count} override(s) of this call are on the review {md_text(labels[other.id])}; this "
+                "review was scored afresh. Apply them here, pick that review above to see them, or override "
+                "here again.", icon=":material/edit_note:")
+        if st.button("Apply them to this review", key=f"carry_overrides_{review.id}", icon=":material/input:"):
+            from review.overrides import carry_overrides
+
+            try:
+                _, skipped = carry_overrides(store, other.id, review.id, author=call_scorecard.state_author())
+            except Exception as exc:
+                st.error(state.error_line(exc, "overrides"))
+                return
+            st.session_state[f"carry_skipped_{review.id}"] = skipped
+            st.rerun()
+        return
 
 
 def turn_label(call):
