@@ -61,8 +61,8 @@ class ReworkOptions:
     rep_speaker: str | None = None  # the speaker who is the rep (change of rep only)
     segment_id: int | None = None  # the turn whose speaker is wrong (who said a turn only)
     speaker: str | None = None  # who really said it
-    first_sentence: int = 0  # its sentences that speaker said, from 0 (None: to the end of the turn)
-    last_sentence: int | None = None
+    first_sentence: int = 0  # the first and last of its sentences that speaker said, from 0
+    last_sentence: int | None = None  # None: to the end of the turn
     transcript_version: int | None = None  # the version the turn was picked on (None: the latest)
 
 

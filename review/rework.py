@@ -25,12 +25,18 @@ def with_rep_speaker(transcript: Transcript, rep_speaker: str) -> Transcript:
     transcript: a stored transcript. rep_speaker: one of its speakers (case and spacing ignored).
     Raises ConfigError naming the call's speakers when `rep_speaker` is not one of them.
     """
-    from .metrics import compute_metrics
     from .speakers import assign_roles
 
     segments = assign_roles(transcript.segments, rep_speaker)
     if [s.role for s in segments] == [s.role for s in transcript.segments]:
         return transcript
+    return _with_turns(transcript, segments)
+
+
+def _with_turns(transcript: Transcript, segments: list) -> Transcript:
+    """The transcript with these turns (roles set) and the metrics computed again from them."""
+    from .metrics import compute_metrics
+
     metrics = compute_metrics(segments, transcript.duration)
     if transcript.metrics.patience_s is None:  # pauses that were never measured stay unknown
         metrics.patience_s = None
@@ -67,9 +73,8 @@ def with_turn_speaker(transcript: Transcript, segment_id: int, speaker: str,
     without word times (an imported transcript) can only change as a whole.
     Raises InputError naming what to give instead for an unknown turn, speaker or sentence.
     """
-    from .metrics import compute_metrics
     from .speakers import UNKNOWN_SPEAKER, assign_roles, find_speaker
-    from .turn_edges import sentences
+    from .turn_edges import sentences, with_words
 
     turn = next((s for s in transcript.segments if s.id == segment_id), None)
     if turn is None:
@@ -94,17 +99,11 @@ def with_turn_speaker(transcript: Transcript, segment_id: int, speaker: str,
         runs = [(turn.speaker, [w for p in parts[:first] for w in p]),
                 (who, [w for p in parts[first:end + 1] for w in p]),
                 (turn.speaker, [w for p in parts[end + 1:] for w in p])]
-        pieces = [turn.model_copy(update={"speaker": name, "words": words, "start": words[0].start,
-                                          "end": words[-1].end, "text": "".join(w.word for w in words).strip()})
-                  for name, words in runs if words]
+        pieces = [with_words(turn, words).model_copy(update={"speaker": name}) for name, words in runs if words]
     others = [s for s in transcript.segments if s.id != segment_id]
     ordered = sorted(others + pieces, key=lambda s: (s.start, s.end))
     renumbered = [s.model_copy(update={"id": i}) for i, s in enumerate(ordered)]
-    segments = assign_roles(renumbered, transcript.metrics.rep_speaker or None)
-    metrics = compute_metrics(segments, transcript.duration)
-    if transcript.metrics.patience_s is None:  # pauses that were never measured stay unknown
-        metrics.patience_s = None
-    return transcript.model_copy(update={"segments": segments, "metrics": metrics})
+    return _with_turns(transcript, assign_roles(renumbered, transcript.metrics.rep_speaker or None))
 
 
 def change_turn_speaker(call_id: int, services: Services, segment_id: int, speaker: str,

@@ -45,11 +45,15 @@ def _movable(words: list[Word]) -> bool:
     return 0 < len(words) <= MAX_WORDS and words[-1].end - words[0].start <= MAX_SECONDS
 
 
-def _with_words(turn: Segment, words: list[Word]) -> Segment:
-    return turn.model_copy(update={
-        "start": words[0].start, "end": words[-1].end, "words": words,
-        "text": "".join(w.word for w in words).strip(),
-    })
+def text(words: list[Word]) -> str:
+    """The words as the transcript writes them (Whisper's words carry their own leading space)."""
+    return "".join(w.word for w in words).strip()
+
+
+def with_words(turn: Segment, words: list[Word]) -> Segment:
+    """The turn holding these words instead (its times and text follow them)."""
+    return turn.model_copy(update={"start": words[0].start, "end": words[-1].end, "words": words,
+                                   "text": text(words)})
 
 
 def snap(turns: list[Segment]) -> list[Segment]:
@@ -73,7 +77,7 @@ def snap(turns: list[Segment]) -> list[Segment]:
         ends = [k + 1 for k, w in enumerate(after.words) if ends_sentence(w)]
         head = after.words[: ends[0]] if ends else after.words
         if len(tail) < len(head) and cut > 0 and _movable(tail):
-            out[i], out[i + 1] = _with_words(before, before.words[:cut]), _with_words(after, tail + after.words)
+            out[i], out[i + 1] = with_words(before, before.words[:cut]), with_words(after, tail + after.words)
         elif len(head) < len(tail) and len(head) < len(after.words) and _movable(head):
-            out[i], out[i + 1] = _with_words(before, before.words + head), _with_words(after, after.words[len(head):])
+            out[i], out[i + 1] = with_words(before, before.words + head), with_words(after, after.words[len(head):])
     return out

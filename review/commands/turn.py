@@ -42,7 +42,7 @@ def run_turn(args) -> int:
     from ..rework import change_turn_speaker
     from ..settings import load_settings
     from ..timefmt import clock
-    from ..turn_edges import sentences
+    from ..turn_edges import sentences, text
     from .review import summary
 
     settings = load_settings()
@@ -67,7 +67,7 @@ def run_turn(args) -> int:
             parts = sentences(seg.words) if seg.words else []
             if len(parts) > 1:
                 for n, part in enumerate(parts, 1):
-                    print(f"        {n}. {''.join(w.word for w in part).strip()}")
+                    print(f"        {n}. {text(part)}")
             else:
                 print(f"        {seg.text}")
         return 0

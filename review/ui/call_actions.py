@@ -127,8 +127,7 @@ def turn_speaker(services, call, transcript, version: int | None = None) -> None
 
     version: the transcript version shown (the review's): a newer one refuses the change, since its
     turns may be numbered differently."""
-    from review.timefmt import clock
-    from review.turn_edges import sentences
+    from review.turn_edges import sentences, text
 
     named = [s for s in rework.speakers(transcript) if s != "unknown"] if transcript else []
     if len(named) < 2:
@@ -138,9 +137,9 @@ def turn_speaker(services, call, transcript, version: int | None = None) -> None
     label = {s: state.speaker_label(s, roles.get(s, "unknown"), call.rep) for s in named}
     turns = {s.id: s for s in transcript.segments}
     pick = st.selectbox("The turn", list(turns), key=f"turn_pick_{call.id}", format_func=lambda i: (
-        f"[{clock(turns[i].start)}] {label.get(turns[i].speaker, turns[i].speaker)}: {_short(turns[i].text, 70)}"))
+        state.turn_choice(turns[i], label.get(turns[i].speaker, turns[i].speaker))))
     turn = turns[pick]
-    parts = [" ".join(w.word.strip() for w in p) for p in sentences(turn.words)] if turn.words else []
+    parts = [text(p) for p in sentences(turn.words)] if turn.words else []
     others = [s for s in named if s != turn.speaker] or named
     with st.form(f"turn_speaker_{call.id}", border=False):
         said_by = st.selectbox("Said by", others, key=f"turn_said_by_{call.id}", format_func=lambda s: label[s])

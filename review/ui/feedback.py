@@ -55,8 +55,6 @@ def missed_moment_picker(store, review, criterion, transcript, label) -> None:
 
     transcript: the reviewed transcript (None: nothing to pick from). label: speaker, role -> name.
     """
-    from review.timefmt import clock
-
     cited = {q.segment_id for q in criterion.evidence}
     turns = sorted((s for s in (transcript.segments if transcript else []) if s.id not in cited),
                    key=lambda s: (s.start, s.id))
@@ -66,8 +64,7 @@ def missed_moment_picker(store, review, criterion, transcript, label) -> None:
 
     def shown(segment_id: int) -> str:
         seg = by_id[segment_id]
-        text = " ".join(seg.text.split())
-        return f"{clock(seg.start)} {label(seg.speaker, seg.role)}: {text[:70] + ('…' if len(text) > 70 else '')}"
+        return state.turn_choice(seg, label(seg.speaker, seg.role))
 
     with st.popover("Add a moment the AI missed", icon=":material/add_comment:"):
         choice = st.selectbox("The turn that shows it", [s.id for s in turns], format_func=shown,

@@ -344,6 +344,18 @@ class SavedUpload:
         self.folder.cleanup()
 
 
+def turn_choice(segment, name: str, limit: int = 70) -> str:
+    """How a turn is offered in a picker: its time, who said it and the start of what was said.
+
+    segment: a transcript turn. name: the speaker as shown (speaker_label).
+    """
+    from ..timefmt import clock
+
+    text = " ".join(segment.text.split())
+    shown = text if len(text) <= limit else text[:limit] + "\u2026"
+    return f"{clock(segment.start)} {name}: {shown}"
+
+
 def save_upload(name: str, data: bytes) -> SavedUpload:
     """Write uploaded bytes to a temporary file that keeps the uploaded name (the pipeline reads
     the format from the suffix and the title from the stem).
