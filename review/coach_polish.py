@@ -14,6 +14,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from . import snippets
 from .errors import LLMError
 from .markdown_text import escape_markdown
 
@@ -45,8 +46,7 @@ def clean_model_text(text: object, limit: int) -> str:
     """Model prose without any sentence that carries a quotation mark or a timestamp."""
     if not isinstance(text, str):
         return ""
-    sentences = re.split(r"(?<=[.!?])\s+", " ".join(text.split()))
-    kept = [s for s in sentences if s and not _QUOTE_OR_TIME.search(s)]
+    kept = [s for s in snippets.sentences(" ".join(text.split())) if not _QUOTE_OR_TIME.search(s)]
     return escape_markdown(  # it goes into the agenda's Markdown: never rendered
         " ".join(kept)[:limit].strip())
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from . import snippets
 from .types import EvidenceQuote, Segment, Transcript
 
 _QUOTE_EDGES = " \t\n\"'“”‘’…."
@@ -78,7 +79,7 @@ def _quote(segment: Segment, char_start: int, char_end: int) -> EvidenceQuote:
 
 def _short(text: str, limit: int = 60) -> str:
     text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return snippets.shorten(text, limit)
 
 
 def _resolve_one(transcript: Transcript, ref: object, allowed: set[int]) -> EvidenceQuote | str:

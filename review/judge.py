@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import snippets
 from .rules import is_question, keyword_hits
 from .schema import Criterion
 from .types import Transcript
@@ -58,7 +59,6 @@ MIN_WORDS = 3  # shorter sentences ("Hi!", "Sure.") carry no strategy
 FEATURES = ("best_score", "best_similarity", "best_background", "best_margin", "keyword_sentences",
             "sentences_over_threshold", "background")
 
-_SPLIT = re.compile(r"(?<=[.!?])\s+")
 _PRONOUN = re.compile(r"\b(i|i'm|im|i've|i'll|i'd|my|me|myself|we|we're|we've|our|us|"
                       r"you|your|you're|you've|you'll|yourself)\b", re.IGNORECASE)
 _PAST = re.compile(r"\b(was|were|did|had|ago|used to|remember)\b|\b\w{3,}ed\b", re.IGNORECASE)
@@ -106,10 +106,8 @@ def split_sentences(transcript: Transcript) -> list[Sentence]:
     """Every sentence of every turn, with its turn's id and role."""
     out = []
     for seg in transcript.segments:
-        for text in _SPLIT.split(seg.text.strip()):
-            text = text.strip()
-            if text:
-                out.append(Sentence(seg.id, text, seg.role, is_question(text)))
+        for text in snippets.sentences(seg.text):
+            out.append(Sentence(seg.id, text, seg.role, is_question(text)))
     return out
 
 
@@ -273,16 +271,12 @@ def judge_note(judgement: Judgement) -> str:
     else:
         how = f"sentence score {judgement.score:.2f} against threshold {THRESHOLD:.2f}"
     if judgement.present:
-        return (f"Judge: “{_short(judgement.best_sentence)}” is closer to this criterion than to the call's "
+        return (f"Judge: “{snippets.shorten(judgement.best_sentence, 80)}” is closer to this criterion than to the call's "
                 f"background and the other criteria ({how}).")
     if not judgement.best_sentence:
         return "Judge: no sentence by the right speaker (or no question, where one is needed) to weigh."
     return (f"Judge: no sentence is specific to this criterion rather than the call's topic (best: "
-            f"“{_short(judgement.best_sentence)}”, {how}).")
-
-
-def _short(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+            f"“{snippets.shorten(judgement.best_sentence, 80)}”, {how}).")
 
 
 # --------------------------------------------------------------------------- for calibration

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from . import snippets
 from .errors import LLMError
 
 BASE_URL_HINT = "check CALLREVIEW_LLM_BASE_URL (it usually ends in /v1)"
@@ -32,7 +33,7 @@ def scrub(text: str, secrets: tuple[str, ...] = (), limit: int = 160) -> str:
         text = text.replace(secret, "[redacted]")
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub("[redacted]", text)
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return snippets.shorten(text, limit)
 
 
 def endpoint_error(where: str, model: str | None, exc: Any, secrets: tuple[str, ...]) -> LLMError:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from . import snippets
 from .keywords import keyword_hits, search_keyword
 from .metrics import question_sentences
 from .schema import Criterion
@@ -121,10 +122,6 @@ def matched_phrase(pattern: str, text: str) -> str:
     return text[start:end].strip()
 
 
-def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
-
-
 def _core(sentence: str) -> str:
     """The sentence without its leading fillers ("Okay, so what ..." -> "what ...")."""
     return _FILLER.sub("", sentence).strip()
@@ -134,7 +131,7 @@ def is_question(text: str) -> bool:
     """A question mark, or a sentence starting like a question."""
     if "?" in text:
         return True
-    return any(_QUESTION_START.match(_core(s)) for s in _sentences(text))
+    return any(_QUESTION_START.match(_core(s)) for s in snippets.sentences(text))
 
 
 def _open_sentence(sentence: str) -> bool:
@@ -150,7 +147,7 @@ def _open_sentence(sentence: str) -> bool:
 def is_open_question(text: str) -> bool:
     """A question that invites the buyer to explain: not yes/no, not leading ("..., right?"),
     not small talk ("How's your week going?")."""
-    return any(_open_sentence(s) for s in _sentences(text))
+    return any(_open_sentence(s) for s in snippets.sentences(text))
 
 
 def criterion_wants(criterion: Criterion) -> tuple[bool, bool]:
@@ -248,8 +245,8 @@ def _who(seg: Segment) -> str:
 
 def _quote(seg: Segment, limit: int = 60) -> str:
     """The opening words of a turn's first question, for the rationale."""
-    sentence = next((s for s in _sentences(seg.text) if _open_sentence(s)), seg.text.strip())
-    return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
+    sentence = next((s for s in snippets.sentences(seg.text) if _open_sentence(s)), seg.text.strip())
+    return snippets.shorten(sentence, limit)
 
 
 def _score_open_questions(transcript: Transcript, criterion: Criterion) -> RuleResult:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from . import rules
+from . import rules, snippets
 from .evidence import resolve_evidence
 from .hashing import transcript_sha256
 from .injection import INJECTION, InjectionDetector, default_detector
@@ -80,7 +80,7 @@ def verdict_for(score: int, criterion: Criterion | int) -> Verdict:
 
 def _one_line(text: str, limit: int = 300) -> str:
     text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return snippets.shorten(text, limit)
 
 
 def _unscored(criterion: Criterion, rationale: str) -> CriterionScore:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .. import snippets
 from .blocks import Block, clean
 from .draft import CriterionDraft, MethodologyDraft, SectionDraft
 from .tables import read_table
@@ -150,11 +151,10 @@ class _Reader:
 
     def _checklist_line(self, text: str) -> bool:
         """A plain-text line that is one short check ("Rep asks who approves the spend")."""
-        sentences = re.split(r"(?<=[.!?])\s+", clean(text).strip())
         words = clean(text).split()
         if not self.plain_text or _METADATA.match(clean(text)) or description_label(text) is not None:
             return False
-        return len(sentences) == 1 and 0 < len(words) <= 14 and not ({w.lower() for w in words[:2]} & _FINITE)
+        return len(snippets.sentences(clean(text))) == 1 and 0 < len(words) <= 14 and not ({w.lower() for w in words[:2]} & _FINITE)
 
     def _new_criterion(self, section: _Section, text: str) -> _Criterion:
         name, rest = split_name(text)

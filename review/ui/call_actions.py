@@ -127,6 +127,7 @@ def turn_speaker(services, call, transcript, version: int | None = None) -> None
 
     version: the transcript version shown (the review's): a newer one refuses the change, since its
     turns may be numbered differently."""
+    from review.snippets import shorten
     from review.turn_edges import sentences, text
 
     named = [s for s in rework.speakers(transcript) if s != "unknown"] if transcript else []
@@ -147,17 +148,13 @@ def turn_speaker(services, call, transcript, version: int | None = None) -> None
         if len(parts) > 1:
             first, last = st.select_slider(
                 "Which of its sentences", options=list(range(len(parts))), value=(0, len(parts) - 1),
-                key=f"turn_sentences_{call.id}_{pick}", format_func=lambda i: f"{i + 1}. {_short(parts[i], 40)}",
+                key=f"turn_sentences_{call.id}_{pick}", format_func=lambda i: f"{i + 1}. {shorten(parts[i], 40)}",
                 help="Only these sentences change speaker; the turn is split around them")
         go = st.form_submit_button("Correct the speaker and re-score", icon=":material/person_edit:")
     if go:
         _queue(services, call, "turn_speaker", ReworkOptions(
             call.id, segment_id=pick, speaker=said_by, first_sentence=first, last_sentence=last,
             transcript_version=version))
-
-
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
 def retry(services, call, key: str = "retry") -> None:

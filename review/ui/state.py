@@ -349,10 +349,11 @@ def turn_choice(segment, name: str, limit: int = 70) -> str:
 
     segment: a transcript turn. name: the speaker as shown (speaker_label).
     """
+    from ..snippets import shorten
     from ..timefmt import clock
 
     text = " ".join(segment.text.split())
-    shown = text if len(text) <= limit else text[:limit] + "\u2026"
+    shown = shorten(text, limit + 1)
     return f"{clock(segment.start)} {name}: {shown}"
 
 
