@@ -148,3 +148,24 @@ def test_the_turn_command_lists_turns_and_gives_a_sentence_to_its_speaker(settin
             (("turn", "999"), "call 999 does not exist")):
         code, out, err = cli(*argv)
         assert code == 2 and message in err and len(err.strip().splitlines()) == 1, (argv, err)
+
+
+def test_the_turn_list_names_each_speaker_once(settings, cli):
+    """A machine label shown as "speaker_1 (rep)" is listed as "speaker_1, rep", not twice over."""
+    from review.store import Store
+
+    t = call()
+    segments = [s.model_copy(update={"speaker": {"Alex": "speaker_1", "Jordan": "speaker_2"}[s.speaker]})
+                for s in t.segments]
+    t = t.model_copy(update={"segments": segments,
+                             "speaker_names": {"speaker_1": "speaker_1 (rep)", "speaker_2": "Customer"}})
+    store = Store.from_settings(settings)
+    try:
+        cid = store.add_call(filename="labels.wav", rep=None, call_date="2026-12-01", methodology_id="discovery")
+        store.save_transcript(cid, t)
+    finally:
+        store.close()
+    code, out, _ = cli("turn", str(cid))
+    assert code == 0
+    assert [line for line in out.splitlines() if "[00:0" in line] == [
+        "   0  [00:00] speaker_1, rep", "   1  [00:04] speaker_2 (Customer), customer", "   2  [00:08] speaker_1, rep"]

@@ -41,6 +41,7 @@ def run_turn(args) -> int:
     from ..pipeline import Services
     from ..rework import change_turn_speaker
     from ..settings import load_settings
+    from ..speakers import split_role_suffix
     from ..timefmt import clock
     from ..turn_edges import sentences, text
     from .review import summary
@@ -61,7 +62,7 @@ def run_turn(args) -> int:
         if transcript is None:
             raise InputError(f"call {args.call_id} has no stored transcript; review it first")
         for seg in transcript.segments:
-            shown = transcript.display_name(seg.speaker)
+            shown = split_role_suffix(transcript.display_name(seg.speaker))[0]  # the role is printed after it
             who = seg.speaker if shown == seg.speaker else f"{seg.speaker} ({shown})"
             print(f"{seg.id:>4}  [{clock(seg.start)}] {who}, {seg.role}")
             parts = sentences(seg.words) if seg.words else []
