@@ -17,7 +17,7 @@ from .errors import InputError
 from .score import strengths_and_gaps, totals, verdict_for
 from .types import CriterionScore, Scorecard
 
-__all__ = ["OverrideLike", "apply_overrides", "carry_overrides", "overridden_ids"]
+__all__ = ["OverrideLike", "apply_overrides", "overridden_ids"]
 
 
 class OverrideLike(Protocol):
@@ -97,31 +97,3 @@ def overridden_ids(scorecard: Scorecard) -> list[str]:
     """Ids of the criteria whose score is the manager's (in an applied scorecard)."""
     return [c.id for c in scorecard.criteria if c.ai_score is not None]
 
-
-def carry_overrides(store, source_review_id: int, target_review_id: int, author: str) -> tuple[list[str], list[str]]:
-    """Give another review of the same call and methodology the manager's overrides of one review
-    (after a re-score, a new rep or a corrected turn, which score the call afresh).
-
-    Each criterion the target also scores, and the manager has not overridden there yet, gets the same
-    score and comment, marked as carried; the source keeps its own. Returns (carried criterion ids,
-    skipped ids: not on the target's scorecard, outside its scale, or already overridden there).
-    store: review.store.Store (or the app's scoped store). author: who carries them.
-    Raises InputError when the reviews are not two reviews of one call against one methodology.
-    """
-    source, target = store.get_review(source_review_id), store.get_review(target_review_id)
-    if source is None or target is None or source.id == target.id or source.call_id != target.call_id \
-            or source.methodology_id != target.methodology_id:
-        raise InputError(f"reviews {source_review_id} and {target_review_id} are not two reviews of one call "
-                         "against one methodology; overrides carry only between those")
-    scored = {c.id: c for c in target.scorecard.criteria}
-    already = store.overrides(target_review_id)
-    carried, skipped = [], []
-    for criterion_id, override in store.overrides(source_review_id).items():
-        criterion = scored.get(criterion_id)
-        if criterion is None or criterion_id in already or not 0 <= override.score <= criterion.max_score:
-            skipped.append(criterion_id)
-            continue
-        store.add_override(target_review_id, criterion_id, override.score,
-                           f"{override.comment} (carried from the review of {source.created_at[:10]})", author=author)
-        carried.append(criterion_id)
-    return carried, skipped

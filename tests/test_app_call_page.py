@@ -184,8 +184,12 @@ def test_a_sentence_given_to_the_wrong_speaker_is_corrected_and_rescored(service
     result = store_review(store, tiny_wav(tone=47), "turn.wav")
     cid = result.call_id
     store.add_override(result.review_id, "pain_quantified", 1, "asked about cost once", author="kim")
+    cited = next((c.id, q) for c in store.get_review(result.review_id).scorecard.criteria
+                 for q in c.evidence if q.segment_id > 1)  # a quote after the turn that is corrected
+    store.add_evidence_mark(result.review_id, cited[0], cited[1].segment_id, "right", author="kim")
+    store.add_evidence_mark(result.review_id, "pain_quantified", 1, "right", author="kim")  # the turn to be split
     at = app("review", call_id=cid)
-    assert not [i for i in at.info if "override(s) of this call" in i.value]
+    assert not [i for i in at.info if "corrections of this call" in i.value]
     at.selectbox(key=f"turn_pick_{cid}").set_value(1).run()
     assert at.selectbox(key=f"turn_said_by_{cid}").value == "Alex Rivera"  # the only other speaker
     at.select_slider(key=f"turn_sentences_{cid}_1").set_value((1, 1))
@@ -199,12 +203,20 @@ def test_a_sentence_given_to_the_wrong_speaker_is_corrected_and_rescored(service
         ("Jordan Lee", "Hi Alex, happy to."), ("Alex Rivera", "I have about thirty minutes.")]
     assert store.get_transcript(cid, 1).segments[1].text == "Hi Alex, happy to. I have about thirty minutes."
     # the new review starts without the manager's override: the page says where it is
-    notice = [i.value for i in at.info if "override(s) of this call" in i.value]
-    assert len(notice) == 1 and notice[0].startswith("Your 1 override(s) of this call are on the review Discovery")
+    notice = [i.value for i in at.info if "corrections of this call" in i.value]
+    assert len(notice) == 1 and notice[0].startswith(
+        "Your corrections of this call (1 override and 2 evidence marks) are on the review Discovery")
     next(b for b in at.button if b.label == "Apply them to this review").click().run()
-    assert not at.exception and not [i for i in at.info if "override(s) of this call" in i.value]
+    assert not at.exception and not [i for i in at.info if "corrections of this call" in i.value]
+    assert [w.value for w in at.warning if w.value.startswith("Not carried")] == [
+        "Not carried: 1 evidence mark (their criterion is not scored here, or their turn was split by a corrected "
+        "speaker: mark it again here)"]
     carried = store.overrides(latest.id)["pain_quantified"]
     assert carried.score == 1 and carried.comment.startswith("asked about cost once (carried from the review of")
+    [mark] = store.evidence_marks(latest.id)  # on the same words, one turn later (turn 1 was split)
+    assert (mark.criterion_id, mark.verdict) == (cited[0], "right")
+    assert cited[1].quote in store.get_transcript(cid).segment(mark.segment_id).text
+    assert mark.segment_id == cited[1].segment_id + 1
     # the first review's page shows transcript version 1, whose turns are numbered differently: refused
     old = app("review", call_id=cid, review_id=result.review_id)
     old.selectbox(key=f"turn_pick_{cid}").set_value(3).run()

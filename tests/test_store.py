@@ -601,8 +601,8 @@ def test_a_call_corrected_on_two_of_its_reviews_is_one_example(store):
 
 def test_overrides_carry_to_another_review_of_the_call(store):
     """After a re-score (or a new rep, a corrected turn) the manager can carry their overrides over."""
+    from review.carry import carry_overrides
     from review.errors import InputError
-    from review.overrides import carry_overrides
 
     call_id, first = add_reviewed_call(store)
     _, elsewhere = add_reviewed_call(store, call_date="2026-01-06")
@@ -617,5 +617,47 @@ def test_overrides_carry_to_another_review_of_the_call(store):
     assert mine["agenda_set"].comment.startswith("Not at the start. (carried from the review of 20")
     assert mine["next_step"].score == 1 and len(store.overrides(first)) == 2
     for source, target in ((first, elsewhere), (first, first), (first, 999)):
-        with pytest.raises(InputError, match="not two reviews of one call against one methodology"):
+        with pytest.raises(InputError, match="not two reviews of one call against one methodology; corrections carry"):
             carry_overrides(store, source, target, author="ada")
+
+
+def test_evidence_marks_carry_to_a_review_of_a_corrected_transcript(store):
+    """Marks follow their turns into a review of a newer transcript version (a corrected turn renumbers
+    the turns): a cited quote's mark lands on the turn holding the quote, a moment the AI missed on the
+    turn with its words; a wrong mark on a quote the new review no longer cites, a taken-back moment and
+    a turn the correction cut apart are not carried."""
+    from review.carry import carry_corrections, carry_marks
+    from review.rework import with_turn_speaker
+
+    turns = [("Alex Rivera", "Let's set an agenda for today. Then the budget, shall we?"),
+             ("Jordan Lee", "Sure, the rollout first."),
+             ("Alex Rivera", "Can we book the next call on Friday?")]
+    call_id, first = add_reviewed_call(store, turns=turns, scores={"agenda_set": 2, "next_step": 2, "budget": 0})
+    store.add_evidence_mark(first, "agenda_set", 0, "right", author="kim")          # cited, turn 0
+    store.add_evidence_mark(first, "next_step", 0, "wrong", author="kim")           # cited; not cited later
+    store.add_evidence_mark(first, "next_step", 2, "right", author="kim")           # a moment the AI missed
+    store.add_evidence_mark(first, "agenda_set", 1, "right", author="kim")          # missed, then taken back
+    store.add_evidence_mark(first, "agenda_set", 1, "wrong", author="kim")
+    store.add_override(first, "budget", 1, "Budget raised, not explored.", author="kim")
+    # "Then the budget, shall we?" was the customer's: turn 0 splits, every later turn moves up one
+    corrected = with_turn_speaker(store.get_transcript(call_id), 0, "Jordan Lee", 1, 1)
+    assert store.save_transcript(call_id, corrected) == 2
+    card = make_scorecard(50.0, {"agenda_set": 2, "next_step": 0, "budget": 1})
+    second = store.save_review(call_id, card, make_draft(), cache_key="corrected")
+    assert store.get_review(second).transcript_version == 2
+
+    carried = carry_corrections(store, first, second, author="ada")
+    assert (carried.overrides, carried.skipped_overrides, carried.marks, carried.skipped_marks) == (["budget"], [], 2, 0)
+    marks = {(m.criterion_id, m.segment_id): (m.verdict, m.author) for m in store.evidence_marks(second)}
+    assert marks == {("agenda_set", 0): ("right", "ada"), ("next_step", 3): ("right", "ada")}
+    assert corrected.segments[3].text == turns[2][1]
+    assert carry_marks(store, first, second, author="ada") == (0, 0)  # the new review's own marks stay
+    assert len(store.evidence_marks(first)) == 5  # nothing is taken from the source
+    quote = "Let's set an agenda"  # the team's examples count a carried mark once
+    assert store.marked_quotes("discovery") == {"agenda_set": ([quote], []), "next_step": ([], [quote])}
+
+    # a mark on a turn the correction cut apart has no one turn to go to
+    store.add_evidence_mark(first, "budget", 0, "right", author="kim")  # missed: the whole of old turn 0
+    assert carry_marks(store, first, second, author="ada") == (0, 1)
+    [labelled] = store.labelled_calls("discovery")["next_step"]  # still one corrected call
+    assert (labelled.review_id, labelled.right, labelled.wrong) == (second, [3], [])

@@ -1,5 +1,6 @@
-"""`callreview feedback mark` and `callreview calibration list | reset`: teaching the offline judge
-the team's own standard from the shell (the app's call review page does the same)."""
+"""`callreview feedback mark | override | show | carry` and `callreview calibration list | reset`:
+teaching the offline judge the team's own standard from the shell (the app's call review page does
+the same)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import argparse
 def register(subparsers) -> None:
     """Add the `feedback` and `calibration` commands to the `callreview` parser."""
     parser = subparsers.add_parser(
-        "feedback", help="mark a review's evidence quote right or wrong (teaches the offline judge)",
+        "feedback", help="mark evidence right or wrong, override a score, show or carry a review's corrections "
+        "(teaches the offline judge)",
         description="A mark is a labelled example for the criterion; with a few of them (and overrides) "
         "the criterion is calibrated for the team at the next review.")
     parser.set_defaults(handler=lambda args: _usage(parser))
@@ -22,6 +24,22 @@ def register(subparsers) -> None:
     p.add_argument("verdict", choices=["right", "wrong"])
     p.add_argument("--author", default="manager")
     p.set_defaults(handler=run_mark)
+    p = actions.add_parser("override", help="set the manager's score of one criterion (the AI's stays beside it)")
+    p.add_argument("review_id", type=int, metavar="REVIEW_ID")
+    p.add_argument("criterion", metavar="CRITERION", help="criterion id in that review's scorecard")
+    p.add_argument("score", metavar="SCORE", help="on the criterion's scale, 0 to its maximum")
+    p.add_argument("--comment", "-c", default="", help="why: what you heard that the AI missed (required)")
+    p.add_argument("--author", default="manager")
+    p.set_defaults(handler=run_override)
+    p = actions.add_parser("show", help="a review's overrides and evidence marks")
+    p.add_argument("review_id", type=int, metavar="REVIEW_ID")
+    p.set_defaults(handler=run_show)
+    p = actions.add_parser("carry", help="carry one review's overrides and marks to another review of the call "
+                                         "(after a re-score, a new rep or a corrected turn)")
+    p.add_argument("source", type=int, metavar="FROM_REVIEW_ID")
+    p.add_argument("target", type=int, metavar="TO_REVIEW_ID")
+    p.add_argument("--author", default="manager")
+    p.set_defaults(handler=run_carry)
 
     parser = subparsers.add_parser(
         "calibration", help="see or reset the team's calibrated criteria",
@@ -51,17 +69,75 @@ def _store():
 
 
 def run_mark(args: argparse.Namespace) -> int:
-    from ..calibration import last_resets
-    from ..sentence_model import MIN_CALLS
 
     store = _store()
     store.add_evidence_mark(args.review_id, args.criterion, args.segment_id, args.verdict, args.author)
     review = store.get_review(args.review_id)
-    since = last_resets(store, review.methodology_id)
-    calls = store.labelled_calls(review.methodology_id, since).get(args.criterion, [])
     print(f"marked segment {args.segment_id} as {args.verdict} evidence for {review.methodology_id}/{args.criterion} "
-          f"(review {args.review_id}); {len(calls)} corrected call(s) for it, calibrated from "
-          f"{MIN_CALLS} at the next review")
+          f"(review {args.review_id}); {_corrected_calls(store, review.methodology_id, args.criterion)}")
+    return 0
+
+
+def _corrected_calls(store, methodology_id: str, criterion_id: str) -> str:
+    from ..calibration import last_resets
+    from ..sentence_model import MIN_CALLS
+
+    calls = store.labelled_calls(methodology_id, last_resets(store, methodology_id)).get(criterion_id, [])
+    return f"{len(calls)} corrected call(s) for it, calibrated from {MIN_CALLS} at the next review"
+
+
+def run_override(args: argparse.Namespace) -> int:
+    from ..errors import InputError
+
+    if not args.comment.strip():
+        raise InputError("an override needs a comment that says why; give --comment \"what you heard\"")
+    if not args.score.strip().isdigit():
+        raise InputError(f"score {args.score!r} is not a whole number; give one from 0 to the criterion's maximum")
+    score = int(args.score)
+    store = _store()
+    store.add_override(args.review_id, args.criterion, score, args.comment, args.author)
+    review = store.get_review(args.review_id)
+    ai = next(c for c in review.scorecard.criteria if c.id == args.criterion)
+    print(f"{review.methodology_id}/{args.criterion} in review {args.review_id}: the manager's score is "
+          f"{score} of {ai.max_score} (the AI's: {ai.score}); "
+          f"{_corrected_calls(store, review.methodology_id, args.criterion)}")
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from ..errors import InputError
+
+    store = _store()
+    review = store.get_review(args.review_id)
+    if review is None:
+        raise InputError(f"review {args.review_id} does not exist; `callreview review` and the app's call page "
+                         "shows review ids")
+    overrides = store.overrides(args.review_id)
+    marks = {(m.criterion_id, m.segment_id): m for m in store.evidence_marks(args.review_id)}
+    print(f"review {review.id} of call {review.call_id} ({review.methodology_id}, transcript version "
+          f"{review.transcript_version}): {len(overrides)} override(s), {len(marks)} evidence mark(s)")
+    scores = {c.id: c for c in review.scorecard.criteria}
+    for criterion_id, o in sorted(overrides.items()):
+        ai = scores.get(criterion_id)
+        scale = f" of {ai.max_score} (the AI's: {ai.score})" if ai else ""
+        print(f"  override  {criterion_id}: {o.score}{scale} by {o.author}: {o.comment}")
+    for (criterion_id, segment_id), m in sorted(marks.items()):
+        print(f"  mark      {criterion_id}: turn {segment_id} {m.verdict} by {m.author}")
+    return 0
+
+
+def run_carry(args: argparse.Namespace) -> int:
+    from ..carry import carry_corrections
+
+    done = carry_corrections(_store(), args.source, args.target, args.author)
+    print(f"carried {len(done.overrides)} override(s) and {done.marks} evidence mark(s) from review "
+          f"{args.source} to review {args.target}")
+    if done.skipped_overrides:
+        print(f"not carried: the overrides of {', '.join(done.skipped_overrides)} (not scored on that scale "
+              "there, or already overridden there)")
+    if done.skipped_marks:
+        print(f"not carried: {done.skipped_marks} evidence mark(s) (criterion not scored there, or its turn was "
+              "split by a corrected speaker; mark it again there)")
     return 0
 
 

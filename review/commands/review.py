@@ -113,6 +113,8 @@ def summary(result) -> str:
     lines = [
         f"{sc.methodology_name}: {sc.total_score:g}/{sc.total_max:g} ({sc.total_percent:.0f}%)"
         f"  [{sc.provenance.engine_label}]" + ("  (from the store)" if result.cached else ""),
+        f"  review {result.review_id} of call {result.call_id} (`callreview feedback show {result.review_id}`, "
+        f"`callreview turn {result.call_id}`)",
     ]
     for c in sc.criteria:
         when = f" @ {clock(c.evidence[0].start)}" if c.evidence else ""

@@ -170,12 +170,13 @@ class FeedbackMethods(StoreBase):
                       ) -> dict[str, tuple[list[str], list[str]]]:
         """criterion id -> (quotes marked right, quotes marked wrong): the team's own examples.
 
-        The latest mark of each quote counts; since: criterion id -> ISO time of its last reset.
+        The latest mark of each quote counts, once per call (a mark carried to another review of the
+        call is the same example); since: criterion id -> ISO time of its last reset.
         """
         since = since or {}
-        latest: dict[tuple[int, str, int], tuple[str, str]] = {}
+        latest: dict[tuple[int, str, str], tuple[str, str]] = {}
         with self._read() as conn:
-            rows = conn.execute(select(evidence_marks, reviews.c.scorecard_json)
+            rows = conn.execute(select(evidence_marks, reviews.c.call_id, reviews.c.scorecard_json)
                                 .join(reviews, reviews.c.id == evidence_marks.c.review_id)
                                 .where(reviews.c.methodology_id == methodology_id)
                                 .order_by(evidence_marks.c.id)).mappings().all()
@@ -187,7 +188,7 @@ class FeedbackMethods(StoreBase):
             quote = next((q["quote"] for c in card.get("criteria", []) if c.get("id") == r["criterion_id"]
                           for q in c.get("evidence", []) if q.get("segment_id") == r["segment_id"]), None)
             if quote:
-                latest[(r["review_id"], r["criterion_id"], r["segment_id"])] = (r["verdict"], quote)
+                latest[(r["call_id"], r["criterion_id"], " ".join(quote.split()).casefold())] = (r["verdict"], quote)
         out: dict[str, tuple[list[str], list[str]]] = {}
         for (_, criterion_id, _), (verdict, quote) in sorted(latest.items()):
             right, wrong = out.setdefault(criterion_id, ([], []))

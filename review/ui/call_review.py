@@ -55,37 +55,54 @@ def _review_picker(store, call, review) -> None:
     if picked != review.id:
         state.select(call.id, picked)
         st.rerun()
-    skipped = st.session_state.pop(f"carry_skipped_{review.id}", None)
-    if skipped:
-        st.warning("Not carried (this review does not score them on that scale, or you had overridden them "
-                   f"here already): {md_text(', '.join(skipped))}", icon=":material/info:")
-    if not store.overrides(review.id):
-        _overrides_elsewhere(store, review, reviews, labels)
+    carried = st.session_state.pop(f"carry_result_{review.id}", None)
+    if carried is not None and (carried.skipped_overrides or carried.skipped_marks):
+        _carry_warning(carried)
+    if not store.overrides(review.id) and not store.evidence_marks(review.id):
+        _corrections_elsewhere(store, review, reviews, labels)
 
 
-def _overrides_elsewhere(store, review, reviews, labels) -> None:
-    """Say where the manager's overrides are when this review has none and another review of the call
-    against the same methodology has them (a re-score, a new rep or a corrected turn starts afresh)."""
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" + ("" if n == 1 else "s")
+
+
+def _carry_warning(carried) -> None:
+    parts = []
+    if carried.skipped_overrides:
+        parts.append("overrides of " + md_text(", ".join(carried.skipped_overrides)) + " (this review does not "
+                     "score them on that scale, or you had overridden them here already)")
+    if carried.skipped_marks:
+        parts.append(_count(carried.skipped_marks, "evidence mark") + " (their criterion is not scored here, or "
+                     "their turn was split by a corrected speaker: mark it again here)")
+    st.warning("Not carried: " + "; ".join(parts), icon=":material/info:")
+
+
+def _corrections_elsewhere(store, review, reviews, labels) -> None:
+    """Say where the manager's overrides and evidence marks are when this review has none and another
+    review of the call against the same methodology has them (a re-score, a new rep or a corrected
+    turn starts afresh), and offer to carry them here (review.carry)."""
     if state.scope().is_rep:
         return
     for other in reversed(reviews):
         if other.id == review.id or other.methodology_id != review.methodology_id:
             continue
-        count = len(store.overrides(other.id))
-        if not count:
+        overrides = len(store.overrides(other.id))
+        marks = len({(m.criterion_id, m.segment_id) for m in store.evidence_marks(other.id)})
+        if not overrides and not marks:
             continue
-        st.info(f"Your {count} override(s) of this call are on the review {md_text(labels[other.id])}; this "
-                "review was scored afresh. Apply them here, pick that review above to see them, or override "
-                "here again.", icon=":material/edit_note:")
+        what = " and ".join(_count(n, w) for n, w in ((overrides, "override"), (marks, "evidence mark")) if n)
+        st.info(f"Your corrections of this call ({what}) are on the review {md_text(labels[other.id])}; this "
+                "review was scored afresh. Apply them here, pick that review above to see them, or correct "
+                "this one again.", icon=":material/edit_note:")
         if st.button("Apply them to this review", key=f"carry_overrides_{review.id}", icon=":material/input:"):
-            from review.overrides import carry_overrides
+            from review.carry import carry_corrections
 
             try:
-                _, skipped = carry_overrides(store, other.id, review.id, author=call_scorecard.state_author())
+                result = carry_corrections(store, other.id, review.id, author=call_scorecard.state_author())
             except Exception as exc:
-                st.error(state.error_line(exc, "overrides"))
+                st.error(state.error_line(exc, "corrections"))
                 return
-            st.session_state[f"carry_skipped_{review.id}"] = skipped
+            st.session_state[f"carry_result_{review.id}"] = result
             st.rerun()
         return
 
