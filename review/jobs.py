@@ -205,7 +205,7 @@ def submit_rework(store: Store, settings: Settings, kind: str, options: ReworkOp
     return job, created
 
 
-def _do_rework(kind: str, options: ReworkOptions, services, progress) -> Any:
+def _do_rework(kind: str, options: ReworkOptions, services, progress, author: str | None = None) -> Any:
     from . import rework
 
     if kind == "rescore":
@@ -215,13 +215,13 @@ def _do_rework(kind: str, options: ReworkOptions, services, progress) -> Any:
         if not options.rep_speaker:
             raise InputError("name the speaker who is the rep")
         return rework.change_rep_speaker(options.call_id, services, options.rep_speaker, options.methodology,
-                                         progress=progress)
+                                         progress=progress, author=author)
     if kind == "turn_speaker":
         if options.segment_id is None or not options.speaker:
             raise InputError("name the turn and the speaker who said it")
         return rework.change_turn_speaker(options.call_id, services, options.segment_id, options.speaker,
                                           options.first_sentence, options.last_sentence, options.methodology,
-                                          progress=progress, version=options.transcript_version)
+                                          progress=progress, version=options.transcript_version, author=author)
     return rework.retry_call(options.call_id, services, options.methodology, progress=progress)
 
 
@@ -272,7 +272,7 @@ def run_job(job_id: int, settings: Settings, services=None, review: Callable | N
 
     try:
         if job.kind in REWORK_KINDS:
-            result = _do_rework(job.kind, ReworkOptions(**job.options), services, progress)
+            result = _do_rework(job.kind, ReworkOptions(**job.options), services, progress, job.created_by)
             card = result.scorecard
             note = " (served from the store: nothing changed)" if result.cached else ""
             store.finish_job(job_id, worker, result.call_id, result.review_id,

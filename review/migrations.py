@@ -91,6 +91,8 @@ transcripts = Table(
     Column("sha256", String(64), nullable=False),  # of transcript_json, for cache keys
     Column("transcript_json", Text, nullable=False),
     Column("created_at", String(40), nullable=False),
+    Column("author", String(200)),  # who changed it by hand (a new rep, a corrected turn); NULL: made by callreview
+    Column("note", Text),  # what they changed ("sentence 2 of turn 3 given to Jordan Lee")
     UniqueConstraint("call_id", "version", name="uq_transcripts_call_version"),
 )
 
@@ -401,6 +403,12 @@ def m006_voice_profiles(conn: Connection) -> None:
     ).create(conn)
 
 
+def m007_transcript_changes(conn: Connection) -> None:
+    """Who changed a transcript version by hand and what they changed (NULL for versions callreview made)."""
+    conn.execute(text("ALTER TABLE transcripts ADD COLUMN author VARCHAR(200)"))
+    conn.execute(text("ALTER TABLE transcripts ADD COLUMN note TEXT"))
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     m001_calls_reviews_documents,
     m002_transcript_search_text,
@@ -408,6 +416,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     m004_review_claims_and_unique_calls,
     m005_evidence_marks_calibrations,
     m006_voice_profiles,
+    m007_transcript_changes,
 ]
 
 

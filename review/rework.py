@@ -43,18 +43,21 @@ def _with_turns(transcript: Transcript, segments: list) -> Transcript:
     return transcript.model_copy(update={"segments": segments, "metrics": metrics})
 
 
-def apply_rep_speaker(store, call_id: int, transcript: Transcript, rep_speaker: str | None) -> Transcript:
+def apply_rep_speaker(store, call_id: int, transcript: Transcript, rep_speaker: str | None,
+                      author: str | None = None) -> Transcript:
     """Honour a rep speaker named for a call that is already stored: a new transcript version
     when the roles change (the review that follows scores it), else the transcript as it is.
 
     store: the Store. call_id: the call. transcript: its latest transcript.
-    rep_speaker: the speaker who is the rep; None or "" keeps the stored roles.
+    rep_speaker: the speaker who is the rep; None or "" keeps the stored roles. author: who named
+    them, kept with the new version.
     """
     if not rep_speaker:
         return transcript
     changed = with_rep_speaker(transcript, rep_speaker)
     if changed is not transcript:
-        store.save_transcript(call_id, changed)
+        store.save_transcript(call_id, changed, author=author,
+                              note=f"the rep set to {changed.metrics.rep_speaker or rep_speaker}")
     return changed
 
 
@@ -108,12 +111,14 @@ def with_turn_speaker(transcript: Transcript, segment_id: int, speaker: str,
 
 def change_turn_speaker(call_id: int, services: Services, segment_id: int, speaker: str,
                         first: int = 0, last: int | None = None, methodology: str | None = None,
-                        progress: Progress | None = None, version: int | None = None) -> ReviewResult:
+                        progress: Progress | None = None, version: int | None = None,
+                        author: str | None = None) -> ReviewResult:
     """Say who really spoke (part of) a turn of a stored call: a new transcript version
     (`with_turn_speaker`), then a new review of it (the methodology of the latest review unless named).
 
     version: the transcript version the turn was picked on (the call page's); when the call has a newer
     one, its turns may be numbered differently, so nothing is changed. None: the latest.
+    author: who made the correction, kept with the new version and what they changed.
     Raises InputError when the turn, the speaker or the sentences are not the call's.
     """
     call = _stored(services, call_id)
@@ -129,8 +134,37 @@ def change_turn_speaker(call_id: int, services: Services, segment_id: int, speak
     loaded = _methodology(services, call, methodology)
     changed = with_turn_speaker(transcript, segment_id, speaker, first, last)
     if changed is not transcript:
-        services.store.save_transcript(call_id, changed)
+        services.store.save_transcript(call_id, changed, author=author,
+                                       note=turn_change_note(transcript, segment_id, speaker, first, last))
     return _review_transcript(call_id, changed, loaded, services, progress or _noop)
+
+
+def turn_change_note(transcript: Transcript, segment_id: int, speaker: str, first: int = 0,
+                     last: int | None = None) -> str:
+    """What a turn correction changed, in words: "turn 3 given to Jordan Lee", "sentences 2-3 of turn 3
+    (at 01:04) given to ...". segment_id, first, last: as with_turn_speaker takes them (valid)."""
+    from .speakers import find_speaker
+    from .timefmt import clock
+    from .turn_edges import sentences
+
+    turn = transcript.segment(segment_id)
+    who = find_speaker(speaker, speakers(transcript)) or speaker
+    count = len(sentences(turn.words)) if turn is not None and turn.words else 1
+    end = count - 1 if last is None else last
+    where = f"turn {segment_id}" + (f" (at {clock(turn.start)})" if turn is not None else "")
+    if first == 0 and end == count - 1:
+        return f"{where} given to {who}"
+    part = f"sentence {first + 1}" if first == end else f"sentences {first + 1}-{end + 1}"
+    return f"{part} of {where} given to {who}"
+
+
+def hand_changes(history, version: int | None) -> list[str]:
+    """One line per transcript version up to `version` that someone changed by hand (a new rep, a
+    corrected turn): "Transcript version 2: sentence 2 of turn 1 (at 00:06) given to Alex Rivera, by kim
+    on 2026-12-07 11:20". history: Store.transcript_history. version: the review's (None: every one)."""
+    return [f"Transcript version {v.version}: {v.note}" + (f", by {v.author}" if v.author else "")
+            + f" on {v.created_at[:16].replace('T', ' ')}"
+            for v in history if v.note and (version is None or v.version <= version)]
 
 
 def speakers(transcript: Transcript) -> list[str]:
@@ -190,10 +224,12 @@ def rescore_call(call_id: int, services: Services, methodology: str | None = Non
 
 
 def change_rep_speaker(call_id: int, services: Services, rep_speaker: str,
-                       methodology: str | None = None, progress: Progress | None = None) -> ReviewResult:
+                       methodology: str | None = None, progress: Progress | None = None,
+                       author: str | None = None) -> ReviewResult:
     """Make `rep_speaker` the rep of a stored call: roles and metrics re-computed into a new
     transcript version, then a new review (the methodology of the latest review unless named).
 
+    author: who named the rep, kept with the new transcript version.
     Raises ConfigError listing the call's speakers when `rep_speaker` is not one of them.
     """
     call = _stored(services, call_id)
@@ -201,7 +237,7 @@ def change_rep_speaker(call_id: int, services: Services, rep_speaker: str,
     if transcript is None:
         raise InputError(f"call {call_id} ({call.filename}) has no stored transcript; retry it instead")
     loaded = _methodology(services, call, methodology)
-    transcript = apply_rep_speaker(services.store, call_id, transcript, rep_speaker)
+    transcript = apply_rep_speaker(services.store, call_id, transcript, rep_speaker, author)
     return _review_transcript(call_id, transcript, loaded, services, progress or _noop)
 
 

@@ -177,6 +177,8 @@ def test_choosing_another_rep_recomputes_roles_and_scores(services, store):
     latest = store.latest_review(result.call_id)
     assert latest.id != result.review_id and latest.transcript_version == 2
     assert latest.scorecard.metrics.rep_speaker == "Jordan Lee"
+    [changed] = [c.value for c in at.caption if c.value.startswith("Transcript version")]
+    assert changed.startswith("Transcript version 2: the rep set to Jordan Lee, by admin on 20")  # who, what
     assert {t["speaker"] for t in player_args(at)["turns"]} == {"Jordan Lee (rep)", "Alex Rivera (customer)"}
 
 
@@ -202,6 +204,8 @@ def test_a_sentence_given_to_the_wrong_speaker_is_corrected_and_rescored(service
     assert [(s.speaker, s.text) for s in segments[1:3]] == [
         ("Jordan Lee", "Hi Alex, happy to."), ("Alex Rivera", "I have about thirty minutes.")]
     assert store.get_transcript(cid, 1).segments[1].text == "Hi Alex, happy to. I have about thirty minutes."
+    [changed] = [c.value for c in at.caption if c.value.startswith("Transcript version")]
+    assert changed.startswith("Transcript version 2: sentence 2 of turn 1 (at 00:06) given to Alex Rivera, by admin")
     # the new review starts without the manager's override: the page says where it is
     notice = [i.value for i in at.info if "corrections of this call" in i.value]
     assert len(notice) == 1 and notice[0].startswith(
@@ -219,6 +223,7 @@ def test_a_sentence_given_to_the_wrong_speaker_is_corrected_and_rescored(service
     assert mark.segment_id == cited[1].segment_id + 1
     # the first review's page shows transcript version 1, whose turns are numbered differently: refused
     old = app("review", call_id=cid, review_id=result.review_id)
+    assert not [c for c in old.caption if c.value.startswith("Transcript version")]  # it scored version 1
     old.selectbox(key=f"turn_pick_{cid}").set_value(3).run()
     next(b for b in old.button if b.label == "Correct the speaker and re-score").click().run()
     assert not old.exception and store.transcript_versions(cid) == [1, 2]

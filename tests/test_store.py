@@ -479,6 +479,7 @@ def test_version_1_database_upgrades_and_keeps_its_data(tmp_path):
         assert [row.id for row in store.list_calls(text="zephyr")] == [1]  # backfilled
         assert store.get_transcript(1).segments[0].text == "Our Zephyr plan ships in May"
         assert store.find_review_by_cache_key("old-key").scorecard == card
+        assert [(v.version, v.author, v.note) for v in store.transcript_history(1)] == [(1, None, None)]
         with store.engine.connect() as conn:
             assert conn.scalar(text("SELECT MAX(version) FROM schema_version")) == len(MIGRATIONS)
         assert migrate(store.engine) == []

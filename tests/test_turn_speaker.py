@@ -10,8 +10,9 @@ from review import jobs
 from review.errors import InputError
 from review.metrics import compute_metrics
 from review.pipeline import review_file
-from review.rework import change_turn_speaker, with_turn_speaker
+from review.rework import change_turn_speaker, turn_change_note, with_turn_speaker
 from review.speakers import assign_roles
+from review.timefmt import clock
 from review.types import Segment, Transcript, TranscriptSource, Word
 
 
@@ -57,6 +58,10 @@ def test_a_middle_sentence_splits_the_turn_in_three_and_a_whole_turn_moves_whole
     whole = with_turn_speaker(call(), 1, "Alex")
     assert [s.speaker for s in whole.segments] == ["Alex"] * 3
     assert whole.metrics.speakers["Alex"].talk_ratio == 1.0
+    # the words the new transcript version keeps with it
+    assert turn_change_note(call(), 1, "alex", 1, 1) == "sentence 2 of turn 1 (at 00:04) given to Alex"
+    assert turn_change_note(call(), 1, "Alex", 1) == "sentences 2-3 of turn 1 (at 00:04) given to Alex"
+    assert turn_change_note(call(), 1, "Alex", 0, 2) == "turn 1 (at 00:04) given to Alex"
 
 
 def test_no_change_is_the_same_transcript_and_bad_choices_say_what_to_give():
@@ -82,8 +87,11 @@ def test_a_stored_call_gets_a_new_transcript_version_and_review_and_the_old_ones
     first = review_file(transcript_file(tmp_path), services, "discovery")
     segment = first.transcript.segments[1]
     assert segment.speaker == "Sarah Collins"
-    changed = change_turn_speaker(first.call_id, services, segment.id, "Kevin Doyle")
+    changed = change_turn_speaker(first.call_id, services, segment.id, "kevin doyle", author="kim")
     assert services.store.transcript_versions(first.call_id) == [1, 2]
+    start = clock(first.transcript.segments[1].start)
+    assert [(v.version, v.author, v.note) for v in services.store.transcript_history(first.call_id)] == [
+        (1, None, None), (2, "kim", f"turn 1 (at {start}) given to Kevin Doyle")]
     assert changed.transcript.segments[1].speaker == "Kevin Doyle" and changed.transcript.segments[1].role == "rep"
     assert services.store.get_review(changed.review_id).transcript_version == 2
     assert services.store.get_review(first.review_id).transcript_version == 1
@@ -108,6 +116,7 @@ def test_who_said_a_turn_runs_as_a_job_and_a_bad_turn_fails_in_one_line(settings
     assert created and jobs.job_name(job).endswith("(who said a turn)")
     assert jobs.run_job(job.id, settings, services=services) == "done"
     assert store.get_transcript(first.call_id).segments[1].speaker == "Kevin Doyle"
+    assert store.transcript_history(first.call_id)[-1].author == "kim"  # who asked for the job
     wrong = jobs.submit_rework(store, settings, "turn_speaker", jobs.ReworkOptions(first.call_id, segment_id=999,
                                                                                   speaker="Kevin Doyle"))[0]
     assert jobs.run_job(wrong.id, settings, services=services) == "failed"
@@ -126,8 +135,11 @@ def test_the_turn_command_lists_turns_and_gives_a_sentence_to_its_speaker(settin
     code, out, _ = cli("turn", str(cid))
     assert code == 0
     assert "   1  [00:06] Jordan Lee, customer\n        1. Hi Alex, happy to.\n        2. I have about thirty minutes." in out
-    code, out, _ = cli("turn", str(cid), "1", "--said-by", "alex rivera", "--sentences", "2")
+    code, out, _ = cli("turn", str(cid), "1", "--said-by", "alex rivera", "--sentences", "2", "--author", "kim")
     assert code == 0 and out.startswith(f"== call {cid}: turn 1 given to alex rivera")
+    code, out, _ = cli("turn", str(cid))
+    assert out.startswith(f"call {cid}, transcript version 2\n  Transcript version 2: sentence 2 of turn 1 (at 00:06) "
+                          "given to Alex Rivera, by kim on 20")
     store = Store.from_settings(settings)
     try:
         assert store.transcript_versions(cid) == [1, 2]

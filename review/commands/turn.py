@@ -20,6 +20,7 @@ def register(sub) -> None:
     p.add_argument("--sentences", metavar="FIRST[-LAST]",
                    help="only these sentences of the turn, numbered from 1 as listed (default: the whole turn)")
     p.add_argument("--methodology", help="score against this methodology (default: the latest review's)")
+    p.add_argument("--author", default="manager", help="who makes the correction (kept with the new version)")
     p.set_defaults(handler=run_turn)
 
 
@@ -39,7 +40,7 @@ def sentence_range(text: str | None) -> tuple[int, int | None]:
 
 def run_turn(args) -> int:
     from ..pipeline import Services
-    from ..rework import change_turn_speaker
+    from ..rework import change_turn_speaker, hand_changes
     from ..settings import load_settings
     from ..speakers import split_role_suffix
     from ..timefmt import clock
@@ -57,10 +58,14 @@ def run_turn(args) -> int:
             if store.get_call(args.call_id) is None:
                 raise InputError(f"call {args.call_id} does not exist in the store; see `callreview jobs`")
             transcript = store.get_transcript(args.call_id)
+            history = store.transcript_history(args.call_id)
         finally:
             store.close()
         if transcript is None:
             raise InputError(f"call {args.call_id} has no stored transcript; review it first")
+        print(f"call {args.call_id}, transcript version {history[-1].version}")
+        for line in hand_changes(history, None):
+            print(f"  {line}")
         for seg in transcript.segments:
             shown = split_role_suffix(transcript.display_name(seg.speaker))[0]  # the role is printed after it
             who = seg.speaker if shown == seg.speaker else f"{seg.speaker} ({shown})"
@@ -76,7 +81,8 @@ def run_turn(args) -> int:
         raise InputError("say who said it: --said-by NAME (one of the call's speakers)")
     first, last = sentence_range(args.sentences)
     services = Services.from_settings(settings)
-    result = change_turn_speaker(args.call_id, services, args.turn, args.said_by, first, last, args.methodology)
+    result = change_turn_speaker(args.call_id, services, args.turn, args.said_by, first, last, args.methodology,
+                                 author=args.author)
     print(f"== call {result.call_id}: turn {args.turn} given to {args.said_by}")
     print(summary(result))
     return 0

@@ -45,6 +45,7 @@ from .records import (
     DocumentVersion,
     Override,
     ReviewRecord,
+    TranscriptVersion,
     review_cache_key,
 )
 from .review_methods import ReviewMethods
@@ -69,6 +70,7 @@ __all__ = [
     "Store",
     "StoreError",
     "Transcript",
+    "TranscriptVersion",
     "User",
     "call_text",
     "calls",

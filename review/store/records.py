@@ -71,6 +71,17 @@ class ReviewRecord:
 
 
 @dataclass
+class TranscriptVersion:
+    """One version of a call's transcript: author and note say who changed it by hand and what
+    (None for a version callreview made: the first transcript, an imported file)."""
+
+    version: int
+    created_at: str
+    author: str | None
+    note: str | None
+
+
+@dataclass
 class Override:
     id: int
     review_id: int

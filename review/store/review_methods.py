@@ -26,7 +26,7 @@ from ..overrides import apply_overrides
 from ..transcript_json import check_finite
 from ..types import CoachingDraft, Scorecard, Transcript
 from .base import StoreBase, _check_date, inserted_id
-from .records import Call, ReviewRecord
+from .records import Call, ReviewRecord, TranscriptVersion
 
 
 class ReviewMethods(StoreBase):
@@ -36,12 +36,14 @@ class ReviewMethods(StoreBase):
         def get_call(self, call_id: int) -> Call | None: ...
         def update_call_status(self, call_id: int, status: str, error: str | None = None) -> None: ...
 
-    def save_transcript(self, call_id: int, transcript: Transcript) -> int:
+    def save_transcript(self, call_id: int, transcript: Transcript, author: str | None = None,
+                        note: str | None = None) -> int:
         """Store a new version of the call's transcript and return its version number.
 
         Identical to the latest version -> nothing is stored and the latest version returned.
         Also refreshes the call's search text, and its duration when that was unknown.
-        call_id: the call. transcript: the Transcript.
+        call_id: the call. transcript: the Transcript. author, note: who changed it by hand and what
+        they changed (a new rep, a corrected turn); None for a transcript callreview made.
         """
         check_finite(transcript, f"call {call_id}'s transcript")  # JSON would store it as null
         body = transcript.model_dump_json()
@@ -58,7 +60,7 @@ class ReviewMethods(StoreBase):
             version = 1 if last is None else last.version + 1
             conn.execute(insert(transcripts).values(
                 call_id=call_id, version=version, sha256=sha, transcript_json=body,
-                created_at=utc_now(),
+                created_at=utc_now(), author=author, note=note,
             ))
             search = transcript_search_text([s.text for s in transcript.segments])
             if last is None:
@@ -94,6 +96,13 @@ class ReviewMethods(StoreBase):
             return list(conn.scalars(select(transcripts.c.version)
                                      .where(transcripts.c.call_id == call_id)
                                      .order_by(transcripts.c.version)))
+
+    def transcript_history(self, call_id: int) -> list[TranscriptVersion]:
+        """Each transcript version of the call, oldest first: when, and who changed it by hand and how."""
+        query = (select(transcripts.c.version, transcripts.c.created_at, transcripts.c.author, transcripts.c.note)
+                 .where(transcripts.c.call_id == call_id).order_by(transcripts.c.version))
+        with self._read() as conn:
+            return [TranscriptVersion(**r) for r in conn.execute(query).mappings()]
 
     # ------------------------------------------------------------------ reviews
 

@@ -35,6 +35,7 @@ _CHECKED: dict[str, tuple[str, bool]] = {
     "update_call_details": ("call", True),
     "get_transcript": ("call", False),
     "transcript_versions": ("call", False),
+    "transcript_history": ("call", False),
     "save_transcript": ("call", True),
     "latest_review": ("call", False),
     "reviews_for_call": ("call", False),

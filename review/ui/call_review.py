@@ -10,6 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from review import rework
 from review.audio import AUDIO_EXTENSIONS
 from review.timefmt import clock
 from review.ui import call_actions, call_scorecard, charts, moments, player, self_review, state
@@ -45,6 +46,9 @@ def _header(call, review, card) -> None:
 
 def _review_picker(store, call, review) -> None:
     """With more than one review, choose which one the page shows."""
+    changes = rework.hand_changes(store.transcript_history(call.id), review.transcript_version)
+    if changes:  # the transcript this review scored was corrected by hand: say by whom and how
+        st.caption(md_text("  \n".join(changes) + ". Earlier versions are kept with their reviews."))
     reviews = store.reviews_for_call(call.id)
     if len(reviews) < 2:
         return
