@@ -13,7 +13,7 @@ import sys
 
 from .errors import CallreviewError
 
-COMMANDS = ["transcribe", "methodology", "index", "review", "app", "jobs", "users", "team", "feedback", "turn", "voice"]
+COMMANDS = ["transcribe", "methodology", "index", "review", "calls", "app", "jobs", "users", "team", "feedback", "turn", "voice"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,5 +1,5 @@
-"""`callreview feedback override | show | carry`: the manager's corrections from the shell, carried to a
-review scored afresh (review.carry), each bad input answered in one line."""
+"""`callreview feedback override | show | carry` and `callreview calls`: the manager's corrections from the
+shell, carried to a review scored afresh (review.carry), each bad input answered in one line."""
 
 from __future__ import annotations
 
@@ -51,6 +51,18 @@ def test_override_show_and_carry_after_a_corrected_turn(settings, cli):
     assert out.splitlines()[0] == f"carried 0 override(s) and 0 evidence mark(s) from review {first} to review {second}"
     assert "not carried: the overrides of pain_quantified" in out
 
+    # `callreview calls` finds the ids all of this takes
+    code, out, _ = cli("calls")
+    [row] = [line for line in out.splitlines() if "cli-carry" in line]
+    assert code == 0 and row.split()[:1] == [str(cid)] and f" {second} " in row
+    code, out, _ = cli("calls", str(cid))
+    lines = out.splitlines()
+    assert code == 0 and lines[0].startswith(f"call {cid}: cli-carry")
+    assert lines[1].startswith("  Transcript version 2: sentence 2 of turn 1 (at 00:06) given to Alex Rivera, by manager")
+    rows = {int(line.split()[0]): line.split() for line in lines[3:]}
+    assert list(rows) == [first, second]
+    assert rows[first][5:8] == ["v1", "1", "1"] and rows[second][5:8] == ["v2", "1", "1"]  # transcript, overrides, marks
+
 
 def test_bad_feedback_commands_say_what_to_do_in_one_line(settings, cli):
     from test_app import store_review, tiny_wav
@@ -71,6 +83,8 @@ def test_bad_feedback_commands_say_what_to_do_in_one_line(settings, cli):
             (("feedback", "override", "999", "pain_quantified", "1", "--comment", "x"), "999"),
             (("feedback", "show", "999"), "review 999 does not exist"),
             (("feedback", "carry", r, r), "not two reviews of one call against one methodology"),
-            (("feedback", "carry", r, "999"), "not two reviews of one call against one methodology")):
+            (("feedback", "carry", r, "999"), "not two reviews of one call against one methodology"),
+            (("calls", "999"), "call 999 does not exist in the store; `callreview calls` lists them"),
+            (("calls", "--limit", "0"), "--limit 0: give 1 or more")):
         code, out, err = cli(*argv)
         assert code == 2 and message in err and len(err.strip().splitlines()) == 1, (argv, err)

@@ -110,8 +110,8 @@ def run_show(args: argparse.Namespace) -> int:
     store = _store()
     review = store.get_review(args.review_id)
     if review is None:
-        raise InputError(f"review {args.review_id} does not exist; `callreview review` and the app's call page "
-                         "shows review ids")
+        raise InputError(f"review {args.review_id} does not exist; `callreview calls CALL_ID` lists a call's "
+                         "reviews")
     overrides = store.overrides(args.review_id)
     marks = {(m.criterion_id, m.segment_id): m for m in store.evidence_marks(args.review_id)}
     print(f"review {review.id} of call {review.call_id} ({review.methodology_id}, transcript version "

@@ -56,7 +56,7 @@ def run_turn(args) -> int:
         store = Store.from_settings(settings)
         try:
             if store.get_call(args.call_id) is None:
-                raise InputError(f"call {args.call_id} does not exist in the store; see `callreview jobs`")
+                raise InputError(f"call {args.call_id} does not exist in the store; `callreview calls` lists them")
             transcript = store.get_transcript(args.call_id)
             history = store.transcript_history(args.call_id)
         finally:
