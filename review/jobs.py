@@ -64,6 +64,8 @@ class ReworkOptions:
     first_sentence: int = 0  # the first and last of its sentences that speaker said, from 0
     last_sentence: int | None = None  # None: to the end of the turn
     transcript_version: int | None = None  # the version the turn was picked on (None: the latest)
+    author: str | None = None  # who asked, as the app names them (kept with a hand-changed transcript);
+    # None: the job's created_by
 
 
 # job kind -> what the job does, as the jobs lists say it
@@ -272,7 +274,9 @@ def run_job(job_id: int, settings: Settings, services=None, review: Callable | N
 
     try:
         if job.kind in REWORK_KINDS:
-            result = _do_rework(job.kind, ReworkOptions(**job.options), services, progress, job.created_by)
+            rework_options = ReworkOptions(**job.options)
+            result = _do_rework(job.kind, rework_options, services, progress,
+                                rework_options.author or job.created_by)
             card = result.scorecard
             note = " (served from the store: nothing changed)" if result.cached else ""
             store.finish_job(job_id, worker, result.call_id, result.review_id,

@@ -178,7 +178,7 @@ def test_choosing_another_rep_recomputes_roles_and_scores(services, store):
     assert latest.id != result.review_id and latest.transcript_version == 2
     assert latest.scorecard.metrics.rep_speaker == "Jordan Lee"
     [changed] = [c.value for c in at.caption if c.value.startswith("Transcript version")]
-    assert changed.startswith("Transcript version 2: the rep set to Jordan Lee, by admin on 20")  # who, what
+    assert changed.startswith("Transcript version 2: the rep set to Jordan Lee, by Ada Admin on 20")  # who, what
     assert {t["speaker"] for t in player_args(at)["turns"]} == {"Jordan Lee (rep)", "Alex Rivera (customer)"}
 
 
@@ -205,7 +205,7 @@ def test_a_sentence_given_to_the_wrong_speaker_is_corrected_and_rescored(service
         ("Jordan Lee", "Hi Alex, happy to."), ("Alex Rivera", "I have about thirty minutes.")]
     assert store.get_transcript(cid, 1).segments[1].text == "Hi Alex, happy to. I have about thirty minutes."
     [changed] = [c.value for c in at.caption if c.value.startswith("Transcript version")]
-    assert changed.startswith("Transcript version 2: sentence 2 of turn 1 (at 00:06) given to Alex Rivera, by admin")
+    assert changed.startswith("Transcript version 2: sentence 2 of turn 1 (at 00:06) given to Alex Rivera, by Ada Admin")
     # the new review starts without the manager's override: the page says where it is
     notice = [i.value for i in at.info if "corrections of this call" in i.value]
     assert len(notice) == 1 and notice[0].startswith(

@@ -31,10 +31,14 @@ def _watch_key(call_id: int) -> str:
 
 def _queue(services, call, kind: str, options: ReworkOptions) -> None:
     """Queue work on the call and watch it from this page (`watch`)."""
+    from dataclasses import replace
+
     from review.jobs import submit_rework
 
+    scope = state.scope()
+    options = replace(options, author=scope.display_name or scope.username)  # as overrides and marks name them
     try:
-        job, _ = submit_rework(services.store, services.settings, kind, options, created_by=state.scope().username)
+        job, _ = submit_rework(services.store, services.settings, kind, options, created_by=scope.username)
         state.start_worker(services.settings)
     except Exception as exc:
         st.error(state.error_line(exc, call.filename))
