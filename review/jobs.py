@@ -198,8 +198,9 @@ def submit_rework(store: Store, settings: Settings, kind: str, options: ReworkOp
     call = store.get_call(options.call_id)
     if call is None:
         raise InputError(f"call {options.call_id} does not exist in the store; reload the Calls page")
+    same_work = {**asdict(options), "author": None}  # the same work asked by two people is one job
     job, created = store.add_job(
-        dedupe_key=sha256_json({"kind": kind, "options": asdict(options)}), file_sha256=call.audio_sha256 or "",
+        dedupe_key=sha256_json({"kind": kind, "options": same_work}), file_sha256=call.audio_sha256 or "",
         filename=call.filename, stored_path=call.stored_path or "", options=asdict(options),
         created_by=created_by, kind=kind, reuse_done=False, call_id=call.id)
     if created:

@@ -107,6 +107,8 @@ def test_work_on_a_stored_call_runs_as_a_job(settings, store, capsys):
     job, created = jobs.submit_rework(store, settings, "rescore", options, created_by="kim")
     assert created and (job.kind, job.filename, job.created_by) == ("rescore", "stored.wav", "kim")
     assert jobs.submit_rework(store, settings, "rescore", options)[0].id == job.id  # asked twice while queued
+    by_another = jobs.ReworkOptions(first.call_id, methodology="bant", author="Sam Lee")
+    assert jobs.submit_rework(store, settings, "rescore", by_another)[0].id == job.id  # by someone else too
     assert jobs.run_job(job.id, settings, services=services) == "done"
     done = store.get_job(job.id)
     bant = store.latest_review(first.call_id)
