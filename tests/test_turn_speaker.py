@@ -92,6 +92,13 @@ def test_a_stored_call_gets_a_new_transcript_version_and_review_and_the_old_ones
     start = clock(first.transcript.segments[1].start)
     assert [(v.version, v.author, v.note) for v in services.store.transcript_history(first.call_id)] == [
         (1, None, None), (2, "kim", f"turn 1 (at {start}) given to Kevin Doyle")]
+    # the prep note the manager exports says so
+    from review.ui.exports import _with_transcript_changes
+
+    note = _with_transcript_changes(services.store, services.store.get_review(changed.review_id), "# Prep\n")
+    assert note.startswith("# Prep\n\n**The transcript was corrected by hand** (this review scored the corrected one)")
+    assert f"- Transcript version 2: turn 1 (at {start}) given to Kevin Doyle, by kim on 20" in note
+    assert _with_transcript_changes(services.store, services.store.get_review(first.review_id), "# Prep\n") == "# Prep\n"
     assert changed.transcript.segments[1].speaker == "Kevin Doyle" and changed.transcript.segments[1].role == "rep"
     assert services.store.get_review(changed.review_id).transcript_version == 2
     assert services.store.get_review(first.review_id).transcript_version == 1

@@ -86,6 +86,19 @@ def _with_self_review(store, review, card, note: str) -> str:
     return f"{note.rstrip()}\n\n{section}" if section else note
 
 
+def _with_transcript_changes(store, review, note: str) -> str:
+    """The prep note with the hand changes to the transcript this review scored, when there are any
+    (a corrected turn, a new rep): a quote the rep disputes may come from a corrected turn."""
+    from review.markdown_text import escape_markdown
+    from review.rework import hand_changes
+
+    changes = hand_changes(store.transcript_history(review.call_id), review.transcript_version)
+    if not changes:
+        return note
+    lines = "\n".join(f"- {escape_markdown(line)}" for line in changes)
+    return f"{note.rstrip()}\n\n**The transcript was corrected by hand** (this review scored the corrected one):\n\n{lines}\n"
+
+
 def export_buttons(store, call, review, with_prep_note: bool = True) -> None:
     """The export section of the coaching prep page.
 
@@ -104,7 +117,7 @@ def export_buttons(store, call, review, with_prep_note: bool = True) -> None:
         agenda = relabel_quotes(agenda_to_markdown(draft, card, call.title, include_prep_note=False), names)
         note = relabel_quotes(prep_note_to_markdown(draft, card, call.title), names) if with_prep_note else ""
         if with_prep_note:  # the rep's own view goes into the session with the manager
-            note = _with_self_review(store, review, card, note)
+            note = _with_transcript_changes(store, review, _with_self_review(store, review, card, note))
         csv_text = scorecard_csv(store, review, names)
         json_text = scorecard_to_json(review.scorecard, store.overrides(review.id))
     except Exception as exc:
