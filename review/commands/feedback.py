@@ -69,7 +69,6 @@ def _store():
 
 
 def run_mark(args: argparse.Namespace) -> int:
-
     store = _store()
     store.add_evidence_mark(args.review_id, args.criterion, args.segment_id, args.verdict, args.author)
     review = store.get_review(args.review_id)
@@ -115,7 +114,7 @@ def run_show(args: argparse.Namespace) -> int:
     overrides = store.overrides(args.review_id)
     marks = {(m.criterion_id, m.segment_id): m for m in store.evidence_marks(args.review_id)}
     print(f"review {review.id} of call {review.call_id} ({review.methodology_id}, transcript version "
-          f"{review.transcript_version}): {len(overrides)} override(s), {len(marks)} evidence mark(s)")
+          f"{review.transcript_version or '-'}): {len(overrides)} override(s), {len(marks)} evidence mark(s)")
     scores = {c.id: c for c in review.scorecard.criteria}
     for criterion_id, o in sorted(overrides.items()):
         ai = scores.get(criterion_id)
