@@ -493,6 +493,35 @@ def test_prep_part_is_shown_formatted_and_edited_as_talking_points(seams, store)
     assert "Saved as version 4" in texts(at)
 
 
+def test_agenda_edits_on_an_earlier_review_are_found_and_copied_to_one_drafted_afresh(seams, store):
+    """After a re-score (or a new rep, a corrected turn) the agenda is drafted afresh in a new review:
+    Coaching prep says which review holds the manager's edits and copies them on request."""
+    from review.ui.agenda_elsewhere import edited_parts
+
+    result = store_review(store, tiny_wav(tone=35), "edits.wav")
+    first = result.review_id
+    store.save_document(first, "agenda/lead_analysis", "Play 01:10 and ask what a late truck costs.", base_version=1)
+    store.save_document(first, "prep_note", "Check the pilot scope first.", base_version=1)
+    assert edited_parts(store, store.get_review(first)) == {"agenda/lead_analysis": "Lead the analysis",
+                                                            "prep_note": "prep note"}
+    second = store.save_review(result.call_id, result.scorecard, result.draft, None)  # scored afresh
+    assert edited_parts(store, store.get_review(second)) == {}
+    at = app("prep", call_id=result.call_id, review_id=second)
+    [notice] = [i.value for i in at.info if "Your edits of this call's coaching agenda" in i.value]
+    assert notice.startswith("Your edits of this call's coaching agenda (Lead the analysis, prep note) are on the "
+                             "review of 20") and "drafted afresh. Copy them here" in notice
+    next(b for b in at.button if b.label == "Copy my edits here").click().run()
+    assert not at.exception
+    assert store.get_document(second, "agenda/lead_analysis")[0] == "Play 01:10 and ask what a late truck costs."
+    assert store.get_document(second, "prep_note") == ("Check the pilot scope first.", 2)  # the AI's stays as v1
+    assert store.get_document(first, "prep_note")[0] == "Check the pilot scope first."  # the source keeps its own
+    assert not [i for i in at.info if "Your edits of this call's coaching agenda" in i.value]
+    assert "Play 01:10 and ask what a late truck costs." in texts(at)  # the editor shows the copy
+    # a review whose own agenda was edited is left alone
+    assert not [i for i in app("prep", call_id=result.call_id, review_id=first).info
+                if "Your edits of this call" in i.value]
+
+
 def test_prep_action_plan_is_an_editable_table(seams, store):
     result = store_review(store, tiny_wav(tone=34), "actions.wav")
     doc = _doc(result.review_id, "agenda/actions")

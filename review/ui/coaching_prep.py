@@ -33,6 +33,7 @@ from review.agenda_doc import (
 from review.errors import CallreviewError, EditConflict
 from review.speaker_names import relabel_quotes
 from review.ui import (
+    agenda_elsewhere,
     agenda_share,
     exports,
     moments,
@@ -324,10 +325,15 @@ def _redraft_offer(services, call, review, draft) -> None:
             st.error(state.error_line(exc, "redraft"))
             return
         for key in [part_key(s.key) for s in new.agenda] + [ACTIONS_KEY, PREP_NOTE_KEY]:
-            for name in _keys(review.id, key)[:4]:
-                st.session_state.pop(name, None)
-            _reset(review.id, key)
+            _forget(review.id, key)
         st.rerun()
+
+
+def _forget(review_id: int, key: str) -> None:
+    """Drop the editor's state of a document, so it opens the stored newest version."""
+    for name in _keys(review_id, key)[:4]:
+        st.session_state.pop(name, None)
+    _reset(review_id, key)
 
 
 
@@ -404,6 +410,7 @@ def render() -> None:
         st.warning(warning, icon=":material/person_alert:")
     if not reader:
         agenda_share.share_switch(store, review.id, draft.rep or call.rep)
+        agenda_elsewhere.offer(store, call, review, draft, _forget)
         _redraft_offer(services, call, review, draft)
     _coaching_summary(draft, for_manager=not reader)
     if not reader:
