@@ -208,7 +208,7 @@ def submit_rework(store: Store, settings: Settings, kind: str, options: ReworkOp
     return job, created
 
 
-def _do_rework(kind: str, options: ReworkOptions, services, progress, author: str | None = None) -> Any:
+def _do_rework(kind: str, options: ReworkOptions, services, progress) -> Any:
     from . import rework
 
     if kind == "rescore":
@@ -218,13 +218,14 @@ def _do_rework(kind: str, options: ReworkOptions, services, progress, author: st
         if not options.rep_speaker:
             raise InputError("name the speaker who is the rep")
         return rework.change_rep_speaker(options.call_id, services, options.rep_speaker, options.methodology,
-                                         progress=progress, author=author)
+                                         progress=progress, author=options.author)
     if kind == "turn_speaker":
         if options.segment_id is None or not options.speaker:
             raise InputError("name the turn and the speaker who said it")
         return rework.change_turn_speaker(options.call_id, services, options.segment_id, options.speaker,
                                           options.first_sentence, options.last_sentence, options.methodology,
-                                          progress=progress, version=options.transcript_version, author=author)
+                                          progress=progress, version=options.transcript_version,
+                                          author=options.author)
     return rework.retry_call(options.call_id, services, options.methodology, progress=progress)
 
 
@@ -275,9 +276,9 @@ def run_job(job_id: int, settings: Settings, services=None, review: Callable | N
 
     try:
         if job.kind in REWORK_KINDS:
-            rework_options = ReworkOptions(**job.options)
-            result = _do_rework(job.kind, rework_options, services, progress,
-                                rework_options.author or job.created_by)
+            work = ReworkOptions(**job.options)
+            work.author = work.author or job.created_by  # jobs queued before authors were kept
+            result = _do_rework(job.kind, work, services, progress)
             card = result.scorecard
             note = " (served from the store: nothing changed)" if result.cached else ""
             store.finish_job(job_id, worker, result.call_id, result.review_id,

@@ -76,24 +76,11 @@ def with_turn_speaker(transcript: Transcript, segment_id: int, speaker: str,
     without word times (an imported transcript) can only change as a whole.
     Raises InputError naming what to give instead for an unknown turn, speaker or sentence.
     """
-    from .speakers import UNKNOWN_SPEAKER, assign_roles, find_speaker
-    from .turn_edges import sentences, with_words
+    from .speakers import assign_roles
+    from .turn_edges import with_words
 
-    turn = next((s for s in transcript.segments if s.id == segment_id), None)
-    if turn is None:
-        raise InputError(f"turn {segment_id} is not in this call's transcript (turns 0 to "
-                         f"{len(transcript.segments) - 1}); pick a turn shown on the call page")
-    named = [s for s in speakers(transcript) if s != UNKNOWN_SPEAKER]
-    who = find_speaker(speaker, named)
-    if who is None:
-        raise InputError(f"'{speaker}' is not a speaker of this call; give one of: {', '.join(named) or 'none'}")
-    parts = sentences(turn.words) if turn.words else []
+    turn, who, parts, end = _turn_change(transcript, segment_id, speaker, first, last)
     count = max(len(parts), 1)
-    end = count - 1 if last is None else last
-    if not 0 <= first <= end < count:
-        plural = "s" if count > 1 else ""
-        raise InputError(f"turn {segment_id} has {count} sentence{plural}; give sentences from 1 to {count}" if parts
-                         else f"turn {segment_id} has no word times, so it changes as a whole")
     if who == turn.speaker:
         return transcript
     if first == 0 and end == count - 1:
@@ -107,6 +94,37 @@ def with_turn_speaker(transcript: Transcript, segment_id: int, speaker: str,
     ordered = sorted(others + pieces, key=lambda s: (s.start, s.end))
     renumbered = [s.model_copy(update={"id": i}) for i, s in enumerate(ordered)]
     return _with_turns(transcript, assign_roles(renumbered, transcript.metrics.rep_speaker or None))
+
+
+def named_speakers(transcript: Transcript) -> list[str]:
+    """The transcript's speakers with a name (not "unknown"): who a turn can be given to."""
+    from .speakers import UNKNOWN_SPEAKER
+
+    return [s for s in speakers(transcript) if s != UNKNOWN_SPEAKER]
+
+
+def _turn_change(transcript: Transcript, segment_id: int, speaker: str, first: int, last: int | None):
+    """(the turn, the named speaker meant, its sentences as word lists, the last sentence index) of a turn
+    correction; InputError naming what to give instead for an unknown turn, speaker or sentence."""
+    from .speakers import find_speaker
+    from .turn_edges import sentences
+
+    turn = transcript.segment(segment_id)
+    if turn is None:
+        raise InputError(f"turn {segment_id} is not in this call's transcript (turns 0 to "
+                         f"{len(transcript.segments) - 1}); pick a turn shown on the call page")
+    named = named_speakers(transcript)
+    who = find_speaker(speaker, named)
+    if who is None:
+        raise InputError(f"'{speaker}' is not a speaker of this call; give one of: {', '.join(named) or 'none'}")
+    parts = sentences(turn.words) if turn.words else []
+    count = max(len(parts), 1)
+    end = count - 1 if last is None else last
+    if not 0 <= first <= end < count:
+        plural = "s" if count > 1 else ""
+        raise InputError(f"turn {segment_id} has {count} sentence{plural}; give sentences from 1 to {count}" if parts
+                         else f"turn {segment_id} has no word times, so it changes as a whole")
+    return turn, who, parts, end
 
 
 def change_turn_speaker(call_id: int, services: Services, segment_id: int, speaker: str,
@@ -142,17 +160,12 @@ def change_turn_speaker(call_id: int, services: Services, segment_id: int, speak
 def turn_change_note(transcript: Transcript, segment_id: int, speaker: str, first: int = 0,
                      last: int | None = None) -> str:
     """What a turn correction changed, in words: "turn 3 given to Jordan Lee", "sentences 2-3 of turn 3
-    (at 01:04) given to ...". segment_id, first, last: as with_turn_speaker takes them (valid)."""
-    from .speakers import find_speaker
+    (at 01:04) given to ...". segment_id, first, last: as with_turn_speaker takes them."""
     from .timefmt import clock
-    from .turn_edges import sentences
 
-    turn = transcript.segment(segment_id)
-    who = find_speaker(speaker, speakers(transcript)) or speaker
-    count = len(sentences(turn.words)) if turn is not None and turn.words else 1
-    end = count - 1 if last is None else last
-    where = f"turn {segment_id}" + (f" (at {clock(turn.start)})" if turn is not None else "")
-    if first == 0 and end == count - 1:
+    turn, who, parts, end = _turn_change(transcript, segment_id, speaker, first, last)
+    where = f"turn {segment_id} (at {clock(turn.start)})"
+    if first == 0 and end == max(len(parts), 1) - 1:
         return f"{where} given to {who}"
     part = f"sentence {first + 1}" if first == end else f"sentences {first + 1}-{end + 1}"
     return f"{part} of {where} given to {who}"

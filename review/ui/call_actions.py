@@ -134,7 +134,7 @@ def turn_speaker(services, call, transcript, version: int | None = None) -> None
     from review.snippets import shorten
     from review.turn_edges import sentences, text
 
-    named = [s for s in rework.speakers(transcript) if s != "unknown"] if transcript else []
+    named = rework.named_speakers(transcript) if transcript else []
     if len(named) < 2:
         st.caption("Only one named speaker in this call, so no turn can be given to another.")
         return
