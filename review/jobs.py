@@ -64,13 +64,14 @@ class ReworkOptions:
     first_sentence: int = 0  # the first and last of its sentences that speaker said, from 0
     last_sentence: int | None = None  # None: to the end of the turn
     transcript_version: int | None = None  # the version the turn was picked on (None: the latest)
+    turn_speakers: list | None = None  # [[turn id, speaker], ...]: who said each of many turns
     author: str | None = None  # who asked, as the app names them (kept with a hand-changed transcript);
     # None: the job's created_by
 
 
 # job kind -> what the job does, as the jobs lists say it
 REWORK_KINDS = {"rescore": "re-score", "rep_speaker": "new rep", "turn_speaker": "who said a turn",
-                "retry": "review again"}
+                "turn_speakers": "who said each turn", "retry": "review again"}
 
 
 def job_name(job: Job) -> str:
@@ -226,6 +227,12 @@ def _do_rework(kind: str, options: ReworkOptions, services, progress) -> Any:
                                           options.first_sentence, options.last_sentence, options.methodology,
                                           progress=progress, version=options.transcript_version,
                                           author=options.author)
+    if kind == "turn_speakers":
+        if not options.turn_speakers:
+            raise InputError("name the turns and who said each")
+        return rework.change_turn_speakers(options.call_id, services, {int(t): str(who) for t, who in options.turn_speakers},
+                                           options.methodology, progress=progress,
+                                           version=options.transcript_version, author=options.author)
     return rework.retry_call(options.call_id, services, options.methodology, progress=progress)
 
 

@@ -4,43 +4,27 @@ new transcript version with new roles and metrics, then a new review), retry a f
 
 Every function reuses what the store already holds (the transcript, the kept upload), so nothing
 is transcribed twice; nothing the manager made is overwritten (reviews and transcripts only get
-new versions), except by `delete_call`, which the manager confirms first.
+new versions), except by `delete_call`, which the manager confirms first. The speakers themselves are
+changed by review.speaker_edits.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
 
 from .audio import playable_copy
 from .errors import InputError
 from .pipeline import Progress, ReviewResult, Services, _noop, _review_transcript, review_file
+from .speaker_edits import (
+    turn_change_note,
+    turn_speakers_note,
+    with_rep_speaker,
+    with_turn_speaker,
+    with_turn_speakers,
+)
 from .types import Transcript
-
-
-def with_rep_speaker(transcript: Transcript, rep_speaker: str) -> Transcript:
-    """The transcript with `rep_speaker` as the rep: roles and the metrics that depend on them
-    re-computed; the same object when the roles do not change.
-
-    transcript: a stored transcript. rep_speaker: one of its speakers (case and spacing ignored).
-    Raises ConfigError naming the call's speakers when `rep_speaker` is not one of them.
-    """
-    from .speakers import assign_roles
-
-    segments = assign_roles(transcript.segments, rep_speaker)
-    if [s.role for s in segments] == [s.role for s in transcript.segments]:
-        return transcript
-    return _with_turns(transcript, segments)
-
-
-def _with_turns(transcript: Transcript, segments: list) -> Transcript:
-    """The transcript with these turns (roles set) and the metrics computed again from them."""
-    from .metrics import compute_metrics
-
-    metrics = compute_metrics(segments, transcript.duration)
-    if transcript.metrics.patience_s is None:  # pauses that were never measured stay unknown
-        metrics.patience_s = None
-    return transcript.model_copy(update={"segments": segments, "metrics": metrics})
 
 
 def apply_rep_speaker(store, call_id: int, transcript: Transcript, rep_speaker: str | None,
@@ -56,75 +40,19 @@ def apply_rep_speaker(store, call_id: int, transcript: Transcript, rep_speaker: 
         return transcript
     changed = with_rep_speaker(transcript, rep_speaker)
     if changed is not transcript:
-        store.save_transcript(call_id, changed, author=author,
-                              note=f"the rep set to {changed.metrics.rep_speaker or rep_speaker}")
+        call = store.get_call(call_id)
+        _save(store, call_id, call.rep if call else None, changed, author,
+              f"the rep set to {changed.metrics.rep_speaker or rep_speaker}")
     return changed
 
 
-def with_turn_speaker(transcript: Transcript, segment_id: int, speaker: str,
-                      first: int = 0, last: int | None = None) -> Transcript:
-    """The transcript with sentences `first`..`last` of turn `segment_id` said by `speaker`.
+def _save(store, call_id: int, rep: str | None, changed: Transcript, author: str | None, note: str) -> None:
+    """Keep a transcript changed by hand as the call's new version, with who changed it and what, its
+    speakers named for the new roles with the call's rep (`rep`): "Alex Rivera (rep)", "Customer"."""
+    from .speakers import display_names
 
-    A voice-found speaker can be wrong for a whole turn, or for a sentence or two of it (a short
-    "Great." of the rep inside the customer's turn). The turn is split where its speaker changes, the
-    turns are numbered again in time order, each turn's role is its speaker's (the rep stays the rep)
-    and the metrics are computed again; the same object when nothing changes.
-
-    transcript: a stored transcript. segment_id: the turn's id in it. speaker: one of its named
-    speakers (case and spacing ignored). first, last: the turn's sentences, counted from 0 as
-    `review.turn_edges.sentences` groups its words (last None = to the end of the turn); a turn
-    without word times (an imported transcript) can only change as a whole.
-    Raises InputError naming what to give instead for an unknown turn, speaker or sentence.
-    """
-    from .speakers import assign_roles
-    from .turn_edges import with_words
-
-    turn, who, parts, end = _turn_change(transcript, segment_id, speaker, first, last)
-    count = max(len(parts), 1)
-    if who == turn.speaker:
-        return transcript
-    if first == 0 and end == count - 1:
-        pieces = [turn.model_copy(update={"speaker": who})]
-    else:
-        runs = [(turn.speaker, [w for p in parts[:first] for w in p]),
-                (who, [w for p in parts[first:end + 1] for w in p]),
-                (turn.speaker, [w for p in parts[end + 1:] for w in p])]
-        pieces = [with_words(turn, words).model_copy(update={"speaker": name}) for name, words in runs if words]
-    others = [s for s in transcript.segments if s.id != segment_id]
-    ordered = sorted(others + pieces, key=lambda s: (s.start, s.end))
-    renumbered = [s.model_copy(update={"id": i}) for i, s in enumerate(ordered)]
-    return _with_turns(transcript, assign_roles(renumbered, transcript.metrics.rep_speaker or None))
-
-
-def named_speakers(transcript: Transcript) -> list[str]:
-    """The transcript's speakers with a name (not "unknown"): who a turn can be given to."""
-    from .speakers import UNKNOWN_SPEAKER
-
-    return [s for s in speakers(transcript) if s != UNKNOWN_SPEAKER]
-
-
-def _turn_change(transcript: Transcript, segment_id: int, speaker: str, first: int, last: int | None):
-    """(the turn, the named speaker meant, its sentences as word lists, the last sentence index) of a turn
-    correction; InputError naming what to give instead for an unknown turn, speaker or sentence."""
-    from .speakers import find_speaker
-    from .turn_edges import sentences
-
-    turn = transcript.segment(segment_id)
-    if turn is None:
-        raise InputError(f"turn {segment_id} is not in this call's transcript (turns 0 to "
-                         f"{len(transcript.segments) - 1}); pick a turn shown on the call page")
-    named = named_speakers(transcript)
-    who = find_speaker(speaker, named)
-    if who is None:
-        raise InputError(f"'{speaker}' is not a speaker of this call; give one of: {', '.join(named) or 'none'}")
-    parts = sentences(turn.words) if turn.words else []
-    count = max(len(parts), 1)
-    end = count - 1 if last is None else last
-    if not 0 <= first <= end < count:
-        plural = "s" if count > 1 else ""
-        raise InputError(f"turn {segment_id} has {count} sentence{plural}; give sentences from 1 to {count}" if parts
-                         else f"turn {segment_id} has no word times, so it changes as a whole")
-    return turn, who, parts, end
+    changed.speaker_names = display_names(changed.segments, rep)
+    store.save_transcript(call_id, changed, author=author, note=note)
 
 
 def change_turn_speaker(call_id: int, services: Services, segment_id: int, speaker: str,
@@ -139,54 +67,41 @@ def change_turn_speaker(call_id: int, services: Services, segment_id: int, speak
     author: who made the correction, kept with the new version and what they changed.
     Raises InputError when the turn, the speaker or the sentences are not the call's.
     """
+    call, transcript = _picked_on(services, call_id, version)
+    loaded = _methodology(services, call, methodology)
+    changed = with_turn_speaker(transcript, segment_id, speaker, first, last)
+    if changed is not transcript:
+        _save(services.store, call_id, call.rep, changed, author, turn_change_note(transcript, segment_id, speaker, first, last))
+    return _review_transcript(call_id, changed, loaded, services, progress or _noop)
+
+
+def change_turn_speakers(call_id: int, services: Services, changes: Mapping[int, str],
+                         methodology: str | None = None, progress: Progress | None = None,
+                         version: int | None = None, author: str | None = None) -> ReviewResult:
+    """Say who said each of many turns of a stored call (turn id -> speaker, `with_turn_speakers`): one
+    new transcript version, then one new review. version, author: as change_turn_speaker.
+    Raises InputError when a turn or a speaker is not the call's, or nothing would change."""
+    call, transcript = _picked_on(services, call_id, version)
+    loaded = _methodology(services, call, methodology)
+    changed = with_turn_speakers(transcript, changes)
+    if changed is transcript:
+        raise InputError("every turn already has the speaker given; change who said a turn first")
+    _save(services.store, call_id, call.rep, changed, author, turn_speakers_note(transcript, changes))
+    return _review_transcript(call_id, changed, loaded, services, progress or _noop)
+
+
+def _picked_on(services: Services, call_id: int, version: int | None):
+    """(the call, its latest transcript); InputError when it has none, or a newer version than the one
+    the turns were picked on (`version`; None: the latest), whose turns may be numbered differently."""
     call = _stored(services, call_id)
     versions = services.store.transcript_versions(call_id)
-    if not versions:
+    transcript = services.store.get_transcript(call_id, versions[-1]) if versions else None
+    if transcript is None:
         raise InputError(f"call {call_id} ({call.filename}) has no stored transcript; retry it instead")
     if version is not None and version != versions[-1]:
         raise InputError(f"call {call_id}'s transcript has changed since this turn was picked (version {version}, "
                          f"now {versions[-1]}); open the latest review and pick the turn again")
-    transcript = services.store.get_transcript(call_id, versions[-1])
-    if transcript is None:
-        raise InputError(f"call {call_id} ({call.filename}) has no stored transcript; retry it instead")
-    loaded = _methodology(services, call, methodology)
-    changed = with_turn_speaker(transcript, segment_id, speaker, first, last)
-    if changed is not transcript:
-        services.store.save_transcript(call_id, changed, author=author,
-                                       note=turn_change_note(transcript, segment_id, speaker, first, last))
-    return _review_transcript(call_id, changed, loaded, services, progress or _noop)
-
-
-def turn_change_note(transcript: Transcript, segment_id: int, speaker: str, first: int = 0,
-                     last: int | None = None) -> str:
-    """What a turn correction changed, in words: "turn 3 given to Jordan Lee", "sentences 2-3 of turn 3
-    (at 01:04) given to ...". segment_id, first, last: as with_turn_speaker takes them."""
-    from .timefmt import clock
-
-    turn, who, parts, end = _turn_change(transcript, segment_id, speaker, first, last)
-    where = f"turn {segment_id} (at {clock(turn.start)})"
-    if first == 0 and end == max(len(parts), 1) - 1:
-        return f"{where} given to {who}"
-    part = f"sentence {first + 1}" if first == end else f"sentences {first + 1}-{end + 1}"
-    return f"{part} of {where} given to {who}"
-
-
-def hand_changes(history, version: int | None) -> list[str]:
-    """One line per transcript version up to `version` that someone changed by hand (a new rep, a
-    corrected turn): "Transcript version 2: sentence 2 of turn 1 (at 00:06) given to Alex Rivera, by kim
-    on 2026-12-07 11:20". history: Store.transcript_history. version: the review's (None: every one)."""
-    return [f"Transcript version {v.version}: {v.note}" + (f", by {v.author}" if v.author else "")
-            + f" on {v.created_at[:16].replace('T', ' ')}"
-            for v in history if v.note and (version is None or v.version <= version)]
-
-
-def speakers(transcript: Transcript) -> list[str]:
-    """The transcript's speakers in order of first turn (the choices for "who is the rep")."""
-    seen: list[str] = []
-    for seg in sorted(transcript.segments, key=lambda s: (s.start, s.id)):
-        if seg.speaker not in seen:
-            seen.append(seg.speaker)
-    return seen
+    return call, transcript
 
 
 def with_engine(services: Services, engine: str | None) -> Services:

@@ -16,10 +16,12 @@ from .errors import ConfigError
 from .types import Segment, Transcript
 
 UNKNOWN_SPEAKER = "unknown"
+# what every warning about a recording where one voice was found says (a speaker given by hand ends them)
+ALL_UNKNOWN = "all speech is under 'unknown'"
 MONO_WARNING = (
-    "one-channel recording: speakers could not be told apart, so all speech is under "
-    "'unknown' and per-speaker metrics are not available; record rep and customer on separate "
-    "channels (two-channel/stereo) for exact speakers"
+    f"one-channel recording: speakers could not be told apart, so {ALL_UNKNOWN} and per-speaker metrics "
+    "are not available; say who said each turn (the call page's Manage this call -> Who said a turn, or "
+    "`callreview turn`), and record rep and customer on separate channels (two-channel/stereo) for exact speakers"
 )
 # Two-channel recordings put the rep on the left channel, which transcription names speaker_1.
 LEFT_CHANNEL_SPEAKER = "speaker_1"

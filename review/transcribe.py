@@ -23,7 +23,7 @@ from . import audio as audio_io
 from . import diarize, turn_edges, whisper_models, windowed
 from .errors import ConfigError
 from .settings import Settings, load_settings
-from .speakers import MONO_WARNING, is_sound_only
+from .speakers import ALL_UNKNOWN, MONO_WARNING, is_sound_only
 from .types import Segment, SpeakerAttribution, Transcript, TranscriptSource, Word
 from .voices import VoiceProfile
 
@@ -357,7 +357,7 @@ def transcribe_audio(
             if found.one_voice or len(found.speakers) < 2:
                 method = "one voice"
                 if found.one_voice:
-                    warnings.append(f"{found.one_voice}; all speech is under 'unknown'")
+                    warnings.append(f"{found.one_voice}; {ALL_UNKNOWN}")
                 # No speaker information: keep Whisper's own segments as the units to quote.
                 segments += [_segment(words, "unknown") for words in runs]
                 continue

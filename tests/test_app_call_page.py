@@ -232,6 +232,67 @@ def test_a_sentence_given_to_the_wrong_speaker_is_corrected_and_rescored(service
         "review and pick the turn again"]
 
 
+def _one_voice_call(store, name: str) -> int:
+    """A stored call whose recording had one voice: the same turns, every one "unknown"."""
+    import hashlib
+
+    from test_app import draft_for, scorecard_for, transcript
+
+    from review.metrics import compute_metrics
+    from review.speakers import MONO_WARNING
+
+    data = tiny_wav(tone=49)
+    sha = hashlib.sha256(data).hexdigest()
+    call_id = store.add_call(filename=name, audio_sha256=sha, stored_path=store.keep_upload(data, sha, name),
+                             rep="Alex Rivera", call_date="2026-11-20", call_type="discovery",
+                             methodology_id="discovery", title="mono")
+    t = transcript()
+    segments = [s.model_copy(update={"speaker": "unknown", "role": "unknown"}) for s in t.segments]
+    t = t.model_copy(update={"segments": segments, "metrics": compute_metrics(segments, t.duration),
+                             "warnings": [MONO_WARNING], "speaker_names": {}})
+    store.save_transcript(call_id, t)
+    store.save_review(call_id, scorecard_for(t), draft_for(), None)
+    return call_id
+
+
+def test_a_one_voice_call_gets_its_speakers_from_a_table_of_turns(services, store):
+    from test_app import transcript
+
+    cid = _one_voice_call(store, "mono.wav")
+    at = app("review", call_id=cid)
+    assert any("every turn is \u201cunknown\u201d: say who said each turn" in c.value for c in at.caption)
+    assert at.radio(key=f"who_said_way_{cid}").value == "Several turns at once"  # the table first
+    said = [w.value for w in at.warning if "all speech is under" in w.value]
+    assert len(said) == 1 and "say who said each turn (the call page" in said[0]  # once, with what to do
+    table = f"turn_table_{cid}_1"
+    editor = next(e for e in at.data_editor if e.key == table)
+    assert list(editor.value["by"]) == ["Unknown (nobody named)"] * len(transcript().segments)
+    save = "Save who said each turn and re-score"
+    next(b for b in at.button if b.label == save).click().run()
+    assert [i.value for i in at.info if i.value.startswith("No turn changed")]  # nothing asked, nothing queued
+    assert store.transcript_versions(cid) == [1]
+    # the manager names each turn's speaker as the reference call has them
+    truth = {s.id: s.role for s in transcript().segments}
+    shown = {"rep": "Alex Rivera (rep)", "customer": "Customer"}
+    at.session_state[table] = {"edited_rows": {i: {"by": shown[role]} for i, role in truth.items()},
+                               "added_rows": [], "deleted_rows": []}
+    next(b for b in at.button if b.label == save).click().run()
+    assert not at.exception
+    assert store.transcript_versions(cid) == [1, 2]
+    latest = store.latest_review(cid)
+    assert latest.transcript_version == 2 and latest.scorecard.metrics.rep_speaker == "speaker_1"
+    stored = store.get_transcript(cid)
+    assert [s.role for s in stored.segments] == list(truth.values()) and stored.warnings == []
+    [changed] = [c.value for c in at.caption if c.value.startswith("Transcript version")]
+    assert changed.startswith("Transcript version 2: 9 turns from 0 to 16 given to speaker\\_1 (rep); "
+                              "9 turns from 1 to 17 given to speaker\\_2 (customer), by Ada Admin on 20")
+    assert {t["speaker"] for t in player_args(at)["turns"]} == {"Alex Rivera (rep)", "Customer"}
+    # the call now has two speakers: one turn is corrected the usual way, by sentence
+    assert at.radio(key=f"who_said_way_{cid}").value == "Several turns at once"
+    at.radio(key=f"who_said_way_{cid}").set_value("One turn, or some of its sentences").run()
+    assert at.selectbox(key=f"turn_said_by_{cid}").options == ["Customer"]  # turn 0 is the rep's
+
+
 def test_a_failed_call_is_retried_and_then_not_failed(services, store):
     result = store_review(store, tiny_wav(tone=44), "retry.wav")
     store.update_call_status(result.call_id, "failed", "the endpoint was unreachable")

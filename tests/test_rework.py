@@ -13,7 +13,8 @@ from review.audio import playable_copy
 from review.errors import ConfigError, InputError, StoreError
 from review.formats import write_json_atomic
 from review.pipeline import Services, review_file
-from review.rework import change_rep_speaker, delete_call, rescore_call, retry_call, speakers
+from review.rework import change_rep_speaker, delete_call, rescore_call, retry_call
+from review.speaker_edits import speakers
 from testkit.dialogue import dialogue_to_transcript, load_dialogue
 
 CALLS = Path(__file__).resolve().parent / "data" / "calls"

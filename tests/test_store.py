@@ -628,7 +628,7 @@ def test_evidence_marks_carry_to_a_review_of_a_corrected_transcript(store):
     turn with its words; a wrong mark on a quote the new review no longer cites, a taken-back moment and
     a turn the correction cut apart are not carried."""
     from review.carry import carry_corrections, carry_marks
-    from review.rework import with_turn_speaker
+    from review.speaker_edits import with_turn_speaker
 
     turns = [("Alex Rivera", "Let's set an agenda for today. Then the budget, shall we?"),
              ("Jordan Lee", "Sure, the rollout first."),

@@ -1,5 +1,5 @@
 """Who said a turn: the manager corrects a speaker the voices got wrong, for a whole turn or a few of
-its sentences (review.rework.with_turn_speaker / change_turn_speaker, the "turn_speaker" job)."""
+its sentences (review.speaker_edits.with_turn_speaker, review.rework.change_turn_speaker, the "turn_speaker" job)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from review import jobs
 from review.errors import InputError
 from review.metrics import compute_metrics
 from review.pipeline import review_file
-from review.rework import change_turn_speaker, turn_change_note, with_turn_speaker
+from review.rework import change_turn_speaker
+from review.speaker_edits import turn_change_note, with_turn_speaker
 from review.speakers import assign_roles
 from review.timefmt import clock
 from review.types import Segment, Transcript, TranscriptSource, Word
@@ -70,7 +71,8 @@ def test_no_change_is_the_same_transcript_and_bad_choices_say_what_to_give():
     assert with_turn_speaker(t, 1, "jordan", first=1) is t
     with pytest.raises(InputError, match="turn 7 is not in this call's transcript \\(turns 0 to 2\\)"):
         with_turn_speaker(t, 7, "Alex")
-    with pytest.raises(InputError, match="'Sam' is not a speaker of this call; give one of: Alex, Jordan"):
+    with pytest.raises(InputError, match="'Sam' is not a speaker of this call; give one of: "
+                                         "Alex \\(rep\\), Jordan \\(customer\\), or rep or customer"):
         with_turn_speaker(t, 1, "Sam")
     with pytest.raises(InputError, match="turn 1 has 3 sentences; give sentences from 1 to 3"):
         with_turn_speaker(t, 1, "Alex", first=3)

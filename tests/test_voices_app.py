@@ -9,6 +9,7 @@ from conftest import DATA
 from test_app import app, seams, store, store_review, texts, tiny_wav  # noqa: F401 - fixtures
 
 from review.speakers import MONO_WARNING
+from review.ui.safe_text import md_text
 from testkit.dialogue import Dialogue, load_dialogue
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
@@ -54,4 +55,4 @@ def test_scorecard_tab_says_speakers_were_not_found(seams, store):  # noqa: F811
     store.save_transcript(result.call_id, unknown)
     store.save_review(result.call_id, result.scorecard, result.draft, None)  # reviewed on the new version
     at = app("review", call_id=result.call_id)
-    assert any(w.value.startswith(MONO_WARNING) for w in at.warning), [w.value for w in at.warning]
+    assert any(w.value.startswith(md_text(MONO_WARNING)) for w in at.warning), [w.value for w in at.warning]

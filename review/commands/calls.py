@@ -48,7 +48,7 @@ def _calls(store, args) -> int:
 
 def _one_call(store, call_id: int) -> int:
     from ..overrides import apply_overrides
-    from ..rework import hand_changes
+    from ..speaker_edits import hand_changes
 
     call = store.get_call(call_id)
     if call is None:

@@ -1,6 +1,7 @@
 """`callreview turn CALL_ID`: a stored call's turns, with their sentences numbered; with
 `TURN --said-by NAME` the turn (or `--sentences FIRST[-LAST]` of it) is given to the speaker who said it,
-as the call page's "Who said a turn" does (review.rework.change_turn_speaker), and the call is scored again."""
+as the call page's "Who said a turn" does (review.rework.change_turn_speaker; several turns as `0,2,5-9`:
+change_turn_speakers), and the call is scored again."""
 
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ from ..errors import InputError
 def register(sub) -> None:
     p = sub.add_parser("turn", help="list a call's turns, or say who really said one of them",
                        description="Speakers found by voice on a one-channel call can be wrong for a turn or "
-                       "a sentence of it. Without TURN: the call's turns, each with its id and its sentences "
-                       "numbered. With TURN and --said-by: that turn (or its --sentences) is given to that "
-                       "speaker in a new transcript version, and the call gets a new review (the old ones "
+                       "a sentence of it, and a recording where one voice was found has every turn 'unknown'. "
+                       "Without TURN: the call's turns, each with its id and its sentences numbered. With TURN "
+                       "(or several: 0,2,5-9) and --said-by: those turns (or the one turn's --sentences) go to "
+                       "that speaker in a new transcript version, and the call gets a new review (the old ones "
                        "are kept).")
     p.add_argument("call_id", type=int, metavar="CALL_ID")
-    p.add_argument("turn", type=int, nargs="?", metavar="TURN", help="the turn's id, as listed")
-    p.add_argument("--said-by", help="the speaker who said it (one of the call's speakers)")
+    p.add_argument("turn", nargs="?", metavar="TURN",
+                   help="the turn's id, as listed; or several, as 0,2,5-9 (each given wholly to --said-by)")
+    p.add_argument("--said-by", help="the speaker who said it: one of those listed, or rep or customer")
     p.add_argument("--sentences", metavar="FIRST[-LAST]",
                    help="only these sentences of the turn, numbered from 1 as listed (default: the whole turn)")
     p.add_argument("--methodology", help="score against this methodology (default: the latest review's)")
@@ -38,10 +41,26 @@ def sentence_range(text: str | None) -> tuple[int, int | None]:
     return a - 1, b - 1
 
 
+def turn_ids(text: str) -> list[int]:
+    """TURN as given: "3" -> [3]; "0,2,5-9" -> [0, 2, 5, 6, 7, 8, 9]."""
+    ids: list[int] = []
+    for part in text.split(","):
+        first, dash, last = part.strip().partition("-")
+        try:
+            a, b = int(first), int(last) if dash else int(first)
+        except ValueError:
+            raise InputError(f"turn {text!r}: give a turn id, or ids and ranges as 0,2,5-9, as listed") from None
+        if a < 0 or b < a:
+            raise InputError(f"turn {text!r}: ids start at 0 and a range's end is not before its start")
+        ids += range(a, b + 1)
+    return list(dict.fromkeys(ids))
+
+
 def run_turn(args) -> int:
     from ..pipeline import Services
-    from ..rework import change_turn_speaker, hand_changes
+    from ..rework import change_turn_speaker, change_turn_speakers
     from ..settings import load_settings
+    from ..speaker_edits import hand_changes, speaker_choices
     from ..speakers import split_role_suffix
     from ..timefmt import clock
     from ..turn_edges import sentences, text
@@ -66,6 +85,8 @@ def run_turn(args) -> int:
         print(f"call {args.call_id}, transcript version {history[-1].version}")
         for line in hand_changes(history, None):
             print(f"  {line}")
+        given = ", ".join(f"{name} ({role})" for name, role in speaker_choices(transcript).items())
+        print(f"  a turn can be given to: {given}")
         for seg in transcript.segments:
             shown = split_role_suffix(transcript.display_name(seg.speaker))[0]  # the role is printed after it
             who = seg.speaker if shown == seg.speaker else f"{seg.speaker} ({shown})"
@@ -78,11 +99,18 @@ def run_turn(args) -> int:
                 print(f"        {seg.text}")
         return 0
     if not args.said_by:
-        raise InputError("say who said it: --said-by NAME (one of the call's speakers)")
+        raise InputError("say who said it: --said-by NAME (one of the call's speakers, or rep or customer)")
+    ids = turn_ids(args.turn)
     first, last = sentence_range(args.sentences)
+    if len(ids) > 1 and args.sentences:
+        raise InputError("--sentences is for one turn; give one TURN, or leave --sentences out to give whole turns")
     services = Services.from_settings(settings)
-    result = change_turn_speaker(args.call_id, services, args.turn, args.said_by, first, last, args.methodology,
-                                 author=args.author)
-    print(f"== call {result.call_id}: turn {args.turn} given to {args.said_by}")
+    if len(ids) > 1:
+        result = change_turn_speakers(args.call_id, services, dict.fromkeys(ids, args.said_by), args.methodology,
+                                      author=args.author)
+    else:
+        result = change_turn_speaker(args.call_id, services, ids[0], args.said_by, first, last, args.methodology,
+                                     author=args.author)
+    print(f"== call {result.call_id}: turn{'s' if len(ids) > 1 else ''} {args.turn} given to {args.said_by}")
     print(summary(result))
     return 0

@@ -1,5 +1,6 @@
 """Managing a stored call from its page: re-score it against another methodology or engine,
-choose which speaker is the rep, retry a failed review, delete the call (confirmed first).
+choose which speaker is the rep or who said a turn (review.ui.who_said), retry a failed review, delete
+the call (confirmed first).
 
 Re-scoring, a new rep and a retry run as background jobs (review.jobs.submit_rework; the work is
 review.rework's), so a long call does not hold the page: the page shows the job's progress and opens
@@ -10,9 +11,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from review import rework
+from review import rework, speaker_edits
 from review.jobs import REWORK_KINDS, ReworkOptions
-from review.ui import state
+from review.ui import state, who_said
 from review.ui.jobs_panel import REFRESH_S, overall, stage_text
 
 ENGINE_LABELS = {"rules": "Offline rules engine (no LLM)", "openai": "OpenAI-compatible endpoint",
@@ -29,7 +30,7 @@ def _watch_key(call_id: int) -> str:
     return f"rework_job_{call_id}"
 
 
-def _queue(services, call, kind: str, options: ReworkOptions) -> None:
+def queue_work(services, call, kind: str, options: ReworkOptions) -> None:
     """Queue work on the call and watch it from this page (`watch`)."""
     from dataclasses import replace
 
@@ -101,12 +102,12 @@ def rescore(services, call, review) -> None:
                               key=f"rescore_engine_{call.id}")
         go = st.form_submit_button("Re-score", icon=":material/refresh:")
     if go:
-        _queue(services, call, "rescore", ReworkOptions(call.id, methodology=methodology, engine=engine))
+        queue_work(services, call, "rescore", ReworkOptions(call.id, methodology=methodology, engine=engine))
 
 
 def rep_speaker(services, call, transcript) -> None:
     """Choose which speaker is the rep: roles, metrics and scores are computed again."""
-    speakers = rework.speakers(transcript) if transcript else []
+    speakers = speaker_edits.speakers(transcript) if transcript else []
     named = [s for s in speakers if s != "unknown"]
     if len(named) < 2:
         st.caption("Only one named speaker in this call, so the rep cannot be changed here.")
@@ -122,43 +123,7 @@ def rep_speaker(services, call, transcript) -> None:
         if chosen == current:
             st.info(f"{chosen} is already the rep.")
             return
-        _queue(services, call, "rep_speaker", ReworkOptions(call.id, rep_speaker=chosen))
-
-
-def turn_speaker(services, call, transcript, version: int | None = None) -> None:
-    """Say who really said a turn, or some of its sentences: speakers found by voice can be wrong
-    (a short "Great." of the rep inside the customer's turn). Roles, metrics and scores follow.
-
-    version: the transcript version shown (the review's): a newer one refuses the change, since its
-    turns may be numbered differently."""
-    from review.snippets import shorten
-    from review.turn_edges import sentences, text
-
-    named = rework.named_speakers(transcript) if transcript else []
-    if len(named) < 2:
-        st.caption("Only one named speaker in this call, so no turn can be given to another.")
-        return
-    roles = {s.speaker: s.role for s in transcript.segments}
-    label = {s: state.speaker_label(s, roles.get(s, "unknown"), call.rep) for s in named}
-    turns = {s.id: s for s in transcript.segments}
-    pick = st.selectbox("The turn", list(turns), key=f"turn_pick_{call.id}", format_func=lambda i: (
-        state.turn_choice(turns[i], label.get(turns[i].speaker, turns[i].speaker))))
-    turn = turns[pick]
-    parts = [text(p) for p in sentences(turn.words)] if turn.words else []
-    others = [s for s in named if s != turn.speaker] or named
-    with st.form(f"turn_speaker_{call.id}", border=False):
-        said_by = st.selectbox("Said by", others, key=f"turn_said_by_{call.id}", format_func=lambda s: label[s])
-        first, last = 0, None
-        if len(parts) > 1:
-            first, last = st.select_slider(
-                "Which of its sentences", options=list(range(len(parts))), value=(0, len(parts) - 1),
-                key=f"turn_sentences_{call.id}_{pick}", format_func=lambda i: f"{i + 1}. {shorten(parts[i], 40)}",
-                help="Only these sentences change speaker; the turn is split around them")
-        go = st.form_submit_button("Correct the speaker and re-score", icon=":material/person_edit:")
-    if go:
-        _queue(services, call, "turn_speaker", ReworkOptions(
-            call.id, segment_id=pick, speaker=said_by, first_sentence=first, last_sentence=last,
-            transcript_version=version))
+        queue_work(services, call, "rep_speaker", ReworkOptions(call.id, rep_speaker=chosen))
 
 
 def retry(services, call, key: str = "retry") -> None:
@@ -168,7 +133,7 @@ def retry(services, call, key: str = "retry") -> None:
     services = state.pipeline_services(call.id)
     if not st.button("Retry the review", key=f"{key}_{call.id}", icon=":material/replay:"):
         return
-    _queue(services, call, "retry", ReworkOptions(call.id))
+    queue_work(services, call, "retry", ReworkOptions(call.id))
 
 
 def delete(services, call) -> None:
@@ -214,7 +179,8 @@ def manage(services, call, review, transcript) -> None:
         st.markdown("**Who is the rep**")
         rep_speaker(services, call, transcript)
         st.markdown("**Who said a turn** (when the voices gave a turn, or part of one, to the wrong speaker)")
-        turn_speaker(services, call, transcript, review.transcript_version)
+        who_said.section(call, transcript, review.transcript_version,
+                         lambda kind, options: queue_work(services, call, kind, options))
         if call.status == "failed":
             retry(services, call, key="retry_manage")
         st.markdown("**Delete**")

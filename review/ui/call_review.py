@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from review import rework
+from review import speaker_edits
 from review.audio import AUDIO_EXTENSIONS
 from review.timefmt import clock
 from review.ui import call_actions, call_scorecard, charts, moments, player, self_review, state
@@ -46,7 +46,7 @@ def _header(call, review, card) -> None:
 
 def _review_picker(store, call, review) -> None:
     """With more than one review, choose which one the page shows."""
-    changes = rework.hand_changes(store.transcript_history(call.id), review.transcript_version)
+    changes = speaker_edits.hand_changes(store.transcript_history(call.id), review.transcript_version)
     if changes:  # the transcript this review scored was corrected by hand: say by whom and how
         st.caption(md_text("  \n".join(changes) + ". Earlier versions are kept with their reviews."))
     reviews = store.reviews_for_call(call.id)
@@ -121,7 +121,12 @@ def _transcript(call, review, card, transcript) -> None:
     if transcript is None:
         st.info("No transcript stored for this call.")
         return
+    from review.speakers import ALL_UNKNOWN, speaker_flags
+
+    flagged = any(ALL_UNKNOWN in line for line in speaker_flags(transcript))
     for w in transcript.warnings:  # a sentence on the page ("timings are estimated ..." heads it)
+        if flagged and ALL_UNKNOWN in w:
+            continue  # said once, above the scorecard, with what to do
         st.warning(md_text(w[:1].upper() + w[1:]), icon=":material/warning:")
     c1, c2 = st.columns(2)
     search = c1.text_input("Search this call", key=f"search_{call.id}", placeholder="e.g. budget",

@@ -90,7 +90,7 @@ def _with_transcript_changes(store, review, note: str) -> str:
     """The prep note with the hand changes to the transcript this review scored, when there are any
     (a corrected turn, a new rep): a quote the rep disputes may come from a corrected turn."""
     from review.markdown_text import escape_markdown
-    from review.rework import hand_changes
+    from review.speaker_edits import hand_changes
 
     changes = hand_changes(store.transcript_history(review.call_id), review.transcript_version)
     if not changes:
