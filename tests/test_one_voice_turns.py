@@ -159,7 +159,9 @@ def test_the_turn_command_gives_many_turns_of_a_one_voice_call(settings, cli):
     assert code == 0 and "  a turn can be given to: speaker_1 (rep), speaker_2 (customer)\n" in out
     assert "   0  [00:00] unknown, unknown" in out
     code, out, _ = cli("turn", str(cid), "0,2,4", "--said-by", "rep", "--author", "kim")
-    assert code == 0 and out.startswith(f"== call {cid}: turns 0,2,4 given to rep")
+    assert code == 0 and out.startswith(f"== call {cid}, transcript version 2: turns 0, 2 and 4 given to speaker_1 (rep)\n")
+    code, out, _ = cli("turn", str(cid), "4", "--said-by", "speaker_1")
+    assert code == 0 and out.startswith(f"== call {cid}, turn 4 was already said by speaker_1; nothing changed\n")
     code, out, _ = cli("turn", str(cid), "1,3", "--said-by", "customer")
     assert code == 0
     code, out, _ = cli("turn", str(cid))

@@ -145,7 +145,8 @@ def test_the_turn_command_lists_turns_and_gives_a_sentence_to_its_speaker(settin
     assert code == 0
     assert "   1  [00:06] Jordan Lee, customer\n        1. Hi Alex, happy to.\n        2. I have about thirty minutes." in out
     code, out, _ = cli("turn", str(cid), "1", "--said-by", "alex rivera", "--sentences", "2", "--author", "kim")
-    assert code == 0 and out.startswith(f"== call {cid}: turn 1 given to alex rivera")
+    assert code == 0 and out.startswith(f"== call {cid}, transcript version 2: sentence 2 of turn 1 (at 00:06) given "
+                                        "to Alex Rivera\n")  # as the call names the speaker
     code, out, _ = cli("turn", str(cid))
     assert out.startswith(f"call {cid}, transcript version 2\n  Transcript version 2: sentence 2 of turn 1 (at 00:06) "
                           "given to Alex Rivera, by kim on 20")

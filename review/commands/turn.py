@@ -105,12 +105,17 @@ def run_turn(args) -> int:
     if len(ids) > 1 and args.sentences:
         raise InputError("--sentences is for one turn; give one TURN, or leave --sentences out to give whole turns")
     services = Services.from_settings(settings)
+    versions = services.store.transcript_versions(args.call_id)
     if len(ids) > 1:
         result = change_turn_speakers(args.call_id, services, dict.fromkeys(ids, args.said_by), args.methodology,
                                       author=args.author)
     else:
         result = change_turn_speaker(args.call_id, services, ids[0], args.said_by, first, last, args.methodology,
                                      author=args.author)
-    print(f"== call {result.call_id}: turn{'s' if len(ids) > 1 else ''} {args.turn} given to {args.said_by}")
+    latest = services.store.transcript_history(args.call_id)[-1]
+    # what the new version says it changed, with the speaker as the call names them; else nothing changed
+    done = (f"transcript version {latest.version}: {latest.note}" if latest.version not in versions
+            else f"turn {args.turn} was already said by {args.said_by}; nothing changed")
+    print(f"== call {result.call_id}, {done}")
     print(summary(result))
     return 0
