@@ -261,6 +261,8 @@ def test_a_one_voice_call_gets_its_speakers_from_a_table_of_turns(services, stor
     cid = _one_voice_call(store, "mono.wav")
     at = app("review", call_id=cid)
     assert any("every turn is \u201cunknown\u201d: say who said each turn" in c.value for c in at.caption)
+    assert any(c.value.startswith("Fewer than two named speakers in this call, so the rep cannot be chosen here: say "
+                                  "who said its turns first") for c in at.caption)
     assert at.radio(key=f"who_said_way_{cid}").value == "Several turns at once"  # the table first
     said = [w.value for w in at.warning if "all speech is under" in w.value]
     assert len(said) == 1 and "say who said each turn (the call page" in said[0]  # once, with what to do

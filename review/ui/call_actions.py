@@ -110,7 +110,8 @@ def rep_speaker(services, call, transcript) -> None:
     speakers = speaker_edits.speakers(transcript) if transcript else []
     named = [s for s in speakers if s != "unknown"]
     if len(named) < 2:
-        st.caption("Only one named speaker in this call, so the rep cannot be changed here.")
+        st.caption("Fewer than two named speakers in this call, so the rep cannot be chosen here: say who said "
+                   "its turns first (Who said a turn, below).")
         return
     current = transcript.metrics.rep_speaker if transcript.metrics.rep_speaker in named else named[0]
     roles = {s.speaker: s.role for s in transcript.segments}
