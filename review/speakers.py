@@ -23,6 +23,12 @@ MONO_WARNING = (
     "are not available; say who said each turn (the call page's Manage this call -> Who said a turn, or "
     "`callreview turn`), and record rep and customer on separate channels (two-channel/stereo) for exact speakers"
 )
+# the same for a transcript file whose lines name nobody (a caption file without speaker tags)
+UNNAMED_WARNING = (
+    f"the transcript file names no speakers, so {ALL_UNKNOWN} and per-speaker metrics are not available; say "
+    "who said each turn (the call page's Manage this call -> Who said a turn, or `callreview turn`), or export "
+    "the transcript with speaker names"
+)
 # Two-channel recordings put the rep on the left channel, which transcription names speaker_1.
 LEFT_CHANNEL_SPEAKER = "speaker_1"
 
@@ -118,6 +124,8 @@ def speaker_flags(transcript: Transcript) -> list[str]:
     """What a scorecard must say about the transcript's speakers: that they could not be told
     apart (every turn "unknown"), or how they were found by voice and who was taken for the rep."""
     if transcript.segments and all(s.speaker == UNKNOWN_SPEAKER for s in transcript.segments):
+        if transcript.source.format != "audio":
+            return [UNNAMED_WARNING]
         reason = next((w for w in transcript.warnings if w.startswith("one voice")), None)
         return [MONO_WARNING + (f" ({reason})" if reason else "")]
     info = transcript.attribution

@@ -182,3 +182,20 @@ def test_the_turn_command_gives_many_turns_of_a_one_voice_call(settings, cli):
             (("turn", str(cid), "0,2", "--said-by", "rep"), "every turn already has the speaker given")):
         code, out, err = cli(*argv)
         assert code == 2 and message in err and len(err.strip().splitlines()) == 1, (argv, err)
+
+
+def test_a_transcript_file_that_names_nobody_says_so_and_gets_its_speakers_by_hand(settings, tmp_path):
+    from review.speakers import UNNAMED_WARNING
+
+    services = make_services(settings)
+    vtt = tmp_path / "no-names.vtt"
+    vtt.write_text("WEBVTT\n\n00:00:00.000 --> 00:00:03.000\nThanks for joining today. What happens when a "
+                   "shipment is late?\n\n00:00:03.500 --> 00:00:07.000\nWe call the carrier, it takes hours.\n\n"
+                   "00:00:07.500 --> 00:00:09.000\nHow much does that cost you?\n", encoding="utf-8")
+    first = review_file(vtt, services, "discovery", rep="Alex Rivera")
+    assert UNNAMED_WARNING in first.scorecard.flags and MONO_WARNING not in first.scorecard.flags  # not a recording
+    assert "One voice" not in UNNAMED_WARNING and "names no speakers" in UNNAMED_WARNING
+    changed = change_turn_speakers(first.call_id, services, {0: "rep", 1: "customer", 2: "rep"})
+    assert [s.role for s in changed.transcript.segments] == ["rep", "customer", "rep"]
+    assert not [f for f in changed.scorecard.flags if "all speech is under" in f]
+    assert changed.scorecard.metrics.rep_speaker == "speaker_1"

@@ -51,7 +51,8 @@ def test_enroll_a_voice_sample_in_settings(seams, store, tmp_path):  # noqa: F81
 def test_scorecard_tab_says_speakers_were_not_found(seams, store):  # noqa: F811
     result = store_review(store, tiny_wav(1.0, tone=3), "mono.wav")
     unknown = result.transcript.model_copy(update={"segments": [
-        s.model_copy(update={"speaker": "unknown", "role": "unknown"}) for s in result.transcript.segments]})
+        s.model_copy(update={"speaker": "unknown", "role": "unknown"}) for s in result.transcript.segments],
+        "source": result.transcript.source.model_copy(update={"format": "audio"})})  # a recording
     store.save_transcript(result.call_id, unknown)
     store.save_review(result.call_id, result.scorecard, result.draft, None)  # reviewed on the new version
     at = app("review", call_id=result.call_id)

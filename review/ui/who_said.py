@@ -27,9 +27,10 @@ def section(call, transcript, version: int | None, queue) -> None:
         return
     one_voice = not speaker_edits.named_speakers(transcript)
     if one_voice:
-        st.caption("One voice was found in this recording, so every turn is \u201cunknown\u201d: say who said each "
-                   "turn below. Turns you leave unknown stay so; a turn that holds both voices can then be split "
-                   "by sentence (\u201cOne turn\u201d).")
+        why = ("One voice was found in this recording" if transcript.source.format == "audio"
+               else "The transcript file names no speakers")
+        st.caption(f"{why}, so every turn is \u201cunknown\u201d: say who said each turn below. Turns you leave "
+                   "unknown stay so; a turn that holds both voices can then be split by sentence (\u201cOne turn\u201d).")
     way = st.radio("Correct", [ONE_TURN, MANY_TURNS], index=1 if one_voice else 0, horizontal=True,
                    key=f"who_said_way_{call.id}", label_visibility="collapsed")
     if way == ONE_TURN:
