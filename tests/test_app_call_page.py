@@ -291,10 +291,26 @@ def test_a_one_voice_call_gets_its_speakers_from_a_table_of_turns(services, stor
     assert changed.startswith("Transcript version 2: 9 turns from 0 to 16 given to speaker\\_1 (rep); "
                               "9 turns from 1 to 17 given to speaker\\_2 (customer), by Ada Admin on 20")
     assert {t["speaker"] for t in player_args(at)["turns"]} == {"Alex Rivera (rep)", "Customer"}
+    assert not [s for s in at.selectbox if s.key.startswith(f"turn_rest_{cid}_")]  # no turn left unknown
     # the call now has two speakers: one turn is corrected the usual way, by sentence
     assert at.radio(key=f"who_said_way_{cid}").value == "Several turns at once"
     at.radio(key=f"who_said_way_{cid}").set_value("One turn, or some of its sentences").run()
     assert at.selectbox(key=f"turn_said_by_{cid}").options == ["Customer"]  # turn 0 is the rep's
+
+
+def test_the_turns_left_unknown_can_all_go_to_one_speaker(services, store):
+    """On a two-person call the manager picks the rep's turns and gives the rest to the customer."""
+    cid = _one_voice_call(store, "mono-rest.wav")
+    at = app("review", call_id=cid)
+    at.session_state[f"turn_table_{cid}_1"] = {"edited_rows": {0: {"by": "Alex Rivera (rep)"}, 2: {"by": "Alex Rivera (rep)"}},
+                                               "added_rows": [], "deleted_rows": []}
+    rest = at.selectbox(key=f"turn_rest_{cid}_1")
+    assert rest.value is None and rest.options == ["stay unknown", "go to Alex Rivera (rep)", "go to Customer"]
+    rest.set_value("Customer")
+    next(b for b in at.button if b.label == "Save who said each turn and re-score").click().run()
+    assert not at.exception and store.transcript_versions(cid) == [1, 2]
+    speakers = [s.speaker for s in store.get_transcript(cid).segments]
+    assert speakers[:4] == ["speaker_1", "speaker_2", "speaker_1", "speaker_2"] and "unknown" not in speakers
 
 
 def test_a_failed_call_is_retried_and_then_not_failed(services, store):

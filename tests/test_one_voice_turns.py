@@ -173,8 +173,23 @@ def test_the_turn_command_gives_many_turns_of_a_one_voice_call(settings, cli):
         assert store.transcript_versions(cid) == [1, 2, 3] and len(store.reviews_for_call(cid)) == 2
     finally:
         store.close()
+    # a two-person call: the rep's turns named, every other turn still unknown to the customer
+    store = Store.from_settings(settings)
+    try:
+        other = store.add_call(filename="mono2.wav", rep="Alex Rivera", call_date="2026-12-01", methodology_id="discovery")
+        store.save_transcript(other, one_voice())
+    finally:
+        store.close()
+    code, _, err = cli("turn", str(other), "0", "--said-by", "rep", "--others", "Nobody")
+    assert code == 2 and "'Nobody' is not a speaker of this call" in err
+    code, out, _ = cli("turn", str(other), "0,2", "--said-by", "rep", "--others", "customer")
+    assert code == 0 and out.startswith(f"== call {other}, transcript version 2: turns 0 and 2 given to speaker_1 (rep); "
+                                        "turns 1 and 3-4 given to speaker_2 (customer)\n")
     for argv, message in (
             (("turn", str(cid), "0,x", "--said-by", "rep"), "give a turn id, or ids and ranges as 0,2,5-9"),
+            (("turn", str(cid), "0", "--said-by", "rep", "--others", "customer", "--sentences", "1"),
+             "--sentences is for one turn; give one TURN without --others"),
+            (("turn", str(cid), "--others", "customer"), "give the TURN to change"),
             (("turn", str(cid), "4-2", "--said-by", "rep"), "a range's end is not before its start"),
             (("turn", str(cid), "0,1", "--said-by", "rep", "--sentences", "1"), "--sentences is for one turn"),
             (("turn", str(cid), "0,9", "--said-by", "rep"), "turn 9 is not in this call's transcript"),

@@ -20,6 +20,9 @@ def register(sub) -> None:
     p.add_argument("turn", nargs="?", metavar="TURN",
                    help="the turn's id, as listed; or several, as 0,2,5-9 (each given wholly to --said-by)")
     p.add_argument("--said-by", help="the speaker who said it: one of those listed, or rep or customer")
+    p.add_argument("--others", metavar="NAME",
+                   help="give every other turn still 'unknown' to this speaker (on a two-person call: the rep's "
+                        "turns as TURN --said-by rep, the rest --others customer)")
     p.add_argument("--sentences", metavar="FIRST[-LAST]",
                    help="only these sentences of the turn, numbered from 1 as listed (default: the whole turn)")
     p.add_argument("--methodology", help="score against this methodology (default: the latest review's)")
@@ -61,14 +64,14 @@ def run_turn(args) -> int:
     from ..rework import change_turn_speaker, change_turn_speakers
     from ..settings import load_settings
     from ..speaker_edits import hand_changes, speaker_choices
-    from ..speakers import split_role_suffix
+    from ..speakers import UNKNOWN_SPEAKER, split_role_suffix
     from ..timefmt import clock
     from ..turn_edges import sentences, text
     from .review import summary
 
     settings = load_settings()
     if args.turn is None:
-        if args.said_by or args.sentences:
+        if args.said_by or args.sentences or args.others:
             raise InputError("give the TURN to change (its id, listed by `callreview turn CALL_ID`)")
         from ..store import Store
 
@@ -102,13 +105,18 @@ def run_turn(args) -> int:
         raise InputError("say who said it: --said-by NAME (one of the call's speakers, or rep or customer)")
     ids = turn_ids(args.turn)
     first, last = sentence_range(args.sentences)
-    if len(ids) > 1 and args.sentences:
-        raise InputError("--sentences is for one turn; give one TURN, or leave --sentences out to give whole turns")
+    if (len(ids) > 1 or args.others) and args.sentences:
+        raise InputError("--sentences is for one turn; give one TURN without --others, or leave --sentences out to "
+                         "give whole turns")
     services = Services.from_settings(settings)
     versions = services.store.transcript_versions(args.call_id)
-    if len(ids) > 1:
-        result = change_turn_speakers(args.call_id, services, dict.fromkeys(ids, args.said_by), args.methodology,
-                                      author=args.author)
+    if len(ids) > 1 or args.others:
+        changes = dict.fromkeys(ids, args.said_by)
+        if args.others:  # every other turn nobody was named for
+            latest_transcript = services.store.get_transcript(args.call_id)
+            changes |= {s.id: args.others for s in (latest_transcript.segments if latest_transcript else [])
+                        if s.speaker == UNKNOWN_SPEAKER and s.id not in changes}
+        result = change_turn_speakers(args.call_id, services, changes, args.methodology, author=args.author)
     else:
         result = change_turn_speaker(args.call_id, services, ids[0], args.said_by, first, last, args.methodology,
                                      author=args.author)

@@ -11,6 +11,7 @@ import streamlit as st
 
 from review import speaker_edits
 from review.jobs import ReworkOptions
+from review.speakers import UNKNOWN_SPEAKER
 from review.ui import state
 
 ONE_TURN, MANY_TURNS = "One turn, or some of its sentences", "Several turns at once"
@@ -41,7 +42,7 @@ def section(call, transcript, version: int | None, queue) -> None:
 
 def _labels(transcript, rep_name: str | None) -> dict[str, str]:
     """speaker -> how it is offered ("Alex Rivera (rep)", "Customer"), the choices and "unknown"."""
-    from review.speakers import UNKNOWN_SPEAKER, names_of
+    from review.speakers import names_of
 
     choices = speaker_edits.speaker_choices(transcript)
     return names_of(choices.items(), rep_name) | {UNKNOWN_SPEAKER: UNKNOWN_LABEL}
@@ -94,11 +95,20 @@ def turn_speakers(call, transcript, version: int | None, queue) -> None:
                 "said": st.column_config.TextColumn("What was said", width="large"),
                 "by": st.column_config.SelectboxColumn("Said by", options=list(label.values()), required=True),
             })
+        named = [shown for speaker, shown in label.items() if speaker != UNKNOWN_SPEAKER]
+        rest = None
+        if any(s.speaker == UNKNOWN_SPEAKER for s in transcript.segments):
+            rest = st.selectbox("The turns you leave unknown", [None, *named], key=f"turn_rest_{call.id}_{version}",
+                                format_func=lambda shown: "stay unknown" if shown is None else f"go to {shown}",
+                                help="On a two-person call, pick the rep's turns above and give the rest to "
+                                     "the customer here")
         go = st.form_submit_button("Save who said each turn and re-score", icon=":material/group:")
     if not go:
         return
-    changes = [[row["turn"], speaker_of[row["by"]]] for row, was in zip(edited.to_dict("records"), rows, strict=True)
-               if row["by"] != was["by"] and row["by"] in speaker_of]
+    final = [(row["turn"], row["by"], was["by"]) for row, was in zip(edited.to_dict("records"), rows, strict=True)]
+    if rest is not None:
+        final = [(turn, rest if now == UNKNOWN_LABEL else now, was) for turn, now, was in final]
+    changes = [[turn, speaker_of[now]] for turn, now, was in final if now != was and now in speaker_of]
     if not changes:
         st.info("No turn changed: pick who said a turn in the \u201cSaid by\u201d column first.")
         return
