@@ -33,21 +33,30 @@ def _with_turns(transcript: Transcript, segments: list) -> Transcript:
     display names made for the old roles are dropped (`_save` names the speakers again, with the
     call's rep); a recording where one voice was found says so no longer once its turns have speakers."""
     from .metrics import compute_metrics
-    from .speakers import ALL_UNKNOWN, UNKNOWN_SPEAKER
+    from .speakers import ALL_UNKNOWN, MONO_WARNING, UNKNOWN_SPEAKER
 
     metrics = compute_metrics(segments, transcript.duration)
     if transcript.source.format == "text":
         metrics.patience_s = None  # pauses estimated from word counts are not measured
     update: dict = {"segments": segments, "metrics": metrics, "speaker_names": {}}
     unknown = sum(1 for s in segments if s.speaker == UNKNOWN_SPEAKER)
-    if unknown < len(segments) and any(ALL_UNKNOWN in w for w in transcript.warnings):
-        update["warnings"] = [w for w in transcript.warnings if ALL_UNKNOWN not in w] + (
-            [f"{unknown} of {len(segments)} turns are still under 'unknown': say who said them (the call page's "
-             "Manage this call -> Who said a turn, or `callreview turn`)"] if unknown else [])
+    stale = [w for w in transcript.warnings if ALL_UNKNOWN in w or _STILL_UNKNOWN in w]
+    if stale:  # what the warnings said about unknown turns, said again for these turns
+        kept = [w for w in transcript.warnings if w not in stale]
+        if unknown == len(segments):
+            kept += [w for w in stale if ALL_UNKNOWN in w] or [MONO_WARNING]
+        elif unknown:
+            kept.append(f"{unknown} of {len(segments)} {_STILL_UNKNOWN}: say who said them (the call page's "
+                        "Manage this call -> Who said a turn, or `callreview turn`)")
+        update["warnings"] = kept
+    if stale and unknown < len(segments):
         update["attribution"] = SpeakerAttribution(
             method="hand", rep_chosen_by="given by hand",
             note="one voice was found in the recording; the speakers were given by hand")
     return transcript.model_copy(update=update)
+
+
+_STILL_UNKNOWN = "turns are still under 'unknown'"
 
 
 def with_turn_speaker(transcript: Transcript, segment_id: int, speaker: str,

@@ -66,6 +66,10 @@ def test_turns_left_unknown_are_counted_and_a_turn_can_then_be_split_by_sentence
     assert some.warnings == ["2 of 5 turns are still under 'unknown': say who said them (the call page's Manage this "
                              "call -> Who said a turn, or `callreview turn`)"]
     assert turn_speakers_note(one_voice(), {0: "rep", 1: "rep", 2: "rep"}) == "turns 0-2 given to speaker_1 (rep)"
+    # the count follows the next change, and goes when no turn is left unknown
+    assert with_turn_speakers(some, {3: "customer"}).warnings[0].startswith("1 of 5 turns are still under 'unknown'")
+    assert with_turn_speakers(some, {3: "customer", 4: "rep"}).warnings == []
+    assert with_turn_speakers(some, {0: "unknown", 1: "unknown", 2: "unknown"}).warnings == [MONO_WARNING]
     # a Whisper segment that holds both voices: its second sentence is the customer's
     split = with_turn_speaker(one_voice(), 3, "rep", first=0, last=0)
     assert [(s.speaker, s.role, s.text) for s in split.segments[3:5]] == [
