@@ -150,15 +150,23 @@ def test_a_new_rep_renames_the_speakers_in_the_stored_transcript(settings, tmp_p
         "Kevin Doyle": "Kevin Doyle (customer)", "Sarah Collins": "Sarah Collins (rep)"}
 
 
-def test_the_turn_command_gives_many_turns_of_a_one_voice_call(settings, cli):
+def _stored_one_voice(settings, filename: str) -> int:
+    """A call stored with the one-voice transcript and no review yet (as the CLI finds it)."""
     from review.store import Store
 
     store = Store.from_settings(settings)
     try:
-        cid = store.add_call(filename="mono.wav", rep="Alex Rivera", call_date="2026-12-01", methodology_id="discovery")
-        store.save_transcript(cid, one_voice())
+        call_id = store.add_call(filename=filename, rep="Alex Rivera", call_date="2026-12-01", methodology_id="discovery")
+        store.save_transcript(call_id, one_voice())
     finally:
         store.close()
+    return call_id
+
+
+def test_the_turn_command_gives_many_turns_of_a_one_voice_call(settings, cli):
+    from review.store import Store
+
+    cid = _stored_one_voice(settings, "mono.wav")
     code, out, _ = cli("turn", str(cid))
     assert code == 0 and "  a turn can be given to: speaker_1 (rep), speaker_2 (customer)\n" in out
     assert "   0  [00:00] unknown, unknown" in out
@@ -178,12 +186,7 @@ def test_the_turn_command_gives_many_turns_of_a_one_voice_call(settings, cli):
     finally:
         store.close()
     # a two-person call: the rep's turns named, every other turn still unknown to the customer
-    store = Store.from_settings(settings)
-    try:
-        other = store.add_call(filename="mono2.wav", rep="Alex Rivera", call_date="2026-12-01", methodology_id="discovery")
-        store.save_transcript(other, one_voice())
-    finally:
-        store.close()
+    other = _stored_one_voice(settings, "mono2.wav")
     code, _, err = cli("turn", str(other), "0", "--said-by", "rep", "--others", "Nobody")
     assert code == 2 and "'Nobody' is not a speaker of this call" in err
     code, out, _ = cli("turn", str(other), "0,2", "--said-by", "rep", "--others", "customer")
