@@ -65,6 +65,7 @@ class ReworkOptions:
     last_sentence: int | None = None  # None: to the end of the turn
     transcript_version: int | None = None  # the version the turn was picked on (None: the latest)
     turn_speakers: list | None = None  # [[turn id, speaker], ...]: who said each of many turns
+    others: str | None = None  # who said every other turn still "unknown" (None: they stay so)
     author: str | None = None  # who asked, as the app names them (kept with a hand-changed transcript);
     # None: the job's created_by
 
@@ -228,11 +229,12 @@ def _do_rework(kind: str, options: ReworkOptions, services, progress) -> Any:
                                           progress=progress, version=options.transcript_version,
                                           author=options.author)
     if kind == "turn_speakers":
-        if not options.turn_speakers:
+        if not options.turn_speakers and not options.others:
             raise InputError("name the turns and who said each")
-        return rework.change_turn_speakers(options.call_id, services, {int(t): str(who) for t, who in options.turn_speakers},
-                                           options.methodology, progress=progress,
-                                           version=options.transcript_version, author=options.author)
+        changes = {int(t): str(who) for t, who in options.turn_speakers or []}
+        return rework.change_turn_speakers(options.call_id, services, changes, options.methodology, progress=progress,
+                                           version=options.transcript_version, author=options.author,
+                                           others=options.others)
     return rework.retry_call(options.call_id, services, options.methodology, progress=progress)
 
 

@@ -118,6 +118,15 @@ def with_turn_speakers(transcript: Transcript, changes: Mapping[int, str]) -> Tr
     return _with_turns(transcript, _with_roles(segments, choices))
 
 
+def with_others(transcript: Transcript, changes: Mapping[int, str], others: str | None) -> dict[int, str]:
+    """`changes` and every other turn still "unknown" given to `others` (on a two-person call: the rep's
+    turns named, the rest the customer's); `changes` alone when `others` is None or empty."""
+    from .speakers import UNKNOWN_SPEAKER
+
+    rest = {s.id: others for s in transcript.segments if others and s.speaker == UNKNOWN_SPEAKER and s.id not in changes}
+    return {**changes, **rest}
+
+
 def named_speakers(transcript: Transcript) -> list[str]:
     """The transcript's speakers with a name (not "unknown")."""
     from .speakers import UNKNOWN_SPEAKER

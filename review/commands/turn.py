@@ -64,7 +64,7 @@ def run_turn(args) -> int:
     from ..rework import change_turn_speaker, change_turn_speakers
     from ..settings import load_settings
     from ..speaker_edits import hand_changes, speaker_choices
-    from ..speakers import UNKNOWN_SPEAKER, split_role_suffix
+    from ..speakers import split_role_suffix
     from ..timefmt import clock
     from ..turn_edges import sentences, text
     from .review import summary
@@ -111,12 +111,8 @@ def run_turn(args) -> int:
     services = Services.from_settings(settings)
     versions = services.store.transcript_versions(args.call_id)
     if len(ids) > 1 or args.others:
-        changes = dict.fromkeys(ids, args.said_by)
-        if args.others:  # every other turn nobody was named for
-            latest_transcript = services.store.get_transcript(args.call_id)
-            changes |= {s.id: args.others for s in (latest_transcript.segments if latest_transcript else [])
-                        if s.speaker == UNKNOWN_SPEAKER and s.id not in changes}
-        result = change_turn_speakers(args.call_id, services, changes, args.methodology, author=args.author)
+        result = change_turn_speakers(args.call_id, services, dict.fromkeys(ids, args.said_by), args.methodology,
+                                      author=args.author, others=args.others)
     else:
         result = change_turn_speaker(args.call_id, services, ids[0], args.said_by, first, last, args.methodology,
                                      author=args.author)

@@ -105,12 +105,11 @@ def turn_speakers(call, transcript, version: int | None, queue) -> None:
         go = st.form_submit_button("Save who said each turn and re-score", icon=":material/group:")
     if not go:
         return
-    final = [(row["turn"], row["by"], was["by"]) for row, was in zip(edited.to_dict("records"), rows, strict=True)]
-    if rest is not None:
-        final = [(turn, rest if now == UNKNOWN_LABEL else now, was) for turn, now, was in final]
-    changes = [[turn, speaker_of[now]] for turn, now, was in final if now != was and now in speaker_of]
-    if not changes:
+    changes = [[int(row["turn"]), speaker_of[row["by"]]]
+               for row, was in zip(edited.to_dict("records"), rows, strict=True)
+               if row["by"] != was["by"] and row["by"] in speaker_of]
+    if not changes and rest is None:
         st.info("No turn changed: pick who said a turn in the \u201cSaid by\u201d column first.")
         return
-    queue("turn_speakers", ReworkOptions(call.id, turn_speakers=[[int(t), who] for t, who in changes],
-                                         transcript_version=version))
+    queue("turn_speakers", ReworkOptions(call.id, turn_speakers=changes, transcript_version=version,
+                                         others=speaker_of[rest] if rest is not None else None))
