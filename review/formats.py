@@ -48,6 +48,7 @@ _NAME_THEN_TIME = re.compile(rf"^\s*(?P<name>.{{1,40}}?)\s+[\[(]?(?P<time>{_TIME
 # Rev and others: "Speaker 1 (00:05):" on a line of its own, or "Alex Rivera (00:05): text"
 _NAME_TIME_COLON = re.compile(rf"^\s*(?P<name>.{{1,40}}?)\s+[\[(](?P<time>{_TIME})[\])]\s*:\s*(?P<text>.*)$")
 _TIME_BAR_NAME = re.compile(rf"^\s*[\[(]?(?P<time>{_TIME})[\])]?\s*\|\s*(?P<name>.{{1,40}}?)\s*$")  # Gong: "0:05 | Alex"
+_SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*\s*$")  # a line that ends a sentence
 _ONLY_TIME = re.compile(rf"^\s*[\[(]?({_TIME})[\])]?\s*$")  # a line holding only the next line's time
 _TIME_LEAD = re.compile(rf"^\s*[\[(]?{_TIME}\b")
 _TIME_THEN_NAME = re.compile(rf"^\s*[\[(]?(?P<time>{_TIME})[\])]?\s+(?P<name>[^:]{{1,40}}?)\s*$")  # "00:00:05 Alex Rivera"
@@ -205,8 +206,10 @@ def _parse_plain_text(path: Path, text: str) -> tuple[list[_Piece], list[str]]:
     """ "Name: text" lines; an unprefixed line continues the previous turn. Timings are estimated
     from word counts unless a line starts with "[HH:MM:SS]" or "(MM:SS)", a line holds only a time
     (for the line after it), or a turn is headed with a name and a time (review.formats._turn_header,
-    _bare_name_headers)."""
+    _bare_name_headers). In a file that names nobody, each line is a turn (each paragraph, where
+    blank lines part them; a line ending mid-sentence goes on), so turns can be given speakers."""
     stamps: list[float | None] = []
+    numbers: list[int] = []  # the file line of each body
     bodies: list[str] = []
     # a line heading a turn ("Name  0:05", "Name (00:05):", "0:05 | Name"): (name, the text on its line)
     headers: list[tuple[str, str] | None] = []
@@ -222,6 +225,7 @@ def _parse_plain_text(path: Path, text: str) -> tuple[list[_Piece], list[str]]:
             stamps.append(_line_seconds(path, number, stamp_text))
             headers.append((head_name, ""))
             bodies.append("")
+            numbers.append(number)
             pending = None
             continue
         alone = _ONLY_TIME.match(line)
@@ -234,22 +238,29 @@ def _parse_plain_text(path: Path, text: str) -> tuple[list[_Piece], list[str]]:
             stamps.append(heading[1])
             headers.append((heading[0], heading[2]))
             bodies.append("")
+            numbers.append(number)
             pending = None
             continue
         stamps.append(_line_seconds(path, number, stamp.group(1)) if stamp else pending)
         pending = None
         headers.append(None)
         bodies.append(stamp.group(2) if stamp else line)
+        numbers.append(number)
     prefixed = split_speaker_prefixes(bodies)
+    nobody_named = all(h is None for h in headers) and all(name is None for name, _ in prefixed)
+    paragraphs = any(b - a > 1 for a, b in zip(numbers, numbers[1:]))  # blank lines part the text
 
     turns: list[list] = []  # [speaker, stamp, text]
-    for at, head, (name, rest) in zip(stamps, headers, prefixed, strict=True):
+    for k, (at, head, (name, rest)) in enumerate(zip(stamps, headers, prefixed, strict=True)):
         if head is not None:
             turns.append([speaker_label(head[0]), at, head[1]])
         elif name is not None:
             turns.append([speaker_label(name), at, rest])
         elif at is not None or not turns:  # a timed line without a name: same speaker, new time
             turns.append([turns[-1][0] if turns else UNKNOWN_SPEAKER, at, rest])
+        elif nobody_named and (numbers[k] - numbers[k - 1] > 1 if paragraphs
+                               else bool(_SENTENCE_END.search(bodies[k - 1]))):
+            turns.append([UNKNOWN_SPEAKER, None, rest])  # nobody named: a line (paragraph) is a turn
         else:
             turns[-1][2] = f"{turns[-1][2]} {rest}".strip()
     turns = [t for t in turns if t[2] and not is_sound_only(t[2])]  # "[Music]" alone is no one's turn

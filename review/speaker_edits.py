@@ -41,18 +41,23 @@ def _with_turns(transcript: Transcript, segments: list) -> Transcript:
     update: dict = {"segments": segments, "metrics": metrics, "speaker_names": {}}
     unknown = sum(1 for s in segments if s.speaker == UNKNOWN_SPEAKER)
     stale = [w for w in transcript.warnings if ALL_UNKNOWN in w or _STILL_UNKNOWN in w]
-    if stale:  # what the warnings said about unknown turns, said again for these turns
+    recording = transcript.source.format == "audio"
+    # a transcript file that named nobody is flagged on the page (speakers.speaker_flags), not in its warnings
+    unnamed = not recording and bool(transcript.segments) and all(
+        s.speaker == UNKNOWN_SPEAKER for s in transcript.segments)
+    if stale or unnamed:  # what the warnings said about unknown turns, said again for these turns
         kept = [w for w in transcript.warnings if w not in stale]
         if unknown == len(segments):
-            kept += [w for w in stale if ALL_UNKNOWN in w] or [MONO_WARNING]
+            kept += [w for w in stale if ALL_UNKNOWN in w] or ([MONO_WARNING] if recording else [])
         elif unknown:
             kept.append(f"{unknown} of {len(segments)} {_STILL_UNKNOWN}: say who said them (the call page's "
                         "Manage this call -> Who said a turn, or `callreview turn`)")
         update["warnings"] = kept
-    if stale and unknown < len(segments):
+    if (stale or unnamed) and unknown < len(segments):
+        found = ("one voice was found in the recording" if recording
+                 else "the transcript file named no speakers")
         update["attribution"] = SpeakerAttribution(
-            method="hand", rep_chosen_by="given by hand",
-            note="one voice was found in the recording; the speakers were given by hand")
+            method="hand", rep_chosen_by="given by hand", note=f"{found}; the speakers were given by hand")
     return transcript.model_copy(update=update)
 
 

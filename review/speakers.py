@@ -34,11 +34,12 @@ LEFT_CHANNEL_SPEAKER = "speaker_1"
 
 
 def _normalise(name: str) -> str:
-    return " ".join(name.split()).casefold()
+    return " ".join(name.replace("_", " ").split()).casefold()
 
 
 def find_speaker(wanted: str, speakers: list[str]) -> str | None:
-    """The speaker called `wanted`: an exact match first, then ignoring case and spacing."""
+    """The speaker called `wanted`: an exact match first, then ignoring case, spacing and
+    underscores ("Speaker 2" is speaker_2)."""
     if wanted in speakers:
         return wanted
     matches = [s for s in speakers if _normalise(s) == _normalise(wanted)]

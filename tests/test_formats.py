@@ -575,3 +575,20 @@ def test_sound_notes_alone_are_no_turns_in_plain_text(tmp_path):
     (tmp_path / "music.vtt").write_text("WEBVTT\n\n00:00:01.000 --> 00:00:09.000\n[Music]\n")
     with pytest.raises(InputError, match="no cues with text"):
         load_transcript(tmp_path / "music.vtt")
+
+
+def test_plain_text_that_names_nobody_has_a_turn_per_line_or_per_paragraph(tmp_path):
+    lines = tmp_path / "lines.txt"
+    lines.write_text("Hi, thanks for taking the call.\nSure, happy to chat.\nWhat is your timeline\nfor deciding?\n")
+    assert [(s.speaker, s.text) for s in load_transcript(lines).segments] == [
+        ("unknown", "Hi, thanks for taking the call."), ("unknown", "Sure, happy to chat."),
+        ("unknown", "What is your timeline for deciding?")]  # a line ending mid-sentence goes on
+    paragraphs = tmp_path / "paragraphs.txt"
+    paragraphs.write_text("So what we need is a faster way.\nTo ship things across the border.\n\n"
+                          "The current process is slow.\nAnd manual.\n")
+    assert [s.text for s in load_transcript(paragraphs).segments] == [
+        "So what we need is a faster way. To ship things across the border.", "The current process is slow. And manual."]
+    named = tmp_path / "named.txt"  # where speakers are named, a line without a name still continues the turn
+    named.write_text("Alex: Hi, thanks for taking the call.\nSure, let us start.\nSam: Great.\n")
+    assert [(s.speaker, s.text) for s in load_transcript(named).segments] == [
+        ("Alex", "Hi, thanks for taking the call. Sure, let us start."), ("Sam", "Great.")]

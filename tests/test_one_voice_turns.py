@@ -221,3 +221,24 @@ def test_a_transcript_file_that_names_nobody_says_so_and_gets_its_speakers_by_ha
     assert [s.role for s in changed.transcript.segments] == ["rep", "customer", "rep"]
     assert not [f for f in changed.scorecard.flags if "all speech is under" in f]
     assert changed.scorecard.metrics.rep_speaker == "speaker_1"
+
+
+def test_a_plain_text_file_that_names_nobody_gets_a_turn_per_line_and_a_count_of_those_left(settings, tmp_path):
+    services = make_services(settings)
+    txt = tmp_path / "pasted.txt"
+    txt.write_text("Thanks for joining today. What happens when a shipment is late?\nWe call the carrier, "
+                   "it takes hours.\nHow much does that cost you\nin a normal week?\nAbout two days of work.\n",
+                   encoding="utf-8")
+    first = review_file(txt, services, "discovery", rep="Alex Rivera")
+    # each line is a turn (a line ending mid-sentence goes on), so the turns can be given speakers
+    assert [s.text for s in first.transcript.segments] == [
+        "Thanks for joining today. What happens when a shipment is late?", "We call the carrier, it takes hours.",
+        "How much does that cost you in a normal week?", "About two days of work."]
+    # "Speaker 2" is speaker_2, as the turn list shows it
+    some = change_turn_speakers(first.call_id, services, {0: "rep", 1: "Speaker 2"})
+    assert [s.speaker for s in some.transcript.segments] == ["speaker_1", "speaker_2", "unknown", "unknown"]
+    assert "2 of 4 turns are still under 'unknown'" in " ".join(some.transcript.warnings)
+    assert some.transcript.attribution.method == "hand"
+    assert some.transcript.attribution.note == "the transcript file named no speakers; the speakers were given by hand"
+    done = change_turn_speakers(some.call_id, services, {2: "rep", 3: "customer"})
+    assert not [w for w in done.transcript.warnings if "still under 'unknown'" in w]
