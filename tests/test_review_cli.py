@@ -178,3 +178,15 @@ def test_rep_speaker_for_a_stored_call_is_honoured_and_a_stranger_is_an_error(cl
     assert code == 2
     [line] = errors(stderr)
     assert "'Pat' is not a named speaker" in line and "'Kevin Doyle', 'Sarah Collins'" in line
+
+
+def test_the_summary_says_what_the_scorecard_warns_of(cli, tmp_path):
+    strong = transcript_file(tmp_path / "calls", "cybersecurity_mdr_strong")
+    code, stdout, stderr = cli("review", str(strong), "--methodology", "discovery", "--rep", "Daniel Brooks")
+    assert code == 0, stderr
+    assert "  ! " not in stdout  # a call with named speakers: nothing to warn of
+    nobody = tmp_path / "pasted.txt"
+    nobody.write_text("Thanks for joining. What happens when a shipment is late?\nWe call the carrier.\n")
+    code, stdout, stderr = cli("review", str(nobody), "--methodology", "discovery")
+    assert code == 0, stderr
+    assert "  ! the transcript file names no speakers" in stdout and "`callreview turn`" in stdout

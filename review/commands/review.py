@@ -119,6 +119,7 @@ def summary(result) -> str:
     for c in sc.criteria:
         when = f" @ {clock(c.evidence[0].start)}" if c.evidence else ""
         lines.append(f"  {c.score}/{c.max_score}  {c.verdict:<14} {c.name}{when}")
+    lines += [f"  ! {flag}" for flag in sc.flags]  # what the scorecard warns of (unknown speakers ...)
     lines.append(f"Focus for coaching: {d.focus_criterion_name} ({d.pattern}); recommended: {d.solution}")
     return "\n".join(lines)
 
