@@ -193,9 +193,12 @@ def _probe(p: Path) -> tuple[int, float | None]:
     except InputError:
         raise
     except (av.error.FFmpegError, UnicodeDecodeError, IndexError, EOFError):
+        from .formats import TRANSCRIPT_EXTENSIONS
+
         raise InputError(
             f"{p}: is not a readable audio file (corrupt, truncated, or another kind of file); "
-            f"give a recording ({', '.join(e.lstrip('.') for e in AUDIO_EXTENSIONS)})"
+            f"give a recording ({', '.join(e.lstrip('.') for e in AUDIO_EXTENSIONS)}) or a transcript "
+            f"file ({', '.join(e.lstrip('.') for e in sorted(TRANSCRIPT_EXTENSIONS))})"
         ) from None
 
 

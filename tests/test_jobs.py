@@ -175,8 +175,10 @@ def test_a_failed_review_is_recorded_on_the_job_with_its_one_line_reason(setting
 
 
 def test_a_file_that_cannot_be_read_is_refused_before_it_is_kept_or_queued(settings, store):
-    with pytest.raises(InputError, match="is not a readable audio file"):
+    with pytest.raises(InputError, match="is not a readable audio file") as refused:
         jobs.submit_review(store, settings, b"RIFF-not-really", "broken.wav", _options())
+    # what else it may give: a PDF or a notes file dropped here may have meant a transcript
+    assert str(refused.value).endswith("or a transcript file (docx, json, srt, txt, vtt)")
     assert store.list_jobs() == []
     uploads = settings.home_path / "uploads"
     assert not uploads.exists() or not any(uploads.iterdir())
