@@ -205,8 +205,11 @@ def test_review_round_trip_provenance_and_cache_key(store):
 
 
 def test_overrides_append_and_keep_the_ai_original(store):
+    assert store.scores_mark() == (0, 0)
     _, review_id = add_reviewed_call(store)
+    assert store.scores_mark() == (review_id, 0)  # what a cache of trend rows keys on
     first = store.add_override(review_id, "next_step", 1, "She did propose a follow-up.")
+    assert store.scores_mark() == (review_id, first)
     store.add_override(review_id, "next_step", 2, "Date agreed at 14:10.", author="Sam")
     latest = store.overrides(review_id)
     assert list(latest) == ["next_step"]

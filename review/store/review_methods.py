@@ -187,6 +187,13 @@ class ReviewMethods(StoreBase):
                               .order_by(reviews.c.id.desc()).limit(1))
         return found[0] if found else None
 
+    def scores_mark(self) -> tuple[int, int]:
+        """The newest review id and the newest override id: what a cache of trend rows keys on, since
+        each new review or override changes them (two cheap lookups on primary keys)."""
+        with self._read() as conn:
+            return (conn.scalar(select(func.max(reviews.c.id))) or 0,
+                    conn.scalar(select(func.max(overrides.c.id))) or 0)
+
     def reviews_for_call(self, call_id: int) -> list[ReviewRecord]:
         """Every review of the call, oldest first."""
         return self._reviews(select(reviews).where(reviews.c.call_id == call_id)

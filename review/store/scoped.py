@@ -56,6 +56,7 @@ _CHECKED: dict[str, tuple[str, bool]] = {
     "rep_history": ("rep", False),
     "rep_trend_rows": ("rep", False),
     "rep_methodologies": ("rep", False),
+    "scores_mark": ("free", False),  # two ids, nothing of a call
     "keep_upload": ("free", True),
     "add_job": ("free", True),
     "close": ("free", False),

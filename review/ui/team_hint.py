@@ -12,13 +12,14 @@ from review.team_trends import WINDOW, for_criteria, team_rows
 from . import state
 from .safe_text import md_text
 
-CACHE_S = 60  # the team's trend rows are read at most once a minute per methodology (every rerun of the page)
+CACHE_S = 60  # the team's trend rows are read again at least once a minute (a call given to another rep)
 
 
 @st.cache_data(ttl=CACHE_S, show_spinner=False, max_entries=32)
-def _team_rows(_store, store_key: str, methodology_id: str, reps: tuple[str, ...]) -> dict[str, list[dict]]:
-    """review.team_trends.team_rows; store_key, methodology_id and reps key the cache (the store is
-    not hashed)."""
+def _team_rows(_store, store_key: str, methodology_id: str, reps: tuple[str, ...],
+               mark: tuple[int, int]) -> dict[str, list[dict]]:
+    """review.team_trends.team_rows; store_key, methodology_id, reps and the store's scores_mark (the
+    newest review and override: a new one is read at once) key the cache (the store is not hashed)."""
     return team_rows(_store, reps, methodology_id, WINDOW)
 
 
@@ -36,7 +37,7 @@ def render(store, review, focus_criterion_id: str | None, rep: str | None) -> No
         reps = tuple(store.reps())
         if focus_criterion_id not in {c.id for c in methodology.criteria} or len(reps) < 2:
             return
-        rows = _team_rows(store, str(store.display_url), methodology.id, reps)
+        rows = _team_rows(store, str(store.display_url), methodology.id, reps, store.scores_mark())
     except CallreviewError:
         return
     gap = next((g for g in for_criteria(rows, methodology.criteria).gaps if g.criterion_id == focus_criterion_id), None)
