@@ -10,6 +10,7 @@ import html
 import json
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -25,6 +26,7 @@ from .speakers import (
     speaker_label,
     split_role_suffix,
     split_speaker_prefixes,
+    unknown_turns_warning,
 )
 from .textfile import decode_text
 from .timefmt import clock, parse_clock
@@ -248,7 +250,7 @@ def _parse_plain_text(path: Path, text: str) -> tuple[list[_Piece], list[str]]:
         numbers.append(number)
     prefixed = split_speaker_prefixes(bodies)
     nobody_named = all(h is None for h in headers) and all(name is None for name, _ in prefixed)
-    paragraphs = any(b - a > 1 for a, b in zip(numbers, numbers[1:]))  # blank lines part the text
+    paragraphs = any(b - a > 1 for a, b in pairwise(numbers))  # blank lines part the text
 
     turns: list[list] = []  # [speaker, stamp, text]
     for k, (at, head, (name, rest)) in enumerate(zip(stamps, headers, prefixed, strict=True)):
@@ -408,6 +410,9 @@ def load_transcript(path: str | Path, rep_speaker: str | None = None,
     if sum(len(s.words) for s in segments) >= 20 and not any(re.search(r"[.?!]", s.text) for s in segments):
         warnings.append("the transcript has no punctuation, so questions (sentences ending in '?') "
                         "cannot be counted")
+    unknown = sum(1 for s in segments if s.speaker == UNKNOWN_SPEAKER)
+    if 0 < unknown < len(segments):  # a file naming nobody is flagged as such (speakers.speaker_flags)
+        warnings.append(unknown_turns_warning(unknown, len(segments)))
     metrics = compute_metrics(segments, duration)
     if kind == "text":
         metrics.patience_s = None  # pauses are invented by the estimate, not measured

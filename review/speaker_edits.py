@@ -33,35 +33,37 @@ def _with_turns(transcript: Transcript, segments: list) -> Transcript:
     display names made for the old roles are dropped (`_save` names the speakers again, with the
     call's rep); a recording where one voice was found says so no longer once its turns have speakers."""
     from .metrics import compute_metrics
-    from .speakers import ALL_UNKNOWN, MONO_WARNING, UNKNOWN_SPEAKER
+    from .speakers import (
+        ALL_UNKNOWN,
+        MONO_WARNING,
+        STILL_UNKNOWN,
+        UNKNOWN_SPEAKER,
+        unknown_turns_warning,
+    )
 
     metrics = compute_metrics(segments, transcript.duration)
     if transcript.source.format == "text":
         metrics.patience_s = None  # pauses estimated from word counts are not measured
     update: dict = {"segments": segments, "metrics": metrics, "speaker_names": {}}
     unknown = sum(1 for s in segments if s.speaker == UNKNOWN_SPEAKER)
-    stale = [w for w in transcript.warnings if ALL_UNKNOWN in w or _STILL_UNKNOWN in w]
+    stale = [w for w in transcript.warnings if ALL_UNKNOWN in w or STILL_UNKNOWN in w]
     recording = transcript.source.format == "audio"
+    nobody = bool(transcript.segments) and all(s.speaker == UNKNOWN_SPEAKER for s in transcript.segments)
     # a transcript file that named nobody is flagged on the page (speakers.speaker_flags), not in its warnings
-    unnamed = not recording and bool(transcript.segments) and all(
-        s.speaker == UNKNOWN_SPEAKER for s in transcript.segments)
+    unnamed = nobody and not recording
     if stale or unnamed:  # what the warnings said about unknown turns, said again for these turns
         kept = [w for w in transcript.warnings if w not in stale]
         if unknown == len(segments):
             kept += [w for w in stale if ALL_UNKNOWN in w] or ([MONO_WARNING] if recording else [])
         elif unknown:
-            kept.append(f"{unknown} of {len(segments)} {_STILL_UNKNOWN}: say who said them (the call page's "
-                        "Manage this call -> Who said a turn, or `callreview turn`)")
+            kept.append(unknown_turns_warning(unknown, len(segments)))
         update["warnings"] = kept
-    if (stale or unnamed) and unknown < len(segments):
+    if nobody and unknown < len(segments):
         found = ("one voice was found in the recording" if recording
                  else "the transcript file named no speakers")
         update["attribution"] = SpeakerAttribution(
             method="hand", rep_chosen_by="given by hand", note=f"{found}; the speakers were given by hand")
     return transcript.model_copy(update=update)
-
-
-_STILL_UNKNOWN = "turns are still under 'unknown'"
 
 
 def with_turn_speaker(transcript: Transcript, segment_id: int, speaker: str,

@@ -29,6 +29,16 @@ UNNAMED_WARNING = (
     "who said each turn (the call page's Manage this call -> Who said a turn, or `callreview turn`), or export "
     "the transcript with speaker names"
 )
+# what a count of the turns no one was named for says (an imported file naming some, a call named by hand in part)
+STILL_UNKNOWN = "turns are still under 'unknown'"
+
+
+def unknown_turns_warning(unknown: int, total: int) -> str:
+    """The transcript warning for `unknown` of `total` turns with no speaker named."""
+    return (f"{unknown} of {total} {STILL_UNKNOWN}: say who said them (the call page's Manage this call -> "
+            "Who said a turn, or `callreview turn`)")
+
+
 # Two-channel recordings put the rep on the left channel, which transcription names speaker_1.
 LEFT_CHANNEL_SPEAKER = "speaker_1"
 

@@ -242,3 +242,21 @@ def test_a_plain_text_file_that_names_nobody_gets_a_turn_per_line_and_a_count_of
     assert some.transcript.attribution.note == "the transcript file named no speakers; the speakers were given by hand"
     done = change_turn_speakers(some.call_id, services, {2: "rep", 3: "customer"})
     assert not [w for w in done.transcript.warnings if "still under 'unknown'" in w]
+
+
+def test_a_file_naming_some_turns_counts_the_others_and_the_count_follows_each_change(settings, tmp_path):
+    services = make_services(settings)
+    vtt = tmp_path / "some-names.vtt"
+    vtt.write_text("WEBVTT\n\n00:00:00.000 --> 00:00:03.000\n<v Alex Rivera>Thanks for joining. What happens when a "
+                   "shipment is late?</v>\n\n00:00:03.500 --> 00:00:07.000\nWe call the carrier, it takes hours.\n\n"
+                   "00:00:07.500 --> 00:00:09.000\n<v Alex Rivera>How much does that cost you?</v>\n\n"
+                   "00:00:09.500 --> 00:00:11.000\nAbout two days a week.\n", encoding="utf-8")
+    first = review_file(vtt, services, "discovery", rep="Alex Rivera")
+    assert "2 of 4 turns are still under 'unknown'" in " ".join(first.transcript.warnings)
+    assert first.transcript.attribution is None  # the file named them; nothing was given by hand
+    some = change_turn_speakers(first.call_id, services, {1: "customer"})
+    assert "1 of 4 turns are still under 'unknown'" in " ".join(some.transcript.warnings)
+    assert [s.speaker for s in some.transcript.segments] == ["Alex Rivera", "speaker_2", "Alex Rivera", "unknown"]
+    assert some.transcript.attribution is None
+    done = change_turn_speakers(some.call_id, services, {3: "customer"})
+    assert not [w for w in done.transcript.warnings if "under 'unknown'" in w]
