@@ -66,6 +66,7 @@ class ReworkOptions:
     transcript_version: int | None = None  # the version the turn was picked on (None: the latest)
     turn_speakers: list | None = None  # [[turn id, speaker], ...]: who said each of many turns
     others: str | None = None  # who said every other turn still "unknown" (None: they stay so)
+    alternate: str | None = None  # or: those turns go to the rep and the customer in turn, this one first
     author: str | None = None  # who asked, as the app names them (kept with a hand-changed transcript);
     # None: the job's created_by
 
@@ -229,12 +230,12 @@ def _do_rework(kind: str, options: ReworkOptions, services, progress) -> Any:
                                           progress=progress, version=options.transcript_version,
                                           author=options.author)
     if kind == "turn_speakers":
-        if not options.turn_speakers and not options.others:
+        if not options.turn_speakers and not options.others and not options.alternate:
             raise InputError("name the turns and who said each")
         changes = {int(t): str(who) for t, who in options.turn_speakers or []}
         return rework.change_turn_speakers(options.call_id, services, changes, options.methodology, progress=progress,
                                            version=options.transcript_version, author=options.author,
-                                           others=options.others)
+                                           others=options.others, alternate=options.alternate)
     return rework.retry_call(options.call_id, services, options.methodology, progress=progress)
 
 

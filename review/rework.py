@@ -20,6 +20,7 @@ from .pipeline import Progress, ReviewResult, Services, _noop, _review_transcrip
 from .speaker_edits import (
     turn_change_note,
     turn_speakers_note,
+    with_alternating,
     with_others,
     with_rep_speaker,
     with_turn_speaker,
@@ -79,14 +80,17 @@ def change_turn_speaker(call_id: int, services: Services, segment_id: int, speak
 def change_turn_speakers(call_id: int, services: Services, changes: Mapping[int, str],
                          methodology: str | None = None, progress: Progress | None = None,
                          version: int | None = None, author: str | None = None,
-                         others: str | None = None) -> ReviewResult:
+                         others: str | None = None, alternate: str | None = None) -> ReviewResult:
     """Say who said each of many turns of a stored call (turn id -> speaker, `with_turn_speakers`): one
     new transcript version, then one new review. version, author: as change_turn_speaker. others: the
-    speaker every other turn still "unknown" goes to (`with_others`); None leaves them.
+    speaker every other turn still "unknown" goes to (`with_others`); alternate: instead, those turns go
+    to the rep and the customer in turn, `alternate` first (`with_alternating`); None leaves them.
     Raises InputError when a turn or a speaker is not the call's, or nothing would change."""
+    if others and alternate:
+        raise InputError("the turns left unknown either go to one speaker or alternate; choose one")
     call, transcript = _picked_on(services, call_id, version)
     loaded = _methodology(services, call, methodology)
-    changes = with_others(transcript, changes, others)
+    changes = with_alternating(transcript, with_others(transcript, changes, others), alternate)
     changed = with_turn_speakers(transcript, changes)
     if changed is transcript:
         raise InputError("every turn already has the speaker given; change who said a turn first")

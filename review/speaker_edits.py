@@ -134,6 +134,38 @@ def with_others(transcript: Transcript, changes: Mapping[int, str], others: str 
     return {**changes, **rest}
 
 
+def with_alternating(transcript: Transcript, changes: Mapping[int, str], first: str | None) -> dict[int, str]:
+    """`changes` and every other turn still "unknown" given to the rep and the customer in turn, as a
+    two-person call goes (a pasted transcript, one line a turn): each to the other party of the turn
+    before it, and to `first` where no turn before says (the call's first turn, or after a third person).
+    `changes` alone when `first` is None or empty. InputError when the call has not one rep and one
+    customer to give turns to."""
+    from .speakers import UNKNOWN_SPEAKER
+
+    if not first:
+        return dict(changes)
+    choices = speaker_choices(transcript)
+    reps = [name for name, role in choices.items() if role == "rep"]
+    customers = [name for name, role in choices.items() if role == "customer"]
+    if len(reps) != 1 or len(customers) != 1:
+        listed = ", ".join(f"{name} ({role})" for name, role in choices.items())
+        raise InputError(f"turns alternate between one rep and one customer, and this call has {listed}; give "
+                         "each turn its speaker instead")
+    pair = (reps[0], customers[0])
+    opener = _choice(choices, first)
+    if opener not in pair:
+        raise InputError(f"'{first}' is neither the rep nor the customer; start with rep or customer")
+    out = dict(changes)
+    before = None
+    for seg in sorted(transcript.segments, key=lambda s: (s.start, s.id)):
+        speaker = _choice(choices, changes[seg.id]) if seg.id in changes else seg.speaker
+        if speaker == UNKNOWN_SPEAKER:
+            speaker = pair[1 - pair.index(before)] if before in pair else opener
+            out[seg.id] = speaker
+        before = speaker
+    return out
+
+
 def named_speakers(transcript: Transcript) -> list[str]:
     """The transcript's speakers with a name (not "unknown")."""
     from .speakers import UNKNOWN_SPEAKER

@@ -305,12 +305,25 @@ def test_the_turns_left_unknown_can_all_go_to_one_speaker(services, store):
     at.session_state[f"turn_table_{cid}_1"] = {"edited_rows": {0: {"by": "Alex Rivera (rep)"}, 2: {"by": "Alex Rivera (rep)"}},
                                                "added_rows": [], "deleted_rows": []}
     rest = at.selectbox(key=f"turn_rest_{cid}_1")
-    assert rest.value is None and rest.options == ["stay unknown", "go to Alex Rivera (rep)", "go to Customer"]
+    assert rest.value is None and rest.options == ["stay unknown", "go to Alex Rivera (rep)", "go to Customer",
+                                                   "alternate, Alex Rivera (rep) first", "alternate, Customer first"]
     rest.set_value("Customer")
     next(b for b in at.button if b.label == "Save who said each turn and re-score").click().run()
     assert not at.exception and store.transcript_versions(cid) == [1, 2]
     speakers = [s.speaker for s in store.get_transcript(cid).segments]
     assert speakers[:4] == ["speaker_1", "speaker_2", "speaker_1", "speaker_2"] and "unknown" not in speakers
+
+
+def test_the_turns_left_unknown_can_alternate_as_a_two_person_call_goes(services, store):
+    """A pasted transcript, one line a turn: the manager names none and lets the turns alternate."""
+    cid = _one_voice_call(store, "mono-alternate.wav")
+    at = app("review", call_id=cid)
+    at.selectbox(key=f"turn_rest_{cid}_1").set_value(("alternate", "Customer"))
+    next(b for b in at.button if b.label == "Save who said each turn and re-score").click().run()
+    assert not at.exception and store.transcript_versions(cid) == [1, 2]
+    roles = [s.role for s in store.get_transcript(cid).segments]
+    assert roles[:4] == ["customer", "rep", "customer", "rep"] and "unknown" not in roles
+    assert store.latest_review(cid).transcript_version == 2
 
 
 def test_a_failed_call_is_retried_and_then_not_failed(services, store):

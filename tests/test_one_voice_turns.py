@@ -260,3 +260,47 @@ def test_a_file_naming_some_turns_counts_the_others_and_the_count_follows_each_c
     assert some.transcript.attribution is None
     done = change_turn_speakers(some.call_id, services, {3: "customer"})
     assert not [w for w in done.transcript.warnings if "under 'unknown'" in w]
+
+
+def test_the_turns_left_unknown_can_alternate_between_the_rep_and_the_customer():
+    from review.speaker_edits import with_alternating
+
+    t = one_voice()
+    assert with_alternating(t, {}, None) == {}
+    assert with_alternating(t, {}, "rep") == {0: "speaker_1", 1: "speaker_2", 2: "speaker_1", 3: "speaker_2",
+                                              4: "speaker_1"}
+    assert with_alternating(t, {}, "customer")[0] == "speaker_2"
+    # a turn given by hand sets who answers it: the turn after the customer's turn 2 is the rep's
+    assert with_alternating(t, {2: "customer"}, "rep") == {0: "speaker_1", 1: "speaker_2", 2: "customer",
+                                                            3: "speaker_1", 4: "speaker_2"}
+    # a turn the file names does too; FIRST is for the turns no turn comes before
+    named = with_turn_speakers(t, {1: "rep"})
+    assert with_alternating(named, {}, "customer") == {0: "speaker_2", 2: "speaker_2", 3: "speaker_1", 4: "speaker_2"}
+    three = with_turn_speakers(t, {0: "rep", 1: "customer"}).model_copy()
+    three.segments[2].speaker, three.segments[2].role = "Jordan Lee", "customer"
+    with pytest.raises(InputError, match="turns alternate between one rep and one customer, and this call has "
+                                         "speaker_1 \\(rep\\), speaker_2 \\(customer\\), Jordan Lee \\(customer\\)"):
+        with_alternating(three, {}, "rep")
+    with pytest.raises(InputError, match="'Nobody' is not a speaker of this call"):
+        with_alternating(t, {}, "Nobody")
+
+
+def test_the_turn_command_alternates_the_turns_of_a_pasted_transcript(settings, cli, tmp_path):
+    pasted = tmp_path / "pasted.txt"
+    pasted.write_text("Thanks for joining. What happens when a shipment is late?\nWe call the carrier, it takes "
+                      "hours.\nHow much does that cost you in a week?\nAbout two days of work.\nShall we look at a "
+                      "pilot next Tuesday?\n", encoding="utf-8")
+    code, out, err = cli("review", str(pasted), "--methodology", "discovery", "--rep", "Alex Rivera")
+    assert code == 0, err
+    code, out, err = cli("turn", "1", "--alternate", "rep")
+    assert code == 0, err
+    assert out.startswith("== call 1, transcript version 2: turns 0, 2 and 4 given to speaker_1 (rep); turns 1 and 3 "
+                          "given to speaker_2 (customer)\n")
+    code, out, _ = cli("turn", "1")
+    assert "   1  [00:04] speaker_2 (Customer), customer" in out and "   4  [00:12] speaker_1 (Alex Rivera), rep" in out
+    for argv, message in ((("turn", "1", "--alternate", "rep"), "every turn already has the speaker given"),
+                          (("turn", "1", "0", "--said-by", "rep", "--others", "customer", "--alternate", "rep"),
+                           "either go to one speaker or alternate"),
+                          (("turn", "1", "--alternate", "rep", "--sentences", "1"), "--sentences is for one turn")):
+        code, out, err = cli(*argv)
+        assert code == 2 and message in err and len(err.strip().splitlines()) == 1, (argv, err)

@@ -1,7 +1,7 @@
 """`callreview turn CALL_ID`: a stored call's turns, with their sentences numbered; with
 `TURN --said-by NAME` the turn (or `--sentences FIRST[-LAST]` of it) is given to the speaker who said it,
-as the call page's "Who said a turn" does (review.rework.change_turn_speaker; several turns as `0,2,5-9`:
-change_turn_speakers), and the call is scored again."""
+as the call page's "Who said a turn" does (review.rework.change_turn_speaker; several turns as `0,2,5-9`,
+the rest `--others NAME` or `--alternate rep`: change_turn_speakers), and the call is scored again."""
 
 from __future__ import annotations
 
@@ -23,6 +23,10 @@ def register(sub) -> None:
     p.add_argument("--others", metavar="NAME",
                    help="give every other turn still 'unknown' to this speaker (on a two-person call: the rep's "
                         "turns as TURN --said-by rep, the rest --others customer)")
+    p.add_argument("--alternate", metavar="FIRST",
+                   help="give the turns still 'unknown' to the rep and the customer in turn, as a two-person call "
+                        "goes: each to the other party of the turn before it, FIRST (rep or customer) where no "
+                        "turn before says (a pasted transcript, one line a turn); TURN may be left out")
     p.add_argument("--sentences", metavar="FIRST[-LAST]",
                    help="only these sentences of the turn, numbered from 1 as listed (default: the whole turn)")
     p.add_argument("--methodology", help="score against this methodology (default: the latest review's)")
@@ -70,7 +74,7 @@ def run_turn(args) -> int:
     from .review import summary
 
     settings = load_settings()
-    if args.turn is None:
+    if args.turn is None and not args.alternate:
         if args.said_by or args.sentences or args.others:
             raise InputError("give the TURN to change (its id, listed by `callreview turn CALL_ID`)")
         from ..store import Store
@@ -101,18 +105,19 @@ def run_turn(args) -> int:
             else:
                 print(f"        {seg.text}")
         return 0
-    if not args.said_by:
+    if args.turn is not None and not args.said_by:
         raise InputError("say who said it: --said-by NAME (one of the call's speakers, or rep or customer)")
-    ids = turn_ids(args.turn)
+    ids = turn_ids(args.turn) if args.turn is not None else []
     first, last = sentence_range(args.sentences)
-    if (len(ids) > 1 or args.others) and args.sentences:
-        raise InputError("--sentences is for one turn; give one TURN without --others, or leave --sentences out to "
-                         "give whole turns")
+    several = len(ids) != 1 or args.others or args.alternate
+    if several and args.sentences:
+        raise InputError("--sentences is for one turn; give one TURN without --others or --alternate, or leave "
+                         "--sentences out to give whole turns")
     services = Services.from_settings(settings)
     versions = services.store.transcript_versions(args.call_id)
-    if len(ids) > 1 or args.others:
+    if several:
         result = change_turn_speakers(args.call_id, services, dict.fromkeys(ids, args.said_by), args.methodology,
-                                      author=args.author, others=args.others)
+                                      author=args.author, others=args.others, alternate=args.alternate)
     else:
         result = change_turn_speaker(args.call_id, services, ids[0], args.said_by, first, last, args.methodology,
                                      author=args.author)

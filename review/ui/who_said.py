@@ -98,10 +98,15 @@ def turn_speakers(call, transcript, version: int | None, queue) -> None:
         named = [shown for speaker, shown in label.items() if speaker != UNKNOWN_SPEAKER]
         rest = None
         if any(s.speaker == UNKNOWN_SPEAKER for s in transcript.segments):
-            rest = st.selectbox("The turns you leave unknown", [None, *named], key=f"turn_rest_{call.id}_{version}",
-                                format_func=lambda shown: "stay unknown" if shown is None else f"go to {shown}",
-                                help="On a two-person call, pick the rep's turns above and give the rest to "
-                                     "the customer here")
+            roles = sorted(speaker_edits.speaker_choices(transcript).values())
+            # a two-person call: the turns may also go to the rep and the customer in turn (one line a turn)
+            alternate = [(ALTERNATE, shown) for shown in named] if roles == ["customer", "rep"] else []
+            rest = st.selectbox("The turns you leave unknown", [None, *named, *alternate],
+                                key=f"turn_rest_{call.id}_{version}", format_func=_rest_choice,
+                                help="On a two-person call, pick the rep's turns above and give the rest to the "
+                                     "customer here; or, where the turns go rep, customer, rep (a pasted "
+                                     "transcript, one line a turn), let them alternate: each goes to the other "
+                                     "party of the turn before it")
         go = st.form_submit_button("Save who said each turn and re-score", icon=":material/group:")
     if not go:
         return
@@ -111,5 +116,19 @@ def turn_speakers(call, transcript, version: int | None, queue) -> None:
     if not changes and rest is None:
         st.info("No turn changed: pick who said a turn in the \u201cSaid by\u201d column first.")
         return
-    queue("turn_speakers", ReworkOptions(call.id, turn_speakers=changes, transcript_version=version,
-                                         others=speaker_of[rest] if rest is not None else None))
+    queue("turn_speakers", ReworkOptions(
+        call.id, turn_speakers=changes, transcript_version=version,
+        others=speaker_of[rest] if isinstance(rest, str) else None,
+        alternate=speaker_of[rest[1]] if isinstance(rest, tuple) else None))
+
+
+ALTERNATE = "alternate"
+
+
+def _rest_choice(rest) -> str:
+    """How a choice for the turns left unknown reads: nothing, one speaker, or the two in turn."""
+    if rest is None:
+        return "stay unknown"
+    if isinstance(rest, tuple):
+        return f"alternate, {rest[1]} first"
+    return f"go to {rest}"
