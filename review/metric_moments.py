@@ -71,7 +71,8 @@ def metric_moments(transcript: Transcript, key: str, speaker: str | None,
     key: talk_ratio, question_count, longest_monologue or patience (review.coach_analysis.ActivityFinding).
     speaker: the rep's speaker label (None: the turns whose role is "rep").
     too_many_questions: for question_count, the rep asked more than the benchmark (else fewer).
-    Empty when the call has no such moment (no timings, no rep turn).
+    Empty when the call has no such moment (no timings, no rep turn), and for patience when the call's
+    pauses are not measured (metrics.patience_s None: a transcript file's times estimated from word counts).
     """
     turns = sorted((s for s in transcript.segments if s.text.strip()), key=lambda s: (s.start, s.id))
 
@@ -79,7 +80,9 @@ def metric_moments(transcript: Transcript, key: str, speaker: str | None,
         return seg.speaker == speaker if speaker else seg.role == "rep"
 
     picked: list[tuple[str, Segment]] = []
-    if key == "patience":
+    if key == "patience" and transcript.metrics.patience_s is None:
+        pass  # estimated times make every reply look instant: no moment to cite
+    elif key == "patience":
         # the raw gap: a rep who starts before the customer finished talked over them (the metric counts 0)
         replies = [(b.start - a.end, b) for a, b in pairwise(turns) if a.role == "customer" and b.role == "rep"]
         picked = [(_reply_label(gap), seg) for gap, seg in sorted(replies, key=lambda r: (r[0], r[1].start))[:MOMENTS]]

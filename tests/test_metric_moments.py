@@ -71,6 +71,20 @@ def test_talking_over_the_customer_comes_first_and_says_so():
         ("Answered 1.5 s after the customer finished", 13.5)]
 
 
+def test_pauses_estimated_from_word_counts_are_no_patience_moment(tmp_path):
+    from review.formats import load_transcript
+
+    pasted = tmp_path / "pasted.txt"
+    pasted.write_text(f"{BUYER}: We book carriers by phone.\n{REP}: What happens when one cancels?\n"
+                      f"{BUYER}: We start over.\n{REP}: How long does that take?\n", encoding="utf-8")
+    t = load_transcript(pasted, rep_speaker=REP)
+    assert t.metrics.patience_s is None  # the times are estimated: every reply would read "no pause"
+    assert metric_moments(t, "patience", REP) == []
+    assert metric_moments(t, "talk_ratio", REP)  # the talk is still cited
+    measured = t.model_copy(update={"metrics": compute_metrics(t.segments, t.duration)})
+    assert metric_moments(measured, "patience", REP)
+
+
 def test_a_call_without_the_moment_cites_none():
     monologue = call(("rep", 0.0, 30.0, "Let me tell you about us."))
     assert metric_moments(monologue, "patience", REP) == []
