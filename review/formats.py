@@ -337,13 +337,14 @@ def _turn_count(pieces: list[_Piece]) -> int:
 
 
 def load_transcript(path: str | Path, rep_speaker: str | None = None,
-                    max_turns: int | None = None) -> Transcript:
+                    max_turns: int | None = None, rep_name: str | None = None) -> Transcript:
     """Read a transcript file into a Transcript with roles and metrics.
 
     path: a .vtt, .srt, .txt, .json or .docx file; the content decides the parser, so a .txt that
         holds WebVTT is read as WebVTT (and a .docx is read as its text).
     rep_speaker: the speaker who is the rep (see review.speakers.assign_roles); for our own
         JSON, None keeps the roles stored in the file.
+    rep_name: the call's rep ("Alex Rivera"): without rep_speaker, the speaker of that name is the rep.
     max_turns: refuse a file with more speaker turns than this (checked before turns are
         built, so a huge file is refused quickly); None = no limit.
 
@@ -405,7 +406,7 @@ def load_transcript(path: str | Path, rep_speaker: str | None = None,
             rep_hint = piece.speaker
     rep_speaker = rep_speaker or rep_hint
 
-    segments = assign_roles(_pieces_to_segments(pieces), rep_speaker)
+    segments = assign_roles(_pieces_to_segments(pieces), rep_speaker, rep_name)
     duration = round(max(s.end for s in segments), 3)
     if sum(len(s.words) for s in segments) >= 20 and not any(re.search(r"[.?!]", s.text) for s in segments):
         warnings.append("the transcript has no punctuation, so questions (sentences ending in '?') "

@@ -153,7 +153,7 @@ def review_file(
     transcript = None
     if call is None:
         # a file that cannot be read leaves nothing behind: no upload kept, no call recorded
-        transcript = preflight(path, settings, rep_speaker)
+        transcript = preflight(path, settings, rep_speaker, rep)
         if transcript is not None and not transcript.speaker_names:  # "Alex Rivera (rep)", "Customer"
             from .speakers import display_names
 
@@ -214,13 +214,15 @@ def failure_reason(exc: BaseException) -> str:
     return f"unexpected {type(exc).__name__}: {text}"[:500]
 
 
-def preflight(path: Path, settings: Settings, rep_speaker: str | None = None) -> Transcript | None:
-    """Read a transcript file now (cheap) or check that a recording decodes at all."""
+def preflight(path: Path, settings: Settings, rep_speaker: str | None = None,
+              rep: str | None = None) -> Transcript | None:
+    """Read a transcript file now (cheap) or check that a recording decodes at all. rep: the call's
+    rep, whose speaker in the file is the rep when rep_speaker is not given."""
     from .audio import probe_recording
     from .formats import TRANSCRIPT_EXTENSIONS, load_transcript
 
     if path.suffix.lower() in TRANSCRIPT_EXTENSIONS:
-        transcript = load_transcript(path, rep_speaker=rep_speaker, max_turns=settings.max_turns)
+        transcript = load_transcript(path, rep_speaker=rep_speaker, max_turns=settings.max_turns, rep_name=rep)
         return check_transcript_size(transcript, settings, path.name)
     probe_recording(path, settings.max_upload_mb)
     return None

@@ -49,20 +49,54 @@ def _normalise(name: str) -> str:
 
 def find_speaker(wanted: str, speakers: list[str]) -> str | None:
     """The speaker called `wanted`: an exact match first, then ignoring case, spacing and
-    underscores ("Speaker 2" is speaker_2)."""
+    underscores ("Speaker 2" is speaker_2), then the company or title in parentheses."""
     if wanted in speakers:
         return wanted
     matches = [s for s in speakers if _normalise(s) == _normalise(wanted)]
+    if not matches:  # "Alex Rivera" is "Alex Rivera (Rautwise)"
+        matches = [s for s in speakers if _normalise(without_affiliation(s)) == _normalise(wanted)]
     return matches[0] if len(matches) == 1 else None
 
 
-def assign_roles(segments: list[Segment], rep_speaker: str | None = None) -> list[Segment]:
+# speaker labels that are a role, not a name ("Rep: ...", "Prospect: ..."), as transcripts written by hand have them
+_SELLER_LABELS = {"rep", "sales rep", "sales", "salesperson", "sales person", "seller", "agent", "sales agent",
+                  "ae", "account executive", "account manager", "sdr", "bdr", "sales development rep"}
+_BUYER_LABELS = {"customer", "prospect", "buyer", "client", "lead"}
+
+
+def label_role(speaker: str) -> str | None:
+    """"rep" or "customer" for a label that names a role ("Sales Rep", "Prospect 2"), else None."""
+    label = re.sub(r"[\s_]*\d+$", "", _normalise(speaker))
+    return "rep" if label in _SELLER_LABELS else "customer" if label in _BUYER_LABELS else None
+
+
+def speaker_for_rep(named: list[str], rep_name: str | None) -> str | None:
+    """The speaker who is the rep by their label: the call's rep by name (the whole name, or the first
+    name where one speaker has it: "Alex" for Alex Rivera), else the one speaker labelled as a seller
+    ("Rep", "Sales", "Agent", "AE"); None when the labels do not say."""
+    if rep_name and rep_name.strip():
+        found = find_speaker(rep_name, named)
+        if found is not None:
+            return found
+        first = _normalise(rep_name).split()[0]
+        by_first = [s for s in named if _normalise(without_affiliation(s)).split()[:1] == [first]]
+        if len(by_first) == 1:
+            return by_first[0]
+    sellers = [s for s in named if label_role(s) == "rep"]
+    return sellers[0] if len(sellers) == 1 else None
+
+
+def assign_roles(segments: list[Segment], rep_speaker: str | None = None,
+                 rep_name: str | None = None) -> list[Segment]:
     """Return copies of `segments` with `role` set.
 
     segments: the transcript's turns, in any order.
-    rep_speaker: the speaker who is the rep. None (or "") picks "speaker_1" when present (the
-        left channel of a two-channel recording), else the first named speaker to talk.
+    rep_speaker: the speaker who is the rep. None (or "") picks the speaker the labels say
+        (`speaker_for_rep`: the call's rep by name, or a "Rep:" label), else "speaker_1" when present
+        (the left channel of a two-channel recording), else the first named speaker to talk who is
+        not labelled as the buyer ("Prospect:", "Customer:").
         Every other named speaker becomes "customer"; the speaker "unknown" stays "unknown".
+    rep_name: the call's rep, as the manager names them ("Alex Rivera").
 
     Raises ConfigError when `rep_speaker` is not one of the transcript's named speakers.
     """
@@ -83,10 +117,12 @@ def assign_roles(segments: list[Segment], rep_speaker: str | None = None) -> lis
                 f"rep speaker '{rep_speaker}' is not a named speaker in this transcript; "
                 f"speakers: {listed}; give one of those names"
             )
+    elif (labelled := speaker_for_rep(named, rep_name)) is not None:
+        rep = labelled
     elif LEFT_CHANNEL_SPEAKER in named:
         rep = LEFT_CHANNEL_SPEAKER
     else:
-        rep = named[0] if named else None
+        rep = next((s for s in named if label_role(s) != "customer"), named[0] if named else None)
 
     def role_of(speaker: str) -> str:
         if speaker == UNKNOWN_SPEAKER:
@@ -98,7 +134,8 @@ def assign_roles(segments: list[Segment], rep_speaker: str | None = None) -> lis
 
 def display_name(speaker: str, role: str, rep_name: str | None = None) -> str:
     """How a speaker is shown: a machine label ("speaker_1") becomes "Alex Rivera (rep)" (or
-    "speaker_1 (rep)" without a rep name) or "Customer"; a real name keeps the name and adds the role.
+    "speaker_1 (rep)" without a rep name) or "Customer"; a label that is the role ("Rep", "Prospect") shows
+    the rep's name or itself; a real name keeps the name and adds the role.
 
     speaker: the transcript's label. role: rep, customer or unknown. rep_name: the call's rep.
     """
@@ -107,6 +144,8 @@ def display_name(speaker: str, role: str, rep_name: str | None = None) -> str:
             return f"{rep_name} (rep)"
         if role == "customer":
             return "Customer"
+    if role != "unknown" and label_role(speaker) == role:  # "Rep:", "Prospect:": the label is the role
+        return f"{rep_name} (rep)" if role == "rep" and rep_name else speaker
     return f"{speaker} ({role})" if role != "unknown" else speaker
 
 
@@ -179,12 +218,24 @@ def split_role_suffix(name: str) -> tuple[str, str | None]:
     return speaker_label(name[: match.start()]) or UNKNOWN_SPEAKER, match.group(1).lower()
 
 
+# "Alex Rivera (Rautwise)", "Jordan Lee (VP Operations)": a name with the company or title after it
+_AFFILIATION = re.compile(r"\s*\([^()]{1,40}\)\s*$")
+
+
+def without_affiliation(name: str) -> str:
+    """The name of a label with its parenthesis ("Alex Rivera (Rautwise)" -> "Alex Rivera"); a label
+    that is only a parenthesis stays as it is."""
+    return _AFFILIATION.sub("", name).strip() or name
+
+
 def looks_like_speaker_name(name: str) -> bool:
-    """True for labels like "Alex Rivera", "Speaker 2", "speaker_1", "J. Lee", "Ana de Souza".
+    """True for labels like "Alex Rivera", "Speaker 2", "speaker_1", "J. Lee", "Ana de Souza", and such a
+    name with the company or title in parentheses ("Alex Rivera (Rautwise)").
 
     name: the text before the colon of a "Name: text" line.
     """
-    words = _ROLE_SUFFIX.sub("", name).split()
+    name = without_affiliation(_ROLE_SUFFIX.sub("", name))
+    words = name.split()
     if not 1 <= len(words) <= 4 or any(ch in name for ch in "?!,;\"\u201c\u201d"):
         return False
 
@@ -229,7 +280,7 @@ def split_speaker_prefixes(texts: list[str]) -> list[tuple[str | None, str]]:
     out: list[tuple[str | None, str]] = []
     for text, match, bracket in zip(texts, found, bracketed, strict=True):
         name = match.group(1).strip() if match else ""
-        label_like = not any(ch in name for ch in "?!,;\"") and len(name.split()) <= 4
+        label_like = not any(ch in name for ch in "?!,;\"") and len(without_affiliation(name).split()) <= 4
         is_unknown = speaker_label(name) == UNKNOWN_SPEAKER
         if (match and name and name.split()[0].casefold() not in _NOT_NAMES and label_like
                 and (looks_like_speaker_name(name) or is_unknown or counts[name] >= 2)):

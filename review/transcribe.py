@@ -447,7 +447,7 @@ def transcript_from_file(
 
     p = audio_io.check_input_file(path, settings.max_upload_mb)
     if p.suffix.lower() in TRANSCRIPT_EXTENSIONS:
-        transcript = load_transcript(p, rep_speaker=rep_speaker)
+        transcript = load_transcript(p, rep_speaker=rep_speaker, rep_name=rep_name)
         if not transcript.speaker_names:
             transcript.speaker_names = display_names(transcript.segments, rep_name)
         return transcript

@@ -592,3 +592,46 @@ def test_plain_text_that_names_nobody_has_a_turn_per_line_or_per_paragraph(tmp_p
     named.write_text("Alex: Hi, thanks for taking the call.\nSure, let us start.\nSam: Great.\n")
     assert [(s.speaker, s.text) for s in load_transcript(named).segments] == [
         ("Alex", "Hi, thanks for taking the call. Sure, let us start."), ("Sam", "Great.")]
+
+
+def test_the_rep_is_the_speaker_the_call_names_or_the_label_says_not_whoever_spoke_first(tmp_path):
+    """A call often opens with the customer ("Hi, thanks for calling back"): the first speaker is only
+    the last guess, after the call's rep by name and a label that is a role."""
+    named = tmp_path / "named.txt"
+    named.write_text("Jordan Lee: Hi, thanks for calling back.\nAlex Rivera: Of course. What happens today when an "
+                     "order comes in?\nJordan Lee: We copy it into a spreadsheet.\n")
+    roles = [(s.speaker, s.role) for s in load_transcript(named, rep_name="Alex Rivera").segments]
+    assert roles == [("Jordan Lee", "customer"), ("Alex Rivera", "rep"), ("Jordan Lee", "customer")]
+    first = tmp_path / "first-names.txt"  # "Alex" is Alex Rivera
+    first.write_text("Jordan: Hi, thanks for calling back.\nAlex: Of course. What happens today?\n")
+    assert load_transcript(first, rep_name="Alex Rivera").segments[1].role == "rep"
+    assert load_transcript(first).segments[0].role == "rep"  # without the rep's name: the first to talk
+    # the rep given as a speaker still wins, and the call's rep not in the file changes nothing
+    assert load_transcript(named, rep_speaker="Jordan Lee", rep_name="Alex Rivera").segments[0].role == "rep"
+    assert load_transcript(named, rep_name="Sam Ortiz").segments[0].role == "rep"
+    for text, rep in (("Prospect: Hi, thanks for calling back.\nRep: Of course. What happens today?\n", "Rep"),
+                      ("Customer: Hi there.\nSales Rep: Thanks for joining. What happens today?\n", "Sales Rep"),
+                      ("Client 1: Hi there.\nAgent: Thanks for joining.\nClient 1: Sure.\n", "Agent"),
+                      ("Prospect: Hi there.\nDana Kim: Thanks for joining.\n", "Dana Kim")):  # not the buyer
+        f = tmp_path / "roles.txt"
+        f.write_text(text)
+        t = load_transcript(f)
+        assert [s.speaker for s in t.segments if s.role == "rep"] == [rep], text
+    # a label that is the role shows the rep's name, or itself, not "Rep (rep)"
+    f = tmp_path / "roles.txt"
+    f.write_text("Prospect: Hi, thanks for calling back.\nRep: Of course. What happens today?\n")
+    from review.speakers import display_names
+    assert display_names(load_transcript(f).segments, "Alex Rivera") == {"Prospect": "Prospect", "Rep": "Alex Rivera (rep)"}
+    assert display_names(load_transcript(f).segments) == {"Prospect": "Prospect", "Rep": "Rep"}
+
+
+def test_a_name_with_the_company_in_parentheses_is_a_speaker(tmp_path):
+    f = tmp_path / "companies.txt"
+    f.write_text("Jordan Lee (Acme Corp): Hi, thanks for calling back.\nAlex Rivera (Rautwise): Of course. What "
+                 "happens today?\nJordan Lee (Acme Corp): We copy it.\nNote (draft): not a speaker\n")
+    t = load_transcript(f, rep_name="Alex Rivera")
+    assert [(s.speaker, s.role) for s in t.segments] == [
+        ("Jordan Lee (Acme Corp)", "customer"), ("Alex Rivera (Rautwise)", "rep"),
+        ("Jordan Lee (Acme Corp)", "customer")]
+    assert t.segments[2].text == "We copy it. Note (draft): not a speaker"
+    assert load_transcript(f, rep_speaker="alex rivera").segments[1].role == "rep"

@@ -190,3 +190,15 @@ def test_the_summary_says_what_the_scorecard_warns_of(cli, tmp_path):
     code, stdout, stderr = cli("review", str(nobody), "--methodology", "discovery")
     assert code == 0, stderr
     assert "  ! the transcript file names no speakers" in stdout and "`callreview turn`" in stdout
+
+
+def test_the_rep_named_by_review_is_the_rep_even_when_the_customer_speaks_first(cli, tmp_path):
+    call = tmp_path / "callback.txt"
+    call.write_text("Jordan Lee: Hi, thanks for calling back.\nAlex Rivera: Of course. Can you walk me through "
+                    "what happens today when an order comes in?\nJordan Lee: We copy it into a spreadsheet.\n")
+    out = tmp_path / "out"
+    code, _, err = cli("review", str(call), "--methodology", "discovery", "--rep", "Alex Rivera", "--out", str(out))
+    assert code == 0, err
+    turns = json.loads((out / "transcript.json").read_text())["segments"]
+    assert [(t["speaker"], t["role"]) for t in turns] == [
+        ("Jordan Lee", "customer"), ("Alex Rivera", "rep"), ("Jordan Lee", "customer")]
