@@ -72,14 +72,14 @@ def label_role(speaker: str) -> str | None:
 
 def speaker_for_rep(named: list[str], rep_name: str | None) -> str | None:
     """The speaker who is the rep by their label: the call's rep by name (the whole name, or the first
-    name where one speaker has it: "Alex" for Alex Rivera), else the one speaker labelled as a seller
-    ("Rep", "Sales", "Agent", "AE"); None when the labels do not say."""
+    name alone where one speaker is labelled so: "Alex" for Alex Rivera), else the one speaker labelled as
+    a seller ("Rep", "Sales", "Agent", "AE"); None when the labels do not say."""
     if rep_name and rep_name.strip():
         found = find_speaker(rep_name, named)
         if found is not None:
             return found
-        first = _normalise(rep_name).split()[0]
-        by_first = [s for s in named if _normalise(without_affiliation(s)).split()[:1] == [first]]
+        first = _normalise(rep_name).split()[0]  # "Alex", never "Alex Chen", is Alex Rivera
+        by_first = [s for s in named if _normalise(without_affiliation(s)) == first]
         if len(by_first) == 1:
             return by_first[0]
     sellers = [s for s in named if label_role(s) == "rep"]

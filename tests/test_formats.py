@@ -606,6 +606,9 @@ def test_the_rep_is_the_speaker_the_call_names_or_the_label_says_not_whoever_spo
     first.write_text("Jordan: Hi, thanks for calling back.\nAlex: Of course. What happens today?\n")
     assert load_transcript(first, rep_name="Alex Rivera").segments[1].role == "rep"
     assert load_transcript(first).segments[0].role == "rep"  # without the rep's name: the first to talk
+    other = tmp_path / "another-alex.txt"  # Alex Chen is not Alex Rivera
+    other.write_text("Sam: Hi, thanks for calling back.\nAlex Chen: Of course. What happens today?\n")
+    assert [s.role for s in load_transcript(other, rep_name="Alex Rivera").segments] == ["rep", "customer"]
     # the rep given as a speaker still wins, and the call's rep not in the file changes nothing
     assert load_transcript(named, rep_speaker="Jordan Lee", rep_name="Alex Rivera").segments[0].role == "rep"
     assert load_transcript(named, rep_name="Sam Ortiz").segments[0].role == "rep"
