@@ -680,6 +680,8 @@ def test_a_spreadsheet_that_cannot_be_read_says_how_to_save_it(settings, capsys,
         import_playbook(b"Criterion,Caf\x81\nAgenda,x\n", "s.csv")
     with pytest.raises(MethodologyError, match=r"^s\.csv: no criteria found; a playbook needs a header row"):
         import_playbook(b"Opening\nAgenda\n", "s.csv")
+    with pytest.raises(MethodologyError, match=r"^s\.csv: no criteria found"):  # numbers are no check's name
+        import_playbook(b"a,b\n1,2\n3,4\n", "s.csv")
     xlsx = tmp_path / "scorecard.xlsx"
     xlsx.write_bytes(b"PK\x03\x04")
     assert main(["methodology", "import", str(xlsx)]) == 2

@@ -82,8 +82,8 @@ def read_table(rows: list[list[str]]) -> tuple[list[TableRow], list[str]]:
     out = []
     for row in rows[1:]:
         cell = {role: clean(row[i]) if i < len(row) else "" for role, i in roles.items()}
-        if not re.search(r"[^\W_]", cell["name"]) or is_quote_line(cell["name"]):
-            continue  # an empty name, or an example phrase where the name goes: no check
+        if not re.search(r"[^\W\d_]", cell["name"]) or is_quote_line(cell["name"]):
+            continue  # an empty name or a number, or an example phrase where the name goes: no check
         found = TableRow(strip_numbering(cell.get("section", "")) if cell.get("section") else "",
                          strip_numbering(cell["name"]).rstrip(":."), cell.get("good", ""),
                          given_question(cell.get("question", "")) or "")
