@@ -1079,7 +1079,7 @@ def test_mixed_up_playbooks_never_make_a_label_quote_or_empty_line_a_criterion()
             continue
         for c in m.criteria:
             made += 1
-            assert re.search(r"[^\W_]", c.name) and c.question.endswith("?"), c
+            assert re.search(r"[^\W\d_]", c.name) and c.question.endswith("?"), c  # a word, not a number
             assert not c.name.startswith(('"', "\u201c")), c.name
     assert made > 100
 
@@ -1148,3 +1148,14 @@ def test_a_google_docs_export_heads_its_stages_with_numbered_lines():
         ("Qualify", ["Ask what triggered the inquiry"])]
     assert m.criteria[2].good_examples == ["What made you reach out this week?"]
     assert m.criteria[2].poor_examples == ["So, are you the decision maker?"]
+
+
+def test_html_in_a_playbook_is_not_part_of_a_name_and_a_number_is_no_check():
+    """A playbook pasted from a web page or a wiki keeps <b> and <br> in its lines; a list of numbers
+    (slide numbers, a score key) names no check. A placeholder in an example ("<first name>") stays."""
+    m = import_playbook(b'## Opening\n- Ask about <b>budget</b> early\n- <span class="x">Set the agenda</span>: say '
+                        b'"Hi <first name>, here is the plan"\n- 1\n- 2.\n', "wiki.md").methodology
+    assert [c.name for c in m.criteria] == ["Ask about budget early", "Set the agenda"]
+    assert m.criteria[1].good_examples == ["Hi <first name>, here is the plan"]
+    with pytest.raises(MethodologyError, match=r"^nums\.md: no criteria found"):
+        import_playbook(b"## Opening\n- 1\n- 2\n- ???\n", "nums.md")

@@ -45,8 +45,15 @@ class Block:
 LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")  # a Markdown link or image: its text is group 1
 
 
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)  # a line break inside a table cell
+# <b>, </span>, <a href="...">: HTML's inline tags, never a placeholder ("Hi <first name>")
+_TAG = re.compile(r"</?(?:a|b|i|u|s|em|strong|span|div|p|font|sup|sub|mark|del|ins|small|code|li|ul|ol)"
+                  r"(?:\s[^<>]*)?/?>", re.IGNORECASE)
+
+
 def clean(text: str) -> str:
-    """Markdown emphasis, links and code marks removed; whitespace collapsed."""
+    """Markdown emphasis, links, code marks and HTML tags removed; whitespace collapsed."""
+    text = _TAG.sub("", _BREAK.sub(" ", text))
     text = LINK.sub(r"\1", text)
     text = re.sub(r"(\*\*|__|\*|`)", "", text)
     text = re.sub(r"(?<!\w)_(.+?)_(?!\w)", r"\1", text)

@@ -300,7 +300,8 @@ class _Reader:
     # ----------------------------------------------------------------- whole document
 
     def finish(self, title: str | None) -> Interpretation:
-        for section in self.sections:
+        for section in self.sections:  # "- 1", "- ???": a list item without a word names no check
+            section.criteria = [c for c in section.criteria if re.search(r"[^\W\d_]", c.name)]
             for c in section.criteria:
                 if not c.question:
                     # "Why it matters: ..." explains the check; it does not say what the rep does
