@@ -184,9 +184,15 @@ def review_file(
             store.update_call_status(call_id, "transcribed")
         else:
             transcript = check_transcript_size(stored_transcript, settings, path.name)
-            if rep_speaker:  # a stored call: a rep speaker named now re-computes roles (or is an error)
-                from .rework import apply_rep_speaker
+            from .rework import apply_rep_speaker
 
+            if not rep_speaker:  # the rep named now may be a speaker of the file who is not the rep yet
+                from .speaker_edits import named_speakers
+                from .speakers import speaker_named
+
+                by_name = speaker_named(rep, named_speakers(transcript))
+                rep_speaker = by_name if by_name != transcript.metrics.rep_speaker else None
+            if rep_speaker:  # a stored call: a rep speaker named now re-computes roles (or is an error)
                 transcript = apply_rep_speaker(store, call_id, transcript, rep_speaker)
         progress("transcribe", 1.0, "Transcript ready")
         return _review_transcript(call_id, transcript, loaded, services, progress)

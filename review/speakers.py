@@ -70,18 +70,25 @@ def label_role(speaker: str) -> str | None:
     return "rep" if label in _SELLER_LABELS else "customer" if label in _BUYER_LABELS else None
 
 
+def speaker_named(rep_name: str | None, named: list[str]) -> str | None:
+    """The speaker labelled with the call's rep's name: the whole name, or the first name alone where
+    one speaker is labelled so ("Alex" for Alex Rivera, never "Alex Chen"); None otherwise."""
+    if not rep_name or not rep_name.strip():
+        return None
+    found = find_speaker(rep_name, named)
+    if found is not None:
+        return found
+    first = _normalise(rep_name).split()[0]
+    by_first = [s for s in named if _normalise(without_affiliation(s)) == first]
+    return by_first[0] if len(by_first) == 1 else None
+
+
 def speaker_for_rep(named: list[str], rep_name: str | None) -> str | None:
-    """The speaker who is the rep by their label: the call's rep by name (the whole name, or the first
-    name alone where one speaker is labelled so: "Alex" for Alex Rivera), else the one speaker labelled as
-    a seller ("Rep", "Sales", "Agent", "AE"); None when the labels do not say."""
-    if rep_name and rep_name.strip():
-        found = find_speaker(rep_name, named)
-        if found is not None:
-            return found
-        first = _normalise(rep_name).split()[0]  # "Alex", never "Alex Chen", is Alex Rivera
-        by_first = [s for s in named if _normalise(without_affiliation(s)) == first]
-        if len(by_first) == 1:
-            return by_first[0]
+    """The speaker who is the rep by their label: the call's rep by name (`speaker_named`), else the one
+    speaker labelled as a seller ("Rep", "Sales", "Agent", "AE"); None when the labels do not say."""
+    found = speaker_named(rep_name, named)
+    if found is not None:
+        return found
     sellers = [s for s in named if label_role(s) == "rep"]
     return sellers[0] if len(sellers) == 1 else None
 

@@ -202,3 +202,20 @@ def test_the_rep_named_by_review_is_the_rep_even_when_the_customer_speaks_first(
     turns = json.loads((out / "transcript.json").read_text())["segments"]
     assert [(t["speaker"], t["role"]) for t in turns] == [
         ("Jordan Lee", "customer"), ("Alex Rivera", "rep"), ("Jordan Lee", "customer")]
+
+
+def test_a_call_reviewed_before_its_rep_was_named_gets_the_rep_s_speaker_when_named(cli, tmp_path):
+    call = tmp_path / "callback.txt"
+    call.write_text("Jordan Lee: Hi, thanks for calling back.\nAlex Rivera: Of course. Can you walk me through "
+                    "what happens today when an order comes in?\nJordan Lee: We copy it into a spreadsheet.\n")
+    code, _, err = cli("review", str(call), "--methodology", "discovery")  # no rep named: the first to talk
+    assert code == 0, err
+    out = tmp_path / "out"
+    code, _, err = cli("review", str(call), "--methodology", "discovery", "--rep", "Alex Rivera", "--out", str(out))
+    assert code == 0, err
+    turns = json.loads((out / "transcript.json").read_text())["segments"]
+    assert [t["role"] for t in turns] == ["customer", "rep", "customer"]
+    code, listed, _ = cli("turn", "1")
+    assert "call 1, transcript version 2\n  Transcript version 2: the rep set to Alex Rivera on 20" in listed
+    code, again, _ = cli("review", str(call), "--methodology", "discovery", "--rep", "Alex Rivera")
+    assert code == 0 and "(from the store)" in again  # the rep's speaker already: nothing changes
