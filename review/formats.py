@@ -23,6 +23,7 @@ from .speakers import (
     assign_roles,
     is_sound_only,
     looks_like_speaker_name,
+    rep_guessed_warning,
     speaker_label,
     split_role_suffix,
     split_speaker_prefixes,
@@ -65,6 +66,7 @@ class _Piece:
     end: float
     speaker: str
     text: str
+    words: list[tuple[float, float, str, float]] | None = None  # the tool's word times; None: spread evenly
 
 
 def _fail(path: Path, problem: str) -> InputError:
@@ -303,20 +305,55 @@ def _parse_plain_text(path: Path, text: str) -> tuple[list[_Piece], list[str]]:
     return pieces, [*notes, warning]
 
 
+def _foreign_json(path: Path, text: str) -> tuple[list[_Piece], list[str]] | None:
+    """Another tool's JSON transcript (review.foreign_json) as pieces with their word times, and a note
+    saying how it was read; None for JSON of no known shape (or not JSON: our reader says why)."""
+    from .foreign_json import ForeignJsonError, read_foreign, speaker_labels
+
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    try:
+        found = read_foreign(data)
+    except ForeignJsonError as exc:
+        raise _fail(path, f"{exc}; export the transcript again") from None
+    if found is None:
+        return None
+    labels = speaker_labels(found.turns)
+    pieces = []
+    for turn in found.turns:
+        if not turn.text or is_sound_only(turn.text):
+            continue
+        clamped = [(min(max(a, turn.start), turn.end), b, w, p) for a, b, w, p in turn.words]  # inside the turn
+        words = [(a, min(max(b, a), turn.end), w, p) for a, b, w, p in clamped]
+        speaker = speaker_label(labels.get(turn.speaker.strip(), "")) or UNKNOWN_SPEAKER
+        pieces.append(_Piece(turn.start, turn.end, speaker, turn.text, words or None))
+    if not pieces:
+        raise _fail(path, f"is a transcript from {found.tool} with no text; export the transcript again")
+    renamed = [f"{old} as {new}" for old, new in labels.items() if old != new]
+    note = f"read as a transcript from {found.tool}" + (f" (speakers {', '.join(renamed)})" if renamed else "")
+    return pieces, [note]
+
+
 def _pieces_to_segments(pieces: list[_Piece]) -> list[Segment]:
     """Merge consecutive pieces of one named speaker into turns; spread words evenly over
-    each piece (imported text has no word timings). "unknown" pieces are not merged: they may
-    be different people."""
+    each piece where the file has no word times (text, captions). "unknown" pieces are not merged:
+    they may be different people."""
     segments: list[Segment] = []
     for piece in sorted(pieces, key=lambda p: p.start):
-        tokens = piece.text.split()
-        step = (piece.end - piece.start) / len(tokens)
-        words = [  # built from our own floats: no validation needed (it dominated long files)
-            Word.model_construct(start=round(piece.start + i * step, 3),
-                                 end=round(piece.start + (i + 1) * step, 3), word=" " + token,
-                                 probability=1.0)
-            for i, token in enumerate(tokens)
-        ]
+        if piece.words:  # another tool's word times, checked and kept inside the piece (_foreign_json)
+            words = [Word.model_construct(start=round(a, 3), end=round(b, 3), word=" " + w, probability=prob)
+                     for a, b, w, prob in piece.words]
+        else:
+            tokens = piece.text.split()
+            step = (piece.end - piece.start) / len(tokens)
+            words = [  # built from our own floats: no validation needed (it dominated long files)
+                Word.model_construct(start=round(piece.start + i * step, 3),
+                                     end=round(piece.start + (i + 1) * step, 3), word=" " + token,
+                                     probability=1.0)
+                for i, token in enumerate(tokens)
+            ]
         last = segments[-1] if segments else None
         if last and last.speaker == piece.speaker and piece.speaker != UNKNOWN_SPEAKER:
             last.text = f"{last.text} {piece.text}"
@@ -376,7 +413,8 @@ def load_transcript(path: str | Path, rep_speaker: str | None = None,
         raise _fail(path, "is empty; export the call again as WebVTT or SRT")
 
     head = text.lstrip()
-    if suffix == ".json" or head.startswith("{"):
+    foreign = _foreign_json(path, text) if suffix == ".json" or head.startswith("{") else None
+    if foreign is None and (suffix == ".json" or head.startswith("{")):
         try:
             transcript = load_json_transcript(path, text, rep_speaker)
             if max_turns is not None and len(transcript.segments) > max_turns:
@@ -387,7 +425,10 @@ def load_transcript(path: str | Path, rep_speaker: str | None = None,
                 raise
     warnings: list[str] = []
     has_cues = any(_CUE_TIMING.match(line) for line in text.split("\n"))
-    if head.startswith("WEBVTT") or suffix in {".vtt", ".srt"} or has_cues:
+    if foreign is not None:
+        kind = "json"
+        pieces, warnings = foreign
+    elif head.startswith("WEBVTT") or suffix in {".vtt", ".srt"} or has_cues:
         kind = "vtt" if head.startswith("WEBVTT") or suffix == ".vtt" else "srt"
         pieces, warnings = _parse_cues(path, text)
     else:
@@ -407,6 +448,9 @@ def load_transcript(path: str | Path, rep_speaker: str | None = None,
     rep_speaker = rep_speaker or rep_hint
 
     segments = assign_roles(_pieces_to_segments(pieces), rep_speaker, rep_name)
+    rep = next((s.speaker for s in segments if s.role == "rep"), None)
+    if foreign is not None and not rep_speaker and rep is not None and re.fullmatch(r"speaker_\d+", rep):
+        warnings.append(rep_guessed_warning(rep))
     duration = round(max(s.end for s in segments), 3)
     if sum(len(s.words) for s in segments) >= 20 and not any(re.search(r"[.?!]", s.text) for s in segments):
         warnings.append("the transcript has no punctuation, so questions (sentences ending in '?') "

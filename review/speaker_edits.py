@@ -20,12 +20,14 @@ def with_rep_speaker(transcript: Transcript, rep_speaker: str) -> Transcript:
     transcript: a stored transcript. rep_speaker: one of its speakers (case and spacing ignored).
     Raises ConfigError naming the call's speakers when `rep_speaker` is not one of them.
     """
-    from .speakers import assign_roles
+    from .speakers import REP_GUESSED, assign_roles
 
     segments = assign_roles(transcript.segments, rep_speaker)
     if [s.role for s in segments] == [s.role for s in transcript.segments]:
         return transcript
-    return _with_turns(transcript, segments)
+    changed = _with_turns(transcript, segments)
+    changed.warnings = [w for w in changed.warnings if REP_GUESSED not in w]  # the rep is named now
+    return changed
 
 
 def _with_turns(transcript: Transcript, segments: list) -> Transcript:

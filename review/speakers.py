@@ -39,6 +39,15 @@ def unknown_turns_warning(unknown: int, total: int) -> str:
             "Who said a turn, or `callreview turn`)")
 
 
+# what the warning says where the rep was only guessed (a tool that numbers its speakers); naming the rep ends it
+REP_GUESSED = "so the rep is taken to be"
+
+
+def rep_guessed_warning(rep: str) -> str:
+    return (f"the tool named its speakers by number, {REP_GUESSED} {rep}, the first to talk; if that is the "
+            "customer, say who the rep is (the call page's Manage this call -> Who is the rep, or --rep-speaker)")
+
+
 # Two-channel recordings put the rep on the left channel, which transcription names speaker_1.
 LEFT_CHANNEL_SPEAKER = "speaker_1"
 

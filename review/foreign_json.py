@@ -1,0 +1,167 @@
+"""Transcripts other tools write as JSON, read into turns with their word times:
+
+- AssemblyAI: `utterances` (`speaker` "A", "B"; times in milliseconds);
+- Deepgram: `results.utterances` (`speaker` 0, 1; seconds), as written with `utterances=true`;
+- Rev.ai: `monologues` (`speaker`, `speaker_name`; `elements` of text and punctuation, seconds);
+- Whisper's own JSON (OpenAI's `verbose_json`, whisper, faster-whisper and WhisperX dumps): `segments`
+  of `start`, `end`, `text`, with a `speaker` where WhisperX diarized them, else nobody named.
+
+A speaker a tool names by a letter or a number ("A", 0, "SPEAKER_00") becomes speaker_1, speaker_2 ...
+in the order they first speak (so the rep is found as for a recording: by name, else the first
+speaker); a speaker with a name keeps it. Our own JSON (review.transcript_json) has a `source` and is
+never read here. `read_foreign` says None for JSON of no known shape, and raises ForeignJsonError (a
+one-line reason) for a known shape with a broken or impossible field.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_SECONDS = 24 * 3600.0  # as review.transcript_json: a call longer than a day is a misread time
+
+
+class ForeignJsonError(ValueError):
+    """A transcript of a known tool's shape with a field that cannot be read."""
+
+
+@dataclass
+class ForeignTurn:
+    start: float
+    end: float
+    speaker: str  # the tool's label as given; None-like labels are "" (nobody named)
+    text: str
+    words: list[tuple[float, float, str, float]] = field(default_factory=list)  # start, end, word, probability
+
+
+@dataclass
+class ForeignTranscript:
+    tool: str  # "AssemblyAI", "Deepgram", "Rev.ai", "Whisper"
+    turns: list[ForeignTurn]
+
+
+def _seconds(value: Any, where: str, scale: float = 1.0) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ForeignJsonError(f"{where} is not a number of seconds")
+    seconds = float(value) / scale
+    if not math.isfinite(seconds) or not 0 <= seconds <= MAX_SECONDS:
+        raise ForeignJsonError(f"{where} is {value!r}, not a time within a day")
+    return seconds
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise ForeignJsonError(f"{where} is not text")
+    return " ".join(value.split())
+
+
+def _probability(value: Any) -> float:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    return min(max(float(value), 0.0), 1.0) if ok else 1.0
+
+
+def _words(items: Any, where: str, scale: float, text_key: str) -> list[tuple[float, float, str, float]]:
+    if not isinstance(items, list):
+        return []
+    out = []
+    for k, w in enumerate(items):
+        if not isinstance(w, dict):
+            raise ForeignJsonError(f"{where}.words[{k}] is not an object")
+        word = w.get(text_key, w.get("word", w.get("text")))
+        if "start" not in w or "end" not in w or word is None:
+            continue  # WhisperX leaves times off words it could not align: the turn's times stand
+        start = _seconds(w["start"], f"{where}.words[{k}].start", scale)
+        end = max(start, _seconds(w["end"], f"{where}.words[{k}].end", scale))
+        token = _text(word, f"{where}.words[{k}]")
+        if token:
+            out.append((start, end, token, _probability(w.get("confidence", w.get("probability", w.get("score"))))))
+    return out
+
+
+def _turn(item: Any, where: str, scale: float, speaker_key: str = "speaker", text_key: str = "text",
+          word_text: str = "text") -> ForeignTurn:
+    if not isinstance(item, dict):
+        raise ForeignJsonError(f"{where} is not an object")
+    for key in ("start", "end", text_key):
+        if key not in item:
+            raise ForeignJsonError(f"{where} has no '{key}'")
+    start = _seconds(item["start"], f"{where}.start", scale)
+    end = _seconds(item["end"], f"{where}.end", scale)
+    if end < start:
+        raise ForeignJsonError(f"{where} ends ({item['end']}) before it starts ({item['start']})")
+    speaker = item.get(speaker_key)
+    return ForeignTurn(start, end, "" if speaker is None else str(speaker), _text(item[text_key], f"{where}.{text_key}"),
+                       _words(item.get("words"), where, scale, word_text))
+
+
+def _rev_monologue(item: Any, where: str) -> ForeignTurn:
+    """A Rev.ai monologue: its text and punctuation elements joined, times from the timed ones."""
+    if not isinstance(item, dict) or not isinstance(item.get("elements"), list):
+        raise ForeignJsonError(f"{where} has no 'elements'")
+    text, words = "", []
+    for k, e in enumerate(item["elements"]):
+        if not isinstance(e, dict):
+            raise ForeignJsonError(f"{where}.elements[{k}] is not an object")
+        value = e.get("value")
+        if not isinstance(value, str):
+            continue
+        text += value
+        if e.get("type") == "text" and "ts" in e and "end_ts" in e:
+            start = _seconds(e["ts"], f"{where}.elements[{k}].ts")
+            words.append((start, max(start, _seconds(e["end_ts"], f"{where}.elements[{k}].end_ts")),
+                          value.strip(), _probability(e.get("confidence"))))
+    if not words:
+        raise ForeignJsonError(f"{where} has no timed words ('ts', 'end_ts')")
+    name = item.get("speaker_name")
+    speaker = name if isinstance(name, str) and name.strip() else str(item.get("speaker", ""))
+    return ForeignTurn(words[0][0], max(w[1] for w in words), speaker, " ".join(text.split()), words)
+
+
+def _listed(items: Any, where: str) -> list:
+    if not isinstance(items, list):
+        raise ForeignJsonError(f"'{where}' is not a list")
+    return items
+
+
+def read_foreign(data: Any) -> ForeignTranscript | None:
+    """The turns of another tool's JSON transcript, or None when `data` is none of the known shapes."""
+    if not isinstance(data, dict) or "source" in data:  # ours, or not a transcript object at all
+        return None
+    if "utterances" in data and "results" not in data:  # AssemblyAI
+        items = _listed(data["utterances"], "utterances")
+        return ForeignTranscript("AssemblyAI", [_turn(u, f"utterances[{i}]", 1000.0, word_text="text")
+                                                for i, u in enumerate(items)])
+    results = data.get("results")
+    if isinstance(results, dict) and "utterances" in results:  # Deepgram
+        items = _listed(results["utterances"], "results.utterances")
+        return ForeignTranscript("Deepgram", [_turn(u, f"results.utterances[{i}]", 1.0, text_key="transcript",
+                                                    word_text="punctuated_word")
+                                              for i, u in enumerate(items)])
+    if "monologues" in data:  # Rev.ai
+        items = _listed(data["monologues"], "monologues")
+        return ForeignTranscript("Rev.ai", [_rev_monologue(m, f"monologues[{i}]") for i, m in enumerate(items)])
+    segments = data.get("segments")
+    if isinstance(segments, list) and segments and all(isinstance(s, dict) and "role" not in s for s in segments):
+        return ForeignTranscript("Whisper", [_turn(s, f"segments[{i}]", 1.0, word_text="word")
+                                             for i, s in enumerate(segments)])
+    return None
+
+
+_MACHINE_LABEL = re.compile(r"(?:speaker[ _-]?)?(?:[a-z]|\d{1,3})", re.IGNORECASE)
+
+
+def speaker_labels(turns: list[ForeignTurn]) -> dict[str, str]:
+    """The tool's speaker label -> ours: "A", 0, "SPEAKER_00" -> speaker_1, speaker_2 ... in the order
+    they first speak; a name stays as it is; no label -> "" (nobody named)."""
+    out: dict[str, str] = {}
+    for turn in turns:
+        label = turn.speaker.strip()
+        if label in out or not label:
+            continue
+        if _MACHINE_LABEL.fullmatch(label):
+            out[label] = f"speaker_{sum(1 for v in out.values() if v.startswith('speaker_')) + 1}"
+        else:
+            out[label] = label
+    return out

@@ -1,0 +1,114 @@
+"""Transcripts other tools write as JSON (review.foreign_json): AssemblyAI, Deepgram, Rev.ai, WhisperX and
+OpenAI's verbose_json, read with their speakers and word times; broken ones refused in one line. The
+files in tests/data/transcripts/other_tools hold one call in each tool's shape (see its README)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_rework import make_services
+
+from review.errors import InputError
+from review.formats import load_transcript
+from review.pipeline import review_file
+from review.rework import change_rep_speaker
+from review.speakers import REP_GUESSED, UNNAMED_WARNING, speaker_flags
+
+OTHER = Path(__file__).parent / "data" / "transcripts" / "other_tools"
+FIRST_WORDS = ["Hi", "Alex,", "thanks", "for", "calling", "back."]
+
+
+@pytest.mark.parametrize(("name", "tool", "speakers"), [
+    ("assemblyai.json", "AssemblyAI", ["speaker_1", "speaker_2"]),
+    ("deepgram.json", "Deepgram", ["speaker_1", "speaker_2"]),
+    ("whisperx.json", "Whisper", ["speaker_1", "speaker_2"]),
+    ("revai.json", "Rev.ai", ["Jordan Lee", "Alex Rivera"]),
+])
+def test_each_tool_s_transcript_keeps_its_speakers_turns_and_word_times(name, tool, speakers):
+    t = load_transcript(OTHER / name)
+    assert t.source.format == "json" and t.warnings[0].startswith(f"read as a transcript from {tool}")
+    assert [s.speaker for s in t.segments] == [speakers[0], speakers[1]] * 2 + [speakers[0]]
+    assert t.segments[1].text == ("Of course, Jordan. Can you walk me through what happens today when a carrier "
+                                  "cancels?")
+    first = t.segments[0]
+    assert (first.start, first.end) == (0.24, 2.66)  # the tool's times, not an estimate
+    assert [w.word.strip(" ,.") for w in first.words] == [w.strip(",.") for w in FIRST_WORDS]
+    assert first.words[1].start == 0.54 and first.words[-1].end == 2.66  # each word where the tool put it
+    assert t.metrics.patience_s is not None  # measured pauses
+
+
+def test_numbered_speakers_make_a_guessed_rep_that_naming_the_rep_settles(settings):
+    t = load_transcript(OTHER / "assemblyai.json", rep_name="Alex Rivera")
+    assert t.warnings[0] == "read as a transcript from AssemblyAI (speakers B as speaker_1, A as speaker_2)"
+    assert [w for w in t.warnings if REP_GUESSED in w] == [
+        "the tool named its speakers by number, so the rep is taken to be speaker_1, the first to talk; if that is "
+        "the customer, say who the rep is (the call page's Manage this call -> Who is the rep, or --rep-speaker)"]
+    chosen = load_transcript(OTHER / "assemblyai.json", rep_speaker="speaker_2")
+    assert [s.role for s in chosen.segments[:2]] == ["customer", "rep"]
+    assert not [w for w in chosen.warnings if REP_GUESSED in w]
+    # named speakers need no guess: Rev.ai's names find the call's rep
+    named = load_transcript(OTHER / "revai.json", rep_name="Alex Rivera")
+    assert [s.role for s in named.segments[:2]] == ["customer", "rep"] and len(named.warnings) == 1
+    # a stored call: naming the rep ends the warning
+    services = make_services(settings)
+    first = review_file(OTHER / "deepgram.json", services, "discovery", rep="Alex Rivera")
+    assert any(REP_GUESSED in w for w in first.transcript.warnings)
+    changed = change_rep_speaker(first.call_id, services, "speaker_2")
+    assert changed.transcript.metrics.rep_speaker == "speaker_2"
+    assert not any(REP_GUESSED in w for w in changed.transcript.warnings)
+    quotes = [q for c in changed.scorecard.criteria for q in c.evidence]
+    assert quotes and all(q.role == "rep" for q in quotes if q.role != "customer")
+
+
+def test_whisper_json_without_speakers_is_flagged_and_its_turns_can_be_named(settings):
+    t = load_transcript(OTHER / "openai_verbose.json")
+    assert {s.speaker for s in t.segments} == {"unknown"} and len(t.segments) == 5  # one turn a segment
+    assert speaker_flags(t) == [UNNAMED_WARNING]
+    assert t.segments[0].words[0].start == 0.24  # words spread over the segment's own times
+
+
+def test_the_review_command_reads_a_tool_s_json(cli, tmp_path):
+    out = tmp_path / "out"
+    code, stdout, err = cli("review", str(OTHER / "revai.json"), "--methodology", "discovery", "--rep", "Alex Rivera",
+                            "--out", str(out))
+    assert code == 0, err
+    turns = json.loads((out / "transcript.json").read_text())["segments"]
+    assert [(t["speaker"], t["role"]) for t in turns[:2]] == [("Jordan Lee", "customer"), ("Alex Rivera", "rep")]
+    card = json.loads((out / "scorecard.json").read_text())
+    for crit in card["criteria"]:
+        for ev in crit["evidence"]:
+            turn = next(t for t in turns if t["id"] == ev["segment_id"])
+            assert ev["quote"] in turn["text"] and turn["start"] - 0.01 <= ev["start"] <= turn["end"] + 0.01
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"utterances": [{"speaker": "A", "end": 900, "text": "Hi."}]}, "utterances[0] has no 'start'"),
+    ({"utterances": [{"speaker": "A", "start": -5, "end": 900, "text": "Hi."}]},
+     "utterances[0].start is -5, not a time within a day"),
+    ({"utterances": [{"speaker": "A", "start": 900, "end": 100, "text": "Hi."}]},
+     "utterances[0] ends (100) before it starts (900)"),
+    ({"utterances": "all of it"}, "'utterances' is not a list"),
+    ({"results": {"utterances": [{"start": 0, "end": "1.0", "transcript": "Hi"}]}},
+     "results.utterances[0].end is not a number of seconds"),
+    ({"monologues": [{"speaker": 0, "elements": [{"type": "text", "value": "Hi"}]}]},
+     "monologues[0] has no timed words"),
+    ({"segments": [{"start": 0, "end": 1e300, "text": "Hi"}]}, "segments[0].end is 1e+300, not a time within a day"),
+    ({"utterances": [{"speaker": "A", "start": 0, "end": 900, "text": "[Music]"}]},
+     "is a transcript from AssemblyAI with no text"),
+])
+def test_a_broken_transcript_from_a_tool_is_refused_in_one_line(tmp_path, data, message):
+    f = tmp_path / "export.json"
+    f.write_text(json.dumps(data))
+    with pytest.raises(InputError) as refused:
+        load_transcript(f)
+    text = str(refused.value)
+    assert text.startswith(f"{f}: ") and message in text and "\n" not in text, text
+
+
+def test_json_of_no_known_shape_is_still_read_as_ours_and_says_why_not(tmp_path):
+    f = tmp_path / "other.json"
+    f.write_text(json.dumps({"items": [1, 2]}))
+    with pytest.raises(InputError, match="field source: Field required"):
+        load_transcript(f)
