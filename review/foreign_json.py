@@ -1,7 +1,9 @@
 """Transcripts other tools write as JSON, read into turns with their word times:
 
-- AssemblyAI: `utterances` (`speaker` "A", "B"; times in milliseconds);
-- Deepgram: `results.utterances` (`speaker` 0, 1; seconds), as written with `utterances=true`;
+- AssemblyAI: `utterances` (`speaker` "A", "B"; times in milliseconds), or its `words` alone where it
+  ran without speaker labels (`utterances` null);
+- Deepgram: `results.utterances` (`speaker` 0, 1; seconds), as written with `utterances=true`, else the
+  words of its first channel (with their speakers where it diarized);
 - Rev.ai: `monologues` (`speaker`, `speaker_name`; `elements` of text and punctuation, seconds);
 - Whisper's own JSON (OpenAI's `verbose_json`, whisper, faster-whisper and WhisperX dumps): `segments`
   of `start`, `end`, `text`, with a `speaker` where WhisperX diarized them, else nobody named.
@@ -62,22 +64,44 @@ def _probability(value: Any) -> float:
     return min(max(float(value), 0.0), 1.0) if ok else 1.0
 
 
-def _words(items: Any, where: str, scale: float, text_key: str) -> list[tuple[float, float, str, float]]:
+def _timed_words(items: Any, where: str, scale: float, text_key: str) -> list[tuple[float, float, str, float, str]]:
+    """(start, end, word, probability, speaker or "") of each timed word of the list `where`."""
     if not isinstance(items, list):
         return []
     out = []
     for k, w in enumerate(items):
         if not isinstance(w, dict):
-            raise ForeignJsonError(f"{where}.words[{k}] is not an object")
+            raise ForeignJsonError(f"{where}[{k}] is not an object")
         word = w.get(text_key, w.get("word", w.get("text")))
         if "start" not in w or "end" not in w or word is None:
             continue  # WhisperX leaves times off words it could not align: the turn's times stand
-        start = _seconds(w["start"], f"{where}.words[{k}].start", scale)
-        end = max(start, _seconds(w["end"], f"{where}.words[{k}].end", scale))
-        token = _text(word, f"{where}.words[{k}]")
+        start = _seconds(w["start"], f"{where}[{k}].start", scale)
+        end = max(start, _seconds(w["end"], f"{where}[{k}].end", scale))
+        token = _text(word, f"{where}[{k}]")
+        speaker = w.get("speaker")
         if token:
-            out.append((start, end, token, _probability(w.get("confidence", w.get("probability", w.get("score"))))))
+            out.append((start, end, token, _probability(w.get("confidence", w.get("probability", w.get("score")))),
+                        "" if speaker is None else str(speaker)))
     return out
+
+
+def _words(items: Any, where: str, scale: float, text_key: str) -> list[tuple[float, float, str, float]]:
+    return [w[:4] for w in _timed_words(items, where, scale, text_key)]
+
+
+def _turns_of_words(words: list[tuple[float, float, str, float, str]]) -> list[ForeignTurn]:
+    """Turns from a transcript's word list alone (a tool run without its utterances): a new turn where
+    the speaker changes, and, where no speaker is given, at each sentence's end."""
+    turns: list[ForeignTurn] = []
+    for start, end, word, probability, speaker in words:
+        last = turns[-1] if turns else None
+        ended = last is not None and not speaker and last.text.endswith((".", "?", "!"))
+        if last is None or last.speaker != speaker or ended:
+            turns.append(ForeignTurn(start, end, speaker, word, [(start, end, word, probability)]))
+        else:
+            last.text, last.end = f"{last.text} {word}", max(last.end, end)
+            last.words.append((start, end, word, probability))
+    return turns
 
 
 def _turn(item: Any, where: str, scale: float, speaker_key: str = "speaker", text_key: str = "text",
@@ -93,7 +117,7 @@ def _turn(item: Any, where: str, scale: float, speaker_key: str = "speaker", tex
         raise ForeignJsonError(f"{where} ends ({item['end']}) before it starts ({item['start']})")
     speaker = item.get(speaker_key)
     return ForeignTurn(start, end, "" if speaker is None else str(speaker), _text(item[text_key], f"{where}.{text_key}"),
-                       _words(item.get("words"), where, scale, word_text))
+                       _words(item.get("words"), f"{where}.words", scale, word_text))
 
 
 def _rev_monologue(item: Any, where: str) -> ForeignTurn:
@@ -119,6 +143,15 @@ def _rev_monologue(item: Any, where: str) -> ForeignTurn:
     return ForeignTurn(words[0][0], max(w[1] for w in words), speaker, " ".join(text.split()), words)
 
 
+def _deepgram_words(results: Any) -> list | None:
+    """Deepgram's results.channels[0].alternatives[0].words, or None where the JSON has no such list."""
+    try:
+        words = results["channels"][0]["alternatives"][0]["words"]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return words if isinstance(words, list) else None
+
+
 def _listed(items: Any, where: str) -> list:
     if not isinstance(items, list):
         raise ForeignJsonError(f"'{where}' is not a list")
@@ -130,6 +163,8 @@ def read_foreign(data: Any) -> ForeignTranscript | None:
     if not isinstance(data, dict) or "source" in data:  # ours, or not a transcript object at all
         return None
     if "utterances" in data and "results" not in data:  # AssemblyAI
+        if data["utterances"] is None and isinstance(data.get("words"), list):  # run without speaker labels
+            return ForeignTranscript("AssemblyAI", _turns_of_words(_timed_words(data["words"], "words", 1000.0, "text")))
         items = _listed(data["utterances"], "utterances")
         return ForeignTranscript("AssemblyAI", [_turn(u, f"utterances[{i}]", 1000.0, word_text="text")
                                                 for i, u in enumerate(items)])
@@ -139,6 +174,10 @@ def read_foreign(data: Any) -> ForeignTranscript | None:
         return ForeignTranscript("Deepgram", [_turn(u, f"results.utterances[{i}]", 1.0, text_key="transcript",
                                                     word_text="punctuated_word")
                                               for i, u in enumerate(items)])
+    words = _deepgram_words(results)
+    if words is not None:  # Deepgram without utterances=true: its words (with speakers where diarized)
+        return ForeignTranscript("Deepgram", _turns_of_words(
+            _timed_words(words, "results.channels[0].alternatives[0].words", 1.0, "punctuated_word")))
     if "monologues" in data:  # Rev.ai
         items = _listed(data["monologues"], "monologues")
         return ForeignTranscript("Rev.ai", [_rev_monologue(m, f"monologues[{i}]") for i, m in enumerate(items)])

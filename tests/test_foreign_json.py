@@ -39,6 +39,28 @@ def test_each_tool_s_transcript_keeps_its_speakers_turns_and_word_times(name, to
     assert t.metrics.patience_s is not None  # measured pauses
 
 
+def test_a_tool_run_without_its_utterances_is_read_from_its_words(tmp_path):
+    """AssemblyAI without speaker labels writes "utterances": null and its words; Deepgram without
+    utterances=true writes only its channel's words (each with a speaker where it diarized)."""
+    aai = json.loads((OTHER / "assemblyai.json").read_text())
+    plain = {"text": aai["text"], "utterances": None,
+             "words": [{k: v for k, v in w.items() if k != "speaker"} for u in aai["utterances"] for w in u["words"]]}
+    f = tmp_path / "aai.json"
+    f.write_text(json.dumps(plain))
+    t = load_transcript(f)
+    assert [s.text for s in t.segments][:3] == ["Hi Alex, thanks for calling back.", "Of course, Jordan.",
+                                                "Can you walk me through what happens today when a carrier cancels?"]
+    assert {s.speaker for s in t.segments} == {"unknown"} and t.segments[1].words[0].start == 3.26
+    dg = json.loads((OTHER / "deepgram.json").read_text())
+    words = [w for u in dg["results"]["utterances"] for w in u["words"]]
+    f.write_text(json.dumps({"metadata": dg["metadata"],
+                             "results": {"channels": [{"alternatives": [{"transcript": "...", "words": words}]}]}}))
+    t = load_transcript(f)
+    assert [s.speaker for s in t.segments] == ["speaker_1", "speaker_2", "speaker_1", "speaker_2", "speaker_1"]
+    assert t.segments[1].text.startswith("Of course, Jordan. Can you") and t.warnings[0].startswith(
+        "read as a transcript from Deepgram")
+
+
 def test_numbered_speakers_make_a_guessed_rep_that_naming_the_rep_settles(settings):
     t = load_transcript(OTHER / "assemblyai.json", rep_name="Alex Rivera")
     assert t.warnings[0] == "read as a transcript from AssemblyAI (speakers B as speaker_1, A as speaker_2)"
