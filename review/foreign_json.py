@@ -4,6 +4,8 @@
   ran without speaker labels (`utterances` null);
 - Deepgram: `results.utterances` (`speaker` 0, 1; seconds), as written with `utterances=true`, else the
   words of its first channel (with their speakers where it diarized);
+- Gong: `callTranscripts[0].transcript` (the calls/transcript API: a monologue per `speakerId`, its
+  `sentences` timed in milliseconds);
 - Rev.ai: `monologues` (`speaker`, `speaker_name`; `elements` of text and punctuation, seconds);
 - Whisper's own JSON (OpenAI's `verbose_json`, whisper, faster-whisper and WhisperX dumps): `segments`
   of `start`, `end`, `text`, with a `speaker` where WhisperX diarized them, else nobody named.
@@ -40,7 +42,7 @@ class ForeignTurn:
 
 @dataclass
 class ForeignTranscript:
-    tool: str  # "AssemblyAI", "Deepgram", "Rev.ai", "Whisper"
+    tool: str  # "AssemblyAI", "Deepgram", "Gong", "Rev.ai", "Whisper"
     turns: list[ForeignTurn]
 
 
@@ -178,6 +180,20 @@ def read_foreign(data: Any) -> ForeignTranscript | None:
     if words is not None:  # Deepgram without utterances=true: its words (with speakers where diarized)
         return ForeignTranscript("Deepgram", _turns_of_words(
             _timed_words(words, "results.channels[0].alternatives[0].words", 1.0, "punctuated_word")))
+    if "callTranscripts" in data:  # Gong: each sentence keeps its own times, one speaker's run is one turn
+        calls = _listed(data["callTranscripts"], "callTranscripts")
+        if not calls or not isinstance(calls[0], dict):
+            raise ForeignJsonError("'callTranscripts' holds no call")
+        turns = []
+        for i, m in enumerate(_listed(calls[0].get("transcript"), "callTranscripts[0].transcript")):
+            where = f"callTranscripts[0].transcript[{i}]"
+            if not isinstance(m, dict):
+                raise ForeignJsonError(f"{where} is not an object")
+            for k, sentence in enumerate(_listed(m.get("sentences"), f"{where}.sentences")):
+                turn = _turn(sentence, f"{where}.sentences[{k}]", 1000.0)
+                turn.speaker = str(m.get("speakerId", ""))
+                turns.append(turn)
+        return ForeignTranscript("Gong", turns)
     if "monologues" in data:  # Rev.ai
         items = _listed(data["monologues"], "monologues")
         return ForeignTranscript("Rev.ai", [_rev_monologue(m, f"monologues[{i}]") for i, m in enumerate(items)])
@@ -188,7 +204,7 @@ def read_foreign(data: Any) -> ForeignTranscript | None:
     return None
 
 
-_MACHINE_LABEL = re.compile(r"(?:speaker[ _-]?)?(?:[a-z]|\d{1,3})", re.IGNORECASE)
+_MACHINE_LABEL = re.compile(r"(?:speaker[ _-]?)?(?:[a-z]|\d+)", re.IGNORECASE)  # "A", 0, SPEAKER_00, Gong's ids
 
 
 def speaker_labels(turns: list[ForeignTurn]) -> dict[str, str]:

@@ -61,6 +61,32 @@ def test_a_tool_run_without_its_utterances_is_read_from_its_words(tmp_path):
         "read as a transcript from Deepgram")
 
 
+def test_a_gong_transcript_keeps_each_sentence_s_time_and_joins_a_speaker_s_run(tmp_path):
+    """Gong's calls/transcript API: monologues by speakerId, each sentence timed in milliseconds."""
+    gong = {"requestId": "4al018gzaztcr8nbukw", "records": {"totalRecords": 1, "currentPageSize": 1},
+            "callTranscripts": [{"callId": "7782342274025937895", "transcript": [
+                {"speakerId": "6432345678555530067", "topic": "Call Setup", "sentences": [
+                    {"start": 240, "end": 2660, "text": "Hi Alex, thanks for calling back."}]},
+                {"speakerId": "1122334455667788990", "topic": "Discovery", "sentences": [
+                    {"start": 3260, "end": 4400, "text": "Of course, Jordan."},
+                    {"start": 4500, "end": 9580, "text": "Can you walk me through what happens when a carrier cancels?"}]},
+                {"speakerId": "6432345678555530067", "topic": "Discovery", "sentences": [
+                    {"start": 10480, "end": 16300, "text": "Someone rebuilds the route by hand."}]}]}]}
+    f = tmp_path / "gong.json"
+    f.write_text(json.dumps(gong))
+    t = load_transcript(f)
+    assert t.warnings[0] == ("read as a transcript from Gong (speakers 6432345678555530067 as speaker_1, "
+                             "1122334455667788990 as speaker_2)")
+    assert [(s.speaker, s.start, s.end) for s in t.segments] == [
+        ("speaker_1", 0.24, 2.66), ("speaker_2", 3.26, 9.58), ("speaker_1", 10.48, 16.3)]
+    assert t.segments[1].text == "Of course, Jordan. Can you walk me through what happens when a carrier cancels?"
+    assert t.segments[1].words[3].start == 4.5  # the second sentence starts where Gong says
+    gong["callTranscripts"][0]["transcript"][1]["sentences"][0].pop("end")
+    f.write_text(json.dumps(gong))
+    with pytest.raises(InputError, match=r"callTranscripts\[0\]\.transcript\[1\]\.sentences\[0\] has no 'end'"):
+        load_transcript(f)
+
+
 def test_numbered_speakers_make_a_guessed_rep_that_naming_the_rep_settles(settings):
     t = load_transcript(OTHER / "assemblyai.json", rep_name="Alex Rivera")
     assert t.warnings[0] == "read as a transcript from AssemblyAI (speakers B as speaker_1, A as speaker_2)"
