@@ -160,48 +160,72 @@ def _listed(items: Any, where: str) -> list:
     return items
 
 
+def _assemblyai(data: dict) -> ForeignTranscript | None:
+    if "utterances" not in data or "results" in data:
+        return None
+    if data["utterances"] is None and isinstance(data.get("words"), list):  # run without speaker labels
+        return ForeignTranscript("AssemblyAI", _turns_of_words(_timed_words(data["words"], "words", 1000.0, "text")))
+    items = _listed(data["utterances"], "utterances")
+    return ForeignTranscript("AssemblyAI", [_turn(u, f"utterances[{i}]", 1000.0) for i, u in enumerate(items)])
+
+
+def _deepgram(data: dict) -> ForeignTranscript | None:
+    results = data.get("results")
+    if isinstance(results, dict) and "utterances" in results:
+        items = _listed(results["utterances"], "results.utterances")
+        return ForeignTranscript("Deepgram", [_turn(u, f"results.utterances[{i}]", 1.0, text_key="transcript",
+                                                    word_text="punctuated_word") for i, u in enumerate(items)])
+    words = _deepgram_words(results)
+    if words is None:
+        return None
+    # without utterances=true: its words (with speakers where it diarized)
+    return ForeignTranscript("Deepgram", _turns_of_words(
+        _timed_words(words, "results.channels[0].alternatives[0].words", 1.0, "punctuated_word")))
+
+
+def _gong(data: dict) -> ForeignTranscript | None:
+    """Each sentence keeps its own times; one speaker's run becomes one turn (review.formats merges)."""
+    if "callTranscripts" not in data:
+        return None
+    calls = _listed(data["callTranscripts"], "callTranscripts")
+    if not calls or not isinstance(calls[0], dict):
+        raise ForeignJsonError("'callTranscripts' holds no call")
+    turns = []
+    for i, m in enumerate(_listed(calls[0].get("transcript"), "callTranscripts[0].transcript")):
+        where = f"callTranscripts[0].transcript[{i}]"
+        if not isinstance(m, dict):
+            raise ForeignJsonError(f"{where} is not an object")
+        for k, sentence in enumerate(_listed(m.get("sentences"), f"{where}.sentences")):
+            turn = _turn(sentence, f"{where}.sentences[{k}]", 1000.0)
+            turn.speaker = str(m.get("speakerId", ""))
+            turns.append(turn)
+    return ForeignTranscript("Gong", turns)
+
+
+def _revai(data: dict) -> ForeignTranscript | None:
+    if "monologues" not in data:
+        return None
+    items = _listed(data["monologues"], "monologues")
+    return ForeignTranscript("Rev.ai", [_rev_monologue(m, f"monologues[{i}]") for i, m in enumerate(items)])
+
+
+def _whisper(data: dict) -> ForeignTranscript | None:
+    segments = data.get("segments")
+    if not isinstance(segments, list) or not segments or not all(
+            isinstance(s, dict) and "role" not in s for s in segments):  # our segments have roles
+        return None
+    return ForeignTranscript("Whisper", [_turn(s, f"segments[{i}]", 1.0, word_text="word")
+                                         for i, s in enumerate(segments)])
+
+
+_READERS = (_assemblyai, _deepgram, _gong, _revai, _whisper)
+
+
 def read_foreign(data: Any) -> ForeignTranscript | None:
     """The turns of another tool's JSON transcript, or None when `data` is none of the known shapes."""
     if not isinstance(data, dict) or "source" in data:  # ours, or not a transcript object at all
         return None
-    if "utterances" in data and "results" not in data:  # AssemblyAI
-        if data["utterances"] is None and isinstance(data.get("words"), list):  # run without speaker labels
-            return ForeignTranscript("AssemblyAI", _turns_of_words(_timed_words(data["words"], "words", 1000.0, "text")))
-        items = _listed(data["utterances"], "utterances")
-        return ForeignTranscript("AssemblyAI", [_turn(u, f"utterances[{i}]", 1000.0, word_text="text")
-                                                for i, u in enumerate(items)])
-    results = data.get("results")
-    if isinstance(results, dict) and "utterances" in results:  # Deepgram
-        items = _listed(results["utterances"], "results.utterances")
-        return ForeignTranscript("Deepgram", [_turn(u, f"results.utterances[{i}]", 1.0, text_key="transcript",
-                                                    word_text="punctuated_word")
-                                              for i, u in enumerate(items)])
-    words = _deepgram_words(results)
-    if words is not None:  # Deepgram without utterances=true: its words (with speakers where diarized)
-        return ForeignTranscript("Deepgram", _turns_of_words(
-            _timed_words(words, "results.channels[0].alternatives[0].words", 1.0, "punctuated_word")))
-    if "callTranscripts" in data:  # Gong: each sentence keeps its own times, one speaker's run is one turn
-        calls = _listed(data["callTranscripts"], "callTranscripts")
-        if not calls or not isinstance(calls[0], dict):
-            raise ForeignJsonError("'callTranscripts' holds no call")
-        turns = []
-        for i, m in enumerate(_listed(calls[0].get("transcript"), "callTranscripts[0].transcript")):
-            where = f"callTranscripts[0].transcript[{i}]"
-            if not isinstance(m, dict):
-                raise ForeignJsonError(f"{where} is not an object")
-            for k, sentence in enumerate(_listed(m.get("sentences"), f"{where}.sentences")):
-                turn = _turn(sentence, f"{where}.sentences[{k}]", 1000.0)
-                turn.speaker = str(m.get("speakerId", ""))
-                turns.append(turn)
-        return ForeignTranscript("Gong", turns)
-    if "monologues" in data:  # Rev.ai
-        items = _listed(data["monologues"], "monologues")
-        return ForeignTranscript("Rev.ai", [_rev_monologue(m, f"monologues[{i}]") for i, m in enumerate(items)])
-    segments = data.get("segments")
-    if isinstance(segments, list) and segments and all(isinstance(s, dict) and "role" not in s for s in segments):
-        return ForeignTranscript("Whisper", [_turn(s, f"segments[{i}]", 1.0, word_text="word")
-                                             for i, s in enumerate(segments)])
-    return None
+    return next((found for read in _READERS if (found := read(data)) is not None), None)
 
 
 _MACHINE_LABEL = re.compile(r"(?:speaker[ _-]?)?(?:[a-z]|\d+)", re.IGNORECASE)  # "A", 0, SPEAKER_00, Gong's ids
