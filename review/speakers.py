@@ -102,15 +102,40 @@ def speaker_for_rep(named: list[str], rep_name: str | None) -> str | None:
     return sellers[0] if len(sellers) == 1 else None
 
 
+_INTRO_TURNS = 3  # a rep introduces themselves in their first turns ("Hi Jordan, this is Alex from ...")
+
+
+def introduced_speaker(segments: list[Segment], rep_name: str | None) -> str | None:
+    """The one speaker who introduces themselves by the rep's first name in their first turns ("this is
+    Alex", "I'm Alex", "my name is Alex", "Alex here"); None when no one, or more than one, does. Being
+    named is not enough: "Hi Alex, thanks for calling back" is the customer speaking to the rep."""
+    words = (rep_name or "").split()
+    if not words:
+        return None
+    first = re.escape(words[0])
+    intro = re.compile(rf"\b(?:this is|i'm|i am|my name is|it's|it is|name's)\s+{first}\b|\b{first}\s+(?:here|speaking)\b",
+                       re.IGNORECASE)
+    said: dict[str, int] = {}
+    found: set[str] = set()
+    for seg in sorted(segments, key=lambda s: (s.start, s.id)):
+        if seg.speaker == UNKNOWN_SPEAKER:
+            continue
+        said[seg.speaker] = said.get(seg.speaker, 0) + 1
+        if said[seg.speaker] <= _INTRO_TURNS and intro.search(seg.text):
+            found.add(seg.speaker)
+    return found.pop() if len(found) == 1 else None
+
+
 def assign_roles(segments: list[Segment], rep_speaker: str | None = None,
                  rep_name: str | None = None) -> list[Segment]:
     """Return copies of `segments` with `role` set.
 
     segments: the transcript's turns, in any order.
     rep_speaker: the speaker who is the rep. None (or "") picks the speaker the labels say
-        (`speaker_for_rep`: the call's rep by name, or a "Rep:" label), else "speaker_1" when present
-        (the left channel of a two-channel recording), else the first named speaker to talk who is
-        not labelled as the buyer ("Prospect:", "Customer:").
+        (`speaker_for_rep`: the call's rep by name, or a "Rep:" label), else the one who introduces
+        themselves by the rep's name (`introduced_speaker`), else "speaker_1" when present (the left
+        channel of a two-channel recording), else the first named speaker to talk who is not labelled
+        as the buyer ("Prospect:", "Customer:").
         Every other named speaker becomes "customer"; the speaker "unknown" stays "unknown".
     rep_name: the call's rep, as the manager names them ("Alex Rivera").
 
@@ -135,6 +160,8 @@ def assign_roles(segments: list[Segment], rep_speaker: str | None = None,
             )
     elif (labelled := speaker_for_rep(named, rep_name)) is not None:
         rep = labelled
+    elif (introduced := introduced_speaker(segments, rep_name)) is not None:
+        rep = introduced
     elif LEFT_CHANNEL_SPEAKER in named:
         rep = LEFT_CHANNEL_SPEAKER
     else:

@@ -270,9 +270,12 @@ class _Attribution:
 
 
 def _attribution(method: str, segments: list[Segment], rep_speaker: str | None,
-                 rep_voice: VoiceProfile | None, voices: dict[str, np.ndarray]) -> _Attribution:
+                 rep_voice: VoiceProfile | None, voices: dict[str, np.ndarray],
+                 rep_name: str | None = None) -> _Attribution:
     """How the rep is chosen: --rep-speaker, else the voice profile (mono with voices found),
-    else the left channel / the first speaker; and the line that says so."""
+    else the left channel, else the speaker who introduces themselves by the rep's name, else the
+    first speaker; and the line that says so."""
+    from .speakers import introduced_speaker
     from .voices import match_note, similarities
 
     speakers = list(dict.fromkeys(s.speaker for s in sorted(segments, key=lambda s: s.start)))
@@ -290,6 +293,11 @@ def _attribution(method: str, segments: list[Segment], rep_speaker: str | None,
     if method == "channels":
         return _Attribution(SpeakerAttribution(method=method, rep_chosen_by="left channel",
                                                note="rep is speaker_1 (the left channel)"), None)
+    introduced = introduced_speaker(segments, rep_name)
+    if introduced is not None:
+        return _Attribution(SpeakerAttribution(
+            method=method, rep_chosen_by="self-introduction",
+            note=f"rep is {introduced} (introduced themselves as {(rep_name or '').split()[0]})"), introduced)
     first = speakers[0] if speakers else None
     hint = "" if method != "voices" else "; no voice profile for this rep: check who is the rep (--rep-speaker)"
     return _Attribution(SpeakerAttribution(method=method, rep_chosen_by="first speaker" if first else "none",
@@ -374,7 +382,7 @@ def transcribe_audio(
         progress(total, total)
     if decoded.channels_identical and channels != "split":
         warnings.append("both channels carry the same audio, so it was transcribed as one channel")
-    attribution = _attribution(method, segments, rep_speaker, rep_voice, voices)
+    attribution = _attribution(method, segments, rep_speaker, rep_voice, voices, rep_name)
     if decoded.split and rep_voice_sink is not None:
         rep = rep_speaker or "speaker_1"
         if rep in ("speaker_1", "speaker_2"):

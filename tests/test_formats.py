@@ -638,3 +638,39 @@ def test_a_name_with_the_company_in_parentheses_is_a_speaker(tmp_path):
         ("Jordan Lee (Acme Corp)", "customer")]
     assert t.segments[2].text == "We copy it. Note (draft): not a speaker"
     assert load_transcript(f, rep_speaker="alex rivera").segments[1].role == "rep"
+
+
+def test_the_speaker_who_introduces_themselves_by_the_rep_s_name_is_the_rep():
+    from review.speakers import assign_roles, introduced_speaker
+    from review.types import Segment
+
+    def turns(*said: tuple[str, str]) -> list[Segment]:
+        return [Segment(id=i, start=float(i), end=i + 0.9, speaker=who, text=text) for i, (who, text) in enumerate(said)]
+
+    call = turns(("speaker_1", "Hi Alex, thanks for calling back."),  # named by the customer: not an introduction
+                 ("speaker_2", "Of course! This is Alex from Rautwise, is now still good?"),
+                 ("speaker_1", "Sure."))
+    assert introduced_speaker(call, "Alex Rivera") == "speaker_2"
+    assert [s.role for s in assign_roles(call, rep_name="Alex Rivera")] == ["customer", "rep", "customer"]
+    assert [s.role for s in assign_roles(call)] == ["rep", "customer", "rep"]  # without the rep's name: speaker_1
+    assert introduced_speaker(call, "Sam Ortiz") is None and introduced_speaker(call, None) is None
+    both = turns(("speaker_1", "I'm Alex."), ("speaker_2", "Alex here too, funny."))
+    assert introduced_speaker(both, "Alex Rivera") is None  # two say so: no one is picked
+    late = turns(*[("speaker_1", "Okay.")] * 3, ("speaker_1", "My name is Alex, by the way."), ("speaker_2", "Hi."))
+    assert introduced_speaker(late, "Alex Rivera") is None  # an introduction comes in the first turns
+
+
+def test_a_mono_recording_s_rep_is_the_speaker_who_introduces_themselves_before_the_first_to_talk():
+    """On a mono call with no voice profile the rep was the first to talk; an inbound call opens with the
+    customer. The one who introduces themselves by the rep's name now wins, and the note says why."""
+    from review.transcribe import _attribution
+    from review.types import Segment
+
+    segments = [Segment(id=0, start=0.0, end=2.0, speaker="speaker_1", text="Hello, Acme logistics, Jordan speaking."),
+                Segment(id=1, start=2.5, end=5.0, speaker="speaker_2", text="Hi Jordan, it's Alex from Rautwise.")]
+    chosen = _attribution("voices", segments, None, None, {}, "Alex Rivera")
+    assert chosen.rep_speaker == "speaker_2" and chosen.model.rep_chosen_by == "self-introduction"
+    assert chosen.note == "rep is speaker_2 (introduced themselves as Alex)"
+    guessed = _attribution("voices", segments, None, None, {}, "Sam Ortiz")
+    assert guessed.rep_speaker is None and guessed.model.rep_chosen_by == "first speaker"
+    assert _attribution("channels", segments, None, None, {}, "Alex Rivera").model.rep_chosen_by == "left channel"

@@ -52,8 +52,9 @@ def test_mono_call_gets_two_speakers_roles_and_metrics(settings, mono_call):
     assert share >= 0.90
     assert transcript.speakers() == ["speaker_1", "speaker_2"]
     assert MONO_WARNING not in transcript.warnings
-    assert any("found by voice" in w and "first to speak" in w for w in transcript.warnings)
-    assert transcript.attribution.method == "voices" and transcript.attribution.rep_chosen_by == "first speaker"
+    # "Hey Sarah, Kevin here from OnboardIQ": the rep introduced themselves by the rep's name
+    assert any("found by voice" in w and "introduced themselves as Kevin" in w for w in transcript.warnings)
+    assert transcript.attribution.method == "voices" and transcript.attribution.rep_chosen_by == "self-introduction"
     assert transcript.speaker_names == {"speaker_1": "Kevin Doyle (rep)", "speaker_2": "Customer"}
     metrics = transcript.metrics
     assert set(metrics.speakers) == {"speaker_1", "speaker_2"} and metrics.rep_speaker == "speaker_1"
