@@ -21,6 +21,7 @@ from .metrics import compute_metrics, metrics_to_text  # noqa: F401  (part of th
 from .speakers import (
     UNKNOWN_SPEAKER,
     assign_roles,
+    introduced_speaker,
     is_sound_only,
     looks_like_speaker_name,
     rep_guessed_warning,
@@ -449,7 +450,8 @@ def load_transcript(path: str | Path, rep_speaker: str | None = None,
 
     segments = assign_roles(_pieces_to_segments(pieces), rep_speaker, rep_name)
     rep = next((s.speaker for s in segments if s.role == "rep"), None)
-    if foreign is not None and not rep_speaker and rep is not None and re.fullmatch(r"speaker_\d+", rep):
+    if (foreign is not None and not rep_speaker and rep is not None and re.fullmatch(r"speaker_\d+", rep)
+            and introduced_speaker(segments, rep_name) != rep):  # numbered speakers: the rep is only a guess
         warnings.append(rep_guessed_warning(rep))
     duration = round(max(s.end for s in segments), 3)
     if sum(len(s.words) for s in segments) >= 20 and not any(re.search(r"[.?!]", s.text) for s in segments):

@@ -87,12 +87,18 @@ def test_a_gong_transcript_keeps_each_sentence_s_time_and_joins_a_speaker_s_run(
         load_transcript(f)
 
 
-def test_numbered_speakers_make_a_guessed_rep_that_naming_the_rep_settles(settings):
+def test_numbered_speakers_make_a_guessed_rep_that_naming_the_rep_settles(settings, tmp_path):
     t = load_transcript(OTHER / "assemblyai.json", rep_name="Alex Rivera")
     assert t.warnings[0] == "read as a transcript from AssemblyAI (speakers B as speaker_1, A as speaker_2)"
     assert [w for w in t.warnings if REP_GUESSED in w] == [
         "the tool named its speakers by number, so the rep is taken to be speaker_1, the first to talk; if that is "
         "the customer, say who the rep is (the call page's Manage this call -> Who is the rep, or --rep-speaker)"]
+    aai = json.loads((OTHER / "assemblyai.json").read_text())
+    aai["utterances"][1]["text"] = "Of course, Jordan, it's Alex. Can you walk me through it?"
+    introduced = tmp_path / "introduced.json"
+    introduced.write_text(json.dumps(aai))
+    by_intro = load_transcript(introduced, rep_name="Alex Rivera")  # the rep says who they are: no guess
+    assert by_intro.metrics.rep_speaker == "speaker_2" and not [w for w in by_intro.warnings if REP_GUESSED in w]
     chosen = load_transcript(OTHER / "assemblyai.json", rep_speaker="speaker_2")
     assert [s.role for s in chosen.segments[:2]] == ["customer", "rep"]
     assert not [w for w in chosen.warnings if REP_GUESSED in w]
