@@ -126,6 +126,18 @@ def introduced_speaker(segments: list[Segment], rep_name: str | None) -> str | N
     return found.pop() if len(found) == 1 else None
 
 
+def left_channel_doubt(segments: list[Segment], rep_name: str | None) -> str | None:
+    """On a two-channel recording the rep is the left channel (speaker_1) by convention; the warning to
+    give when the other channel is the one who introduces themselves by the rep's name (a recorder wired
+    the other way round), else None."""
+    introduced = introduced_speaker(segments, rep_name)
+    if introduced is None or introduced == LEFT_CHANNEL_SPEAKER:
+        return None
+    return (f"{introduced} introduced themselves as {(rep_name or '').split()[0]}, but the rep is taken to be "
+            f"{LEFT_CHANNEL_SPEAKER} (the left channel); if the rep is on the other channel, say who the rep is "
+            f"(the call page's Manage this call -> Who is the rep, or --rep-speaker {introduced})")
+
+
 def assign_roles(segments: list[Segment], rep_speaker: str | None = None,
                  rep_name: str | None = None) -> list[Segment]:
     """Return copies of `segments` with `role` set.

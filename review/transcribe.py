@@ -23,7 +23,7 @@ from . import audio as audio_io
 from . import diarize, turn_edges, whisper_models, windowed
 from .errors import ConfigError
 from .settings import Settings, load_settings
-from .speakers import ALL_UNKNOWN, MONO_WARNING, is_sound_only
+from .speakers import ALL_UNKNOWN, MONO_WARNING, is_sound_only, left_channel_doubt
 from .types import Segment, SpeakerAttribution, Transcript, TranscriptSource, Word
 from .voices import VoiceProfile
 
@@ -383,6 +383,8 @@ def transcribe_audio(
     if decoded.channels_identical and channels != "split":
         warnings.append("both channels carry the same audio, so it was transcribed as one channel")
     attribution = _attribution(method, segments, rep_speaker, rep_voice, voices, rep_name)
+    if method == "channels" and not rep_speaker and (doubt := left_channel_doubt(segments, rep_name)):
+        warnings.append(doubt)
     if decoded.split and rep_voice_sink is not None:
         rep = rep_speaker or "speaker_1"
         if rep in ("speaker_1", "speaker_2"):

@@ -674,3 +674,18 @@ def test_a_mono_recording_s_rep_is_the_speaker_who_introduces_themselves_before_
     guessed = _attribution("voices", segments, None, None, {}, "Sam Ortiz")
     assert guessed.rep_speaker is None and guessed.model.rep_chosen_by == "first speaker"
     assert _attribution("channels", segments, None, None, {}, "Alex Rivera").model.rep_chosen_by == "left channel"
+
+
+def test_a_two_channel_call_whose_right_channel_introduces_itself_as_the_rep_is_doubted():
+    from review.speakers import left_channel_doubt
+    from review.types import Segment
+
+    wired = [Segment(id=0, start=0.0, end=2.0, speaker="speaker_1", text="Hello, Acme logistics."),
+             Segment(id=1, start=2.5, end=5.0, speaker="speaker_2", text="Hi, this is Alex from Rautwise.")]
+    assert left_channel_doubt(wired, "Alex Rivera") == (
+        "speaker_2 introduced themselves as Alex, but the rep is taken to be speaker_1 (the left channel); if the "
+        "rep is on the other channel, say who the rep is (the call page's Manage this call -> Who is the rep, or "
+        "--rep-speaker speaker_2)")
+    assert left_channel_doubt(wired, "Sam Ortiz") is None
+    wired[1].speaker, wired[0].speaker = "speaker_1", "speaker_2"
+    assert left_channel_doubt(wired, "Alex Rivera") is None  # the left channel said it: as expected

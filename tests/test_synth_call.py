@@ -123,3 +123,21 @@ def test_example_call_every_turn_attributed(settings, tmp_path):
         " ".join(t.text for t in dialogue.turns if t.speaker == "rep"), words_of(transcript, "rep"))
     print(f"examples/discovery_call.flac: rep WER {rep_wer:.1%}")
     assert rep_wer <= 0.25
+
+
+@needs_espeak
+def test_a_rep_recorded_on_the_right_channel_is_pointed_out(settings, tmp_path):
+    """The rep is the left channel by convention; a recorder wired the other way round puts the rep's
+    "this is Alex" on the right, and the transcript says so instead of scoring the customer quietly."""
+    wired = Dialogue(id="wired", rep="Jordan Lee", customer="Alex Rivera", turns=[  # the rep on the right
+        Turn(speaker="rep", text="Hello, Acme logistics, how can I help?"),
+        Turn(speaker="customer", text="Hi, this is Alex from Rautwise, returning your call about deliveries."),
+        Turn(speaker="rep", text="Great, thanks for calling back."),
+    ])
+    render_dialogue(wired, tmp_path / "wired.wav", layout="stereo")
+    transcript = transcribe_audio(tmp_path / "wired.wav", settings, rep_name="Alex Rivera")
+    assert transcript.source.channels == "split" and transcript.metrics.rep_speaker == "speaker_1"
+    assert any(w.startswith("speaker_2 introduced themselves as Alex, but the rep is taken to be speaker_1")
+               for w in transcript.warnings), transcript.warnings
+    named = transcribe_audio(tmp_path / "wired.wav", settings, rep_name="Alex Rivera", rep_speaker="speaker_2")
+    assert not [w for w in named.warnings if "introduced themselves" in w]
