@@ -105,37 +105,49 @@ def speaker_for_rep(named: list[str], rep_name: str | None) -> str | None:
 _INTRO_TURNS = 3  # a rep introduces themselves in their first turns ("Hi Jordan, this is Alex from ...")
 
 
-def introduced_speaker(segments: list[Segment], rep_name: str | None) -> str | None:
-    """The one speaker who introduces themselves by the rep's first name in their first turns ("this is
-    Alex", "I'm Alex", "my name is Alex", "Alex here"); None when no one, or more than one, does. Being
-    named is not enough: "Hi Alex, thanks for calling back" is the customer speaking to the rep."""
+def rep_in_speech(segments: list[Segment], rep_name: str | None) -> tuple[str, str] | None:
+    """The rep's speaker by what is said in each speaker's first turns, and why, for the note: the one
+    speaker who introduces themselves by the rep's first name ("this is Alex", "I'm Alex", "Alex here"),
+    else, on a two-person call, the one the other greets by it ("Hi Alex", "Thanks, Alex."). None when
+    speech does not say (no one, or both, say it)."""
     words = (rep_name or "").split()
     if not words:
         return None
     first = re.escape(words[0])
     intro = re.compile(rf"\b(?:this is|i'm|i am|my name is|it's|it is|name's)\s+{first}\b|\b{first}\s+(?:here|speaking)\b",
                        re.IGNORECASE)
-    said: dict[str, int] = {}
-    found: set[str] = set()
+    greet = re.compile(rf"\b(?:hi|hey|hello|thanks|thank you|morning)\s*,?\s+{first}\b|,\s*{first}\s*[.!?]",
+                       re.IGNORECASE)
+    early: dict[str, list[str]] = {}
     for seg in sorted(segments, key=lambda s: (s.start, s.id)):
-        if seg.speaker == UNKNOWN_SPEAKER:
-            continue
-        said[seg.speaker] = said.get(seg.speaker, 0) + 1
-        if said[seg.speaker] <= _INTRO_TURNS and intro.search(seg.text):
-            found.add(seg.speaker)
-    return found.pop() if len(found) == 1 else None
+        said = early.setdefault(seg.speaker, []) if seg.speaker != UNKNOWN_SPEAKER else []
+        if len(said) < _INTRO_TURNS:
+            said.append(seg.text)
+    introduced = [who for who, texts in early.items() if any(intro.search(t) for t in texts)]
+    if introduced:
+        return (introduced[0], f"introduced themselves as {words[0]}") if len(introduced) == 1 else None
+    greeting = [who for who, texts in early.items() if any(greet.search(t) for t in texts)]
+    if len(early) != 2 or len(greeting) != 1:
+        return None
+    return next(who for who in early if who != greeting[0]), f"greeted as {words[0]} by {greeting[0]}"
+
+
+def introduced_speaker(segments: list[Segment], rep_name: str | None) -> str | None:
+    """The rep's speaker by what is said (`rep_in_speech`), without the reason."""
+    found = rep_in_speech(segments, rep_name)
+    return found[0] if found else None
 
 
 def left_channel_doubt(segments: list[Segment], rep_name: str | None) -> str | None:
     """On a two-channel recording the rep is the left channel (speaker_1) by convention; the warning to
-    give when the other channel is the one who introduces themselves by the rep's name (a recorder wired
-    the other way round), else None."""
-    introduced = introduced_speaker(segments, rep_name)
-    if introduced is None or introduced == LEFT_CHANNEL_SPEAKER:
+    give when speech says the other channel is the rep (`rep_in_speech`: a recorder wired the other way
+    round), else None."""
+    found = rep_in_speech(segments, rep_name)
+    if found is None or found[0] == LEFT_CHANNEL_SPEAKER:
         return None
-    return (f"{introduced} introduced themselves as {(rep_name or '').split()[0]}, but the rep is taken to be "
-            f"{LEFT_CHANNEL_SPEAKER} (the left channel); if the rep is on the other channel, say who the rep is "
-            f"(the call page's Manage this call -> Who is the rep, or --rep-speaker {introduced})")
+    return (f"{found[0]} {found[1]}, but the rep is taken to be {LEFT_CHANNEL_SPEAKER} (the left channel); if the "
+            f"rep is on the other channel, say who the rep is (the call page's Manage this call -> Who is the "
+            f"rep, or --rep-speaker {found[0]})")
 
 
 def assign_roles(segments: list[Segment], rep_speaker: str | None = None,
@@ -144,8 +156,8 @@ def assign_roles(segments: list[Segment], rep_speaker: str | None = None,
 
     segments: the transcript's turns, in any order.
     rep_speaker: the speaker who is the rep. None (or "") picks the speaker the labels say
-        (`speaker_for_rep`: the call's rep by name, or a "Rep:" label), else the one who introduces
-        themselves by the rep's name (`introduced_speaker`), else "speaker_1" when present (the left
+        (`speaker_for_rep`: the call's rep by name, or a "Rep:" label), else the one speech says
+        (`rep_in_speech`: "this is Alex", "Hi Alex"), else "speaker_1" when present (the left
         channel of a two-channel recording), else the first named speaker to talk who is not labelled
         as the buyer ("Prospect:", "Customer:").
         Every other named speaker becomes "customer"; the speaker "unknown" stays "unknown".

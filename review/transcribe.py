@@ -273,9 +273,9 @@ def _attribution(method: str, segments: list[Segment], rep_speaker: str | None,
                  rep_voice: VoiceProfile | None, voices: dict[str, np.ndarray],
                  rep_name: str | None = None) -> _Attribution:
     """How the rep is chosen: --rep-speaker, else the voice profile (mono with voices found),
-    else the left channel, else the speaker who introduces themselves by the rep's name, else the
-    first speaker; and the line that says so."""
-    from .speakers import introduced_speaker
+    else the left channel, else the speaker what was said names (review.speakers.rep_in_speech: "this
+    is Alex", "Hi Alex"), else the first speaker; and the line that says so."""
+    from .speakers import rep_in_speech
     from .voices import match_note, similarities
 
     speakers = list(dict.fromkeys(s.speaker for s in sorted(segments, key=lambda s: s.start)))
@@ -293,11 +293,10 @@ def _attribution(method: str, segments: list[Segment], rep_speaker: str | None,
     if method == "channels":
         return _Attribution(SpeakerAttribution(method=method, rep_chosen_by="left channel",
                                                note="rep is speaker_1 (the left channel)"), None)
-    introduced = introduced_speaker(segments, rep_name)
-    if introduced is not None:
-        return _Attribution(SpeakerAttribution(
-            method=method, rep_chosen_by="self-introduction",
-            note=f"rep is {introduced} (introduced themselves as {(rep_name or '').split()[0]})"), introduced)
+    said = rep_in_speech(segments, rep_name)
+    if said is not None:
+        return _Attribution(SpeakerAttribution(method=method, rep_chosen_by="what was said",
+                                               note=f"rep is {said[0]} ({said[1]})"), said[0])
     first = speakers[0] if speakers else None
     hint = "" if method != "voices" else "; no voice profile for this rep: check who is the rep (--rep-speaker)"
     return _Attribution(SpeakerAttribution(method=method, rep_chosen_by="first speaker" if first else "none",

@@ -72,7 +72,7 @@ class SpeakerAttribution(_Model):
     method: "channels" (two-channel recording), "voices" (mono, clustered by voice), "one voice"
         (mono, one voice found: all speech under "unknown"), "external" (the `diarizer` setting),
         or "file" (speaker labels from a transcript file).
-    rep_chosen_by: "rep speaker given", "voice profile", "left channel", "self-introduction", "first speaker",
+    rep_chosen_by: "rep speaker given", "voice profile", "left channel", "what was said", "first speaker",
         "given by hand" or "none".
     profile: the rep whose voice profile picked the rep's speaker, when one did.
     similarity: each speaker's cosine similarity to that profile (-1..1).

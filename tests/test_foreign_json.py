@@ -88,7 +88,7 @@ def test_a_gong_transcript_keeps_each_sentence_s_time_and_joins_a_speaker_s_run(
 
 
 def test_numbered_speakers_make_a_guessed_rep_that_naming_the_rep_settles(settings, tmp_path):
-    t = load_transcript(OTHER / "assemblyai.json", rep_name="Alex Rivera")
+    t = load_transcript(OTHER / "assemblyai.json", rep_name="Sam Ortiz")  # a rep the call never names
     assert t.warnings[0] == "read as a transcript from AssemblyAI (speakers B as speaker_1, A as speaker_2)"
     assert [w for w in t.warnings if REP_GUESSED in w] == [
         "the tool named its speakers by number, so the rep is taken to be speaker_1, the first to talk; if that is "
@@ -99,6 +99,9 @@ def test_numbered_speakers_make_a_guessed_rep_that_naming_the_rep_settles(settin
     introduced.write_text(json.dumps(aai))
     by_intro = load_transcript(introduced, rep_name="Alex Rivera")  # the rep says who they are: no guess
     assert by_intro.metrics.rep_speaker == "speaker_2" and not [w for w in by_intro.warnings if REP_GUESSED in w]
+    # "Hi Alex, thanks for calling back": the customer greets the rep, so the other speaker is the rep
+    greeted = load_transcript(OTHER / "assemblyai.json", rep_name="Alex Rivera")
+    assert greeted.metrics.rep_speaker == "speaker_2" and not [w for w in greeted.warnings if REP_GUESSED in w]
     chosen = load_transcript(OTHER / "assemblyai.json", rep_speaker="speaker_2")
     assert [s.role for s in chosen.segments[:2]] == ["customer", "rep"]
     assert not [w for w in chosen.warnings if REP_GUESSED in w]
@@ -107,7 +110,7 @@ def test_numbered_speakers_make_a_guessed_rep_that_naming_the_rep_settles(settin
     assert [s.role for s in named.segments[:2]] == ["customer", "rep"] and len(named.warnings) == 1
     # a stored call: naming the rep ends the warning
     services = make_services(settings)
-    first = review_file(OTHER / "deepgram.json", services, "discovery", rep="Alex Rivera")
+    first = review_file(OTHER / "deepgram.json", services, "discovery", rep="Sam Ortiz")
     assert any(REP_GUESSED in w for w in first.transcript.warnings)
     changed = change_rep_speaker(first.call_id, services, "speaker_2")
     assert changed.transcript.metrics.rep_speaker == "speaker_2"

@@ -658,6 +658,15 @@ def test_the_speaker_who_introduces_themselves_by_the_rep_s_name_is_the_rep():
     assert introduced_speaker(both, "Alex Rivera") is None  # two say so: no one is picked
     late = turns(*[("speaker_1", "Okay.")] * 3, ("speaker_1", "My name is Alex, by the way."), ("speaker_2", "Hi."))
     assert introduced_speaker(late, "Alex Rivera") is None  # an introduction comes in the first turns
+    # greeted by the rep's name: on a two-person call the other one is the rep
+    from review.speakers import rep_in_speech
+    greeted = turns(("speaker_1", "Hi Alex, thanks for calling back."), ("speaker_2", "Of course, Jordan."))
+    assert rep_in_speech(greeted, "Alex Rivera") == ("speaker_2", "greeted as Alex by speaker_1")
+    assert rep_in_speech(turns(("speaker_1", "Sure thing."), ("speaker_2", "Great, thanks, Alex.")),
+                         "Alex Rivera") == ("speaker_1", "greeted as Alex by speaker_2")
+    three = turns(("speaker_1", "Hi Alex, thanks for calling back."), ("speaker_2", "Of course."),
+                  ("speaker_3", "Hello all."))
+    assert rep_in_speech(three, "Alex Rivera") is None  # three people: the greeted one is not told apart
 
 
 def test_a_mono_recording_s_rep_is_the_speaker_who_introduces_themselves_before_the_first_to_talk():
@@ -669,7 +678,7 @@ def test_a_mono_recording_s_rep_is_the_speaker_who_introduces_themselves_before_
     segments = [Segment(id=0, start=0.0, end=2.0, speaker="speaker_1", text="Hello, Acme logistics, Jordan speaking."),
                 Segment(id=1, start=2.5, end=5.0, speaker="speaker_2", text="Hi Jordan, it's Alex from Rautwise.")]
     chosen = _attribution("voices", segments, None, None, {}, "Alex Rivera")
-    assert chosen.rep_speaker == "speaker_2" and chosen.model.rep_chosen_by == "self-introduction"
+    assert chosen.rep_speaker == "speaker_2" and chosen.model.rep_chosen_by == "what was said"
     assert chosen.note == "rep is speaker_2 (introduced themselves as Alex)"
     guessed = _attribution("voices", segments, None, None, {}, "Sam Ortiz")
     assert guessed.rep_speaker is None and guessed.model.rep_chosen_by == "first speaker"

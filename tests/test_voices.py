@@ -54,7 +54,7 @@ def test_mono_call_gets_two_speakers_roles_and_metrics(settings, mono_call):
     assert MONO_WARNING not in transcript.warnings
     # "Hey Sarah, Kevin here from OnboardIQ": the rep introduced themselves by the rep's name
     assert any("found by voice" in w and "introduced themselves as Kevin" in w for w in transcript.warnings)
-    assert transcript.attribution.method == "voices" and transcript.attribution.rep_chosen_by == "self-introduction"
+    assert transcript.attribution.method == "voices" and transcript.attribution.rep_chosen_by == "what was said"
     assert transcript.speaker_names == {"speaker_1": "Kevin Doyle (rep)", "speaker_2": "Customer"}
     metrics = transcript.metrics
     assert set(metrics.speakers) == {"speaker_1", "speaker_2"} and metrics.rep_speaker == "speaker_1"
