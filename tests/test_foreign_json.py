@@ -1,6 +1,6 @@
 """Transcripts other tools write as JSON (review.foreign_json): AssemblyAI, Deepgram, Rev.ai, WhisperX and
 OpenAI's verbose_json, read with their speakers and word times; broken ones refused in one line. The
-files in tests/data/transcripts/other_tools hold one call in each tool's shape (see its README)."""
+files in tests/data/other_tools hold one call in each tool's shape (see its README)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from review.pipeline import review_file
 from review.rework import change_rep_speaker
 from review.speakers import REP_GUESSED, UNNAMED_WARNING, speaker_flags
 
-OTHER = Path(__file__).parent / "data" / "transcripts" / "other_tools"
+OTHER = Path(__file__).parent / "data" / "other_tools"
 FIRST_WORDS = ["Hi", "Alex,", "thanks", "for", "calling", "back."]
 
 
