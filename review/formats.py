@@ -326,8 +326,10 @@ def _foreign_json(path: Path, text: str) -> tuple[list[_Piece], list[str]] | Non
     for turn in found.turns:
         if not turn.text or is_sound_only(turn.text):
             continue
-        clamped = [(min(max(a, turn.start), turn.end), b, w, p) for a, b, w, p in turn.words]  # inside the turn
-        words = [(a, min(max(b, a), turn.end), w, p) for a, b, w, p in clamped]
+        words = []
+        for start, end, word, probability in turn.words:  # each word kept inside its turn
+            start = min(max(start, turn.start), turn.end)
+            words.append((start, min(max(end, start), turn.end), word, probability))
         speaker = speaker_label(labels.get(turn.speaker.strip(), "")) or UNKNOWN_SPEAKER
         pieces.append(_Piece(turn.start, turn.end, speaker, turn.text, words or None))
     if not pieces:

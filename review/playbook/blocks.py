@@ -46,7 +46,7 @@ LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")  # a Markdown link or image: its t
 
 
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)  # a line break inside a table cell
-# <b>, </span>, <a href="...">: HTML's inline tags, never a placeholder ("Hi <first name>")
+# <b>, </span>, <a href="...">: HTML's inline tags by name, so a name in angle brackets ("Hi <first name>") stays
 _TAG = re.compile(r"</?(?:a|b|i|u|s|em|strong|span|div|p|font|sup|sub|mark|del|ins|small|code|li|ul|ol)"
                   r"(?:\s[^<>]*)?/?>", re.IGNORECASE)
 
