@@ -21,7 +21,7 @@ from .metrics import compute_metrics, metrics_to_text  # noqa: F401  (part of th
 from .speakers import (
     UNKNOWN_SPEAKER,
     assign_roles,
-    introduced_speaker,
+    choose_rep,
     is_sound_only,
     looks_like_speaker_name,
     rep_guessed_warning,
@@ -450,11 +450,11 @@ def load_transcript(path: str | Path, rep_speaker: str | None = None,
             rep_hint = piece.speaker
     rep_speaker = rep_speaker or rep_hint
 
-    segments = assign_roles(_pieces_to_segments(pieces), rep_speaker, rep_name)
-    rep = next((s.speaker for s in segments if s.role == "rep"), None)
-    if (foreign is not None and not rep_speaker and rep is not None and re.fullmatch(r"speaker_\d+", rep)
-            and introduced_speaker(segments, rep_name) != rep):  # numbered speakers: the rep is only a guess
-        warnings.append(rep_guessed_warning(rep))
+    segments = _pieces_to_segments(pieces)
+    rep = choose_rep(segments, rep_speaker, rep_name)
+    segments = assign_roles(segments, rep.speaker)
+    if foreign is not None and rep.guessed and rep.speaker and re.fullmatch(r"speaker_\d+", rep.speaker):
+        warnings.append(rep_guessed_warning(rep.speaker))  # a tool's numbered speakers: the rep is only a guess
     duration = round(max(s.end for s in segments), 3)
     if sum(len(s.words) for s in segments) >= 20 and not any(re.search(r"[.?!]", s.text) for s in segments):
         warnings.append("the transcript has no punctuation, so questions (sentences ending in '?') "

@@ -11,6 +11,7 @@ import html
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from .errors import ConfigError
 from .types import Segment, Transcript
@@ -92,16 +93,6 @@ def speaker_named(rep_name: str | None, named: list[str]) -> str | None:
     return by_first[0] if len(by_first) == 1 else None
 
 
-def speaker_for_rep(named: list[str], rep_name: str | None) -> str | None:
-    """The speaker who is the rep by their label: the call's rep by name (`speaker_named`), else the one
-    speaker labelled as a seller ("Rep", "Sales", "Agent", "AE"); None when the labels do not say."""
-    found = speaker_named(rep_name, named)
-    if found is not None:
-        return found
-    sellers = [s for s in named if label_role(s) == "rep"]
-    return sellers[0] if len(sellers) == 1 else None
-
-
 _INTRO_TURNS = 3  # a rep introduces themselves in their first turns ("Hi Jordan, this is Alex from ...")
 
 
@@ -132,12 +123,6 @@ def rep_in_speech(segments: list[Segment], rep_name: str | None) -> tuple[str, s
     return next(who for who in early if who != greeting[0]), f"greeted as {words[0]} by {greeting[0]}"
 
 
-def introduced_speaker(segments: list[Segment], rep_name: str | None) -> str | None:
-    """The rep's speaker by what is said (`rep_in_speech`), without the reason."""
-    found = rep_in_speech(segments, rep_name)
-    return found[0] if found else None
-
-
 def left_channel_doubt(segments: list[Segment], rep_name: str | None) -> str | None:
     """On a two-channel recording the rep is the left channel (speaker_1) by convention; the warning to
     give when speech says the other channel is the rep (`rep_in_speech`: a recorder wired the other way
@@ -150,46 +135,71 @@ def left_channel_doubt(segments: list[Segment], rep_name: str | None) -> str | N
             f"rep, or --rep-speaker {found[0]})")
 
 
-def assign_roles(segments: list[Segment], rep_speaker: str | None = None,
-                 rep_name: str | None = None) -> list[Segment]:
-    """Return copies of `segments` with `role` set.
+@dataclass(frozen=True)
+class RepChoice:
+    """Which speaker is the rep, and how that was decided (for the transcript's note and warnings)."""
+
+    speaker: str | None  # None: nobody is named (every turn is "unknown")
+    how: str  # "given", "name", "label", "what was said", "speaker_1", "first to talk", "none"
+    reason: str = ""  # what was said, for "what was said" ("greeted as Alex by speaker_1")
+
+    @property
+    def guessed(self) -> bool:
+        """Nothing about the call says so: the rep is speaker_1 or the first to talk by default."""
+        return self.how in ("speaker_1", "first to talk")
+
+
+def choose_rep(segments: list[Segment], rep_speaker: str | None = None, rep_name: str | None = None) -> RepChoice:
+    """The one place the rep is chosen.
 
     segments: the transcript's turns, in any order.
-    rep_speaker: the speaker who is the rep. None (or "") picks the speaker the labels say
-        (`speaker_for_rep`: the call's rep by name, or a "Rep:" label), else the one speech says
-        (`rep_in_speech`: "this is Alex", "Hi Alex"), else "speaker_1" when present (the left
-        channel of a two-channel recording), else the first named speaker to talk who is not labelled
-        as the buyer ("Prospect:", "Customer:").
-        Every other named speaker becomes "customer"; the speaker "unknown" stays "unknown".
+    rep_speaker: the speaker who is the rep, when someone said so; None (or "") picks the speaker
+        the labels say (`speaker_named`: the call's rep by name, else the one speaker labelled as a
+        seller: "Rep:", "Sales", "Agent", "AE"), else the one
+        speech says (`rep_in_speech`: "this is Alex", "Hi Alex"), else "speaker_1" when present (the
+        left channel of a two-channel recording, the first voice of a mono one), else the first named
+        speaker to talk who is not labelled as the buyer ("Prospect:", "Customer:").
     rep_name: the call's rep, as the manager names them ("Alex Rivera").
 
     Raises ConfigError when `rep_speaker` is not one of the transcript's named speakers.
     """
-    if not segments:
-        return []
-    in_order = sorted(segments, key=lambda s: (s.start, s.id))
     named: list[str] = []
-    for seg in in_order:
+    for seg in sorted(segments, key=lambda s: (s.start, s.id)):
         if seg.speaker != UNKNOWN_SPEAKER and seg.speaker not in named:
             named.append(seg.speaker)
-
-    rep: str | None
     if rep_speaker:
-        rep = find_speaker(rep_speaker, named)
-        if rep is None:
+        found = find_speaker(rep_speaker, named)
+        if found is None:
             listed = ", ".join(f"'{s}'" for s in named) or "none (every turn is 'unknown')"
             raise ConfigError(
                 f"rep speaker '{rep_speaker}' is not a named speaker in this transcript; "
                 f"speakers: {listed}; give one of those names"
             )
-    elif (labelled := speaker_for_rep(named, rep_name)) is not None:
-        rep = labelled
-    elif (introduced := introduced_speaker(segments, rep_name)) is not None:
-        rep = introduced
-    elif LEFT_CHANNEL_SPEAKER in named:
-        rep = LEFT_CHANNEL_SPEAKER
-    else:
-        rep = next((s for s in named if label_role(s) != "customer"), named[0] if named else None)
+        return RepChoice(found, "given")
+    if (by_name := speaker_named(rep_name, named)) is not None:
+        return RepChoice(by_name, "name")
+    sellers = [s for s in named if label_role(s) == "rep"]
+    if len(sellers) == 1:
+        return RepChoice(sellers[0], "label")
+    if (said := rep_in_speech(segments, rep_name)) is not None:
+        return RepChoice(said[0], "what was said", said[1])
+    if LEFT_CHANNEL_SPEAKER in named:
+        return RepChoice(LEFT_CHANNEL_SPEAKER, "speaker_1")
+    if not named:
+        return RepChoice(None, "none")
+    return RepChoice(next((s for s in named if label_role(s) != "customer"), named[0]), "first to talk")
+
+
+def assign_roles(segments: list[Segment], rep_speaker: str | None = None,
+                 rep_name: str | None = None) -> list[Segment]:
+    """Return copies of `segments` with `role` set: the rep as `choose_rep` decides (the same
+    arguments), every other named speaker "customer", the speaker "unknown" stays "unknown".
+
+    Raises ConfigError when `rep_speaker` is not one of the transcript's named speakers.
+    """
+    if not segments:
+        return []
+    rep = choose_rep(segments, rep_speaker, rep_name).speaker
 
     def role_of(speaker: str) -> str:
         if speaker == UNKNOWN_SPEAKER:

@@ -273,12 +273,11 @@ def _attribution(method: str, segments: list[Segment], rep_speaker: str | None,
                  rep_voice: VoiceProfile | None, voices: dict[str, np.ndarray],
                  rep_name: str | None = None) -> _Attribution:
     """How the rep is chosen: --rep-speaker, else the voice profile (mono with voices found),
-    else the left channel, else the speaker what was said names (review.speakers.rep_in_speech: "this
-    is Alex", "Hi Alex"), else the first speaker; and the line that says so."""
-    from .speakers import rep_in_speech
+    else the left channel, else as review.speakers.choose_rep decides from the turns (what was said,
+    "this is Alex", "Hi Alex"; else speaker_1, the first voice found); and the line that says so."""
+    from .speakers import choose_rep
     from .voices import match_note, similarities
 
-    speakers = list(dict.fromkeys(s.speaker for s in sorted(segments, key=lambda s: s.start)))
     if method == "one voice":
         return _Attribution(SpeakerAttribution(method=method, note="one voice found: no rep or customer"), None)
     if rep_speaker:
@@ -293,14 +292,15 @@ def _attribution(method: str, segments: list[Segment], rep_speaker: str | None,
     if method == "channels":
         return _Attribution(SpeakerAttribution(method=method, rep_chosen_by="left channel",
                                                note="rep is speaker_1 (the left channel)"), None)
-    said = rep_in_speech(segments, rep_name)
-    if said is not None:
+    chosen = choose_rep(segments, None, rep_name)
+    if chosen.speaker is None:
+        return _Attribution(SpeakerAttribution(method=method, rep_chosen_by="none"), None)
+    if chosen.how == "what was said":
         return _Attribution(SpeakerAttribution(method=method, rep_chosen_by="what was said",
-                                               note=f"rep is {said[0]} ({said[1]})"), said[0])
-    first = speakers[0] if speakers else None
+                                               note=f"rep is {chosen.speaker} ({chosen.reason})"), chosen.speaker)
     hint = "" if method != "voices" else "; no voice profile for this rep: check who is the rep (--rep-speaker)"
-    return _Attribution(SpeakerAttribution(method=method, rep_chosen_by="first speaker" if first else "none",
-                                           note=f"rep is {first} (the first to speak){hint}" if first else ""), None)
+    return _Attribution(SpeakerAttribution(method=method, rep_chosen_by="first speaker",
+                                           note=f"rep is {chosen.speaker} (the first to speak){hint}"), chosen.speaker)
 
 
 def transcribe_audio(

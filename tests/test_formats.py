@@ -641,7 +641,7 @@ def test_a_name_with_the_company_in_parentheses_is_a_speaker(tmp_path):
 
 
 def test_the_speaker_who_introduces_themselves_by_the_rep_s_name_is_the_rep():
-    from review.speakers import assign_roles, introduced_speaker
+    from review.speakers import assign_roles, rep_in_speech
     from review.types import Segment
 
     def turns(*said: tuple[str, str]) -> list[Segment]:
@@ -650,14 +650,14 @@ def test_the_speaker_who_introduces_themselves_by_the_rep_s_name_is_the_rep():
     call = turns(("speaker_1", "Hi Alex, thanks for calling back."),  # named by the customer: not an introduction
                  ("speaker_2", "Of course! This is Alex from Rautwise, is now still good?"),
                  ("speaker_1", "Sure."))
-    assert introduced_speaker(call, "Alex Rivera") == "speaker_2"
+    assert rep_in_speech(call, "Alex Rivera") == ("speaker_2", "introduced themselves as Alex")
     assert [s.role for s in assign_roles(call, rep_name="Alex Rivera")] == ["customer", "rep", "customer"]
     assert [s.role for s in assign_roles(call)] == ["rep", "customer", "rep"]  # without the rep's name: speaker_1
-    assert introduced_speaker(call, "Sam Ortiz") is None and introduced_speaker(call, None) is None
+    assert rep_in_speech(call, "Sam Ortiz") is None and rep_in_speech(call, None) is None
     both = turns(("speaker_1", "I'm Alex."), ("speaker_2", "Alex here too, funny."))
-    assert introduced_speaker(both, "Alex Rivera") is None  # two say so: no one is picked
+    assert rep_in_speech(both, "Alex Rivera") is None  # two say so: no one is picked
     late = turns(*[("speaker_1", "Okay.")] * 3, ("speaker_1", "My name is Alex, by the way."), ("speaker_2", "Hi."))
-    assert introduced_speaker(late, "Alex Rivera") is None  # an introduction comes in the first turns
+    assert rep_in_speech(late, "Alex Rivera") is None  # an introduction comes in the first turns
     # greeted by the rep's name: on a two-person call the other one is the rep
     from review.speakers import rep_in_speech
     greeted = turns(("speaker_1", "Hi Alex, thanks for calling back."), ("speaker_2", "Of course, Jordan."))
@@ -681,8 +681,48 @@ def test_a_mono_recording_s_rep_is_the_speaker_who_introduces_themselves_before_
     assert chosen.rep_speaker == "speaker_2" and chosen.model.rep_chosen_by == "what was said"
     assert chosen.note == "rep is speaker_2 (introduced themselves as Alex)"
     guessed = _attribution("voices", segments, None, None, {}, "Sam Ortiz")
-    assert guessed.rep_speaker is None and guessed.model.rep_chosen_by == "first speaker"
+    assert guessed.rep_speaker == "speaker_1" and guessed.model.rep_chosen_by == "first speaker"
     assert _attribution("channels", segments, None, None, {}, "Alex Rivera").model.rep_chosen_by == "left channel"
+
+
+def test_a_mono_call_opening_with_unplaced_words_names_its_first_voice_as_the_rep_not_unknown():
+    """Words the diarizer placed in no turn come first: the note said "rep is unknown (the first to speak)"
+    while the roles made speaker_1 the rep. The note and the roles now come from one choice."""
+    from review.speakers import assign_roles
+    from review.transcribe import _attribution
+    from review.types import Segment
+
+    segments = [Segment(id=0, start=0.0, end=0.5, speaker="unknown", text="Hello?"),
+                Segment(id=1, start=1.0, end=3.0, speaker="speaker_1", text="Hi, thanks for taking the call."),
+                Segment(id=2, start=3.5, end=5.0, speaker="speaker_2", text="Sure, go ahead.")]
+    chosen = _attribution("voices", segments, None, None, {}, "Sam Ortiz")
+    assert chosen.note.startswith("rep is speaker_1 (the first to speak)")
+    roles = assign_roles(segments, chosen.rep_speaker)
+    assert [s.role for s in roles] == ["unknown", "rep", "customer"]
+    nobody = [segments[0]]
+    assert _attribution("voices", nobody, None, None, {}, None).model.rep_chosen_by == "none"
+
+
+def test_choose_rep_says_how_the_rep_was_chosen():
+    from review.speakers import choose_rep
+    from review.types import Segment
+
+    def turns(*said: tuple[str, str]) -> list[Segment]:
+        return [Segment(id=i, start=float(i), end=i + 0.9, speaker=who, text=text) for i, (who, text) in enumerate(said)]
+
+    named = turns(("Jordan Lee", "Hi, thanks for calling back."), ("Alex", "Of course."))
+    assert (choose_rep(named, None, "Alex Rivera").speaker, choose_rep(named, None, "Alex Rivera").how) == ("Alex", "name")
+    assert choose_rep(named, "jordan lee").how == "given" and choose_rep(named, "jordan lee").speaker == "Jordan Lee"
+    labelled = turns(("Customer", "Hello?"), ("Sales Rep", "Hi there."))
+    assert (choose_rep(labelled).speaker, choose_rep(labelled).how) == ("Sales Rep", "label")
+    said = turns(("speaker_1", "Hello, Acme."), ("speaker_2", "Hi, this is Alex from Rautwise."))
+    found = choose_rep(said, None, "Alex Rivera")
+    assert (found.speaker, found.how, found.reason) == ("speaker_2", "what was said", "introduced themselves as Alex")
+    assert choose_rep(said).how == "speaker_1" and choose_rep(said).guessed
+    buyer_first = turns(("Prospect", "Hi."), ("Jamie", "Hello Taylor."))
+    assert (choose_rep(buyer_first).speaker, choose_rep(buyer_first).how) == ("Jamie", "first to talk")
+    assert choose_rep(turns(("unknown", "Hi."))).how == "none" and choose_rep(turns(("unknown", "Hi."))).speaker is None
+    assert not choose_rep(named, None, "Alex Rivera").guessed
 
 
 def test_a_two_channel_call_whose_right_channel_introduces_itself_as_the_rep_is_doubted():
