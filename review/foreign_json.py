@@ -8,7 +8,8 @@
   `sentences` timed in milliseconds);
 - Rev.ai: `monologues` (`speaker`, `speaker_name`; `elements` of text and punctuation, seconds);
 - Whisper's own JSON (OpenAI's `verbose_json`, whisper, faster-whisper and WhisperX dumps): `segments`
-  of `start`, `end`, `text`, with a `speaker` where WhisperX diarized them, else nobody named.
+  of `start`, `end`, `text`, with a `speaker` where WhisperX diarized them, else nobody named; OpenAI's
+  word timestamps (top-level `words`) go to the segment that holds them, or make the turns alone.
 
 A speaker a tool names by a letter or a number ("A", 0, "SPEAKER_00") becomes speaker_1, speaker_2 ...
 in the order they first speak (so the rep is found as for a recording: by name, else the first
@@ -209,13 +210,35 @@ def _revai(data: dict) -> ForeignTranscript | None:
     return ForeignTranscript("Rev.ai", [_rev_monologue(m, f"monologues[{i}]") for i, m in enumerate(items)])
 
 
+def _with_text(words: list, text: str) -> list:
+    """OpenAI's word timestamps carry no punctuation ("Hi", "Alex"): where the text has as many words,
+    each timed word takes the text's own ("Alex,"), so sentences and quotes keep their ends."""
+    tokens = text.split()
+    if len(tokens) != len(words):
+        return words
+    return [(w[0], w[1], token, *w[3:]) for w, token in zip(words, tokens, strict=True)]
+
+
 def _whisper(data: dict) -> ForeignTranscript | None:
+    """Whisper's segments; OpenAI's `verbose_json` asked for word timestamps puts its words beside
+    them (top-level `words`, each placed in the segment whose times hold it), or instead of them."""
     segments = data.get("segments")
+    words = _timed_words(data.get("words"), "words", 1.0, "word")
+    if (not isinstance(segments, list) or not segments) and words and isinstance(data.get("text"), str):
+        return ForeignTranscript("Whisper", _turns_of_words(_with_text(words, data["text"])))
     if not isinstance(segments, list) or not segments or not all(
             isinstance(s, dict) and "role" not in s for s in segments):  # our segments have roles
         return None
-    return ForeignTranscript("Whisper", [_turn(s, f"segments[{i}]", 1.0, word_text="word")
-                                         for i, s in enumerate(segments)])
+    turns = [_turn(s, f"segments[{i}]", 1.0, word_text="word") for i, s in enumerate(segments)]
+    if words and not any(t.words for t in turns):
+        placed: set[int] = set()
+        for turn in turns:
+            inside = [k for k, w in enumerate(words)
+                      if k not in placed and turn.start - 0.05 <= (w[0] + w[1]) / 2 <= turn.end + 0.05]
+            placed.update(inside)
+            if len(inside) == len(turn.text.split()):  # else spread over the segment's times, as without words
+                turn.words = _with_text([words[k][:4] for k in inside], turn.text)
+    return ForeignTranscript("Whisper", turns)
 
 
 _READERS = (_assemblyai, _deepgram, _gong, _revai, _whisper)

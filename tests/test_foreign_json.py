@@ -169,3 +169,34 @@ def test_json_of_no_known_shape_is_still_read_as_ours_and_says_why_not(tmp_path)
     f.write_text(json.dumps({"items": [1, 2]}))
     with pytest.raises(InputError, match="field source: Field required"):
         load_transcript(f)
+
+
+def test_openai_word_timestamps_give_each_segment_its_words_or_make_the_turns(tmp_path):
+    """verbose_json with timestamp_granularities=["word"]: top-level `words` without punctuation, beside
+    the segments (or instead of them when only words were asked for). Each word keeps its own time and
+    takes the text's punctuation back."""
+    verbose = json.loads((OTHER / "openai_verbose.json").read_text())
+    times = {"Hi": (0.24, 0.5), "Alex": (0.54, 0.9), "thanks": (1.0, 1.3), "for": (1.32, 1.5), "calling": (1.52, 2.0),
+             "back": (2.1, 2.66)}
+    verbose["words"] = [{"word": w, "start": a, "end": b} for w, (a, b) in times.items()]
+    verbose["words"].append({"word": "Of", "start": 3.26, "end": 3.4})
+    f = tmp_path / "words.json"
+    f.write_text(json.dumps(verbose))
+    t = load_transcript(f)
+    first = t.segments[0]
+    assert [w.word.strip() for w in first.words] == FIRST_WORDS  # the text's punctuation, the tool's times
+    assert first.words[1].start == 0.54 and first.words[-1].end == 2.66
+    second = t.segments[1]  # too few timed words for its text: spread over its times, as without any
+    assert len(second.words) == len(second.text.split()) and second.words[0].start == 3.26
+    only_words = {"task": "transcribe", "text": verbose["text"],
+                  "words": [{"word": w.strip(",.?"), "start": i * 0.5, "end": i * 0.5 + 0.4}
+                            for i, w in enumerate(verbose["text"].split())]}
+    f.write_text(json.dumps(only_words))
+    t = load_transcript(f)
+    assert t.warnings[0].startswith("read as a transcript from Whisper")
+    assert [s.text for s in t.segments][:2] == ["Hi Alex, thanks for calling back.", "Of course, Jordan."]
+    assert t.segments[1].words[0].start == 3.0 and {s.speaker for s in t.segments} == {"unknown"}
+    only_words["words"][2]["end"] = "soon"
+    f.write_text(json.dumps(only_words))
+    with pytest.raises(InputError, match=r"words\[2\]\.end"):
+        load_transcript(f)
