@@ -1159,3 +1159,23 @@ def test_html_in_a_playbook_is_not_part_of_a_name_and_a_number_is_no_check():
     assert m.criteria[1].good_examples == ["Hi <first name>, here is the plan"]
     with pytest.raises(MethodologyError, match=r"^nums\.md: no criteria found"):
         import_playbook(b"## Opening\n- 1\n- 2\n- ???\n", "nums.md")
+
+
+def test_a_wall_of_text_check_is_named_by_its_opening_phrase_and_reported():
+    """A bullet someone pasted a paragraph into became a 60-word criterion name (and question). It is now
+    named by its opening phrase, cut before a joining word; the whole bullet stays its question and top level."""
+    wall = ("Make sure you confirm budget and timeline and the decision process and who signs the contract and "
+            "what the procurement steps are and when they want to go live and what happens if they do not and "
+            "who else is evaluating and what they liked so far and what would make them walk away entirely")
+    text = f"## Qualify\n- Ask who else is involved\n- {wall}\n"
+    result = import_playbook(text.encode(), "qualify.md")
+    short, long = result.methodology.criteria
+    assert short.name == "Ask who else is involved"
+    assert long.name == "Make sure you confirm budget and timeline and the decision process and who signs the contract"
+    assert long.levels[-1].description == wall and wall[20:] in long.question  # nothing the manager wrote is lost
+    assert ("named 1 long check(s) by their opening phrase ('Make sure you confirm budget and timeline and the "
+            "decision process and who signs the contract'); the whole check is kept as its question and top level: "
+            "check the names"
+            ) in result.report.notes
+    no_joins = "Ask about " + " ".join(f"item{i}" for i in range(40))  # nowhere to cut: every word stays
+    assert import_playbook(f"## Q\n- {no_joins}\n".encode(), "q.md").methodology.criteria[0].name == no_joins

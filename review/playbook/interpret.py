@@ -108,6 +108,7 @@ class _Reader:
         self.intro: list[str] = []
         self.notes: list[str] = []
         self.guessed: list[str] = []
+        self.shortened: list[str] = []  # long checks named by their opening phrase
         self.stray_examples = 0
         self.skipped: list[str] = []
 
@@ -157,11 +158,13 @@ class _Reader:
         return len(snippets.sentences(clean(text))) == 1 and 0 < len(words) <= 14 and not ({w.lower() for w in words[:2]} & _FINITE)
 
     def _new_criterion(self, section: _Section, text: str) -> _Criterion:
-        name, rest = split_name(text)
+        name, rest, shortened = split_name(text)
         asked = re.match(r"^(?:did|does) the rep\s+(.+?)\?$", clean(name), re.I)
         if asked and not rest:  # a check written as its question: "Did the rep book the next meeting?"
             name, rest = asked.group(1)[:1].upper() + asked.group(1)[1:], clean(text)
         criterion = _Criterion(strip_numbering(name), rest)
+        if shortened:
+            self.shortened.append(criterion.name)
         for polarity, phrase in embedded_examples(text):  # 'Ask "Who else signs?"': the check and its phrase
             self._add(criterion, polarity, [phrase])
         section.criteria.append(criterion)
@@ -316,6 +319,10 @@ class _Reader:
             self.notes.append(f"guessed the question for {len(self.guessed)} "
                               f"criteri{'on' if len(self.guessed) == 1 else 'a'} from a name alone ({shown}); "
                               "check them")
+        if self.shortened:
+            shown = ", ".join(f"'{n}'" for n in self.shortened[:3]) + (", ..." if len(self.shortened) > 3 else "")
+            self.notes.append(f"named {len(self.shortened)} long check(s) by their opening phrase ({shown}); "
+                              "the whole check is kept as its question and top level: check the names")
         if self.skipped:
             self.notes.append("read " + ", ".join(f"'{s}'" for s in self.skipped)
                               + " as context: no checks under the heading")

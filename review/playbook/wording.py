@@ -161,28 +161,52 @@ def heading_name(text: str) -> str:
     return re.sub(r'^[\"“](.+)[\"”]$', r"\1", name).strip() or name
 
 
-def split_name(text: str) -> tuple[str, str]:
-    """(name, explanation) of a check: '**Budget** - confirm the amount' -> ('Budget', 'confirm ...').
+def split_name(text: str) -> tuple[str, str, bool]:
+    """(name, explanation, shortened) of a check: '**Budget** - confirm the amount' -> ('Budget',
+    'confirm ...', False).
 
     A bold lead-in or 'Name: ...' / 'Name - ...' gives the name; otherwise the whole check is the
-    name, shortened only at a clause boundary (never mid-phrase) when it is long.
+    name, shortened only at a clause boundary (never mid-phrase) when it is long. shortened: a check
+    longer than MAX_NAME_WORDS was named by its opening phrase (`short_name`), a guess to report.
     """
     bold = _BOLD_LEAD.match(text)
     if bold and bold.group(3).strip():
-        return clean(bold.group(2)).rstrip(":.").strip(), clean(bold.group(3))
+        return clean(bold.group(2)).rstrip(":.").strip(), clean(bold.group(3)), False
     text = clean(text)
     parts = _NAME_SPLIT.split(text, maxsplit=1)
     name, rest = parts[0].strip(), (parts[1].strip() if len(parts) > 1 else "")
     if rest and len(name.split()) <= 12:  # "Asks their view of the charity or the task: ..." is a name
-        return name.rstrip("."), rest
+        return name.rstrip("."), rest, False
     sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text, maxsplit=1)
     if len(sentences) > 1 and len(sentences[0].split()) <= 8:  # "Review usage. Walk through ..."
-        return sentences[0].rstrip("."), sentences[1]
+        return sentences[0].rstrip("."), sentences[1], False
     if len(text.split()) > 10:
         clause = _CLAUSE.split(text, maxsplit=1)[0].strip()
         if 2 <= len(clause.split()) < len(text.split()):
-            return clause.rstrip("."), text
-    return text.rstrip("."), ""
+            name = short_name(clause)
+            return name.rstrip("."), text, name != clause
+    name = short_name(text)
+    return (text.rstrip("."), "", False) if name == text else (name.rstrip("."), text, True)
+
+
+MAX_NAME_WORDS = 20  # a check longer than this is named by its opening phrase; the whole check describes it
+_NAME_JOINS = re.compile(r"\s(?:and|or|but|then|while|because|which|so|if|when|where|before|after|until|unless|"
+                    r"as well as)\s", re.IGNORECASE)
+_NAME_PREPOSITIONS = re.compile(r"\s(?:for|with|to|about|across|in|on|of|from|into|over|under|around|during)\s",
+                           re.IGNORECASE)
+
+
+def short_name(text: str) -> str:
+    """A long check named by its opening phrase: cut before the last "and", "or", "because" ...
+    that leaves 3 to MAX_NAME_WORDS words, else before such a preposition ("for", "across"), never
+    mid-phrase; a check with no such place keeps every word."""
+    if len(text.split()) <= MAX_NAME_WORDS:
+        return text
+    for joins in (_NAME_JOINS, _NAME_PREPOSITIONS):
+        cuts = [m.start() for m in joins.finditer(text) if 3 <= len(text[:m.start()].split()) <= MAX_NAME_WORDS]
+        if cuts:
+            return text[:cuts[-1]].strip().rstrip(",;:")
+    return text
 
 
 def _keeps_case(word: str) -> bool:
