@@ -257,9 +257,27 @@ def speaker_flags(transcript: Transcript) -> list[str]:
         return [MONO_WARNING + (f" ({reason})" if reason else "")]
     info = transcript.attribution
     if info is not None and info.method in ("voices", "external") and info.note:
-        return [f"speakers found by voice in a one-channel recording: {info.note}; a turn given to the "
+        return [f"{_BY_VOICE} {info.note}; a turn given to the "
                 "wrong speaker can be corrected (Manage this call -> Who said a turn, or `callreview turn`)"]
     return []
+
+
+_BY_VOICE = "speakers found by voice in a one-channel recording:"
+
+
+def is_speaker_flag(line: str) -> bool:
+    """Whether a scorecard flag is one of `speaker_flags` (a page that shows those once skips it)."""
+    return line.startswith((_BY_VOICE, MONO_WARNING)) or line == UNNAMED_WARNING
+
+
+def said_in_speaker_flags(warning: str, transcript: Transcript) -> bool:
+    """Whether a transcript warning only repeats what `speaker_flags` says of it: that all speech is
+    'unknown', or the note of how the voices were found and who was taken for the rep."""
+    flags = speaker_flags(transcript)
+    if ALL_UNKNOWN in warning and any(ALL_UNKNOWN in f for f in flags):
+        return True
+    note = transcript.attribution.note if transcript.attribution is not None else ""
+    return bool(note) and note in warning and any(note in f for f in flags)
 
 
 # --------------------------------------------------------------------------- speaker labels in text

@@ -463,3 +463,36 @@ def test_section_scores_are_laid_out_so_their_names_fit():
     assert section_rows(["Situation", "Problem", "Implication", "Need-payoff", "Wrap-up"]) == [[0, 1, 2, 3], [4]]
     assert section_rows(["Before the call", "Opening the call", "Wrap"]) == [[0, 1, 2]]
     assert section_rows([]) == []
+
+
+def test_how_a_mono_call_s_voices_were_found_is_said_once_on_its_page(services, store):
+    """A mono call with voices found said "rep is speaker_1 (the first to speak)" three times: as a
+    scorecard flag, as the speakers' note and as a transcript warning. It is said once, with what to do."""
+    import hashlib
+
+    from test_app import draft_for, scorecard_for, transcript
+
+    from review.speakers import speaker_flags
+    from review.types import SpeakerAttribution
+
+    data = tiny_wav(tone=50)
+    sha = hashlib.sha256(data).hexdigest()
+    call_id = store.add_call(filename="voices.wav", audio_sha256=sha, stored_path=store.keep_upload(data, sha, "voices.wav"),
+                             rep="Alex Rivera", call_date="2026-11-20", call_type="discovery",
+                             methodology_id="discovery", title="voices")
+    note = "rep is speaker_1 (the first to speak); no voice profile for this rep: check who is the rep (--rep-speaker)"
+    t = transcript()
+    t = t.model_copy(update={
+        "warnings": [f"speakers of this mono recording were found by voice; {note}", "timings are estimated"],
+        "attribution": SpeakerAttribution(method="voices", rep_chosen_by="first speaker", note=note),
+        "source": t.source.model_copy(update={"format": "audio"})})
+    store.save_transcript(call_id, t)
+    card = scorecard_for(t)
+    card.flags = [*speaker_flags(t), "redacted 1 email(s)"]
+    store.save_review(call_id, card, draft_for(), None)
+    at = app("review", call_id=call_id)
+    assert not at.exception
+    said = [w.value for w in at.warning if "the first to speak" in w.value]
+    assert len(said) == 1 and "Who said a turn" in said[0]  # once, with what to do
+    assert any(w.value == "redacted 1 email(s)" for w in at.warning)  # other flags stay
+    assert any(w.value == "Timings are estimated" for w in at.warning)  # other warnings stay

@@ -40,8 +40,11 @@ def _header(call, review, card) -> None:
                  key="to_prep", disabled=waiting,
                  help="Your manager shares it when it is ready" if waiting else None):
         state.go("prep", call.id, review.id)
+    from review.speakers import is_speaker_flag
+
     for flag in card.flags:
-        st.warning(md_text(flag), icon=":material/flag:")
+        if not is_speaker_flag(flag):  # said once, below, for the transcript the page shows
+            st.warning(md_text(flag), icon=":material/flag:")
 
 
 def _review_picker(store, call, review) -> None:
@@ -121,13 +124,11 @@ def _transcript(call, review, card, transcript) -> None:
     if transcript is None:
         st.info("No transcript stored for this call.")
         return
-    from review.speakers import ALL_UNKNOWN, speaker_flags
+    from review.speakers import said_in_speaker_flags
 
-    flagged = any(ALL_UNKNOWN in line for line in speaker_flags(transcript))
     for w in transcript.warnings:  # a sentence on the page ("timings are estimated ..." heads it)
-        if flagged and ALL_UNKNOWN in w:
-            continue  # said once, above the scorecard, with what to do
-        st.warning(md_text(w[:1].upper() + w[1:]), icon=":material/warning:")
+        if not said_in_speaker_flags(w, transcript):  # said once, above the scorecard, with what to do
+            st.warning(md_text(w[:1].upper() + w[1:]), icon=":material/warning:")
     c1, c2 = st.columns(2)
     search = c1.text_input("Search this call", key=f"search_{call.id}", placeholder="e.g. budget",
                            icon=":material/search:")
