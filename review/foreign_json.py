@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -231,10 +232,12 @@ def _whisper(data: dict) -> ForeignTranscript | None:
         return None
     turns = [_turn(s, f"segments[{i}]", 1.0, word_text="word") for i, s in enumerate(segments)]
     if words and not any(t.words for t in turns):
+        by_middle = sorted(range(len(words)), key=lambda k: words[k][0] + words[k][1])
+        middles = [(words[k][0] + words[k][1]) / 2 for k in by_middle]
         placed: set[int] = set()
-        for turn in turns:
-            inside = [k for k, w in enumerate(words)
-                      if k not in placed and turn.start - 0.05 <= (w[0] + w[1]) / 2 <= turn.end + 0.05]
+        for turn in turns:  # the words whose middle falls in the turn's times, each word once
+            span = by_middle[bisect_left(middles, turn.start - 0.05):bisect_right(middles, turn.end + 0.05)]
+            inside = sorted(k for k in span if k not in placed)
             placed.update(inside)
             if len(inside) == len(turn.text.split()):  # else spread over the segment's times, as without words
                 turn.words = _with_text([words[k][:4] for k in inside], turn.text)
