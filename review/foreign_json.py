@@ -5,7 +5,8 @@
 - Deepgram: `results.utterances` (`speaker` 0, 1; seconds), as written with `utterances=true`, else the
   words of its first channel (with their speakers where it diarized);
 - Gong: `callTranscripts[0].transcript` (the calls/transcript API: a monologue per `speakerId`, its
-  `sentences` timed in milliseconds);
+  `sentences` timed in milliseconds), with the speakers' names and the seller's side where the file
+  also holds the call's `parties` (the calls API);
 - Rev.ai: `monologues` (`speaker`, `speaker_name`; `elements` of text and punctuation, seconds);
 - Whisper's own JSON (OpenAI's `verbose_json`, whisper, faster-whisper and WhisperX dumps): `segments`
   of `start`, `end`, `text`, with a `speaker` where WhisperX diarized them, else nobody named; OpenAI's
@@ -46,6 +47,7 @@ class ForeignTurn:
 class ForeignTranscript:
     tool: str  # "AssemblyAI", "Deepgram", "Gong", "Rev.ai", "Whisper"
     turns: list[ForeignTurn]
+    seller: str | None = None  # the speaker the tool knows to be on the selling side (Gong's one "Internal" party)
 
 
 def _seconds(value: Any, where: str, scale: float = 1.0) -> float:
@@ -185,23 +187,46 @@ def _deepgram(data: dict) -> ForeignTranscript | None:
         _timed_words(words, "results.channels[0].alternatives[0].words", 1.0, "punctuated_word")))
 
 
+def _gong_parties(data: dict, call_id: Any) -> list[dict]:
+    """The call's parties (name, speakerId, affiliation), where the file has them: Gong's calls API
+    (`calls[].parties`, the call matched by its id) saved with the transcript, or a top-level `parties`."""
+    parties = data.get("parties")
+    if not isinstance(parties, list):
+        calls: list = data["calls"] if isinstance(data.get("calls"), list) else []
+        call = next((c for c in calls if isinstance(c, dict) and isinstance(c.get("metaData"), dict)
+                     and c["metaData"].get("id") == call_id), calls[0] if len(calls) == 1 else None)
+        parties = call.get("parties") if isinstance(call, dict) else None
+    return [p for p in parties if isinstance(p, dict)] if isinstance(parties, list) else []
+
+
 def _gong(data: dict) -> ForeignTranscript | None:
-    """Each sentence keeps its own times; one speaker's run becomes one turn (review.formats merges)."""
+    """Each sentence keeps its own times; one speaker's run becomes one turn (review.formats merges).
+    Where the file also holds the call's parties, a speaker id becomes the party's name, and the one
+    "Internal" party who speaks (the seller's side) is the rep."""
     if "callTranscripts" not in data:
         return None
     calls = _listed(data["callTranscripts"], "callTranscripts")
     if not calls or not isinstance(calls[0], dict):
         raise ForeignJsonError("'callTranscripts' holds no call")
+    names, internal = {}, set()
+    for party in _gong_parties(data, calls[0].get("callId")):
+        speaker_id, name = str(party.get("speakerId", "")), party.get("name")
+        if speaker_id and isinstance(name, str) and name.strip():
+            names[speaker_id] = " ".join(name.split())
+        if speaker_id and party.get("affiliation") == "Internal":
+            internal.add(names.get(speaker_id, speaker_id))
     turns = []
     for i, m in enumerate(_listed(calls[0].get("transcript"), "callTranscripts[0].transcript")):
         where = f"callTranscripts[0].transcript[{i}]"
         if not isinstance(m, dict):
             raise ForeignJsonError(f"{where} is not an object")
+        speaker = str(m.get("speakerId", ""))
         for k, sentence in enumerate(_listed(m.get("sentences"), f"{where}.sentences")):
             turn = _turn(sentence, f"{where}.sentences[{k}]", 1000.0)
-            turn.speaker = str(m.get("speakerId", ""))
+            turn.speaker = names.get(speaker, speaker)
             turns.append(turn)
-    return ForeignTranscript("Gong", turns)
+    sellers = internal & {t.speaker for t in turns}
+    return ForeignTranscript("Gong", turns, next(iter(sellers)) if len(sellers) == 1 else None)
 
 
 def _revai(data: dict) -> ForeignTranscript | None:

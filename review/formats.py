@@ -331,11 +331,15 @@ def _foreign_json(path: Path, text: str) -> tuple[list[_Piece], list[str]] | Non
             start = min(max(start, turn.start), turn.end)
             words.append((start, min(max(end, start), turn.end), word, probability))
         speaker = speaker_label(labels.get(turn.speaker.strip(), "")) or UNKNOWN_SPEAKER
+        if found.seller is not None and turn.speaker.strip() == found.seller and speaker != UNKNOWN_SPEAKER:
+            speaker += " (rep)"  # the tool says who sells: load_transcript takes it as the rep, as for "Alex (rep):"
         pieces.append(_Piece(turn.start, turn.end, speaker, turn.text, words or None))
     if not pieces:
         raise _fail(path, f"is a transcript from {found.tool} with no text; export the transcript again")
     renamed = [f"{old} as {new}" for old, new in labels.items() if old != new]
     note = f"read as a transcript from {found.tool}" + (f" (speakers {', '.join(renamed)})" if renamed else "")
+    if found.seller is not None:
+        note += f"; the rep is {labels.get(found.seller, found.seller)}, the one speaker {found.tool} lists as internal"
     return pieces, [note]
 
 

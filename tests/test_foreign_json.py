@@ -200,3 +200,34 @@ def test_openai_word_timestamps_give_each_segment_its_words_or_make_the_turns(tm
     f.write_text(json.dumps(only_words))
     with pytest.raises(InputError, match=r"words\[2\]\.end"):
         load_transcript(f)
+
+
+def test_gong_parties_saved_with_the_transcript_name_the_speakers_and_the_rep(tmp_path):
+    """Gong's transcript API names speakers by id only; its calls API lists the call's parties (name,
+    speakerId, affiliation). A file holding both shows names, and its one "Internal" speaker is the rep,
+    even when the customer talks first."""
+    transcript = {"callId": "7782342274025937895", "transcript": [
+        {"speakerId": "6432345678555530067", "sentences": [{"start": 240, "end": 2660, "text": "Hi, thanks for calling back."}]},
+        {"speakerId": "1122334455667788990", "sentences": [{"start": 3260, "end": 9580, "text": "Of course. How do carriers cancel?"}]},
+        {"speakerId": "6432345678555530067", "sentences": [{"start": 10480, "end": 16300, "text": "By phone, mostly."}]}]}
+    parties = [{"id": "1", "name": "Jordan  Lee", "speakerId": "6432345678555530067", "affiliation": "External"},
+               {"id": "2", "name": "Alex Rivera", "speakerId": "1122334455667788990", "affiliation": "Internal"},
+               {"id": "3", "name": "Sam Manager", "speakerId": None, "affiliation": "Internal"}]  # invited, silent
+    both = {"callTranscripts": [transcript],
+            "calls": [{"metaData": {"id": "7782342274025937895", "title": "Acme discovery"}, "parties": parties}]}
+    f = tmp_path / "gong.json"
+    f.write_text(json.dumps(both))
+    t = load_transcript(f)
+    assert [(s.speaker, s.role) for s in t.segments] == [
+        ("Jordan Lee", "customer"), ("Alex Rivera", "rep"), ("Jordan Lee", "customer")]
+    assert t.warnings == ["read as a transcript from Gong; the rep is Alex Rivera, the one speaker Gong lists as "
+                          "internal"]
+    assert load_transcript(f, rep_speaker="Jordan Lee").segments[0].role == "rep"  # the manager still decides
+    parties[1].pop("name")  # no name: the id is numbered, and still the rep
+    f.write_text(json.dumps({"callTranscripts": [transcript], "parties": parties}))
+    t = load_transcript(f)
+    assert [(s.speaker, s.role) for s in t.segments][:2] == [("Jordan Lee", "customer"), ("speaker_1", "rep")]
+    assert not [w for w in t.warnings if REP_GUESSED in w]
+    parties[0]["affiliation"] = "Internal"  # two internal speakers: Gong does not say which sells
+    f.write_text(json.dumps({"callTranscripts": [transcript], "parties": parties}))
+    assert "the rep is" not in load_transcript(f).warnings[0]
