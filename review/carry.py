@@ -46,15 +46,19 @@ def carry_overrides(store, source_review_id: int, target_review_id: int, author:
     Raises InputError when the reviews are not two reviews of one call against one methodology.
     """
     source, target = _pair(store, source_review_id, target_review_id)
+    return _overrides(store, source, target, author)
+
+
+def _overrides(store, source, target, author: str) -> tuple[list[str], list[str]]:
     scored = {c.id: c for c in target.scorecard.criteria}
-    already = store.overrides(target_review_id)
+    already = store.overrides(target.id)
     carried, skipped = [], []
-    for criterion_id, override in store.overrides(source_review_id).items():
+    for criterion_id, override in store.overrides(source.id).items():
         criterion = scored.get(criterion_id)
         if criterion is None or criterion_id in already or not 0 <= override.score <= criterion.max_score:
             skipped.append(criterion_id)
             continue
-        store.add_override(target_review_id, criterion_id, override.score,
+        store.add_override(target.id, criterion_id, override.score,
                            f"{override.comment} (carried from the review of {source.created_at[:10]})", author=author)
         carried.append(criterion_id)
     return carried, skipped
@@ -83,10 +87,14 @@ def carry_marks(store, source_review_id: int, target_review_id: int, author: str
     Raises InputError when the reviews are not two reviews of one call against one methodology.
     """
     source, target = _pair(store, source_review_id, target_review_id)
-    latest = {(m.criterion_id, m.segment_id): m for m in store.evidence_marks(source_review_id)}
+    return _marks(store, source, target, author)
+
+
+def _marks(store, source, target, author: str) -> tuple[int, int]:
+    latest = {(m.criterion_id, m.segment_id): m for m in store.evidence_marks(source.id)}
     if not latest:
         return 0, 0
-    taken = {(m.criterion_id, m.segment_id) for m in store.evidence_marks(target_review_id)}
+    taken = {(m.criterion_id, m.segment_id) for m in store.evidence_marks(target.id)}
     same_version = source.transcript_version == target.transcript_version
     before = store.get_transcript(source.call_id, source.transcript_version)
     after = before if same_version else store.get_transcript(target.call_id, target.transcript_version)
@@ -104,7 +112,7 @@ def carry_marks(store, source_review_id: int, target_review_id: int, author: str
             continue
         if (criterion_id, turn.id) in taken or (mark.verdict == "wrong" and not cited):
             continue
-        store.add_evidence_mark(target_review_id, criterion_id, turn.id, mark.verdict, author=author)
+        store.add_evidence_mark(target.id, criterion_id, turn.id, mark.verdict, author=author)
         taken.add((criterion_id, turn.id))
         carried += 1
     return carried, skipped
@@ -113,6 +121,7 @@ def carry_marks(store, source_review_id: int, target_review_id: int, author: str
 def carry_corrections(store, source_review_id: int, target_review_id: int, author: str) -> Carried:
     """Carry the overrides (carry_overrides) and the evidence marks (carry_marks) of one review to
     another review of the same call and methodology. author: who carries them."""
-    carried, skipped = carry_overrides(store, source_review_id, target_review_id, author)
-    marks, skipped_marks = carry_marks(store, source_review_id, target_review_id, author)
+    source, target = _pair(store, source_review_id, target_review_id)  # looked up once for both
+    carried, skipped = _overrides(store, source, target, author)
+    marks, skipped_marks = _marks(store, source, target, author)
     return Carried(carried, skipped, marks, skipped_marks)
