@@ -94,7 +94,7 @@ def change_turn_speakers(call_id: int, services: Services, changes: Mapping[int,
     changed = with_turn_speakers(transcript, changes)
     if changed is transcript:
         raise InputError("every turn already has the speaker given; change who said a turn first")
-    _save(services.store, call_id, call.rep, changed, author, turn_speakers_note(transcript, changes))
+    _save(services.store, call_id, call.rep, changed, author, turn_speakers_note(transcript, changes, changed))
     return _review_transcript(call_id, changed, loaded, services, progress or _noop)
 
 

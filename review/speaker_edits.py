@@ -251,10 +251,11 @@ def turn_change_note(transcript: Transcript, segment_id: int, speaker: str, firs
     return f"{part} of {where} given to {who}"
 
 
-def turn_speakers_note(transcript: Transcript, changes: Mapping[int, str]) -> str:
+def turn_speakers_note(transcript: Transcript, changes: Mapping[int, str], changed: Transcript | None = None) -> str:
     """What giving many turns changed, in words: "turns 0, 2-4 and 7 given to speaker_1 (rep); turn 1 given
-    to speaker_2 (customer)" (only the turns whose speaker changes). changes: as with_turn_speakers takes."""
-    changed = with_turn_speakers(transcript, changes)
+    to speaker_2 (customer)" (only the turns whose speaker changes). changes: as with_turn_speakers takes.
+    changed: with_turn_speakers(transcript, changes) where the caller has it already."""
+    changed = changed if changed is not None else with_turn_speakers(transcript, changes)
     before = {s.id: s.speaker for s in transcript.segments}
     given: dict[str, list[int]] = {}
     for seg in changed.segments:
