@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -32,7 +33,7 @@ from .speakers import (
 )
 from .textfile import decode_text
 from .timefmt import clock, parse_clock
-from .transcript_json import first_non_finite, load_json_transcript
+from .transcript_json import first_non_finite, parse_json, transcript_from_json
 from .types import Segment, Transcript, TranscriptSource, Word
 
 TRANSCRIPT_EXTENSIONS = {".vtt", ".srt", ".txt", ".json", ".docx"}
@@ -306,15 +307,11 @@ def _parse_plain_text(path: Path, text: str) -> tuple[list[_Piece], list[str]]:
     return pieces, [*notes, warning]
 
 
-def _foreign_json(path: Path, text: str) -> tuple[list[_Piece], list[str]] | None:
-    """Another tool's JSON transcript (review.foreign_json) as pieces with their word times, and a note
-    saying how it was read; None for JSON of no known shape (or not JSON: our reader says why)."""
+def _foreign_json(path: Path, data: Any) -> tuple[list[_Piece], list[str]] | None:
+    """Another tool's JSON transcript (review.foreign_json), from its parsed JSON, as pieces with their
+    word times, and a note saying how it was read; None for JSON of no known shape."""
     from .foreign_json import ForeignJsonError, read_foreign, speaker_labels
 
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
     try:
         found = read_foreign(data)
     except ForeignJsonError as exc:
@@ -420,10 +417,17 @@ def load_transcript(path: str | Path, rep_speaker: str | None = None,
         raise _fail(path, "is empty; export the call again as WebVTT or SRT")
 
     head = text.lstrip()
-    foreign = _foreign_json(path, text) if suffix == ".json" or head.startswith("{") else None
-    if foreign is None and (suffix == ".json" or head.startswith("{")):
+    parsed: Any = None
+    if suffix == ".json" or head.startswith("{"):  # parsed once, for another tool's shape and for ours
         try:
-            transcript = load_json_transcript(path, text, rep_speaker)
+            parsed = parse_json(path, text)
+        except InputError:
+            if suffix == ".json":
+                raise
+    foreign = _foreign_json(path, parsed) if parsed is not None else None
+    if foreign is None and parsed is not None:
+        try:
+            transcript = transcript_from_json(path, parsed, rep_speaker)
             if max_turns is not None and len(transcript.segments) > max_turns:
                 raise turn_limit_error(path.name, len(transcript.segments), max_turns)
             return transcript

@@ -11,6 +11,7 @@ import json
 import math
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -88,16 +89,11 @@ def _check_ranges(path: Path, transcript: Transcript) -> None:
                 raise _bad_field(path, f"{at}.probability", f"{word.probability} is not between 0 and 1")
 
 
-def load_json_transcript(path: Path, text: str, rep_speaker: str | None) -> Transcript:
-    """Read our JSON transcript (README "Transcripts") from `text`, the content of `path`.
-
-    rep_speaker: a new rep re-assigns roles and recomputes metrics; None keeps the file's roles.
-    Raises InputError naming the first bad field: not JSON, nested too deeply, NaN / Infinity /
-    overflowing numbers, negative or over-a-day times, an end before its start, a word outside
-    its segment, a probability outside 0..1, an id out of range or repeated.
-    """
+def parse_json(path: Path, text: str) -> Any:
+    """`text` as JSON, strictly: InputError for invalid JSON, NaN / Infinity or overflowing numbers,
+    or nesting too deep (`path` names the file in the message)."""
     try:
-        data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         raise _fail(path, f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
                     "fix it or re-create the transcript") from None
@@ -108,6 +104,15 @@ def load_json_transcript(path: Path, text: str, rep_speaker: str | None) -> Tran
         raise _fail(path, "is nested too deeply to be a transcript; re-create the transcript") from None
     except ValueError as exc:  # e.g. an integer with more digits than Python converts
         raise _fail(path, f"is not a readable JSON transcript ({exc}); re-create the transcript") from None
+
+
+def transcript_from_json(path: Path, data: Any, rep_speaker: str | None) -> Transcript:
+    """Our JSON transcript (README "Transcripts"), parsed by `parse_json` from `path`.
+
+    rep_speaker: a new rep re-assigns roles and recomputes metrics; None keeps the file's roles.
+    Raises InputError naming the first bad field: negative or over-a-day times, an end before its
+    start, a word outside its segment, a probability outside 0..1, an id out of range or repeated.
+    """
     if not isinstance(data, dict):
         raise _fail(path, "is not a transcript: expected a JSON object with 'segments' and 'source'")
     if isinstance(data.get("version"), int) and data["version"] > TRANSCRIPT_FORMAT_VERSION:
