@@ -8,6 +8,7 @@ or a timestamp is dropped (review.coach_polish). """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -65,6 +66,24 @@ class _Ctx:
     lead_intro: str = ""
     explore_intro: str = ""
     rep_questions: tuple[str, ...] = ()
+    opener_markdown: str = ""  # questions[0] for a Markdown document (a quote in it escaped)
+
+    @property
+    def questions_markdown(self) -> list[str]:
+        return [self.opener_markdown or self.questions[0], *self.questions[1:]]
+
+
+_EXCERPT_CHARS = 90
+
+
+def _excerpt(quote: str) -> str:
+    """The opening of a quote for a question: its first sentence, cut at a word within _EXCERPT_CHARS
+    (what remains is verbatim, a cut marked with an ellipsis)."""
+    text = " ".join(quote.split())
+    first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+    if len(first) <= _EXCERPT_CHARS:
+        return first if first == text else first + " …"
+    return first[:_EXCERPT_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + " …"
 
 
 def _section_name(meth: Methodology, section_id: str) -> str:
@@ -148,7 +167,7 @@ def _explore_options(x: _Ctx) -> str:
     lines = [x.explore_intro, ""] if x.explore_intro else []
     chosen = chart.option(x.solution)
     lines += [f"**Proposed: {x.solution}** \u2014 {chosen.what_to_do}", "", "**Questions to confirm it:**"]
-    lines += [f"- {q}" for q in x.questions]
+    lines += [f"- {q}" for q in x.questions_markdown]
     crit = x.focus.criterion
     if x.solution == "training":
         top = crit.levels[-1].description if crit else _activity(x.focus).benchmark
@@ -248,7 +267,7 @@ def _prep_note(x: _Ctx) -> str:
         "",
         "**Ask:**",
     ]
-    lines += [f"{i}. {q}" for i, q in enumerate(x.questions[:3], 1)]
+    lines += [f"{i}. {q}" for i, q in enumerate(x.questions_markdown[:3], 1)]
     lines += ["", "**Key moments:**"]
     lines += [f"- {label}: {format_quote(q, PREP_NOTE_QUOTE_CHARS, markdown=True)}" for label, q in x.moments[:3]] or [
         "- No quoted moment for the focus in this call."
@@ -325,21 +344,23 @@ def draft_coaching(
     chart = models.solution_chart
     moments = key_moments(scorecard, focus, transcript, speaker)
     focus_moment = next((q for label, q in moments if not label.startswith("Strength")), None)
-    opener = (
-        f"Walk me through the moment at {timestamp(focus_moment.start)}: what were you aiming for there?"
-        if focus_moment and focus_moment.role != "customer"
-        else f"At {timestamp(focus_moment.start)} the customer said this: what did you hear in it, and what did you "
-        "do next?"
-        if focus_moment
-        else f"In the {_section_name(methodology, focus.criterion.section).lower()} part of this call, what did you plan to do "
-        f"about {focus.phrase}?"
-        if focus.criterion
-        else f"How did {focus.phrase_to_rep} go on this call, from your side?"
-    )
-    questions = [opener, *chart.option(solution).questions[:2], chart.option(_ALTERNATIVE[solution]).questions[0]]
+    def opener(markdown: bool) -> str:
+        if focus_moment and focus_moment.role == "customer":  # what they said, so the question stands alone
+            said = _excerpt(focus_moment.quote)
+            said = escape_markdown(said) if markdown else said
+            return (f"At {timestamp(focus_moment.start)} the customer said “{said}”: what did you hear in "
+                    "it, and what did you do next?")
+        if focus_moment:
+            return f"Walk me through the moment at {timestamp(focus_moment.start)}: what were you aiming for there?"
+        if focus.criterion:
+            return (f"In the {_section_name(methodology, focus.criterion.section).lower()} part of this call, what did "
+                    f"you plan to do about {focus.phrase}?")
+        return f"How did {focus.phrase_to_rep} go on this call, from your side?"
+
+    questions = [opener(False), *chart.option(solution).questions[:2], chart.option(_ALTERNATIVE[solution]).questions[0]]
     x = _Ctx(
         scorecard, methodology, models, focus, pattern, solution, reason, questions, activities, moments,
-        plan_actions(focus, solution, pattern, today), today, rep, warnings,
+        plan_actions(focus, solution, pattern, today), today, rep, warnings, opener_markdown=opener(True),
     )
     if engine is not None:
         _polish(x, engine, usage, redact, redact_names)

@@ -478,7 +478,9 @@ def test_a_customers_moment_is_asked_about_as_the_customers_and_a_practise_drill
     card.criteria[2].nearest = quote(7, 212, "We could look at diaries next week.", speaker=BUYER, role="customer")
     draft = draft_coaching(card, meth, rep=REP, today=TODAY)
     explore = draft.agenda[2].body_markdown
-    assert "At [03:32] the customer said this: what did you hear in it, and what did you do next?" in explore
+    assert ("At [03:32] the customer said “We could look at diaries next week.”: what did you hear in it, and "
+            "what did you do next?") in explore  # the words asked about, so the question stands alone
+    assert draft.confirm_questions[0].startswith("At [03:32] the customer said “We could look")
     assert "what were you aiming for there" not in explore
     assert draft.actions[0].action == "Practise three ways to ask for the next meeting."
     card.criteria[2].nearest = quote(7, 212, "Shall we look at diaries?")  # the rep's own moment
@@ -669,3 +671,20 @@ def test_redact_names_keeps_the_speakers_and_the_reps_name_from_the_polish_call(
         assert part not in sent(masked)  # ... and not with redact_names
     assert "[NAME]" in sent(masked) and "Baker Street" not in sent(masked)
     assert "Baker Street" in sent(off)  # redaction off: the text as it is
+
+
+def test_a_customer_s_words_in_a_question_are_an_excerpt_escaped_in_markdown_only():
+    meth = make_methodology()
+    card = make_scorecard({"agenda_set": 2, "open_questions": 2, "next_step": 0})
+    said = ("We *might* look at [diaries] next week, if_the budget_holder agrees and the pilot on one region goes "
+            "well for everyone involved. Then again, maybe not.")
+    card.criteria[2].nearest = quote(7, 212, said, speaker=BUYER, role="customer")
+    draft = draft_coaching(card, meth, rep=REP, today=TODAY)
+    plain = draft.confirm_questions[0]
+    assert plain.startswith("At [03:32] the customer said \u201cWe *might* look at [diaries] next week, if_the ")
+    assert "Then again" not in plain and plain.endswith("\u2026\u201d: what did you hear in it, and what did you do next?")
+    excerpt = plain.split("\u201c")[1].split(" \u2026")[0]
+    assert excerpt in said and len(excerpt) <= 90  # verbatim, cut at a word
+    explore = draft.agenda[2].body_markdown
+    assert "said \u201cWe \\*might\\* look at \\[diaries\\] next week, if\\_the" in explore  # inert in Markdown
+    assert "*might*" not in explore
