@@ -460,7 +460,13 @@ def test_section_scores_are_laid_out_so_their_names_fit():
 
     assert section_rows(["Opening", "Discovery", "Qualification", "Close"]) == [[0, 1, 2, 3]]
     assert section_rows(["Appeals", "Questions to the other person", "The ask"]) == [[0, 1], [2]]
-    assert section_rows(["Situation", "Problem", "Implication", "Need-payoff", "Wrap-up"]) == [[0, 1, 2, 3], [4]]
+    # the points fit too: "5.5 of 9 points" was cut to "5.5 of 9 poi..." four to a row
+    names = ["Opening", "Discovery", "Qualification", "Close"]
+    assert section_rows(names, ["2 of 2 points", "5 of 9 points", "3 of 3 points", "4 of 4 points"]) == [[0, 1, 2, 3]]
+    assert section_rows(names, ["2 of 2 points", "5.5 of 9 points", "3 of 3 points", "4 of 4 points"]) == [
+        [0, 1], [2, 3]]  # two even rows
+    assert section_rows([f"S{i}" for i in range(5)]) == [[0, 1, 2], [3, 4]] and section_rows([]) == []
+    assert section_rows(["Situation", "Problem", "Implication", "Need-payoff", "Wrap-up"]) == [[0, 1, 2], [3, 4]]
     assert section_rows(["Before the call", "Opening the call", "Wrap"]) == [[0, 1, 2]]
     assert section_rows([]) == []
 

@@ -4,6 +4,8 @@ rationale, evidence quotes ("play from this quote" seeks the player) and the man
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import streamlit as st
 
 from review.evidence import dropped_evidence_note
@@ -148,23 +150,27 @@ def _criterion(store, call, review, criterion, marks: dict, transcript=None, edi
                                           lambda speaker, role: state.speaker_label(speaker, role, call.rep))
 
 
-def section_rows(names: list[str]) -> list[list[int]]:
-    """The section scores' rows (indices into `names`): as many to a row as their names fit in the
-    scorecard's half of the page ("Questions to the other person" was cut to "Questions to the ot...")."""
-    longest = max((len(n) for n in names), default=0)
-    per_row = 4 if longest <= 13 else 3 if longest <= 18 else 2
+def section_rows(names: list[str], points: Sequence[str] = ()) -> list[list[int]]:
+    """The section scores' rows (indices into `names`): as many to a row as their names, and their
+    points ("5.5 of 9 points"), fit in the scorecard's half of the page ("Questions to the other person"
+    was cut to "Questions to the ot...", "5.5 of 9 points" to "5.5 of 9 poi...")."""
+    longest = max((len(n) for n in [*names, *points]), default=0)
+    fits = 4 if longest <= 13 else 3 if longest <= 18 else 2
+    rows = -(-len(names) // fits)
+    per_row = -(-len(names) // rows) if rows else fits  # the rows as even as they can be (2 and 2, not 3 and 1)
     return [list(range(i, min(i + per_row, len(names)))) for i in range(0, len(names), per_row)]
 
 
 def scorecard(store, call, review, card) -> None:
     """The scorecard column. card: the effective scorecard (see `effective`)."""
     names = state.section_names(card.methodology_id)
-    for row in section_rows([names.get(s.section, s.section) for s in card.sections]):
+    points = [f"{s.score:g} of {s.max_score:g} points" for s in card.sections]
+    for row in section_rows([names.get(s.section, s.section) for s in card.sections], points):
         cols = st.columns(len(row))
         for col, i in zip(cols, row, strict=True):
             section = card.sections[i]
-            col.metric(names.get(section.section, section.section), f"{section.percent:.0f}%",
-                       f"{section.score:g} of {section.max_score:g} points", delta_color="off", delta_arrow="off")
+            col.metric(names.get(section.section, section.section), f"{section.percent:.0f}%", points[i],
+                       delta_color="off", delta_arrow="off")
     marks = feedback.latest_marks(store, review)
     transcript = store.get_transcript(call.id, review.transcript_version)
     editable = not state.scope().is_rep  # a rep reads their review; the manager corrects it
