@@ -263,8 +263,10 @@ def verdict(criterion_id: str, sentences: list[Sentence], signals: Signals, scor
     )
 
 
-def judge_note(judgement: Judgement) -> str:
-    """One sentence for the rationale: what the judge decided and on what."""
+def judge_note(judgement: Judgement, corroborated: bool = False) -> str:
+    """One sentence for the rationale: what the judge decided and on what. corroborated: the rules
+    engine found the criterion anyway (a keyword rare in this call, with its level's own signals), so
+    the note says the judge's doubt was overruled rather than that nothing is there."""
     if judgement.calibrated:
         how = (f"the team's calibrated model ({judgement.calibrated} calls corrected by a manager) gives "
                f"{judgement.probability:.0%}")
@@ -275,6 +277,9 @@ def judge_note(judgement: Judgement) -> str:
                 f"background and the other criteria ({how}).")
     if not judgement.best_sentence:
         return "Judge: no sentence by the right speaker (or no question, where one is needed) to weigh."
+    if corroborated:
+        return (f"Judge: no sentence stood out by itself (best: “{snippets.shorten(judgement.best_sentence, 80)}”, "
+                f"{how}), but a keyword rare in this call and the level's own signals found it.")
     return (f"Judge: no sentence is specific to this criterion rather than the call's topic (best: "
             f"“{snippets.shorten(judgement.best_sentence, 80)}”, {how}).")
 

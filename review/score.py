@@ -241,8 +241,9 @@ def _score_with_judge(transcript, criterion, cands, judgement, injections: set[i
                 seen.add(r["segment_id"])
                 unique.append(r)
         refs = unique
-        rationale = f"{result.rationale} {judge_note(judgement)}" if result.score else (
-            f"{criterion.levels[score].label} ({score}/{criterion.max_score}): {judge_note(judgement)}")
+        note = judge_note(judgement, corroborated=corroborated and not judgement.present)
+        rationale = f"{result.rationale} {note}" if result.score else (
+            f"{criterion.levels[score].label} ({score}/{criterion.max_score}): {note}")
     else:
         score, refs = 0, []
         rationale = f"{criterion.levels[0].label} (0/{criterion.max_score}): {judge_note(judgement)}"

@@ -230,3 +230,31 @@ def test_a_criterion_found_absent_keeps_the_judges_closest_moment_uncounted():
     assert _score_with_judge(t, TIMELINE, [], nothing, set()).nearest is None
     # a turn that tries to instruct the scorer is never quoted, not even as the closest moment
     assert _score_with_judge(t, TIMELINE, [], absent, {1}).nearest is None
+
+
+def test_a_score_the_rules_corroborate_against_the_judge_does_not_say_nothing_is_there():
+    """The rules engine keeps a top level a rare keyword corroborates even where the judge found no
+    sentence specific enough; the rationale said "2/2 ... Judge: no sentence is specific to this
+    criterion", which contradicts the score. It now says the judge's doubt was overruled, and why."""
+    from review.resources import methodology_dir
+    from review.score import _score_with_judge
+    from review.types import Candidate
+
+    budget = next(c for c in load_methodology_file(methodology_dir() / "bant.yaml").methodology.criteria
+                  if c.id == "budget")
+    t = call(("rep", "Thanks for joining today, how are things going with the team?"), ("customer", "Busy, but good."),
+             ("rep", "What have you set aside for this project?"),
+             ("customer", "We have about $40,000 approved for this year, and finance signed it off."),
+             ("rep", "Great, that helps a lot."), ("customer", "Sure, happy to help you out."),
+             ("rep", "Shall we look at the rollout next?"), ("customer", "Yes, let's do that."))
+    every_turn = [Candidate(criterion_id="budget", segment_ids=[s.id], focal_segment_id=s.id, speaker=s.speaker,
+                            role=s.role, start=s.start, end=s.end, text=s.text, similarity=0.0) for s in t.segments]
+    said = "We have about $40,000 approved for this year, and finance signed it off."
+    doubtful = judge.Judgement("budget", False, 0.2, [3], said, [0.0] * 7, evidence_sentences=[said])
+    cs = _score_with_judge(t, budget, every_turn, doubtful, set())
+    assert cs.score == 2 and "no sentence is specific" not in cs.rationale
+    assert cs.rationale.endswith("Judge: no sentence stood out by itself (best: “We have about $40,000 approved for "
+                                 "this year, and finance signed it off.”, sentence score 0.20 against threshold "
+                                 "0.50), but a keyword rare in this call and the level's own signals found it.")
+    sure = judge.Judgement("budget", True, 0.9, [3], said, [0.0] * 7, evidence_sentences=[said])
+    assert "is closer to this criterion" in _score_with_judge(t, budget, every_turn, sure, set()).rationale
