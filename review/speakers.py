@@ -155,10 +155,10 @@ def choose_rep(segments: list[Segment], rep_speaker: str | None = None, rep_name
     segments: the transcript's turns, in any order.
     rep_speaker: the speaker who is the rep, when someone said so; None (or "") picks the speaker
         the labels say (`speaker_named`: the call's rep by name, else the one speaker labelled as a
-        seller: "Rep:", "Sales", "Agent", "AE"), else the one
-        speech says (`rep_in_speech`: "this is Alex", "Hi Alex"), else "speaker_1" when present (the
-        left channel of a two-channel recording, the first voice of a mono one), else the first named
-        speaker to talk who is not labelled as the buyer ("Prospect:", "Customer:").
+        seller: "Rep:", "Sales", "Agent", "AE"), else the one speech says (`rep_in_speech`: "this is
+        Alex", "Hi Alex"), else "speaker_1" when present (the left channel of a two-channel
+        recording, the first voice of a mono one), else the first named speaker to talk who is not
+        labelled as the buyer ("Prospect:", "Customer:").
     rep_name: the call's rep, as the manager names them ("Alex Rivera").
 
     Raises ConfigError when `rep_speaker` is not one of the transcript's named speakers.
