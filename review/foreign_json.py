@@ -209,12 +209,16 @@ def _gong(data: dict) -> ForeignTranscript | None:
     if not calls or not isinstance(calls[0], dict):
         raise ForeignJsonError("'callTranscripts' holds no call")
     names, internal = {}, set()
-    for party in _gong_parties(data, calls[0].get("callId")):
-        speaker_id, name = str(party.get("speakerId", "")), party.get("name")
-        if speaker_id and isinstance(name, str) and name.strip():
+    parties = [p for p in _gong_parties(data, calls[0].get("callId")) if p.get("speakerId") is not None]
+    for party in parties:
+        speaker_id, name = str(party["speakerId"]), party.get("name")
+        if isinstance(name, str) and name.strip():
             names[speaker_id] = " ".join(name.split())
-        if speaker_id and party.get("affiliation") == "Internal":
-            internal.add(names.get(speaker_id, speaker_id))
+    shared = {n for n in names.values() if list(names.values()).count(n) > 1}
+    names = {k: n for k, n in names.items() if n not in shared}  # two people of one name keep their ids apart
+    for party in parties:
+        if party.get("affiliation") == "Internal":
+            internal.add(names.get(str(party["speakerId"]), str(party["speakerId"])))
     turns = []
     for i, m in enumerate(_listed(calls[0].get("transcript"), "callTranscripts[0].transcript")):
         where = f"callTranscripts[0].transcript[{i}]"

@@ -228,6 +228,9 @@ def test_gong_parties_saved_with_the_transcript_name_the_speakers_and_the_rep(tm
     t = load_transcript(f)
     assert [(s.speaker, s.role) for s in t.segments][:2] == [("Jordan Lee", "customer"), ("speaker_1", "rep")]
     assert not [w for w in t.warnings if REP_GUESSED in w]
+    parties[1]["name"] = "Jordan Lee"  # two people of one name are not merged into one speaker
+    f.write_text(json.dumps({"callTranscripts": [transcript], "parties": parties}))
+    assert [s.speaker for s in load_transcript(f).segments] == ["speaker_1", "speaker_2", "speaker_1"]
     parties[0]["affiliation"] = "Internal"  # two internal speakers: Gong does not say which sells
     f.write_text(json.dumps({"callTranscripts": [transcript], "parties": parties}))
     assert "the rep is" not in load_transcript(f).warnings[0]
