@@ -234,3 +234,17 @@ def test_gong_parties_saved_with_the_transcript_name_the_speakers_and_the_rep(tm
     parties[0]["affiliation"] = "Internal"  # two internal speakers: Gong does not say which sells
     f.write_text(json.dumps({"callTranscripts": [transcript], "parties": parties}))
     assert "the rep is" not in load_transcript(f).warnings[0]
+
+
+def test_the_review_command_says_when_the_rep_is_only_a_guess(cli, tmp_path):
+    """The CLI's summary listed the scorecard's flags but not what reading the file warned of, so "the rep
+    is taken to be speaker_1 ... if that is the customer, say who the rep is" stayed in transcript.json."""
+    code, stdout, err = cli("review", str(OTHER / "assemblyai.json"), "--methodology", "discovery", "--rep", "Sam Ortiz",
+                            "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    guessed = [line for line in stdout.splitlines() if REP_GUESSED in line]
+    assert len(guessed) == 1 and guessed[0].startswith("  ! the tool named its speakers by number")
+    code, stdout, err = cli("review", str(OTHER / "assemblyai.json"), "--methodology", "discovery", "--rep", "Sam Ortiz",
+                            "--rep-speaker", "speaker_2", "--out", str(tmp_path / "named"))
+    assert code == 0, err
+    assert REP_GUESSED not in stdout  # the rep named: no guess to warn of

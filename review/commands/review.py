@@ -120,6 +120,12 @@ def summary(result) -> str:
         when = f" @ {clock(c.evidence[0].start)}" if c.evidence else ""
         lines.append(f"  {c.score}/{c.max_score}  {c.verdict:<14} {c.name}{when}")
     lines += [f"  ! {flag}" for flag in sc.flags]  # what the scorecard warns of (unknown speakers ...)
+    transcript = getattr(result, "transcript", None)
+    if transcript is not None:  # what reading the call warned of ("the rep is taken to be speaker_1 ..."), as the
+        from ..speakers import said_in_speaker_flags  # call page shows it, each said once
+
+        lines += [f"  ! {w}" for w in transcript.warnings
+                  if w not in sc.flags and not said_in_speaker_flags(w, transcript)]
     lines.append(f"Focus for coaching: {d.focus_criterion_name} ({d.pattern}); recommended: {d.solution}")
     return "\n".join(lines)
 
