@@ -32,6 +32,7 @@ from .errors import MethodologyError
 from .markdown_text import escape_markdown
 from .render import format_quote, timestamp
 from .schema import Methodology
+from .snippets import cut_at_word, sentences
 from .types import ActionItem, AgendaSection, CoachingDraft, EvidenceQuote, Scorecard, Transcript
 
 __all__ = ["PREP_NOTE_QUOTE_CHARS", "CoachingPolish", "draft_coaching"]
@@ -80,10 +81,10 @@ def _excerpt(quote: str) -> str:
     """The opening of a quote for a question: its first sentence, cut at a word within _EXCERPT_CHARS
     (what remains is verbatim, a cut marked with an ellipsis)."""
     text = " ".join(quote.split())
-    first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+    first = (sentences(text) or [text])[0]
     if len(first) <= _EXCERPT_CHARS:
-        return first if first == text else first + " …"
-    return first[:_EXCERPT_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+        return first if first == text else first + " \u2026"
+    return cut_at_word(first, _EXCERPT_CHARS)
 
 
 def _section_name(meth: Methodology, section_id: str) -> str:
@@ -388,6 +389,5 @@ def draft_coaching(
 def _for_the_rep(rationale: str) -> str:
     """A rationale without the offline judge's working (sentence scores, thresholds): the agenda is
     for the rep to read; the manager sees the whole rationale on the call page."""
-    import re
 
     return re.sub(r"\s*Judge: .*$", "", rationale, flags=re.S).rstrip(" :") or rationale

@@ -307,9 +307,10 @@ def _parse_plain_text(path: Path, text: str) -> tuple[list[_Piece], list[str]]:
     return pieces, [*notes, warning]
 
 
-def _foreign_json(path: Path, data: Any) -> tuple[list[_Piece], list[str]] | None:
+def _foreign_json(path: Path, data: Any) -> tuple[list[_Piece], list[str], str | None] | None:
     """Another tool's JSON transcript (review.foreign_json), from its parsed JSON, as pieces with their
-    word times, and a note saying how it was read; None for JSON of no known shape."""
+    word times, a note saying how it was read, and the speaker the tool says sells (Gong's one internal
+    party; None when it does not say); None for JSON of no known shape."""
     from .foreign_json import ForeignJsonError, read_foreign, speaker_labels
 
     try:
@@ -328,16 +329,15 @@ def _foreign_json(path: Path, data: Any) -> tuple[list[_Piece], list[str]] | Non
             start = min(max(start, turn.start), turn.end)
             words.append((start, min(max(end, start), turn.end), word, probability))
         speaker = speaker_label(labels.get(turn.speaker.strip(), "")) or UNKNOWN_SPEAKER
-        if found.seller is not None and turn.speaker.strip() == found.seller and speaker != UNKNOWN_SPEAKER:
-            speaker += " (rep)"  # the tool says who sells: load_transcript takes it as the rep, as for "Alex (rep):"
         pieces.append(_Piece(turn.start, turn.end, speaker, turn.text, words or None))
     if not pieces:
         raise _fail(path, f"is a transcript from {found.tool} with no text; export the transcript again")
     renamed = [f"{old} as {new}" for old, new in labels.items() if old != new]
     note = f"read as a transcript from {found.tool}" + (f" (speakers {', '.join(renamed)})" if renamed else "")
-    if found.seller is not None:
-        note += f"; the rep is {labels.get(found.seller, found.seller)}, the one speaker {found.tool} lists as internal"
-    return pieces, [note]
+    seller = speaker_label(labels.get(found.seller, "")) if found.seller is not None else ""
+    if seller:
+        note += f"; the rep is {seller}, the one speaker {found.tool} lists as internal"
+    return pieces, [note], seller or None
 
 
 def _pieces_to_segments(pieces: list[_Piece]) -> list[Segment]:
@@ -435,10 +435,11 @@ def load_transcript(path: str | Path, rep_speaker: str | None = None,
             if suffix == ".json":
                 raise
     warnings: list[str] = []
+    seller: str | None = None  # the speaker the file's tool says sells
     has_cues = any(_CUE_TIMING.match(line) for line in text.split("\n"))
     if foreign is not None:
         kind = "json"
-        pieces, warnings = foreign
+        pieces, warnings, seller = foreign
     elif head.startswith("WEBVTT") or suffix in {".vtt", ".srt"} or has_cues:
         kind = "vtt" if head.startswith("WEBVTT") or suffix == ".vtt" else "srt"
         pieces, warnings = _parse_cues(path, text)
@@ -450,8 +451,8 @@ def load_transcript(path: str | Path, rep_speaker: str | None = None,
 
     if max_turns is not None and (turns := _turn_count(pieces)) > max_turns:
         raise turn_limit_error(path.name, turns, max_turns)
-    # "Alex (rep): ..." (as transcript_to_text writes) says who the rep is.
-    rep_hint = None
+    # "Alex (rep): ..." (as transcript_to_text writes) says who the rep is, as does a tool that says who sells.
+    rep_hint = seller
     for piece in pieces:
         piece.speaker, role = split_role_suffix(piece.speaker)
         if role == "rep" and rep_hint is None:

@@ -187,10 +187,10 @@ def review_file(
             from .rework import apply_rep_speaker
 
             if not rep_speaker:  # the rep named now may be a speaker of the file who is not the rep yet
-                from .speaker_edits import named_speakers
-                from .speakers import speaker_named
+                from .speakers import choose_rep
 
-                by_name = speaker_named(rep, named_speakers(transcript))
+                chosen = choose_rep(transcript.segments, None, rep)
+                by_name = chosen.speaker if chosen.how == "name" else None
                 rep_speaker = by_name if by_name != transcript.metrics.rep_speaker else None
             if rep_speaker:  # a stored call: a rep speaker named now re-computes roles (or is an error)
                 transcript = apply_rep_speaker(store, call_id, transcript, rep_speaker)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .markdown_text import escape_markdown
 from .render_docs import write_export
+from .snippets import cut_at_word
 from .timefmt import clock
 from .types import CoachingDraft, EvidenceQuote, Scorecard
 
@@ -77,9 +78,7 @@ def format_quote(q: EvidenceQuote, limit: int | None = None, markdown: bool = Fa
     names: speaker label -> display name (review.speaker_names.speaker_names); a label not in it
     is shown as is.
     """
-    text = q.quote
-    if limit is not None and len(text) > limit:
-        text = text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " \u2026"
+    text = q.quote if limit is None else cut_at_word(q.quote, limit)
     speaker = names.get(q.speaker, q.speaker) if names else q.speaker
     if markdown:
         text, speaker = escape_markdown(text), escape_markdown(speaker)

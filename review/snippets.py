@@ -18,3 +18,9 @@ def sentences(text: str) -> list[str]:
 def shorten(text: str, limit: int) -> str:
     """`text` whole if it fits in `limit` characters, else cut to `limit` with a closing "…"."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """`text` whole if it fits in `limit` characters, else cut at the last word within it, marked " …"
+    (what remains is still verbatim: a quote stays a substring of what was said)."""
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " \u2026"
