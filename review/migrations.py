@@ -93,6 +93,8 @@ transcripts = Table(
     Column("created_at", String(40), nullable=False),
     Column("author", String(200)),  # who changed it by hand (a new rep, a corrected turn); NULL: made by callreview
     Column("note", Text),  # what they changed ("sentence 2 of turn 3 given to Jordan Lee")
+    # the speaker taken for the rep when the manager should check it (review.speakers.rep_to_check), else NULL
+    Column("rep_to_check", String(200)),
     UniqueConstraint("call_id", "version", name="uq_transcripts_call_version"),
 )
 
@@ -409,6 +411,27 @@ def m007_transcript_changes(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE transcripts ADD COLUMN note TEXT"))
 
 
+def m008_rep_to_check(conn: Connection) -> None:
+    """The speaker taken for the rep where it was only guessed or doubted, so the Calls list can say
+    which calls to check; filled in for each call's latest transcript (older versions are not listed).
+    Reads the stored JSON as plain data, as m002 does."""
+    from .speakers import doubted_rep
+
+    conn.execute(text("ALTER TABLE transcripts ADD COLUMN rep_to_check VARCHAR(200)"))
+    latest = conn.execute(text(
+        "SELECT t.id, t.transcript_json FROM transcripts t JOIN call_text c "
+        "ON c.call_id = t.call_id AND c.transcript_version = t.version"
+    )).all()
+    for row_id, transcript_json in latest:
+        data = json.loads(transcript_json)
+        attribution = data.get("attribution") or {}
+        speaker = doubted_rep(attribution.get("rep_chosen_by"), [str(w) for w in data.get("warnings") or []],
+                              (data.get("metrics") or {}).get("rep_speaker"))
+        if speaker:
+            conn.execute(text("UPDATE transcripts SET rep_to_check = :speaker WHERE id = :id"),
+                         {"speaker": str(speaker), "id": row_id})
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     m001_calls_reviews_documents,
     m002_transcript_search_text,
@@ -417,6 +440,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     m005_evidence_marks_calibrations,
     m006_voice_profiles,
     m007_transcript_changes,
+    m008_rep_to_check,
 ]
 
 

@@ -15,18 +15,24 @@ from .types import SpeakerAttribution, Transcript
 
 def with_rep_speaker(transcript: Transcript, rep_speaker: str) -> Transcript:
     """The transcript with `rep_speaker` as the rep: roles and the metrics that depend on them
-    re-computed; the same object when the roles do not change.
+    re-computed, the warnings that doubted the rep dropped and the note of how the rep was chosen
+    saying it was given by hand; the same object when the roles do not change and nothing doubted them
+    (a guess confirmed is a change: the call is no longer listed as one to check).
 
     transcript: a stored transcript. rep_speaker: one of its speakers (case and spacing ignored).
     Raises ConfigError naming the call's speakers when `rep_speaker` is not one of them.
     """
-    from .speakers import REP_GUESSED, assign_roles
+    from .speakers import REP_DOUBTED, assign_roles, rep_to_check
 
     segments = assign_roles(transcript.segments, rep_speaker)
-    if [s.role for s in segments] == [s.role for s in transcript.segments]:
+    if [s.role for s in segments] == [s.role for s in transcript.segments] and rep_to_check(transcript) is None:
         return transcript
     changed = _with_turns(transcript, segments)
-    changed.warnings = [w for w in changed.warnings if REP_GUESSED not in w]  # the rep is named now
+    changed.warnings = [w for w in changed.warnings if REP_DOUBTED not in w]  # the rep is named now
+    rep = changed.metrics.rep_speaker
+    if transcript.attribution is not None and rep:
+        changed.attribution = transcript.attribution.model_copy(update={
+            "rep_chosen_by": "given by hand", "profile": None, "note": f"rep is {rep} (given by hand)"})
     return changed
 
 

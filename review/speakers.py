@@ -40,8 +40,10 @@ def unknown_turns_warning(unknown: int, total: int) -> str:
             "Who said a turn, or `callreview turn`)")
 
 
-# what the warning says where the rep was only guessed (a tool that numbers its speakers); naming the rep ends it
-REP_GUESSED = "so the rep is taken to be"
+# what every warning that doubts the rep says (only guessed, or speech says another speaker); naming the rep ends it
+REP_DOUBTED = "the rep is taken to be"
+# what the warning says where the rep was only guessed (a tool that numbers its speakers)
+REP_GUESSED = f"so {REP_DOUBTED}"
 
 
 def rep_guessed_warning(rep: str) -> str:
@@ -130,7 +132,7 @@ def left_channel_doubt(segments: list[Segment], rep_name: str | None) -> str | N
     found = rep_in_speech(segments, rep_name)
     if found is None or found[0] == LEFT_CHANNEL_SPEAKER:
         return None
-    return (f"{found[0]} {found[1]}, but the rep is taken to be {LEFT_CHANNEL_SPEAKER} (the left channel); if the "
+    return (f"{found[0]} {found[1]}, but {REP_DOUBTED} {LEFT_CHANNEL_SPEAKER} (the left channel); if the "
             f"rep is on the other channel, say who the rep is (the call page's Manage this call -> Who is the "
             f"rep, or --rep-speaker {found[0]})")
 
@@ -147,6 +149,22 @@ class RepChoice:
     def guessed(self) -> bool:
         """Nothing about the call says so: the rep is speaker_1 or the first to talk by default."""
         return self.how in ("speaker_1", "first to talk")
+
+
+def rep_to_check(transcript: Transcript) -> str | None:
+    """The speaker taken for the rep when the manager should check it, else None: the rep was only
+    guessed (a mono recording's first voice, a tool's speaker_1) or speech says another speaker is
+    the rep (`left_channel_doubt`). Naming the rep (`speaker_edits.with_rep_speaker`) ends it."""
+    rep = transcript.metrics.rep_speaker or next((s.speaker for s in transcript.segments if s.role == "rep"), None)
+    chosen_by = transcript.attribution.rep_chosen_by if transcript.attribution is not None else None
+    return doubted_rep(chosen_by, transcript.warnings, rep)
+
+
+def doubted_rep(rep_chosen_by: str | None, warnings: Iterable[str], rep_speaker: str | None) -> str | None:
+    """`rep_to_check` from a transcript's parts (review.migrations reads them from stored JSON)."""
+    if rep_chosen_by == "first speaker" or any(REP_DOUBTED in w for w in warnings):
+        return rep_speaker
+    return None
 
 
 def choose_rep(segments: list[Segment], rep_speaker: str | None = None, rep_name: str | None = None) -> RepChoice:

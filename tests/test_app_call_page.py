@@ -502,3 +502,60 @@ def test_how_a_mono_call_s_voices_were_found_is_said_once_on_its_page(services, 
     assert len(said) == 1 and "Who said a turn" in said[0]  # once, with what to do
     assert any(w.value == "redacted 1 email(s)" for w in at.warning)  # other flags stay
     assert any(w.value == "Timings are estimated" for w in at.warning)  # other warnings stay
+
+
+def _guessed_voices_call(store) -> int:
+    """A mono call whose voices were found and whose rep was only guessed: speaker_1, the first to speak."""
+    import hashlib
+
+    from test_app import draft_for, scorecard_for, transcript
+
+    from review.metrics import compute_metrics
+    from review.speakers import assign_roles, speaker_flags
+    from review.types import SpeakerAttribution
+
+    data = tiny_wav(tone=53)
+    sha = hashlib.sha256(data).hexdigest()
+    call_id = store.add_call(filename="guess.wav", audio_sha256=sha, stored_path=store.keep_upload(data, sha, "guess.wav"),
+                             rep="Alex Rivera", call_date="2026-11-21", call_type="discovery",
+                             methodology_id="discovery", title="guess")
+    t = transcript()
+    labels = {"Alex Rivera": "speaker_1", "Jordan Lee": "speaker_2"}
+    segments = assign_roles([s.model_copy(update={"speaker": labels[s.speaker]}) for s in t.segments], None)
+    note = "rep is speaker_1 (the first to speak); no voice profile for this rep: check who is the rep (--rep-speaker)"
+    t = t.model_copy(update={
+        "segments": segments, "metrics": compute_metrics(segments, t.duration), "speaker_names": {},
+        "attribution": SpeakerAttribution(method="voices", rep_chosen_by="first speaker", note=note),
+        "source": t.source.model_copy(update={"format": "audio"})})
+    store.save_transcript(call_id, t)
+    card = scorecard_for(t)
+    card.flags = speaker_flags(t)
+    store.save_review(call_id, card, draft_for(), None)
+    return call_id
+
+
+def test_a_call_whose_rep_was_only_guessed_is_listed_to_check_and_a_confirmed_guess_clears_it(services, store):
+    """The Calls list says which calls were scored on a guessed rep (a wrong guess scores the customer);
+    on the call page the guess can be confirmed as well as corrected, and the note then says so."""
+    call_id = _guessed_voices_call(store)
+    store_review(store, tiny_wav(tone=54), "named.wav")  # a call whose rep is known: no mark
+    listed = app("calls")
+    marks = [m.value for m in listed.markdown if "a guess" in m.value]
+    assert marks == [":orange[:material/person_search: Rep taken to be speaker\\_1, a guess: check who is the rep]"]
+    at = app("review", call_id=call_id)
+    assert any("speaker_1 was taken for the rep as a guess" in c.value for c in at.caption)
+    assert at.selectbox(key=f"rep_speaker_pick_{call_id}").value == "speaker_1"
+    next(b for b in at.button if b.label == "Set the rep and re-score").click().run()  # the guess confirmed
+    assert not at.exception and not [i for i in at.info if "already the rep" in i.value]
+    assert store.transcript_versions(call_id) == [1, 2]
+    latest = store.get_transcript(call_id)
+    assert latest.metrics.rep_speaker == "speaker_1"
+    assert latest.attribution.note == "rep is speaker_1 (given by hand)"
+    assert store.latest_review(call_id).transcript_version == 2
+    assert not [m.value for m in app("calls").markdown if "a guess" in m.value]
+    # confirmed once, the same choice is a no-op again
+    at = app("review", call_id=call_id)
+    assert not any("as a guess" in c.value for c in at.caption)
+    next(b for b in at.button if b.label == "Set the rep and re-score").click().run()
+    assert [i.value for i in at.info if "already the rep" in i.value] == ["speaker_1 is already the rep."]
+    assert store.transcript_versions(call_id) == [1, 2]

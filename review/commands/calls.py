@@ -41,8 +41,15 @@ def _calls(store, args) -> int:
     print(f"{'call':>5}  {'date':<10}  {'rep':<20} {'review':>6}  {'total':>5}  {'status':<11} title")
     for c in rows:
         total = "-" if c.total_percent is None else f"{c.total_percent:.0f}%"
+        check = f"  (rep taken to be {c.rep_to_check}, a guess)" if c.rep_to_check else ""
         print(f"{c.id:>5}  {c.call_date or '-':<10}  {(c.rep or '-')[:20]:<20} {c.review_id or '-'!s:>6}  "
-              f"{total:>5}  {c.status:<11} {c.title or c.filename}")
+              f"{total:>5}  {c.status:<11} {c.title or c.filename}{check}")
+    guessed = [c.id for c in rows if c.rep_to_check]
+    if guessed:  # scored on a guess: a wrong one scores the customer as the rep
+        one = str(guessed[0]) if len(guessed) == 1 else "CALL_ID"
+        print(f"The rep of call {', '.join(map(str, guessed))} is only a guess: see who said what with `callreview turn "
+              f"{one}` and set the rep (the same speaker confirms it) with `callreview review --retry {one} "
+              "--rep-speaker SPEAKER`")
     return 0
 
 

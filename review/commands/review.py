@@ -26,7 +26,8 @@ def register(sub) -> None:
     p.add_argument("--methodology", "-m", help="methodology id or name (default: discovery, or the "
                    "call's own with --retry)")
     p.add_argument("--rep", help="the rep's name (for history, patterns and trends)")
-    p.add_argument("--rep-speaker", help="which transcript speaker is the rep (default: left channel / first speaker)")
+    p.add_argument("--rep-speaker", help="which transcript speaker is the rep (default: left channel / first speaker); "
+                   "with --retry, sets the stored call's rep and scores it again")
     p.add_argument("--out", help="folder for transcript.json, scorecard.json, agenda.md, prep_note.md")
     p.add_argument("--channels", choices=["auto", "mono", "split"], default="auto")
     p.add_argument("--date", dest="call_date", help="call date, YYYY-MM-DD (default: today)")
@@ -187,12 +188,16 @@ def run(args) -> int:
 
 def _retry(args, settings) -> int:
     from ..pipeline import Services
-    from ..rework import retry_call
+    from ..rework import change_rep_speaker, retry_call
 
     if args.path:
         raise InputError("give either FILE_OR_FOLDER or --retry CALL_ID, not both")
     services = Services.from_settings(settings)
-    result = retry_call(args.retry, services, args.methodology, progress=_progress(f"call {args.retry}"))
+    progress = _progress(f"call {args.retry}")
+    if args.rep_speaker:  # a stored call's rep named (a guess confirmed or corrected): a new version, scored
+        result = change_rep_speaker(args.retry, services, args.rep_speaker, args.methodology, progress=progress)
+    else:
+        result = retry_call(args.retry, services, args.methodology, progress=progress)
     print(f"== call {result.call_id}")
     print(summary(result))
     if args.out:

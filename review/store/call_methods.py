@@ -17,7 +17,7 @@ from ..agenda_doc import SHARED, SHARED_KEY
 from ..errors import StoreError
 from ..files import PRIVATE, write_atomic
 from ..hashing import sha256_bytes, sha256_stream
-from ..migrations import METADATA, call_text, calls, documents, reviews, utc_now
+from ..migrations import METADATA, call_text, calls, documents, reviews, transcripts, utc_now
 from ..self_review import SELF_REVIEW_KEY
 from .base import StoreBase, _check_date, inserted_id
 from .records import CALL_STATUSES, Call, CallRow
@@ -163,7 +163,8 @@ class CallMethods(StoreBase):
         reps: Collection[str] | None = None,
     ) -> list[CallRow]:
         """Calls, newest call date first, with their latest review's score, engine and focus skill,
-        whether its agenda is shared with the rep and whether the rep wrote a self-review of the call.
+        whether its agenda is shared with the rep, whether the rep wrote a self-review of the call and
+        the speaker taken for the rep where its latest transcript only guessed it.
 
         rep: exact match. methodology_id: the latest review's methodology (the call's when it has no
             review yet). date_from, date_to: inclusive ISO dates.
@@ -190,11 +191,15 @@ class CallMethods(StoreBase):
                              written_on, written_on.c.id == documents.c.review_id))
                          .where(written_on.c.call_id == calls.c.id, documents.c.key == SELF_REVIEW_KEY)
                          .correlate(calls).scalar_subquery())
+        # the speaker taken for the rep, where the latest transcript only guessed it (review.speakers.rep_to_check)
+        to_check = (select(transcripts.c.rep_to_check).where(transcripts.c.call_id == calls.c.id)
+                    .order_by(transcripts.c.version.desc()).limit(1).correlate(calls).scalar_subquery())
         query = (
             select(
                 calls, reviews.c.id.label("review_id"), reviews.c.total_percent, reviews.c.engine,
                 reviews.c.focus_criterion_id, reviews.c.focus_criterion_name, shared.label("agenda_shared"),
                 reviews.c.methodology_id.label("review_methodology_id"), self_reviewed.label("self_reviewed"),
+                to_check.label("rep_to_check"),
             )
             .select_from(calls.outerjoin(latest, latest.c.call_id == calls.c.id)
                          .outerjoin(reviews, reviews.c.id == latest.c.review_id))

@@ -43,6 +43,7 @@ class CallRow(Call):
     agenda_shared: bool = False  # the manager shared the latest review's agenda with the rep
     review_methodology_id: str | None = None  # the methodology of the latest review (total_percent's)
     self_reviewed: bool = False  # the rep wrote a self-review of the call (on any of its reviews)
+    rep_to_check: str | None = None  # the speaker taken for the rep, where the latest transcript only guessed it
 
     @property
     def listed_methodology_id(self) -> str | None:

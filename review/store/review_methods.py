@@ -23,6 +23,7 @@ from ..migrations import (
     utc_now,
 )
 from ..overrides import apply_overrides
+from ..speakers import rep_to_check
 from ..transcript_json import check_finite
 from ..types import CoachingDraft, Scorecard, Transcript
 from .base import StoreBase, _check_date, inserted_id
@@ -60,7 +61,7 @@ class ReviewMethods(StoreBase):
             version = 1 if last is None else last.version + 1
             conn.execute(insert(transcripts).values(
                 call_id=call_id, version=version, sha256=sha, transcript_json=body,
-                created_at=utc_now(), author=author, note=note,
+                created_at=utc_now(), author=author, note=note, rep_to_check=rep_to_check(transcript),
             ))
             search = transcript_search_text([s.text for s in transcript.segments])
             if last is None:

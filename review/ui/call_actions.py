@@ -13,6 +13,7 @@ import streamlit as st
 
 from review import rework, speaker_edits
 from review.jobs import REWORK_KINDS, ReworkOptions
+from review.speakers import rep_to_check
 from review.ui import state, who_said
 from review.ui.jobs_panel import REFRESH_S, overall, stage_text
 
@@ -115,13 +116,17 @@ def rep_speaker(services, call, transcript) -> None:
         return
     current = transcript.metrics.rep_speaker if transcript.metrics.rep_speaker in named else named[0]
     roles = {s.speaker: s.role for s in transcript.segments}
+    if rep_to_check(transcript):
+        st.caption(f"{current} was taken for the rep as a guess: pick who the rep is and set it (setting "
+                   f"{current} confirms it).")
     with st.form(f"rep_speaker_{call.id}", border=False):
         chosen = st.selectbox("The rep is", named, index=named.index(current), key=f"rep_speaker_pick_{call.id}",
                               format_func=lambda s: state.speaker_label(s, roles.get(s, "unknown"), call.rep),
                               help="Roles, talk metrics and scores are computed again for a new review")
         go = st.form_submit_button("Set the rep and re-score", icon=":material/record_voice_over:")
     if go:
-        if chosen == current:
+        # the rep that was only guessed can be confirmed: the call is no longer listed as one to check
+        if chosen == current and rep_to_check(transcript) is None:
             st.info(f"{chosen} is already the rep.")
             return
         queue_work(services, call, "rep_speaker", ReworkOptions(call.id, rep_speaker=chosen))

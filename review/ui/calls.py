@@ -65,6 +65,10 @@ def _row(call, names: dict[str, str]) -> None:
             c3.caption(state.without_upload_folder(call.error))
         if marks:
             c3.caption(" \u00b7 ".join(marks))
+        if call.rep_to_check:  # scored on a guess: a wrong one scores the customer as the rep
+            c3.markdown(":orange[:material/person_search: " + (
+                f"You were taken to be {md_text(call.rep_to_check)}, a guess: tell your manager if that is wrong]"
+                if reader else f"Rep taken to be {md_text(call.rep_to_check)}, a guess: check who is the rep]"))
         # A call without a review opens too: its page says why and offers a retry or delete.
         if c4.button("Open", key=f"open_call_{call.id}", icon=":material/open_in_new:"):
             state.go("review", call.id, call.review_id)
