@@ -298,7 +298,8 @@ def _attribution(method: str, segments: list[Segment], rep_speaker: str | None,
     if chosen.how == "what was said":
         return _Attribution(SpeakerAttribution(method=method, rep_chosen_by="what was said",
                                                note=f"rep is {chosen.speaker} ({chosen.reason})"), chosen.speaker)
-    hint = "" if method != "voices" else "; no voice profile for this rep: check who is the rep (--rep-speaker)"
+    hint = {"voices": "; no voice profile for this rep: check who is the rep (--rep-speaker)",
+            "external": "; check who is the rep (--rep-speaker)"}.get(method, "")
     return _Attribution(SpeakerAttribution(method=method, rep_chosen_by="first speaker",
                                            note=f"rep is {chosen.speaker} (the first to speak){hint}"), chosen.speaker)
 
@@ -389,9 +390,9 @@ def transcribe_audio(
         if rep in ("speaker_1", "speaker_2"):
             rep_voice_sink(rep, decoded.channels[int(rep[-1]) - 1])
     if not decoded.split and segments:
-        if method == "external":
+        if method == "external":  # with how the rep was chosen, as for voices (the page says it once)
             warnings.append(f"speakers of this mono recording were estimated by {settings.diarizer.split(':')[0]}; "
-                            "check who is the rep (--rep-speaker SPEAKER)")
+                            + (attribution.note or "check who is the rep (--rep-speaker SPEAKER)"))
         elif method == "voices":
             warnings.append(f"speakers of this mono recording were found by voice; {attribution.note}")
         else:

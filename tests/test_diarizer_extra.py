@@ -64,7 +64,14 @@ def test_mono_words_follow_the_diarizer_speakers(settings, fake_pyannote):
     assert calls == {"location": str(config), "sample_rate": 16000}
     assert {s.speaker for s in t.segments} == {"speaker_1", "speaker_2"}
     assert {s.role for s in t.segments} == {"rep", "customer"}
-    assert any("estimated by pyannote" in w for w in t.warnings)
+    [estimated] = [w for w in t.warnings if "estimated by pyannote" in w]
+    # how the rep was chosen is said once on the call page: the warning holds the speakers' note, so it is not
+    # shown beside it as a second line ("estimated by ...; check who is the rep" and "rep is speaker_1 ...")
+    from review.speakers import said_in_speaker_flags, speaker_flags
+
+    assert estimated == ("speakers of this mono recording were estimated by pyannote; rep is speaker_1 (the first to "
+                         "speak); check who is the rep (--rep-speaker)")
+    assert said_in_speaker_flags(estimated, t) and len(speaker_flags(t)) == 1
     # every turn lies mostly inside a reference turn of its speaker (names mapped by first appearance)
     ref = read_rttm(str(RTTM))
     mapping = {}
