@@ -462,8 +462,8 @@ def load_transcript(path: str | Path, rep_speaker: str | None = None,
     segments = _pieces_to_segments(pieces)
     rep = choose_rep(segments, rep_speaker, rep_name)
     segments = assign_roles(segments, rep.speaker)
-    if foreign is not None and rep.guessed and rep.speaker and re.fullmatch(r"speaker_\d+", rep.speaker):
-        warnings.append(rep_guessed_warning(rep.speaker))  # a tool's numbered speakers: the rep is only a guess
+    if rep.guessed and rep.speaker and len({s.speaker for s in segments} - {UNKNOWN_SPEAKER}) > 1:
+        warnings.append(rep_guessed_warning(rep.speaker, rep_name))  # the first to talk: the rep is only a guess
     duration = round(max(s.end for s in segments), 3)
     if sum(len(s.words) for s in segments) >= 20 and not any(re.search(r"[.?!]", s.text) for s in segments):
         warnings.append("the transcript has no punctuation, so questions (sentences ending in '?') "

@@ -46,9 +46,27 @@ REP_DOUBTED = "the rep is taken to be"
 REP_GUESSED = f"so {REP_DOUBTED}"
 
 
-def rep_guessed_warning(rep: str) -> str:
-    return (f"the tool named its speakers by number, {REP_GUESSED} {rep}, the first to talk; if that is the "
-            "customer, say who the rep is (the call page's Manage this call -> Who is the rep, or --rep-speaker)")
+def rep_guessed_warning(rep: str, rep_name: str | None = None) -> str:
+    """The warning for a transcript file whose rep was only guessed (`RepChoice.guessed`): `rep`, the first
+    to talk, with why nothing better was found (numbered speakers, or no speaker with the call's rep's name)."""
+    if is_numbered_label(rep):
+        why = "the speakers are only numbered"
+    elif rep_name and rep_name.strip():
+        why = f"no speaker is named {' '.join(rep_name.split())}"
+    else:
+        why = "the call's rep is not named"
+    return (f"{why}, {REP_GUESSED} {rep}, the first to talk; if that is the customer, say who the rep is "
+            "(the call page's Manage this call -> Who is the rep, or --rep-speaker)")
+
+
+# labels a tool or a captioner gives speakers it cannot name: "speaker_1", "Speaker 2", "SPEAKER_00", "spk_0",
+# "Speaker A", "Participant 3"
+_NUMBERED = re.compile(r"(?:speaker|spk|spkr|participant|person|voice|guest)[\s_-]*(?:\d{1,3}|[a-z])", re.IGNORECASE)
+
+
+def is_numbered_label(label: str) -> bool:
+    """Whether a speaker label only numbers the speaker ("Speaker 2", "spk_0") rather than naming them."""
+    return bool(_NUMBERED.fullmatch(label.strip()))
 
 
 # Two-channel recordings put the rep on the left channel, which transcription names speaker_1.

@@ -91,7 +91,7 @@ def test_numbered_speakers_make_a_guessed_rep_that_naming_the_rep_settles(settin
     t = load_transcript(OTHER / "assemblyai.json", rep_name="Sam Ortiz")  # a rep the call never names
     assert t.warnings[0] == "read as a transcript from AssemblyAI (speakers B as speaker_1, A as speaker_2)"
     assert [w for w in t.warnings if REP_GUESSED in w] == [
-        "the tool named its speakers by number, so the rep is taken to be speaker_1, the first to talk; if that is "
+        "the speakers are only numbered, so the rep is taken to be speaker_1, the first to talk; if that is "
         "the customer, say who the rep is (the call page's Manage this call -> Who is the rep, or --rep-speaker)"]
     aai = json.loads((OTHER / "assemblyai.json").read_text())
     aai["utterances"][1]["text"] = "Of course, Jordan, it's Alex. Can you walk me through it?"
@@ -243,7 +243,7 @@ def test_the_review_command_says_when_the_rep_is_only_a_guess(cli, tmp_path):
                             "--out", str(tmp_path / "out"))
     assert code == 0, err
     guessed = [line for line in stdout.splitlines() if REP_GUESSED in line]
-    assert len(guessed) == 1 and guessed[0].startswith("  ! the tool named its speakers by number")
+    assert len(guessed) == 1 and guessed[0].startswith("  ! the speakers are only numbered")
     code, stdout, err = cli("review", str(OTHER / "assemblyai.json"), "--methodology", "discovery", "--rep", "Sam Ortiz",
                             "--rep-speaker", "speaker_2", "--out", str(tmp_path / "named"))
     assert code == 0, err

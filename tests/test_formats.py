@@ -18,7 +18,7 @@ from review.formats import (
     transcript_to_vtt,
     write_json_atomic,
 )
-from review.speakers import assign_roles, split_speaker_prefixes
+from review.speakers import assign_roles, rep_guessed_warning, split_speaker_prefixes
 from review.types import Segment, Transcript
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "transcripts"
@@ -60,7 +60,9 @@ def test_teams_vtt_voice_tags_merge_and_roles():
         (4, 25.5, 29.0, "Alex Rivera", "rep", "Who else is involved in deciding on a fix?"),
     ]
     assert t.duration == 29.0
-    assert t.warnings == []
+    # no rep named for the call: the first to talk is the rep, and the file says so (it is only a guess)
+    assert t.warnings == [rep_guessed_warning("Alex Rivera")]
+    assert load_transcript(SAMPLES / "teams_discovery.vtt", rep_name="Alex Rivera").warnings == []
     check_words(t)
     # patience: 12.6 - 13.0 overlaps -> 0; 18.0 -> 25.5: wait, 25.5 - 24.0 = 1.5; mean 0.75
     assert t.metrics.patience_s == 0.75
@@ -144,7 +146,8 @@ def test_plain_text_estimates_timing_and_warns():
     # 150 words per minute = 0.4 s a word: turn 0 has 6 words -> 0.0..2.4, turn 1 4 words -> 2.4..4.0
     assert (t.segments[0].start, t.segments[0].end) == (0.0, 2.4)
     assert (t.segments[1].start, t.segments[1].end) == (2.4, 4.0)
-    assert len(t.warnings) == 1 and "estimated" in t.warnings[0]
+    assert t.warnings[1:] == [rep_guessed_warning("Alex Rivera")]  # no rep named for the call: a guess
+    assert len(t.warnings) == 2 and "estimated" in t.warnings[0]
     assert t.metrics.patience_s is None  # pauses would be invented
     check_words(t)
 

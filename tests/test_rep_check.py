@@ -136,3 +136,57 @@ def test_calls_on_the_cli_name_the_guess_and_review_retry_rep_speaker_settles_it
         kept.close()
     code, out, _ = cli("calls")
     assert "a guess" not in out and "only a guess" not in out
+
+
+VTT = """WEBVTT
+
+00:00:01.000 --> 00:00:04.000
+<v Speaker 1>Hi, thanks for calling back, this is Jordan at Acme.
+
+00:00:04.500 --> 00:00:09.000
+<v Speaker 2>Of course. What happens today when an order comes in?
+
+00:00:09.500 --> 00:00:14.000
+<v Speaker 1>We copy it into a spreadsheet by hand, it takes hours every week.
+"""
+
+
+def test_a_transcript_file_whose_rep_is_the_first_to_talk_says_it_is_a_guess_in_any_format(tmp_path):
+    """Only other tools' JSON warned: a caption file with "Speaker 1" / "Speaker 2" scored the customer who
+    opened the call as the rep, silently."""
+    from review.formats import load_transcript
+    from review.speakers import is_numbered_label
+
+    captions = tmp_path / "numbered.vtt"
+    captions.write_text(VTT)
+    t = load_transcript(captions, rep_name="Alex Rivera")
+    assert t.metrics.rep_speaker == "Speaker 1" and rep_to_check(t) == "Speaker 1"
+    assert [w for w in t.warnings if "a guess" in w or "taken to be" in w] == [
+        "the speakers are only numbered, so the rep is taken to be Speaker 1, the first to talk; if that is the "
+        "customer, say who the rep is (the call page's Manage this call -> Who is the rep, or --rep-speaker)"]
+    assert rep_to_check(load_transcript(captions, rep_speaker="Speaker 2")) is None  # named: no guess
+    typed = tmp_path / "names.txt"
+    typed.write_text("Jordan: Hi, thanks for calling back.\nSam: Of course. What happens today?\n")
+    [warning] = [w for w in load_transcript(typed, rep_name="Alex Rivera").warnings if "taken to be" in w]
+    assert warning.startswith("no speaker is named Alex Rivera, so the rep is taken to be Jordan, the first to talk")
+    assert load_transcript(typed).warnings[-1].startswith("the call's rep is not named, so the rep is taken to be Jordan")
+    assert not [w for w in load_transcript(typed, rep_name="Sam Ortiz").warnings if "taken to be" in w]  # Sam Ortiz
+    labelled = tmp_path / "roles.txt"
+    labelled.write_text("Prospect: Hi there.\nRep: Thanks for joining. What happens today?\n")
+    assert not [w for w in load_transcript(labelled).warnings if "taken to be" in w]  # the label says who sells
+    alone = tmp_path / "alone.txt"
+    alone.write_text("Jordan: Hi, I am leaving a message about the renewal.\n")
+    assert not [w for w in load_transcript(alone).warnings if "taken to be" in w]  # one speaker: nothing to guess
+    assert all(map(is_numbered_label, ["speaker_1", "Speaker 2", "SPEAKER_00", "spk_0", "Speaker A", "Participant 3"]))
+    assert not any(map(is_numbered_label, ["Alex Rivera", "Speaker", "Spencer", "Agent 2", "Jordan"]))
+
+
+def test_an_uploaded_caption_file_with_numbered_speakers_is_listed_to_check(settings, cli, tmp_path):
+    captions = tmp_path / "numbered.vtt"
+    captions.write_text(VTT)
+    code, out, err = cli("review", str(captions), "--rep", "Alex Rivera")
+    assert code == 0, err
+    assert "  ! the speakers are only numbered, so the rep is taken to be Speaker 1" in out
+    code, out, _ = cli("calls")
+    [row] = [line for line in out.splitlines() if "numbered" in line]
+    assert row.endswith("(rep taken to be Speaker 1, a guess)")
