@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 
 def _review_id(out: str) -> int:
     return int(re.search(r"review (\d+) of call", out).group(1))
@@ -88,3 +90,15 @@ def test_bad_feedback_commands_say_what_to_do_in_one_line(settings, cli):
             (("calls", "--limit", "0"), "--limit 0: give 1 or more")):
         code, out, err = cli(*argv)
         assert code == 2 and message in err and len(err.strip().splitlines()) == 1, (argv, err)
+
+
+def test_an_id_or_count_too_large_for_the_store_is_refused_in_one_line(settings, cli):
+    """A number past a 64-bit integer reached the database: an OverflowError traceback."""
+    for argv in (["calls", "99999999999999999999999"], ["feedback", "show", "9223372036854775808"],
+                 ["turn", "99999999999999999999", ], ["review", "--retry", "99999999999999999999"],
+                 ["calls", "--limit", "99999999999999999999"], ["jobs", "--limit", "99999999999999999999"]):
+        with pytest.raises(SystemExit) as exit_:
+            cli(*argv)
+        assert exit_.value.code == 2, argv
+    code, _, err = cli("calls", "9223372036854775807")  # the largest the store holds: simply not there
+    assert code != 0 and "does not exist" in err and "Traceback" not in err

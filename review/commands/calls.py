@@ -6,6 +6,7 @@ each scored, the manager's overrides and marks) and the hand changes to its tran
 from __future__ import annotations
 
 from ..errors import InputError
+from .args import whole
 
 
 def register(sub) -> None:
@@ -13,10 +14,10 @@ def register(sub) -> None:
                        description="Without CALL_ID: the stored calls, newest call date first, each with its "
                        "latest review's id and total (overrides included). With CALL_ID: every review of that "
                        "call and what the manager corrected.")
-    p.add_argument("call_id", type=int, nargs="?", metavar="CALL_ID")
+    p.add_argument("call_id", type=whole, nargs="?", metavar="CALL_ID")
     p.add_argument("--rep", help="only this rep's calls (exact name)")
     p.add_argument("--text", help="only calls whose transcript contains this text")
-    p.add_argument("--limit", type=int, default=50, help="newest N calls (default 50)")
+    p.add_argument("--limit", type=whole, default=50, help="newest N calls (default 50)")
     p.set_defaults(handler=run_calls)
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import argparse
 
+from .args import whole
+
 
 def register(subparsers) -> None:
     """Add the `feedback` and `calibration` commands to the `callreview` parser."""
@@ -18,26 +20,26 @@ def register(subparsers) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
     p = actions.add_parser("mark", help="mark one quote of a criterion as right or wrong evidence, or any "
                                         "turn of the call as right evidence (a moment the AI missed)")
-    p.add_argument("review_id", type=int, metavar="REVIEW_ID")
+    p.add_argument("review_id", type=whole, metavar="REVIEW_ID")
     p.add_argument("criterion", metavar="CRITERION", help="criterion id in that review's scorecard")
-    p.add_argument("segment_id", type=int, metavar="SEGMENT_ID", help="the turn of a quote cited for it (any turn, marked right)")
+    p.add_argument("segment_id", type=whole, metavar="SEGMENT_ID", help="the turn of a quote cited for it (any turn, marked right)")
     p.add_argument("verdict", choices=["right", "wrong"])
     p.add_argument("--author", default="manager")
     p.set_defaults(handler=run_mark)
     p = actions.add_parser("override", help="set the manager's score of one criterion (the AI's stays beside it)")
-    p.add_argument("review_id", type=int, metavar="REVIEW_ID")
+    p.add_argument("review_id", type=whole, metavar="REVIEW_ID")
     p.add_argument("criterion", metavar="CRITERION", help="criterion id in that review's scorecard")
     p.add_argument("score", metavar="SCORE", help="on the criterion's scale, 0 to its maximum")
     p.add_argument("--comment", "-c", default="", help="why: what you heard that the AI missed (required)")
     p.add_argument("--author", default="manager")
     p.set_defaults(handler=run_override)
     p = actions.add_parser("show", help="a review's overrides and evidence marks")
-    p.add_argument("review_id", type=int, metavar="REVIEW_ID")
+    p.add_argument("review_id", type=whole, metavar="REVIEW_ID")
     p.set_defaults(handler=run_show)
     p = actions.add_parser("carry", help="carry one review's overrides and marks to another review of the call "
                                          "(after a re-score, a new rep or a corrected turn)")
-    p.add_argument("source", type=int, metavar="FROM_REVIEW_ID")
-    p.add_argument("target", type=int, metavar="TO_REVIEW_ID")
+    p.add_argument("source", type=whole, metavar="FROM_REVIEW_ID")
+    p.add_argument("target", type=whole, metavar="TO_REVIEW_ID")
     p.add_argument("--author", default="manager")
     p.set_defaults(handler=run_carry)
 

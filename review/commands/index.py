@@ -8,6 +8,7 @@ import sys
 from ..hashing import transcript_sha256
 from ..settings import load_settings
 from ..timefmt import clock
+from .args import whole
 
 
 def register(subparsers) -> None:
@@ -32,7 +33,7 @@ def register(subparsers) -> None:
     p.add_argument(
         "--methodology", "-m", required=True, help="methodology id or name, e.g. meddpicc"
     )
-    p.add_argument("--k", type=int, default=3, help="candidates per criterion (default: 3)")
+    p.add_argument("--k", type=whole, default=3, help="candidates per criterion (default: 3)")
     p.set_defaults(handler=run_search)
 
 

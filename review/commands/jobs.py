@@ -6,17 +6,19 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from .args import whole
+
 
 def register(sub) -> None:
     p = sub.add_parser("jobs", help="list background review jobs: status, stage, progress, outcome",
                        description="Jobs submitted from the app's Upload page or `callreview review --queue`.")
     p.add_argument("--status", choices=["queued", "running", "done", "failed"], help="only jobs in this state")
-    p.add_argument("--limit", type=int, default=50, help="newest N jobs (default 50)")
+    p.add_argument("--limit", type=whole, default=50, help="newest N jobs (default 50)")
     p.set_defaults(handler=run_jobs)
     w = sub.add_parser("worker", help="run a worker that reviews queued jobs (Ctrl-C stops it)",
                        description="Runs a Huey consumer against CALLREVIEW_QUEUE_URL (empty: the SQLite "
                        "queue in the data folder). Start several, on several machines with Redis.")
-    w.add_argument("--workers", type=int, help="worker processes (default: CALLREVIEW_WORKERS)")
+    w.add_argument("--workers", type=whole, help="worker processes (default: CALLREVIEW_WORKERS)")
     w.add_argument("--threads", action="store_true", help="threads instead of processes")
     w.add_argument("--embedded", action="store_true", help=argparse_hidden())
     w.set_defaults(handler=run_worker)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..errors import CallreviewError, InputError
 from ..timefmt import clock
+from .args import whole
 
 
 def register(sub) -> None:
@@ -21,7 +22,7 @@ def register(sub) -> None:
         "transcript in it and carries on past a bad file.",
     )
     p.add_argument("path", metavar="FILE_OR_FOLDER", nargs="?")
-    p.add_argument("--retry", type=int, metavar="CALL_ID",
+    p.add_argument("--retry", type=whole, metavar="CALL_ID",
                    help="review a stored call again from its kept upload (e.g. one that failed)")
     p.add_argument("--methodology", "-m", help="methodology id or name (default: discovery, or the "
                    "call's own with --retry)")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from ..errors import InputError
+from .args import whole
 
 
 def register(sub) -> None:
@@ -13,7 +14,7 @@ def register(sub) -> None:
                        "(two or more) are under the target on: training topics for the team.")
     p.add_argument("--methodology", help="methodology id (default: the one most reps were scored against)")
     p.add_argument("--team", help="only the reps of this team (default: every rep)")
-    p.add_argument("--calls", type=int, default=None, help="latest calls per rep (default 5)")
+    p.add_argument("--calls", type=whole, default=None, help="latest calls per rep (default 5)")
     p.set_defaults(handler=run_team)
 
 

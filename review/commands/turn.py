@@ -6,6 +6,7 @@ the rest `--others NAME` or `--alternate rep`: change_turn_speakers), and the ca
 from __future__ import annotations
 
 from ..errors import InputError
+from .args import whole
 
 
 def register(sub) -> None:
@@ -16,7 +17,7 @@ def register(sub) -> None:
                        "(or several: 0,2,5-9) and --said-by: those turns (or the one turn's --sentences) go to "
                        "that speaker in a new transcript version, and the call gets a new review (the old ones "
                        "are kept).")
-    p.add_argument("call_id", type=int, metavar="CALL_ID")
+    p.add_argument("call_id", type=whole, metavar="CALL_ID")
     p.add_argument("turn", nargs="?", metavar="TURN",
                    help="the turn's id, as listed; or several, as 0,2,5-9 (each given wholly to --said-by)")
     p.add_argument("--said-by", help="the speaker who said it: one of those listed, or rep or customer")
