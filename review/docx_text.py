@@ -39,9 +39,10 @@ def open_docx(raw: bytes, label: str):
                          f"({MAX_XML_BYTES // 2**20} MB); save it again from Word or export it as text")
     try:
         return docx.Document(io.BytesIO(raw))
-    except Exception as exc:  # python-docx raises zipfile, KeyError or its own package errors
-        raise InputError(f"{label}: not a Word .docx file ({type(exc).__name__}); "
-                         "open it in Word and save it as .docx") from None
+    except Exception as exc:  # python-docx raises zipfile, KeyError, XML or its own package errors
+        damaged = any(w in type(exc).__name__ for w in ("XML", "Parse"))  # lxml's XMLSyntaxError
+        why = "its XML is damaged" if damaged else "a zip archive without a Word document's parts"
+        raise InputError(f"{label}: not a Word .docx file ({why}); open it in Word and save it as .docx") from None
 
 
 def docx_lines(raw: bytes, label: str) -> list[str]:

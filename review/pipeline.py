@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -111,6 +111,23 @@ def cache_key(transcript: Transcript, methodology_sha: str, services: Services, 
     return review_cache_key(**parts)
 
 
+def check_call_date(value: str | None) -> str | None:
+    """The call's date as given (None when blank), refused in one line when it is not a date
+    (YYYY-MM-DD), is in the future or is before 1990 (a typo: it would sort the call wrongly)."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"call date {text!r} is not a date; use YYYY-MM-DD") from None
+    if day > date.today() + timedelta(days=1):  # a day's grace for time zones
+        raise InputError(f"call date {text} is in the future; give the day the call took place (YYYY-MM-DD)")
+    if day.year < 1990:
+        raise InputError(f"call date {text} is before 1990; give the day the call took place (YYYY-MM-DD)")
+    return day.isoformat()
+
+
 def review_file(
     path: str | Path,
     services: Services,
@@ -143,6 +160,9 @@ def review_file(
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file; check the path")
+    # blank means "not given": a re-review with an empty --rep or --date keeps what the call has
+    rep, title, rep_speaker = (" ".join(v.split()) or None if v else None for v in (rep, title, rep_speaker))
+    call_date = check_call_date(call_date)
     settings = services.settings
     loaded = MethodologyLibrary(settings).get(methodology)  # fail fast on a bad name
     store = services.store
@@ -235,10 +255,13 @@ def preflight(path: Path, settings: Settings, rep_speaker: str | None = None,
 
 
 def check_transcript_size(transcript: Transcript, settings: Settings, name: str) -> Transcript:
-    """Refuse a transcript with more turns than settings.max_turns, or more words than
+    """Refuse a transcript with no speech (nothing to score), more turns than settings.max_turns, or more words than
     settings.max_words (bounded indexing and scoring work: a book pasted as a call would take hours)."""
     from .formats import turn_limit_error
 
+    if not any(s.text.strip() for s in transcript.segments):  # a review of nothing would coach on it
+        raise InputError(f"{name}: no speech found, so there is nothing to score; check that the recording has "
+                         "audible speech (or the transcript has text) and upload it again")
     if len(transcript.segments) > settings.max_turns:
         raise turn_limit_error(name, len(transcript.segments), settings.max_turns)
     words = sum(len(s.text.split()) for s in transcript.segments)

@@ -560,6 +560,20 @@ def test_a_word_file_that_is_not_one_or_unpacks_too_large_is_refused(tmp_path, m
     fake.write_bytes(b"Alex: hello, this is not a zip")
     with pytest.raises(InputError, match=r"call.docx: not a Word .docx file .*save it as .docx"):
         load_transcript(fake)
+    import io
+    import zipfile
+
+    for parts, why in (({"notes.txt": "hello"}, "a zip archive without a Word document's parts"),
+                       ({"[Content_Types].xml": "<Types", "word/document.xml": "<w:document"}, None)):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for name, body in parts.items():
+                archive.writestr(name, body)
+        fake.write_bytes(buffer.getvalue())
+        with pytest.raises(InputError) as refused:  # said in words, not as a Python exception's name
+            load_transcript(fake)
+        assert "Error" not in str(refused.value) and str(refused.value).endswith("save it as .docx")
+        assert why is None or why in str(refused.value)
     real = _word_file(tmp_path / "big.docx", ["Alex Rivera: hello there."])
     monkeypatch.setattr(docx_text, "MAX_XML_BYTES", 1000)  # a huge text part, scaled down
     with pytest.raises(InputError, match=r"big.docx: holds 0 MB of text markup, more than a Word document"):

@@ -1179,3 +1179,16 @@ def test_a_wall_of_text_check_is_named_by_its_opening_phrase_and_reported():
             ) in result.report.notes
     no_joins = "Ask about " + " ".join(f"item{i}" for i in range(40))  # nowhere to cut: every word stays
     assert import_playbook(f"## Q\n- {no_joins}\n".encode(), "q.md").methodology.criteria[0].name == no_joins
+
+
+@pytest.mark.parametrize("level", ["##", "###"])
+def test_a_heading_per_criterion_with_only_its_question_line_is_a_criterion(level):
+    """'## Budget' (or '### Budget' under the title) with a 'Question:' line and maybe a 'Good:' line was read
+    as a stage whose one check was the question label: "no criteria found", for the shape the README shows."""
+    h = level.encode()
+    text = (b"# Playbook\n\n" + h + b" Budget\nQuestion: Did the rep ask about budget?\nGood: \"What budget have you "
+            b"set aside?\"\n\n" + h + b" Timeline\nQuestion: Did the rep ask about the timeline?\n")
+    m = import_playbook(text, "questions.md").methodology
+    assert [(c.name, c.question, c.good_examples) for c in m.criteria] == [
+        ("Budget", "Did the rep ask about budget?", ["What budget have you set aside?"]),
+        ("Timeline", "Did the rep ask about the timeline?", [])]

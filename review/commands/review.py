@@ -63,6 +63,20 @@ def _inputs(path: Path) -> list[Path]:
 OUTPUT_NAMES = ("transcript.json", "scorecard.json", "agenda.md", "prep_note.md")
 
 
+def _check_out(files: list[Path], out_dir: Path) -> None:
+    """Refuse an --out that is a file, or whose review files would replace one of the calls reviewed
+    (a transcript.json given from the folder it is written to)."""
+    if not str(out_dir).strip():
+        raise InputError("--out is empty; give a folder for the review's files, e.g. --out review-out")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"--out {out_dir} is a file; give a folder for the review's files")
+    folders = [out_dir] if len(files) == 1 else [out_dir / f.stem for f in files] + [out_dir / f.name.replace(".", "_") for f in files]
+    written = {(folder / name).resolve() for folder in folders for name in OUTPUT_NAMES}
+    clash = next((f for f in files if f.resolve() in written), None)
+    if clash is not None:
+        raise InputError(f"--out {out_dir} would write over {clash}, a call being reviewed; give another folder")
+
+
 def write_outputs(result, out_dir: Path) -> list[Path]:
     """Write the review's files as one set: all are written to a temporary folder beside
     `out_dir` first and only then moved into place, so a failed write leaves the folder as it was."""
@@ -134,7 +148,7 @@ def summary(result) -> str:
 
 def run(args) -> int:
     from ..methodology import MethodologyLibrary
-    from ..pipeline import Services, failure_reason, review_file
+    from ..pipeline import Services, check_call_date, failure_reason, review_file
     from ..settings import load_settings
 
     settings = load_settings(llm_engine=args.engine, whisper_model=args.model)
@@ -143,7 +157,10 @@ def run(args) -> int:
     if not args.path:
         raise InputError("give a FILE_OR_FOLDER to review, or --retry CALL_ID")
     methodology = args.methodology or "discovery"
+    args.call_date = check_call_date(args.call_date)  # a bad date is the command's error: said once, before any work
     files = _inputs(Path(args.path))
+    if args.out is not None:
+        _check_out(files, Path(args.out))  # before minutes of transcription, and never over an input
     # a bad name is the command's error, not each file's: say it once, before any work
     MethodologyLibrary(settings).get(methodology)
     if args.queue:

@@ -8,9 +8,12 @@ succeeded, so a failed run never leaves a partial file.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
+from pathlib import Path
 
+from ..errors import InputError
 from ..timefmt import clock
 
 # Show a progress bar for recordings longer than this even when stderr is not a terminal
@@ -85,6 +88,21 @@ def _wants_progress(path: str) -> bool:
         return False
 
 
+def _check_out(source: Path, out: str) -> None:
+    """Refuse an --out that would replace the file being transcribed or any file that is not a JSON
+    transcript (a recording, a caption file), or that is a folder or empty."""
+    if not out.strip():
+        raise InputError("--out is empty; give a file name for the JSON transcript, e.g. --out call.json")
+    target = Path(out)
+    if target.is_dir():
+        raise InputError(f"--out {out} is a folder; give a file name for the JSON transcript, e.g. {target / 'call.json'}")
+    if target.exists() and source.exists() and os.path.samefile(target, source):
+        raise InputError(f"--out {out} is the file being transcribed; give another name, e.g. "
+                         f"{source.with_name(source.stem + '.transcript.json').name}")
+    if target.exists() and target.suffix.lower() != ".json":
+        raise InputError(f"--out {out} exists and is not a .json file; give a new name or a .json file to replace")
+
+
 def run(args: argparse.Namespace) -> int:
     from ..formats import (
         TRANSCRIPT_EXTENSIONS,
@@ -95,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
     from ..settings import load_settings
     from ..transcribe import transcript_from_file
 
+    if args.out is not None:
+        _check_out(Path(args.file), args.out)  # before the work, and never over the call itself
     settings = load_settings(whisper_model=args.model)
     bar = None
     is_transcript = args.file.lower().endswith(tuple(TRANSCRIPT_EXTENSIONS))

@@ -139,7 +139,9 @@ class _Reader:
 
     def _lead_in(self, text: str) -> bool:
         """Whether a paragraph opens with a criterion's name ("**Budget.** ...", "Review usage. ...")."""
-        if _METADATA.match(clean(text)) or description_label(text) is not None:
+        # "Question: ...", "Good: ..." label a line of the criterion it is under, never name one
+        if _METADATA.match(clean(text)) or description_label(text) is not None or is_question_label(text) \
+                or example_label(text) is not None:
             return False
         if re.match(r"^\s*(\*\*|__).+?\1", text):
             return True

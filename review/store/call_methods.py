@@ -135,14 +135,13 @@ class CallMethods(StoreBase):
             conn.execute(update(calls).where(calls.c.id == call_id).values(**values))
 
     def update_call_details(self, call_id: int, **details: str | None) -> None:
-        """Correct who and what a call is: `rep`, `call_date`, `call_type`, `title` (None = keep)."""
+        """Correct who and what a call is: `rep`, `call_date`, `call_type`, `title` (None or blank = keep)."""
         allowed = {"rep", "call_date", "call_type", "title"}
         unknown = sorted(set(details) - allowed)
         if unknown:
             raise StoreError(f"cannot update {', '.join(unknown)} of a call; only {', '.join(sorted(allowed))}")
-        values = {k: v for k, v in details.items() if v is not None}
-        if values.get("call_date"):
-            _check_date("call_date", values["call_date"])
+        values = {k: v for k, v in details.items() if v is not None and v.strip()}  # blank: keep, never wipe
+        _check_date("call_date", values.get("call_date"))
         if not values:
             return
         with self._write() as conn:
