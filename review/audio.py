@@ -108,7 +108,10 @@ def check_input_file(path: str | os.PathLike, max_mb: int) -> Path:
         raise InputError(f"{p}: is not a file; give a recording or transcript file")
     size = p.stat().st_size
     if size == 0:
-        raise InputError(f"{p}: file is empty (0 bytes); export the recording again")
+        from .formats import TRANSCRIPT_EXTENSIONS
+
+        what = "transcript" if p.suffix.lower() in TRANSCRIPT_EXTENSIONS else "recording"
+        raise InputError(f"{p}: file is empty (0 bytes); export the {what} again")
     if size > max_mb * 1024 * 1024:
         raise InputError(
             f"{p}: file is {size / 1024 / 1024:.0f} MB, over the {max_mb} MB limit; "

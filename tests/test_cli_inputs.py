@@ -102,3 +102,11 @@ def test_check_call_date_treats_blank_as_not_given(value):
 
     assert check_call_date(value) is None
     assert check_call_date(" 2026-11-02 ") == "2026-11-02"
+
+
+def test_an_empty_file_says_to_export_what_it_is(cli, tmp_path):
+    for name, what in (("call.txt", "export the transcript again"), ("call.vtt", "export the transcript again"),
+                       ("call.wav", "export the recording again")):
+        (tmp_path / name).write_bytes(b"")
+        code, _, err = cli("transcribe", str(tmp_path / name))
+        assert code == 2 and "file is empty (0 bytes)" in err and what in err, name
