@@ -289,6 +289,15 @@ def test_upload_two_files_one_bad_shows_one_error_and_one_success(seams, store):
     assert [c.rep for c in store.list_calls()] == ["Sam Ortiz"]
 
 
+def test_the_upload_date_picker_offers_the_dates_a_call_can_have(seams, store):
+    """Streamlit's picker spans ten years either way: a future date was refused only after the upload, and
+    a call from 2015 could not be picked. It spans 1990 to tomorrow, the dates the pipeline takes."""
+    from datetime import date, timedelta
+
+    picker = app("upload").date_input(key="upload_date")
+    assert (picker.min, picker.max) == (date(1990, 1, 1), date.today() + timedelta(days=1))
+
+
 def test_duplicate_upload_is_offered_not_reprocessed(seams, store):
     data = tiny_wav(tone=3)
     first = store_review(store, data, "tuesday.wav")

@@ -3,6 +3,8 @@ whose stage and progress stay visible (also after leaving the page and coming ba
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import streamlit as st
 
 from review.ui import jobs_panel, processing, state
@@ -71,7 +73,9 @@ def render() -> None:
             reps = services.store.reps()
             rep = c1.text_input("Rep name", placeholder=f"e.g. {reps[0] if reps else 'Alex Rivera'}",
                                 key="upload_rep")
-        call_date = c2.date_input("Call date", value="today", key="upload_date")
+        # the dates review.pipeline.check_call_date takes: none in the future, none before 1990
+        call_date = c2.date_input("Call date", value="today", key="upload_date", min_value=date(1990, 1, 1),
+                                  max_value=date.today() + timedelta(days=1))
         call_type = c3.selectbox("Call type", state.CALL_TYPES, key="upload_call_type")
         default = methodologies.index("discovery") if "discovery" in methodologies else 0
         methodology = c4.selectbox("Methodology", methodologies, index=default, key="upload_methodology",
