@@ -296,6 +296,12 @@ def test_the_upload_date_picker_offers_the_dates_a_call_can_have(seams, store):
 
     picker = app("upload").date_input(key="upload_date")
     assert (picker.min, picker.max) == (date(1990, 1, 1), date.today() + timedelta(days=1))
+    store_review(store, tiny_wav(tone=3), "old.wav", call_date="2015-03-02")  # and the Calls filter finds it
+    at = app("calls")
+    picker = at.date_input(key="calls_dates")
+    assert (picker.min, picker.max) == (date(1990, 1, 1), date.today() + timedelta(days=1))
+    picker.set_value([date(2015, 3, 1), date(2015, 3, 31)]).run()
+    assert "old" in texts(at)
 
 
 def test_duplicate_upload_is_offered_not_reprocessed(seams, store):

@@ -4,6 +4,8 @@ open as fast as ten)."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import streamlit as st
 
 from review.ui import processing, state
@@ -24,7 +26,8 @@ def _filters(store) -> dict:
         names = state.methodology_names()
         methodology = c2.selectbox("Methodology", [ANY, *names], key="calls_methodology",
                                    format_func=lambda m: names.get(m, m))
-        dates = c3.date_input("Call date", value=[], key="calls_dates", help="Pick a start and an end date")
+        dates = c3.date_input("Call date", value=[], key="calls_dates", help="Pick a start and an end date",
+                              min_value=date(1990, 1, 1), max_value=date.today() + timedelta(days=1))
         text = c4.text_input("Search transcripts", key="calls_text", placeholder="e.g. budget, pricing, renewal")
         low, high = st.slider("Score (%)", 0, 100, (0, 100), key="calls_score")
     date_from = dates[0].isoformat() if len(dates) > 0 else None
