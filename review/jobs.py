@@ -373,12 +373,29 @@ def _start_reaper(settings: Settings) -> None:
     threading.Thread(target=loop, name="callreview-reaper", daemon=True).start()
 
 
+# Worker processes one `callreview worker` may start: each loads the models a review needs, so more than this
+# on one machine only thrashes it (more workers: start them on several machines against Redis).
+MAX_WORKERS = 64
+
+
+def worker_count(settings: Settings, workers: int | None = None) -> int:
+    """The worker processes to start: `workers` (--workers) or settings.workers, checked to be 1 to
+    MAX_WORKERS; ConfigError naming the setting given otherwise."""
+    count = workers if workers is not None else settings.workers
+    given = f"--workers {count}" if workers is not None else f"CALLREVIEW_WORKERS={count}"
+    if count < 1:
+        raise ConfigError(f"{given}: a worker needs at least 1 process; give 1 to {MAX_WORKERS}")
+    if count > MAX_WORKERS:
+        raise ConfigError(f"{given}: at most {MAX_WORKERS} worker processes on one machine; give 1 to "
+                          f"{MAX_WORKERS}, and for more start workers on several machines with Redis "
+                          "(CALLREVIEW_QUEUE_URL)")
+    return count
+
+
 def run_worker(settings: Settings, workers: int | None = None, worker_type: str = "process") -> None:
     """Run a Huey consumer with `workers` workers until interrupted (`callreview worker`)."""
+    count = worker_count(settings, workers)
     huey = queue_for(settings)
-    count = workers if workers is not None else settings.workers
-    if count < 1:
-        raise ConfigError("a worker needs at least 1 process; set --workers or CALLREVIEW_WORKERS >= 1")
     reap(settings)  # jobs left running by a worker that died while none was up
     consumer = huey.create_consumer(workers=count, worker_type=worker_type, periodic=False,
                                     check_worker_health=True, health_check_interval=5)

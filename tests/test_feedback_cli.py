@@ -81,7 +81,7 @@ def test_bad_feedback_commands_say_what_to_do_in_one_line(settings, cli):
             (("feedback", "override", r, "pain_quantified", "1", "--comment", "  "), "give --comment"),
             (("feedback", "override", r, "pain_quantified", "1"), "--comment"),
             (("feedback", "override", r, "pain_quantified", "one", "--comment", "x"), "score 'one' is not a whole number"),
-            (("feedback", "override", r, "pain_quantified", "-1", "--comment", "x"), "score '-1' is not a whole number"),
+            (("feedback", "override", r, "pain_quantified", "-1", "--comment", "x"), "must be a whole number from 0 to 2"),
             (("feedback", "override", "999", "pain_quantified", "1", "--comment", "x"), "999"),
             (("feedback", "show", "999"), "review 999 does not exist"),
             (("feedback", "carry", r, r), "not two reviews of one call against one methodology"),

@@ -92,9 +92,11 @@ def run_override(args: argparse.Namespace) -> int:
 
     if not args.comment.strip():
         raise InputError("an override needs a comment that says why; give --comment \"what you heard\"")
-    if not args.score.strip().isdigit():
-        raise InputError(f"score {args.score!r} is not a whole number; give one from 0 to the criterion's maximum")
-    score = int(args.score)
+    try:
+        score = int(args.score.strip())  # "-1" too: the store says it must be from 0 to the maximum, as for "5"
+    except ValueError:
+        raise InputError(f"score {args.score!r} is not a whole number; give one from 0 to the criterion's "
+                         "maximum") from None
     store = _store()
     store.add_override(args.review_id, args.criterion, score, args.comment, args.author)
     review = store.get_review(args.review_id)
@@ -161,7 +163,28 @@ def run_list(args: argparse.Namespace) -> int:
 def run_reset(args: argparse.Namespace) -> int:
     from ..calibration import reset
 
-    version = reset(_store(), args.methodology, args.criterion, args.author)
-    print(f"{args.methodology}/{args.criterion}: calibration reset (version {version}); the next review uses the "
+    store = _store()
+    methodology_id = calibrated_criterion(store, args.methodology, args.criterion)
+    version = reset(store, methodology_id, args.criterion, args.author)
+    print(f"{methodology_id}/{args.criterion}: calibration reset (version {version}); the next review uses the "
           "uncalibrated judge, and only corrections made from now on count")
     return 0
+
+
+def calibrated_criterion(store, methodology: str, criterion_id: str) -> str:
+    """The methodology id a reset is for: a criterion of a methodology in the library (calibrated or not yet:
+    a reset then only stops earlier corrections counting), or one the store has a fitted calibration of
+    (its methodology since removed or changed). MethodologyError / InputError naming the known ids otherwise."""
+    from ..errors import InputError
+    from ..methodology import MethodologyLibrary
+    from ..settings import load_settings
+
+    stored = {(r.methodology_id, r.criterion_id) for r in store.calibration_history() if r.model is not None}
+    if (methodology, criterion_id) in stored:
+        return methodology
+    loaded = MethodologyLibrary(load_settings()).get(methodology)  # unknown: names the known ids
+    methodology_id = loaded.methodology.id
+    ids = [c.id for c in loaded.methodology.criteria]
+    if criterion_id not in ids and (methodology_id, criterion_id) not in stored:
+        raise InputError(f"'{criterion_id}' is not a criterion of {methodology_id}; give one of: {', '.join(ids)}")
+    return methodology_id

@@ -13,12 +13,13 @@ def register(sub) -> None:
     p = sub.add_parser("jobs", help="list background review jobs: status, stage, progress, outcome",
                        description="Jobs submitted from the app's Upload page or `callreview review --queue`.")
     p.add_argument("--status", choices=["queued", "running", "done", "failed"], help="only jobs in this state")
-    p.add_argument("--limit", type=whole, default=50, help="newest N jobs (default 50)")
+    p.add_argument("--limit", type=whole, default=50, help="newest N jobs, 1 or more (default 50)")
     p.set_defaults(handler=run_jobs)
     w = sub.add_parser("worker", help="run a worker that reviews queued jobs (Ctrl-C stops it)",
                        description="Runs a Huey consumer against CALLREVIEW_QUEUE_URL (empty: the SQLite "
                        "queue in the data folder). Start several, on several machines with Redis.")
-    w.add_argument("--workers", type=whole, help="worker processes (default: CALLREVIEW_WORKERS)")
+    w.add_argument("--workers", type=whole, help="worker processes, 1 to 64 (default: CALLREVIEW_WORKERS); "
+                   "for more, start workers on several machines with Redis")
     w.add_argument("--threads", action="store_true", help="threads instead of processes")
     w.add_argument("--embedded", action="store_true", help=argparse_hidden())
     w.set_defaults(handler=run_worker)
@@ -31,10 +32,13 @@ def argparse_hidden() -> str:
 
 
 def run_jobs(args) -> int:
+    from ..errors import InputError
     from ..jobs import job_name
     from ..settings import load_settings
     from ..store import Store
 
+    if args.limit < 1:
+        raise InputError(f"--limit {args.limit}: give 1 or more")
     settings = load_settings()
     store = Store.from_settings(settings)
     try:
@@ -53,17 +57,18 @@ def run_jobs(args) -> int:
 
 
 def run_worker(args) -> int:
-    from ..jobs import hold_embedded_lock, run_worker
+    from ..jobs import hold_embedded_lock, run_worker, worker_count
     from ..settings import load_settings
 
     settings = load_settings()
+    count = worker_count(settings, args.workers)  # refused before anything is printed or started
     if args.embedded and not hold_embedded_lock(settings):
         print("callreview: a local worker is running already", file=sys.stderr)
         return 0
-    print(f"callreview worker: {args.workers or settings.workers} worker(s) on "
+    print(f"callreview worker: {count} worker(s) on "
           f"{settings.queue_url or 'the SQLite queue in ' + str(settings.home_path)}; Ctrl-C stops",
           file=sys.stderr)
-    run_worker(settings, workers=args.workers, worker_type="thread" if args.threads else "process")
+    run_worker(settings, workers=count, worker_type="thread" if args.threads else "process")
     return 0
 
 

@@ -49,9 +49,9 @@ def sentence_range(text: str | None) -> tuple[int, int | None]:
     return a - 1, b - 1
 
 
-def turn_ids(text: str) -> list[int]:
-    """TURN as given: "3" -> [3]; "0,2,5-9" -> [0, 2, 5, 6, 7, 8, 9]."""
-    ids: list[int] = []
+def turn_ranges(text: str) -> list[tuple[int, int]]:
+    """TURN as given, as (first, last) ranges, not yet expanded: "0,2,5-9" -> [(0, 0), (2, 2), (5, 9)]."""
+    ranges: list[tuple[int, int]] = []
     for part in text.split(","):
         first, dash, last = part.strip().partition("-")
         try:
@@ -60,6 +60,28 @@ def turn_ids(text: str) -> list[int]:
             raise InputError(f"turn {text!r}: give a turn id, or ids and ranges as 0,2,5-9, as listed") from None
         if a < 0 or b < a:
             raise InputError(f"turn {text!r}: ids start at 0 and a range's end is not before its start")
+        ranges.append((a, b))
+    return ranges
+
+
+def check_ranges(ranges: list[tuple[int, int]], transcript, call_id: int) -> None:
+    """Refuse a range that reaches past the call's last turn before it is expanded (0-99999999999 would
+    fill the memory); a single id is left to the correction, which names it the same way."""
+    last = max((seg.id for seg in transcript.segments), default=-1)
+    for a, b in ranges:
+        if b > last and b != a:
+            raise InputError(f"turn {b} (of {a}-{b}) is not in this call's transcript (turns 0 to {last}); "
+                             f"give ids as listed by `callreview turn {call_id}`")
+
+
+def turn_ids(text: str, transcript=None, call_id: int = 0) -> list[int]:
+    """TURN as given: "3" -> [3]; "0,2,5-9" -> [0, 2, 5, 6, 7, 8, 9]. With the call's transcript, a range
+    past its last turn is refused before it is expanded."""
+    ranges = turn_ranges(text)
+    if transcript is not None:
+        check_ranges(ranges, transcript, call_id)
+    ids: list[int] = []
+    for a, b in ranges:
         ids += range(a, b + 1)
     return list(dict.fromkeys(ids))
 
@@ -108,14 +130,20 @@ def run_turn(args) -> int:
         return 0
     if args.turn is not None and not args.said_by:
         raise InputError("say who said it: --said-by NAME (one of the call's speakers, or rep or customer)")
-    ids = turn_ids(args.turn) if args.turn is not None else []
+    if args.turn is not None:
+        turn_ranges(args.turn)  # a TURN that is not ids and ranges is refused before anything is loaded
     first, last = sentence_range(args.sentences)
+    services = Services.from_settings(settings)
+    if args.turn is not None:
+        ids = turn_ids(args.turn, _stored_transcript(services.store, args.call_id), args.call_id)
+    else:
+        ids = []
     several = len(ids) != 1 or args.others or args.alternate
     if several and args.sentences:
         raise InputError("--sentences is for one turn; give one TURN without --others or --alternate, or leave "
                          "--sentences out to give whole turns")
-    services = Services.from_settings(settings)
     versions = services.store.transcript_versions(args.call_id)
+    before = services.store.reviews_for_call(args.call_id)
     if several:
         result = change_turn_speakers(args.call_id, services, dict.fromkeys(ids, args.said_by), args.methodology,
                                       author=args.author, others=args.others, alternate=args.alternate)
@@ -128,4 +156,36 @@ def run_turn(args) -> int:
             else f"turn {args.turn} was already said by {args.said_by}; nothing changed")
     print(f"== call {result.call_id}, {done}")
     print(summary(result))
+    elsewhere = corrections_elsewhere(services.store, before, result.review_id)
+    if elsewhere:
+        print(elsewhere)
     return 0
+
+
+def _stored_transcript(store, call_id: int):
+    """The call's latest transcript (TURN is checked against it); InputError when there is none."""
+    if store.get_call(call_id) is None:
+        raise InputError(f"call {call_id} does not exist in the store; `callreview calls` lists them")
+    transcript = store.get_transcript(call_id)
+    if transcript is None:
+        raise InputError(f"call {call_id} has no stored transcript; review it first")
+    return transcript
+
+
+def corrections_elsewhere(store, before, review_id: int) -> str | None:
+    """The line that says where the manager's overrides and evidence marks are when the new review has none
+    and an earlier review of the call against the same methodology has them (a corrected turn scores the
+    call afresh; the app's call page says the same), with the command that brings them over."""
+    new = store.get_review(review_id)
+    if new is None or store.overrides(review_id) or store.evidence_marks(review_id):
+        return None
+    for other in reversed(before):
+        if other.id == review_id or other.methodology_id != new.methodology_id:
+            continue
+        overrides = len(store.overrides(other.id))
+        marks = len({(m.criterion_id, m.segment_id) for m in store.evidence_marks(other.id)})
+        if overrides or marks:
+            return (f"the manager's corrections ({overrides} override(s), {marks} evidence mark(s)) stay on review "
+                    f"{other.id}; this review was scored afresh: `callreview feedback carry {other.id} {review_id}` "
+                    "brings them over")
+    return None

@@ -50,13 +50,32 @@ def _password(from_stdin: bool) -> str:
     import getpass
 
     if from_stdin:
-        return sys.stdin.readline().rstrip("\n")
+        try:
+            line = sys.stdin.readline()
+        except UnicodeDecodeError:  # standard input that decodes strictly (a non-UTF-8 locale's errors)
+            raise InputError(_NOT_ONE_LINE) from None
+        # the line ending only (\n, or \r\n from Windows); spaces are part of the password
+        return _one_line(line[:-2] if line.endswith("\r\n") else line.removesuffix("\n"))
     if not sys.stdin.isatty():
         raise InputError("no terminal to ask for the password; pipe it with --password-stdin")
-    first = getpass.getpass("Password: ")
+    first = _one_line(getpass.getpass("Password: "))
     if getpass.getpass("Again: ") != first:
         raise InputError("the two passwords differ; run the command again")
     return first
+
+
+_NOT_ONE_LINE = ("the password is not one line of text (bytes that are not UTF-8, or a control character such as a "
+                 "tab or carriage return); give it as UTF-8 text on one line")
+
+
+def _one_line(password: str) -> str:
+    """The password, if it is one line of text that can be typed at sign-in: no undecodable bytes (read
+    as surrogates) and no control characters (a stray carriage return or tab, a NUL)."""
+    import unicodedata
+
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in password):
+        raise InputError(_NOT_ONE_LINE)
+    return password
 
 
 def run_add(args) -> int:

@@ -46,12 +46,34 @@ def enroll_sample(store, rep: str, path, max_mb: int, name: str | None = None):
     if not rep:
         raise InputError("voice enroll: give the rep's name, e.g. \"Alex Rivera\"")
     checked = audio_io.check_input_file(path, max_mb)
-    decoded = audio_io.decode(checked, channels="mono", max_mb=max_mb)
+    decoded = _decode_sample(checked, max_mb, name or str(checked))
     embedding, seconds = voice_of(decoded.channels[0], name or checked.name)
     source = {"kind": "sample", "name": name or checked.name, "seconds": round(seconds, 1)}
     profile = merged(store.voice_profile(rep), rep, embedding, source)
     store.save_voice_profile(profile)
     return profile
+
+
+def _decode_sample(path, max_mb: int, shown: str):
+    """The sample decoded to one channel; a transcript, or a file that is no recording, is refused with what a
+    voice sample is (a transcript can be reviewed, never enrolled as a voice)."""
+    from pathlib import Path
+
+    from .. import audio as audio_io
+    from ..errors import InputError
+    from ..formats import TRANSCRIPT_EXTENSIONS
+
+    wanted = (f"give a recording of the rep speaking alone, 10-30 s "
+              f"({', '.join(e.lstrip('.') for e in audio_io.AUDIO_EXTENSIONS)})")
+    if Path(path).suffix.lower() in TRANSCRIPT_EXTENSIONS:
+        raise InputError(f"{shown}: a transcript cannot be enrolled as a voice; {wanted}")
+    try:
+        return audio_io.decode(path, channels="mono", max_mb=max_mb)
+    except InputError as exc:
+        if "a transcript file" not in str(exc).removeprefix(f"{path}:"):  # what the file is not, said for reviews
+            raise
+        raise InputError(f"{shown}: is not a readable audio file (corrupt, truncated, or another kind of "
+                         f"file); {wanted}") from None
 
 
 def _store():
