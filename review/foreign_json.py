@@ -70,6 +70,17 @@ def _probability(value: Any) -> float:
     return min(max(float(value), 0.0), 1.0) if ok else 1.0
 
 
+def _label(value: Any, where: str) -> str:
+    """A speaker label as the tool gave it: a name or a number ("A", 0); "" for none. A list or an object
+    is refused, naming the field (it would become a speaker called "['x']")."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        kind = {list: "a list", dict: "an object", bool: "true or false"}.get(type(value), type(value).__name__)
+        raise ForeignJsonError(f"{where} is {kind}, not a speaker's name or number")
+    return str(value)
+
+
 def _timed_words(items: Any, where: str, scale: float, text_key: str) -> list[tuple[float, float, str, float, str]]:
     """(start, end, word, probability, speaker or "") of each timed word of the list `where`."""
     if not isinstance(items, list):
@@ -84,10 +95,10 @@ def _timed_words(items: Any, where: str, scale: float, text_key: str) -> list[tu
         start = _seconds(w["start"], f"{where}[{k}].start", scale)
         end = max(start, _seconds(w["end"], f"{where}[{k}].end", scale))
         token = _text(word, f"{where}[{k}]")
-        speaker = w.get("speaker")
+        speaker = _label(w.get("speaker"), f"{where}[{k}].speaker")
         if token:
             out.append((start, end, token, _probability(w.get("confidence", w.get("probability", w.get("score")))),
-                        "" if speaker is None else str(speaker)))
+                        speaker))
     return out
 
 
@@ -121,8 +132,8 @@ def _turn(item: Any, where: str, scale: float, speaker_key: str = "speaker", tex
     end = _seconds(item["end"], f"{where}.end", scale)
     if end < start:
         raise ForeignJsonError(f"{where} ends ({item['end']}) before it starts ({item['start']})")
-    speaker = item.get(speaker_key)
-    return ForeignTurn(start, end, "" if speaker is None else str(speaker), _text(item[text_key], f"{where}.{text_key}"),
+    speaker = _label(item.get(speaker_key), f"{where}.{speaker_key}")
+    return ForeignTurn(start, end, speaker, _text(item[text_key], f"{where}.{text_key}"),
                        _words(item.get("words"), f"{where}.words", scale, word_text))
 
 
@@ -145,7 +156,7 @@ def _rev_monologue(item: Any, where: str) -> ForeignTurn:
     if not words:
         raise ForeignJsonError(f"{where} has no timed words ('ts', 'end_ts')")
     name = item.get("speaker_name")
-    speaker = name if isinstance(name, str) and name.strip() else str(item.get("speaker", ""))
+    speaker = name if isinstance(name, str) and name.strip() else _label(item.get("speaker"), f"{where}.speaker")
     return ForeignTurn(words[0][0], max(w[1] for w in words), speaker, " ".join(text.split()), words)
 
 
@@ -224,7 +235,7 @@ def _gong(data: dict) -> ForeignTranscript | None:
         where = f"callTranscripts[0].transcript[{i}]"
         if not isinstance(m, dict):
             raise ForeignJsonError(f"{where} is not an object")
-        speaker = str(m.get("speakerId", ""))
+        speaker = _label(m.get("speakerId"), f"{where}.speakerId")
         for k, sentence in enumerate(_listed(m.get("sentences"), f"{where}.sentences")):
             turn = _turn(sentence, f"{where}.sentences[{k}]", 1000.0)
             turn.speaker = names.get(speaker, speaker)

@@ -154,6 +154,14 @@ def test_the_review_command_reads_a_tool_s_json(cli, tmp_path):
     ({"segments": [{"start": 0, "end": 1e300, "text": "Hi"}]}, "segments[0].end is 1e+300, not a time within a day"),
     ({"utterances": [{"speaker": "A", "start": 0, "end": 900, "text": "[Music]"}]},
      "is a transcript from AssemblyAI with no text"),
+    # a speaker that is no name or number became a speaker called "['x']"
+    ({"segments": [{"start": 0, "end": 2, "speaker": ["x"], "text": "Hi."}]},
+     "segments[0].speaker is a list, not a speaker's name or number"),
+    ({"utterances": [{"speaker": {"id": 1}, "start": 0, "end": 900, "text": "Hi."}]},
+     "utterances[0].speaker is an object, not a speaker's name or number"),
+    ({"segments": [{"start": 0, "end": 2, "text": "Hi.", "words": [{"start": 0, "end": 1, "word": "Hi.",
+                                                                    "speaker": True}]}]},
+     "segments[0].words[0].speaker is true or false"),
 ])
 def test_a_broken_transcript_from_a_tool_is_refused_in_one_line(tmp_path, data, message):
     f = tmp_path / "export.json"
