@@ -78,6 +78,14 @@ class Criterion(_Strict):
                 raise ValueError(f"{_criterion_label(info)}: keyword {shown!r} {problem}")
         return value
 
+    @field_validator("weight", mode="before")
+    @classmethod
+    def _weight_is_a_number(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, bool):  # YAML's yes/true would count as 1
+            raise ValueError(f"{_criterion_label(info)}: weight {str(value).lower()} is not a number; use a number "
+                             f"above 0 and at most {MAX_WEIGHT:g} (1 is normal, 2 counts double)")
+        return value
+
     @field_validator("weight")
     @classmethod
     def _sane_weight(cls, value: float, info: ValidationInfo) -> float:

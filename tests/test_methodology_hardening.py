@@ -107,7 +107,7 @@ def test_too_many_criteria_are_refused():
 # --------------------------------------------------------------------------- item 16 / 19: weights and names
 
 
-@pytest.mark.parametrize("weight", [float("inf"), float("nan"), -1.0, 0.0, 1e9])
+@pytest.mark.parametrize("weight", [float("inf"), float("nan"), -1.0, 0.0, 1e9, True, False])
 def test_absurd_weights_are_refused_naming_the_criterion(weight):
     message = refused(demo_with(lambda d: d["criteria"][1].update(weight=weight)))
     assert "criteria[1].weight: criterion 'tailored_demo': weight" in message and "at most 100" in message
