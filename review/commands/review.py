@@ -63,6 +63,14 @@ def _inputs(path: Path) -> list[Path]:
 OUTPUT_NAMES = ("transcript.json", "scorecard.json", "agenda.md", "prep_note.md")
 
 
+def out_folder(out_dir: Path, f: Path, files: list[Path]) -> Path:
+    """Where the review of `f` is written: `out_dir` itself for one file, else a sub-folder per call named
+    by its stem (call.vtt and call.json in one folder must not share it: then "call_vtt", "call_json")."""
+    if len(files) == 1:
+        return out_dir
+    return out_dir / (f.stem if [g.stem for g in files].count(f.stem) == 1 else f.name.replace(".", "_"))
+
+
 def _check_out(files: list[Path], out_dir: Path) -> None:
     """Refuse an --out that is a file, or whose review files would replace one of the calls reviewed
     (a transcript.json given from the folder it is written to)."""
@@ -70,8 +78,7 @@ def _check_out(files: list[Path], out_dir: Path) -> None:
         raise InputError("--out is empty; give a folder for the review's files, e.g. --out review-out")
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"--out {out_dir} is a file; give a folder for the review's files")
-    folders = [out_dir] if len(files) == 1 else [out_dir / f.stem for f in files] + [out_dir / f.name.replace(".", "_") for f in files]
-    written = {(folder / name).resolve() for folder in folders for name in OUTPUT_NAMES}
+    written = {(out_folder(out_dir, f, files) / name).resolve() for f in files for name in OUTPUT_NAMES}
     clash = next((f for f in files if f.resolve() in written), None)
     if clash is not None:
         raise InputError(f"--out {out_dir} would write over {clash}, a call being reviewed; give another folder")
@@ -172,10 +179,7 @@ def run(args) -> int:
         return queue_files(files, args, settings)
     services = Services.from_settings(settings)
     failed = 0
-    stems = [f.stem for f in files]
     for f in files:
-        # one sub-folder per call; call.vtt and call.json in one folder must not share it
-        sub = f.stem if stems.count(f.stem) == 1 else f.name.replace(".", "_")
         try:
             result = review_file(
                 f, services, methodology, rep=args.rep, call_date=args.call_date,
@@ -185,7 +189,7 @@ def run(args) -> int:
             print(f"== {f.name}")
             print(summary(result))
             if args.out:
-                out = Path(args.out) if len(files) == 1 else Path(args.out) / sub
+                out = out_folder(Path(args.out), f, files)
                 written = write_outputs(result, out)
                 print(f"Wrote {', '.join(str(p) for p in written)}")
         except CallreviewError as exc:
