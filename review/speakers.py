@@ -42,7 +42,7 @@ def unknown_turns_warning(unknown: int, total: int) -> str:
 
 # what every warning that doubts the rep says (only guessed, or speech says another speaker); naming the rep ends it
 REP_DOUBTED = "the rep is taken to be"
-# what the warning says where the rep was only guessed (a tool that numbers its speakers)
+# what the warning of a transcript file whose rep is only the first to talk says (rep_guessed_warning)
 REP_GUESSED = f"so {REP_DOUBTED}"
 
 
