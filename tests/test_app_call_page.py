@@ -559,3 +559,44 @@ def test_a_call_whose_rep_was_only_guessed_is_listed_to_check_and_a_confirmed_gu
     next(b for b in at.button if b.label == "Set the rep and re-score").click().run()
     assert [i.value for i in at.info if "already the rep" in i.value] == ["speaker_1 is already the rep."]
     assert store.transcript_versions(call_id) == [1, 2]
+
+
+def test_a_guessed_rep_is_asked_above_the_scorecard_with_each_speaker_s_first_words(services, store):
+    """The manager who opens a call listed as a guess sees who said what first and sets the rep in one click."""
+    call_id = _guessed_voices_call(store)
+    at = app("review", call_id=call_id)
+    asked = [m.value for m in at.markdown if m.value.startswith("**Who is the rep?**")]
+    assert asked == ["**Who is the rep?** speaker\\_1 was taken for the rep as a guess, and the scores are the rep's. "
+                     "Each speaker's first words:"]
+    firsts = [m.value for m in at.markdown if m.value.startswith(("**speaker\\_1** at", "**speaker\\_2** at"))]
+    assert [f.split(" at ")[0] for f in firsts] == ["**speaker\\_1**", "**speaker\\_2**"] and all("\u201c" in f for f in firsts)
+    assert [b.label for b in at.button if b.key and b.key.startswith(f"rep_is_{call_id}_")] == [
+        "Yes, the rep", "This is the rep"]
+    at.button(key=f"rep_is_{call_id}_1").click().run()  # speaker_2 is the rep
+    assert not at.exception
+    assert store.get_transcript(call_id).metrics.rep_speaker == "speaker_2"
+    assert store.latest_review(call_id).transcript_version == 2
+    at = app("review", call_id=call_id)
+    assert not [m for m in at.markdown if m.value.startswith("**Who is the rep?**")]  # settled: not asked again
+    known = app("review", call_id=store_review(store, tiny_wav(tone=55), "known.wav").call_id)
+    assert not known.exception and not [m for m in known.markdown if m.value.startswith("**Who is the rep?**")]
+
+
+def test_a_guessed_rep_is_asked_once_not_also_warned_of(services, store, tmp_path):
+    from test_app import draft_for, scorecard_for
+    from test_rep_check import VTT
+
+    from review.formats import load_transcript
+
+    captions = tmp_path / "numbered.vtt"
+    captions.write_text(VTT + "\n00:00:14.500 --> 00:00:18.000\n<v Speaker 2>How many hours, roughly?\n\n"
+                        "00:00:18.500 --> 00:00:22.000\n<v Speaker 1>About six, on Fridays.\n")
+    t = load_transcript(captions, rep_name="Alex Rivera")
+    assert any("taken to be Speaker 1" in w for w in t.warnings)
+    call_id = store.add_call(filename="numbered.vtt", rep="Alex Rivera", call_date="2026-11-22", methodology_id="discovery")
+    store.save_transcript(call_id, t)
+    store.save_review(call_id, scorecard_for(t), draft_for(), None)
+    at = app("review", call_id=call_id)
+    assert not at.exception
+    assert [m for m in at.markdown if m.value.startswith("**Who is the rep?** Speaker 1 was taken")]
+    assert not [w for w in at.warning if "taken to be" in w.value]  # asked above, not warned of again

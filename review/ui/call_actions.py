@@ -132,6 +132,32 @@ def rep_speaker(services, call, transcript) -> None:
         queue_work(services, call, "rep_speaker", ReworkOptions(call.id, rep_speaker=chosen))
 
 
+def rep_check(services, call, transcript) -> bool:
+    """Above the scorecard of a call whose rep was only guessed (review.speakers.rep_to_check): each
+    speaker's first words, and one click to say who the rep is (the guess confirmed or corrected, then
+    scored again). A wrong guess scores the customer as the rep, so it is asked where it is seen.
+    Returns whether it was asked (the transcript's warning of the guess then need not be shown too)."""
+    from review.snippets import cut_at_word
+    from review.timefmt import clock
+    from review.ui.safe_text import md_text
+
+    guessed = rep_to_check(transcript) if transcript is not None and not state.scope().is_rep else None
+    named = [s for s in speaker_edits.speakers(transcript) if s != "unknown"] if guessed else []
+    if len(named) < 2:
+        return False
+    with st.container(border=True):
+        st.markdown(f"**Who is the rep?** {md_text(guessed)} was taken for the rep as a guess, and the scores "
+                    "are the rep's. Each speaker's first words:")
+        for n, speaker in enumerate(named[:4]):
+            first = next(seg for seg in sorted(transcript.segments, key=lambda g: g.start) if seg.speaker == speaker)
+            c1, c2 = st.columns([5, 2], vertical_alignment="center")
+            c1.markdown(f"**{md_text(speaker)}** at {clock(first.start)}: \u201c{md_text(cut_at_word(first.text, 160))}\u201d")
+            label = "Yes, the rep" if speaker == guessed else "This is the rep"
+            if c2.button(label, key=f"rep_is_{call.id}_{n}", icon=":material/record_voice_over:"):
+                queue_work(services, call, "rep_speaker", ReworkOptions(call.id, rep_speaker=speaker))
+    return True
+
+
 def retry(services, call, key: str = "retry") -> None:
     """A button that reviews a failed call again (from its transcript, else its kept upload)."""
     if state.scope().is_rep:

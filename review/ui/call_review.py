@@ -119,14 +119,17 @@ def turn_label(call):
     return lambda speaker, role: state.speaker_label(speaker, role, call.rep)
 
 
-def _transcript(call, review, card, transcript) -> None:
-    """The transcript column: search, evidence marking and the player that follows playback."""
+def _transcript(call, review, card, transcript, rep_asked: bool = False) -> None:
+    """The transcript column: search, evidence marking and the player that follows playback.
+    rep_asked: "Who is the rep?" is asked above the scorecard, so the warning that doubts the rep is not shown."""
     if transcript is None:
         st.info("No transcript stored for this call.")
         return
-    from review.speakers import said_in_speaker_flags
+    from review.speakers import REP_DOUBTED, said_in_speaker_flags
 
     for w in transcript.warnings:  # a sentence on the page ("timings are estimated ..." heads it)
+        if rep_asked and REP_DOUBTED in w:
+            continue
         if not said_in_speaker_flags(w, transcript):  # said once, above the scorecard, with what to do
             st.warning(md_text(w[:1].upper() + w[1:]), icon=":material/warning:")
     c1, c2 = st.columns(2)
@@ -232,11 +235,12 @@ def render() -> None:
 
     for line in speaker_flags(transcript) if transcript is not None else []:
         st.warning(md_text(line), icon=":material/record_voice_over:")
+    rep_asked = call_actions.rep_check(services, call, transcript)
     left, right = st.columns([5, 6], gap="medium")
     with left:
         call_scorecard.scorecard(store, call, review, card)
     with right:
-        _transcript(call, review, card, transcript)
+        _transcript(call, review, card, transcript, rep_asked)
     tab_metrics, tab_self, tab_comments, tab_compare = st.tabs(
         ["Talk metrics", "Self-review", "Comments", "Compare reviews"])
     with tab_metrics:
