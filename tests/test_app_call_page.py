@@ -582,6 +582,19 @@ def test_a_guessed_rep_is_asked_above_the_scorecard_with_each_speaker_s_first_wo
     assert not known.exception and not [m for m in known.markdown if m.value.startswith("**Who is the rep?**")]
 
 
+def test_a_rep_sees_that_their_voice_was_guessed_but_is_not_asked_to_set_it(services, store):
+    from test_app import add_account
+
+    call_id = _guessed_voices_call(store)  # Alex Rivera's call
+    add_account(store, "alex", "rep", "Alex Rivera")
+    listed = app("calls", user="alex")
+    assert [m.value for m in listed.markdown if "a guess" in m.value] == [
+        ":orange[:material/person_search: You were taken to be speaker\\_1, a guess: tell your manager if that is wrong]"]
+    page = app("review", user="alex", call_id=call_id)
+    assert not page.exception and not [m for m in page.markdown if m.value.startswith("**Who is the rep?**")]
+    assert not [b for b in page.button if b.key and b.key.startswith(f"rep_is_{call_id}_")]
+
+
 def test_a_guessed_rep_is_asked_once_not_also_warned_of(services, store, tmp_path):
     from test_app import draft_for, scorecard_for
     from test_rep_check import VTT
