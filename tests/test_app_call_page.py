@@ -613,3 +613,35 @@ def test_a_guessed_rep_is_asked_once_not_also_warned_of(services, store, tmp_pat
     assert not at.exception
     assert [m for m in at.markdown if m.value.startswith("**Who is the rep?** Speaker 1 was taken")]
     assert not [w for w in at.warning if "taken to be" in w.value]  # asked above, not warned of again
+
+
+UPLOADED = b"""WEBVTT
+
+00:00:01.000 --> 00:00:05.000
+<v Alex Rivera>Hi Jordan, thanks for the time. Shall we agree an agenda for today?
+
+00:00:06.000 --> 00:00:10.000
+<v Jordan Lee>Sure. Our trucks are late and it costs us money every week.
+"""
+
+
+def test_a_rep_uploading_a_copy_of_another_rep_s_recording_never_takes_the_call_over(services, store):
+    """The upload's duplicate check saw only the rep's own calls, so the copy went on to a review of the
+    stored recording, whose rep and title became the uploader's: Bo got Alex's call with its review."""
+    from test_app import add_account
+
+    at = app("upload")
+    at.text_input(key="upload_rep").input("Alex Rivera")
+    at.file_uploader(key="upload_files").set_value([("alex-call.vtt", UPLOADED, "text/vtt")])
+    at.button[0].click().run()
+    assert [(c.rep, c.title) for c in store.list_calls()] == [("Alex Rivera", "alex-call")]
+    add_account(store, "bo", "rep", "Bo Chen")
+    at = app("upload", user="bo")
+    at.file_uploader(key="upload_files").set_value([("bo-copy.vtt", UPLOADED, "text/vtt")])
+    at.button[0].click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "bo-copy.vtt: this recording is already stored as a call outside your calls; ask a manager who can open it"]
+    assert [(c.rep, c.title) for c in store.list_calls()] == [("Alex Rivera", "alex-call")]  # still Alex's
+    assert store.list_jobs() and all(j.filename != "bo-copy.vtt" for j in store.list_jobs())  # nothing queued
+    assert not [b for b in app("calls", user="bo").button if b.label == "Open"]  # and Bo sees no call

@@ -187,8 +187,14 @@ def _reps(self: ScopedStore) -> list[str]:
 
 
 def _find_call_by_sha(self: ScopedStore, sha256: str):
+    """The call of this recording in the scope; AccessDenied when it is stored as a call outside it. Saying
+    "not stored" instead would let the upload go on, and the review of a stored recording takes the call
+    over (its rep and title become the uploader's): a rep would get another rep's call and its review."""
     call = self._store.find_call_by_sha(sha256)
-    return call if call is not None and self.scope.allows_rep(call.rep) else None
+    if call is not None and not self.scope.allows_rep(call.rep):
+        raise AccessDenied("this recording is already stored as a call outside your calls; ask a manager who can "
+                           "open it")
+    return call
 
 
 def _add_call(self: ScopedStore, **fields):

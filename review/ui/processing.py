@@ -55,13 +55,17 @@ def submit_upload(name: str, data: bytes, methodology: str, rep: str | None, cal
     name: the uploaded name. data: its bytes. methodology: a methodology id.
     rep: the rep's name. call_date: ISO date or None (today). call_type: e.g. "discovery".
     """
+    from review.auth import AccessDenied
     from review.jobs import ReviewOptions, submit_review
 
     services = state.services()
     store = services.store
     try:
         check_upload(name, len(data), services.settings.max_upload_mb)
-        existing = store.find_call_by_sha(sha256_bytes(data))
+        try:
+            existing = store.find_call_by_sha(sha256_bytes(data))
+        except AccessDenied as exc:  # stored as a call outside the scope: never reviewed again as this person's
+            return UploadOutcome(name, "error", f"{name}: {exc}")
         review = store.latest_review(existing.id) if existing else None
         done = {r.methodology_id for r in store.reviews_for_call(existing.id)} if existing is not None and review is not None else set()
         if existing is not None and review is not None and methodology not in done:  # another methodology
