@@ -645,3 +645,24 @@ def test_a_rep_uploading_a_copy_of_another_rep_s_recording_never_takes_the_call_
     assert [(c.rep, c.title) for c in store.list_calls()] == [("Alex Rivera", "alex-call")]  # still Alex's
     assert store.list_jobs() and all(j.filename != "bo-copy.vtt" for j in store.list_jobs())  # nothing queued
     assert not [b for b in app("calls", user="bo").button if b.label == "Open"]  # and Bo sees no call
+
+
+def test_a_file_name_with_markdown_is_shown_as_typed_on_upload_jobs_and_delete(services, store):
+    """A rep's file name reached an admin's jobs panel, the call page and the delete confirmation as
+    Markdown (an image link a viewer's browser would fetch, bold, colour)."""
+    name = "![x](evil.png) **B** :red[R].vtt"  # no "/": an upload keeps its last path part
+    at = app("upload")
+    at.text_input(key="upload_rep").input("Alex Rivera")
+    at.file_uploader(key="upload_files").set_value([(name, UPLOADED, "text/vtt"), ("![y](evil2.png).wav", b"", "audio/wav")])
+    at.button[0].click().run()
+    assert not at.exception
+    shown = [e.value for e in [*at.success, *at.error, *at.caption]]
+    assert any("evil.png" in v for v in shown) and any("evil2" in v for v in shown)
+    for value in shown:
+        if "evil" in value:
+            assert "![" not in value and "**B**" not in value and ":red[" not in value, value
+    [call] = store.list_calls()
+    page = app("review", call_id=call.id)
+    next(b for b in page.button if b.key == f"delete_{call.id}").click().run()
+    [confirm] = [w.value for w in page.warning if w.value.startswith("Delete")]
+    assert "![" not in confirm and "**B**" not in confirm

@@ -16,6 +16,7 @@ from review.jobs import REWORK_KINDS, ReworkOptions
 from review.speakers import rep_to_check
 from review.ui import state, who_said
 from review.ui.jobs_panel import REFRESH_S, overall, stage_text
+from review.ui.safe_text import md_text
 
 ENGINE_LABELS = {"rules": "Offline rules engine (no LLM)", "openai": "OpenAI-compatible endpoint",
                  "local": "Local model (GGUF)"}
@@ -181,7 +182,7 @@ def delete(services, call) -> None:
         return
     reviews = len(services.store.reviews_for_call(call.id))
     comments = len(services.store.comments(call.id))
-    st.warning(f"Delete \u201c{call.title or call.filename}\u201d with its recording, {reviews} review(s), "
+    st.warning(f"Delete \u201c{md_text(call.title or call.filename)}\u201d with its recording, {reviews} review(s), "
                f"{comments} comment(s), overrides and coaching documents? This cannot be undone.",
                icon=":material/warning:")
     c1, c2 = st.columns(2)

@@ -196,7 +196,7 @@ def _comments(store, call) -> None:
 
 
 def _no_review(services, call) -> None:
-    st.title(call.title or call.filename)
+    st.title(md_text(call.title or call.filename))
     call_actions.watch(call)
     if call.status == "failed":
         st.error(state.without_upload_folder(call.error or "The review of this call failed."))

@@ -84,7 +84,7 @@ def render() -> None:
     state.mirror_selection()
     deleted = st.session_state.pop("deleted_call", None)
     if deleted:
-        st.success(f"Deleted \u201c{deleted}\u201d with its recording, reviews and comments.",
+        st.success(f"Deleted \u201c{md_text(deleted)}\u201d with its recording, reviews and comments.",
                    icon=":material/delete:")
     if not store.list_calls(limit=1):
         processing.try_example_call("calls_example")

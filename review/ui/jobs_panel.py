@@ -11,6 +11,7 @@ import streamlit as st
 
 from review.jobs import job_name
 from review.ui import state
+from review.ui.safe_text import md_text
 
 STAGE_LABELS = {"transcribe": "Transcribing", "index": "Finding evidence", "score": "Scoring",
                 "coach": "Drafting the coaching agenda", "store": "Saving"}
@@ -33,15 +34,15 @@ def stage_text(job) -> str:
 def _row(job, i: int) -> None:
     left, right = st.columns([5, 1], vertical_alignment="center")
     if job.status == "done":
-        left.success(f"{job_name(job)}: {job.message}", icon=":material/check_circle:")
+        left.success(md_text(f"{job_name(job)}: {job.message}"), icon=":material/check_circle:")  # names as typed
         if job.call_id and job.review_id and right.button("Open review", key=f"open_job_{job.id}_{i}"):
             state.go("review", job.call_id, job.review_id)
     elif job.status == "failed":
-        left.error(job.error or f"{job.filename}: failed", icon=":material/error:")
+        left.error(md_text(job.error or f"{job.filename}: failed"), icon=":material/error:")
     else:
         label = stage_text(job)
         detail = f" ({job.message})" if job.message and job.status == "running" else ""
-        left.caption(f"{job_name(job)}: {label}{detail}")
+        left.caption(md_text(f"{job_name(job)}: {label}{detail}"))
         left.progress(overall(job.stage, job.progress) if job.status == "running" else 0.0)
 
 

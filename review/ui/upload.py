@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from review.ui import jobs_panel, processing, state
+from review.ui.safe_text import md_text
 
 
 def _rescore(outcome) -> None:
@@ -35,9 +36,9 @@ def _show_outcomes() -> None:
     for i, o in enumerate(outcomes):
         left, right = st.columns([4, 1], vertical_alignment="center")
         if o.kind in ("duplicate", "rescore"):
-            left.info(o.message, icon=":material/content_copy:")
+            left.info(md_text(o.message), icon=":material/content_copy:")  # a file name is shown as typed
         else:
-            left.error(o.message, icon=":material/error:")
+            left.error(md_text(o.message), icon=":material/error:")
         if o.kind == "rescore" and right.button("Re-score", key=f"rescore_outcome_{i}", type="primary",
                                                 icon=":material/refresh:", width="stretch"):
             _rescore(o)
