@@ -411,6 +411,10 @@ def accepted_formats() -> str:
             f"({', '.join(e.lstrip('.') for e in sorted(TRANSCRIPT_EXTENSIONS))})")
 
 
+# the longest upload name kept (in UTF-8 bytes): the kept copy adds a prefix, and file systems stop at 255
+MAX_NAME_BYTES = 200
+
+
 def check_submission(name: str, size: int, max_mb: int) -> None:
     """Refuse a file the pipeline cannot read or that is over the size limit, before anything is kept.
 
@@ -422,11 +426,18 @@ def check_submission(name: str, size: int, max_mb: int) -> None:
 
     kinds = tuple(AUDIO_EXTENSIONS) + tuple(sorted(TRANSCRIPT_EXTENSIONS))
     suffix = Path(name).suffix.lower()
+    if len(name.encode()) > MAX_NAME_BYTES:  # the kept upload's name: file systems take 255 bytes
+        raise InputError(f"{name[:40]}\u2026{suffix}: the file name is {len(name)} characters long; rename the file "
+                         f"(under {MAX_NAME_BYTES} characters) and upload it again")
+    if not suffix and name.startswith(".") and name.lower() in kinds:
+        raise InputError(f"{name}: the file has no name before its extension; rename it (e.g. call{name}) and "
+                         "upload it again")
     if suffix not in kinds:
         raise InputError(f"{name}: '{suffix or 'no extension'}' is not a recording or transcript; "
                          f"upload {accepted_formats()}")
     if size == 0:
-        raise InputError(f"{name}: the file is empty; upload the recording again")
+        what = "transcript" if suffix in TRANSCRIPT_EXTENSIONS else "recording"
+        raise InputError(f"{name}: the file is empty; upload the {what} again")
     if size > max_mb * 1024 * 1024:
         raise InputError(f"{name}: {size / 1024 / 1024:.1f} MB is over the {max_mb} MB limit; "
                          "trim the recording or raise max_upload_mb in Settings")

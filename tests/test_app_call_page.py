@@ -666,3 +666,18 @@ def test_a_file_name_with_markdown_is_shown_as_typed_on_upload_jobs_and_delete(s
     next(b for b in page.button if b.key == f"delete_{call.id}").click().run()
     [confirm] = [w.value for w in page.warning if w.value.startswith("Delete")]
     assert "![" not in confirm and "**B**" not in confirm
+
+
+def test_an_upload_named_too_long_or_only_by_its_extension_is_refused_in_words(services, store):
+    """A 300-character name failed as "the review failed unexpectedly (OSError: [Errno 36] File name too long:
+    '/tmp/...')": a Python exception and a server path, and nothing to do."""
+    at = app("upload")
+    at.text_input(key="upload_rep").input("Alex Rivera")
+    at.file_uploader(key="upload_files").set_value([("x" * 300 + ".vtt", UPLOADED, "text/vtt"),
+                                                    (".vtt", UPLOADED, "text/vtt"), ("empty.vtt", b"", "text/vtt")])
+    at.button[0].click().run()
+    errors = [e.value for e in at.error]
+    assert errors[0].startswith("x" * 40) and "the file name is 304 characters long; rename the file (under 200" in errors[0]
+    assert errors[1].replace("\\", "") == ".vtt: the file has no name before its extension; rename it (e.g. call.vtt) and upload it again"
+    assert errors[2] == "empty.vtt: the file is empty; upload the transcript again"
+    assert not any("Error" in e or "/tmp" in e for e in errors) and store.list_calls() == []
