@@ -681,3 +681,27 @@ def test_an_upload_named_too_long_or_only_by_its_extension_is_refused_in_words(s
     assert errors[1].replace("\\", "") == ".vtt: the file has no name before its extension; rename it (e.g. call.vtt) and upload it again"
     assert errors[2] == "empty.vtt: the file is empty; upload the transcript again"
     assert not any("Error" in e or "/tmp" in e for e in errors) and store.list_calls() == []
+
+
+def test_a_rep_name_with_markdown_is_shown_as_typed_on_the_prep_page(services, store):
+    result = store_review(store, tiny_wav(tone=57), "![i](evil.png) **t**.wav", rep="**x** :red[Boss]")
+    at = app("prep", call_id=result.call_id)
+    assert not at.exception
+    [title] = [t.value for t in at.title]
+    assert title.startswith("Coaching prep: ") and "**x**" not in title and ":red[" not in title
+    assert not [c.value for c in at.caption if "![i]" in c.value or "**t**" in c.value]
+    assert not [t.label for t in at.toggle if "**x**" in t.label]
+
+
+def test_rep_trends_ignore_a_selected_call_the_rep_may_not_open(services, store):
+    """A rep with another rep's call selected (an old link) saw only "call 1 is not in your calls" on
+    Rep trends, never their own trends."""
+    from test_app import add_account
+
+    other = store_review(store, tiny_wav(tone=58), "alex.wav", rep="Alex Rivera")
+    store_review(store, tiny_wav(tone=59), "bo.wav", rep="Bo Chen")
+    add_account(store, "bo", "rep", "Bo Chen")
+    at = app("trends", user="bo", call_id=other.call_id)
+    assert not at.exception and not at.error
+    assert at.selectbox(key="trend_rep").value == "Bo Chen"
+    assert at.session_state["call_id"] is None  # the old selection is dropped

@@ -16,7 +16,7 @@ def share_switch(store, review_id: int, rep: str | None) -> None:
     """The manager shares the agenda with the rep once it is ready (never the prep note); until then
     the rep's page says it is not shared yet."""
     shared, version = store.agenda_shared(review_id)
-    on = st.toggle(f"Shared with {rep or 'the rep'}", value=shared, key=f"share_{review_id}",
+    on = st.toggle(f"Shared with {md_text(rep) if rep else 'the rep'}", value=shared, key=f"share_{review_id}",
                    help="The rep reads the agenda and the action plan, read-only; never your prep note")
     if on != shared:
         try:

@@ -153,6 +153,23 @@ def _status(store, review_id: int, key: str) -> None:
                       args=(store, review_id, key, chosen), disabled=chosen == history[-1].version)
 
 
+def _origin(editor: str, doc: str, nonce: int, latest: list) -> list:
+    """The rows a data_editor starts from: the text it opened on, kept while the editor is shown.
+
+    The editor's state (what the browser sends: edited, added, deleted rows) is relative to the rows it
+    was given, so those stay fixed while it is open, even as each edit is saved. Streamlit drops that
+    state when the editor is not drawn in a run (Edit turned off, another page opened): the editor then
+    starts afresh, and so must its rows, from `latest` (the session's newest text); else it would reopen
+    on the text of its first opening and that old text, looking like an edit, would be saved over the
+    manager's. Conflict detection is unaffected: it compares the version opened (`base_...`) with the
+    store's newest.
+    """
+    origin = f"origin_{doc}_{nonce}"
+    if editor not in st.session_state or origin not in st.session_state:
+        st.session_state[origin] = latest
+    return st.session_state[origin]
+
+
 def _changed(store, review_id: int, key: str, content: str) -> None:
     """Autosave: an edit that changes the document is saved at once."""
     doc, base, _, _ = _keys(review_id, key)
@@ -181,7 +198,7 @@ def _part(store, review_id: int, section, names: dict[str, str], audio: Path | N
 
         nonce = st.session_state.get(f"nonce_{doc}", 0)
         shown = to_points(relabel_quotes(st.session_state[doc], names))
-        origin = st.session_state.setdefault(f"origin_{doc}_{nonce}", shown)
+        origin = _origin(f"points_{doc}_{nonce}", doc, nonce, shown)
         edited = st.data_editor(
             pd.DataFrame({"point": origin}, dtype="string"), key=f"points_{doc}_{nonce}", num_rows="dynamic",
             hide_index=True, width="stretch",
@@ -220,7 +237,7 @@ def _action_plan(store, review_id: int, draft, names: dict[str, str], editable: 
                      hide_index=True, width="stretch")
         return
     nonce = st.session_state.get(f"nonce_{doc}", 0)
-    origin = st.session_state.setdefault(f"origin_{doc}_{nonce}", actions_to_rows(current))
+    origin = _origin(f"actions_{doc}_{nonce}", doc, nonce, actions_to_rows(current))
     by_name = {v: k for k, v in names.items()}
     frame = pd.DataFrame(
         [{"action": r["action"], "owner": r["owner"], "due": pd.to_datetime(r["due"]).date(),
@@ -389,7 +406,7 @@ def render() -> None:
         except CallreviewError:
             pass
     if review.draft is None:
-        st.title(f"Coaching agenda: {call.rep or 'rep'}")
+        st.title(f"Coaching agenda: {md_text(call.rep or 'rep')}")
         st.info("Your manager has not shared this agenda with you yet; it opens here once they do.",
                 icon=":material/lock_clock:")
         if st.button("Back to the call review", icon=":material/arrow_back:", key="back_to_review"):
@@ -400,9 +417,9 @@ def render() -> None:
     except CallreviewError as exc:
         st.error(str(exc))
         draft = review.draft
-    st.title(f"Coaching agenda: {draft.rep or call.rep or 'rep'}" if reader
-             else f"Coaching prep: {draft.rep or call.rep or 'rep'}")
-    st.caption(f"{call.title or call.filename} · {call.call_date} · drafted by {draft.engine_label}"
+    who = md_text(draft.rep or call.rep or "rep")  # names and file names as typed, never as Markdown
+    st.title(f"Coaching agenda: {who}" if reader else f"Coaching prep: {who}")
+    st.caption(f"{md_text(call.title or call.filename)} · {call.call_date} · drafted by {draft.engine_label}"
                + (" · read-only: your manager edits it" if reader else ""))
     if st.button("Back to the call review", icon=":material/arrow_back:", key="back_to_review"):
         state.go("review", call.id, review.id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from review.auth import AccessDenied
 from review.errors import CallreviewError
 from review.ui import charts, state
 from review.ui.safe_text import md_text
@@ -45,7 +46,11 @@ def render() -> None:
             _team(store, reps)
             return
     call_id = state.selected_call_id()
-    call = store.get_call(call_id) if call_id is not None else None
+    try:
+        call = store.get_call(call_id) if call_id is not None else None
+    except AccessDenied:  # a call this person may not open (an old link): trends need no selection
+        state.clear_selection()
+        call = None
     c1, c2 = st.columns(2)
     rep = c1.selectbox("Rep", reps, index=reps.index(call.rep) if call and call.rep in reps else 0, key="trend_rep")
     methodologies = store.rep_methodologies(rep)  # every methodology a call was scored against, re-scores too

@@ -226,6 +226,14 @@ def select(call_id: int | None, review_id: int | None = None) -> None:
     mirror_selection()
 
 
+def clear_selection() -> None:
+    """No call selected, in the session and the URL (a selection this person may not open)."""
+    import streamlit as st
+
+    st.session_state["call_id"] = st.session_state["review_id"] = None
+    st.query_params.clear()
+
+
 def mirror_selection() -> None:
     """Write the selection into the URL of the current page (pages call this when they render)."""
     import streamlit as st
