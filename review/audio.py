@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, NotAudioError
 from .hashing import sha256_file
 
 SAMPLE_RATE = 16000
@@ -198,7 +198,7 @@ def _probe(p: Path) -> tuple[int, float | None]:
     except (av.error.FFmpegError, UnicodeDecodeError, IndexError, EOFError):
         from .formats import TRANSCRIPT_EXTENSIONS
 
-        raise InputError(
+        raise NotAudioError(
             f"{p}: is not a readable audio file (corrupt, truncated, or another kind of file); "
             f"give a recording ({', '.join(e.lstrip('.') for e in AUDIO_EXTENSIONS)}) or a transcript "
             f"file ({', '.join(e.lstrip('.') for e in sorted(TRANSCRIPT_EXTENSIONS))})"

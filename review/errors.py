@@ -10,6 +10,10 @@ class InputError(CallreviewError):
     """A file the user gave us is missing, unreadable, of the wrong kind or too large."""
 
 
+class NotAudioError(InputError):
+    """A file that should be a recording and cannot be decoded as one (its message says what to give)."""
+
+
 class ConfigError(CallreviewError):
     """A setting is invalid or names something that does not exist."""
 

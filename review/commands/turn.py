@@ -80,6 +80,11 @@ def turn_ids(text: str, transcript=None, call_id: int = 0) -> list[int]:
     ranges = turn_ranges(text)
     if transcript is not None:
         check_ranges(ranges, transcript, call_id)
+    return _expanded(ranges)
+
+
+def _expanded(ranges: list[tuple[int, int]]) -> list[int]:
+    """The ids of checked ranges, each once, in the order given."""
     ids: list[int] = []
     for a, b in ranges:
         ids += range(a, b + 1)
@@ -130,14 +135,13 @@ def run_turn(args) -> int:
         return 0
     if args.turn is not None and not args.said_by:
         raise InputError("say who said it: --said-by NAME (one of the call's speakers, or rep or customer)")
-    if args.turn is not None:
-        turn_ranges(args.turn)  # a TURN that is not ids and ranges is refused before anything is loaded
+    # a TURN that is not ids and ranges is refused before anything is loaded, and read once
+    ranges = turn_ranges(args.turn) if args.turn is not None else []
     first, last = sentence_range(args.sentences)
     services = Services.from_settings(settings)
-    if args.turn is not None:
-        ids = turn_ids(args.turn, _stored_transcript(services.store, args.call_id), args.call_id)
-    else:
-        ids = []
+    if ranges:
+        check_ranges(ranges, _stored_transcript(services.store, args.call_id), args.call_id)
+    ids = _expanded(ranges)
     several = len(ids) != 1 or args.others or args.alternate
     if several and args.sentences:
         raise InputError("--sentences is for one turn; give one TURN without --others or --alternate, or leave "

@@ -60,7 +60,7 @@ def _decode_sample(path, max_mb: int, shown: str):
     from pathlib import Path
 
     from .. import audio as audio_io
-    from ..errors import InputError
+    from ..errors import InputError, NotAudioError
     from ..formats import TRANSCRIPT_EXTENSIONS
 
     wanted = (f"give a recording of the rep speaking alone, 10-30 s "
@@ -69,9 +69,7 @@ def _decode_sample(path, max_mb: int, shown: str):
         raise InputError(f"{shown}: a transcript cannot be enrolled as a voice; {wanted}")
     try:
         return audio_io.decode(path, channels="mono", max_mb=max_mb)
-    except InputError as exc:
-        if "a transcript file" not in str(exc).removeprefix(f"{path}:"):  # what the file is not, said for reviews
-            raise
+    except NotAudioError:  # its message offers transcripts too, as a review takes them
         raise InputError(f"{shown}: is not a readable audio file (corrupt, truncated, or another kind of "
                          f"file); {wanted}") from None
 
